@@ -1,0 +1,62 @@
+"""The ``t1dtrial`` command line: parse arguments, call one library function, print.
+
+Each command group lives in its own ``_<group>.py`` module and is registered
+here. Library imports happen inside the command functions so that
+``t1dtrial --help`` does not load pandas, statsmodels or DuckDB.
+
+Errors the user can fix (:class:`~t1dtrial.errors.InputError`,
+:class:`~t1dtrial.errors.ProtocolError`) are printed one per line on stderr
+with exit code 2; anything else is a fault of ours and exits with 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ._app import app
+from . import _protocol  # noqa: F401  (registers commands)
+from . import _data  # noqa: F401
+
+__all__ = ["app", "main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (0 done, 2 input/protocol wrong, 1 our fault)."""
+    from ..errors import T1DTrialError
+
+    try:
+        app(args=argv, standalone_mode=False, prog_name="t1dtrial")
+    except T1DTrialError as exc:
+        _print_problems(exc)
+        return 2
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        print("Aborted.", file=sys.stderr)
+        return 1
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return 2
+        raise
+    return 0
+
+
+def _print_problems(exc: Exception) -> None:
+    problems = getattr(exc, "problems", None)
+    if not problems:
+        print(f"error: {exc}", file=sys.stderr)
+        return
+    errors = [p for p in problems if p.severity == "error"]
+    print(f"error: {len(errors)} problem(s) must be fixed:" if len(errors) > 1 else "error:",
+          file=sys.stderr)
+    for p in errors:
+        print(f"  {p}", file=sys.stderr)
+
+
+def _entry() -> None:  # pragma: no cover - console script
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The typer application object every command module registers on."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="t1dtrial",
+    help=(
+        "Run, analyse and simulate beta-cell preservation trials in type 1 diabetes.\n\n"
+        "Example: t1dtrial demo"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+protocol_app = typer.Typer(help="Show and check protocol files.", no_args_is_help=True)
+app.add_typer(protocol_app, name="protocol")
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        from .. import __version__
+
+        typer.echo(f"t1dtrial {__version__}")
+        raise typer.Exit(0)

@@ -1,0 +1,1 @@
+"""The input contract, readers, unit conversion, validation and the Trial container."""

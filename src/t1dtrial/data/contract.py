@@ -1,0 +1,215 @@
+"""The input contract: tables, columns, parameters and their canonical units.
+
+This module is the single place where the input contract of DESIGN.md is
+written down in code. Readers, validation, the simulator and the derivations
+all take their column names, parameter codes and canonical units from here.
+
+Examples
+--------
+>>> PARAMS["FCP"].canonical_unit
+'nmol/L'
+>>> param_spec("CP30").label
+'C-peptide at minute 30 of a meal test'
+>>> TABLES["subjects"].required[:3]
+('subject_id', 'arm', 'sex')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..protocol.vocabulary import MEASURED_PARAMS, SUBJECT_COLUMNS
+
+__all__ = [
+    "TableSpec",
+    "ParamSpec",
+    "TABLES",
+    "PARAMS",
+    "IDENTIFIER_COLUMNS",
+    "param_spec",
+    "is_known_param",
+    "meal_test_minute",
+]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """Columns of one input table.
+
+    Parameters
+    ----------
+    name : str
+        Table name; the file is ``<name>.csv`` or a sheet ``<name>``.
+    required : tuple of str
+        Columns that must be present.
+    optional : tuple of str
+        Columns that are understood when present.
+    dates : tuple of str
+        Columns holding ISO dates (YYYY-MM-DD).
+    numbers : tuple of str
+        Columns holding numbers.
+    optional_table : bool
+        Whether the whole table may be absent.
+    """
+
+    name: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    numbers: tuple[str, ...] = ()
+    optional_table: bool = False
+
+    @property
+    def file_name(self) -> str:
+        """Conventional file name, e.g. ``subjects.csv``."""
+        return f"{self.name}.csv"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Required then optional columns, in contract order."""
+        return self.required + self.optional
+
+
+TABLES: dict[str, TableSpec] = {
+    "subjects": TableSpec(
+        name="subjects",
+        required=SUBJECT_COLUMNS[:7],
+        optional=SUBJECT_COLUMNS[7:],
+        dates=("diagnosis_date", "enrolment_date", "withdrawal_date"),
+        numbers=("age_at_onset", "weight_kg", "height_cm"),
+    ),
+    "measurements": TableSpec(
+        name="measurements",
+        required=("subject_id", "visit", "param", "value", "unit"),
+        optional=("date",),
+        dates=("date",),
+        numbers=("value",),
+    ),
+    "infusions": TableSpec(
+        name="infusions",
+        required=("subject_id", "infusion_number", "date"),
+        optional=("cells_per_kg", "total_cells", "lot_id", "route"),
+        dates=("date",),
+        numbers=("infusion_number", "cells_per_kg", "total_cells"),
+    ),
+    "adverse_events": TableSpec(
+        name="adverse_events",
+        required=("subject_id", "term", "onset_date", "severity", "serious", "related"),
+        optional=("end_date",),
+        dates=("onset_date", "end_date"),
+    ),
+    "insulin_free": TableSpec(
+        name="insulin_free",
+        required=("subject_id", "start_date"),
+        optional=("end_date",),
+        dates=("start_date", "end_date"),
+        optional_table=True,
+    ),
+}
+
+#: Allowed values of categorical columns.
+SEXES = ("M", "F")
+STATUSES = ("completed", "withdrawn", "lost")
+SEVERITIES = ("mild", "moderate", "severe", "1", "2", "3", "4", "5")
+SERIOUS = ("Y", "N")
+RELATEDNESS = ("related", "possible", "unrelated")
+
+#: Column names that directly identify a person; refused unless dropped.
+IDENTIFIER_COLUMNS = (
+    "name", "first_name", "last_name", "surname", "given_name", "full_name",
+    "initials", "date_of_birth", "dob", "birth_date", "phone", "telephone",
+    "mobile", "email", "address", "street", "postcode", "zip", "national_id",
+    "ssn", "mrn", "medical_record_number", "id_card",
+)
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One measured parameter.
+
+    Parameters
+    ----------
+    code : str
+        PARAMCD, e.g. ``"FCP"``.
+    label : str
+        Words for reports.
+    canonical_unit : str
+        Unit inside the package.
+    units : tuple of str
+        Units accepted in input (converted by :mod:`t1dtrial.data.units`).
+    plausible : tuple of float
+        Inclusive range of plausible values in the canonical unit; outside
+        it a value is refused as implausible.
+    """
+
+    code: str
+    label: str
+    canonical_unit: str
+    units: tuple[str, ...]
+    plausible: tuple[float, float]
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def param(self) -> str:
+        """CDISC PARAM: label with canonical unit, e.g. ``Fasting C-peptide (nmol/L)``."""
+        return f"{self.label} ({self.canonical_unit})"
+
+
+_CPEP_UNITS = ("nmol/L", "pmol/L", "ng/mL")
+_GLU_UNITS = ("mmol/L", "mg/dL")
+
+PARAMS: dict[str, ParamSpec] = {
+    "FCP": ParamSpec("FCP", "Fasting C-peptide", "nmol/L", _CPEP_UNITS, (0.0, 10.0)),
+    "PCP": ParamSpec("PCP", "2-h postprandial C-peptide", "nmol/L", _CPEP_UNITS, (0.0, 10.0)),
+    "HBA1C": ParamSpec("HBA1C", "HbA1c", "%", ("%", "mmol/mol"), (3.0, 20.0)),
+    "INSULIN": ParamSpec("INSULIN", "Total daily insulin dose", "U/kg/day",
+                         ("U/kg/day", "U/day"), (0.0, 3.0)),
+    "WEIGHT": ParamSpec("WEIGHT", "Body weight", "kg", ("kg",), (10.0, 250.0)),
+    "FPG": ParamSpec("FPG", "Fasting plasma glucose", "mmol/L", _GLU_UNITS, (0.5, 60.0)),
+    "PPG": ParamSpec("PPG", "2-h postprandial plasma glucose", "mmol/L", _GLU_UNITS, (0.5, 60.0)),
+}
+
+assert tuple(PARAMS) == MEASURED_PARAMS, "PARAMS and protocol.vocabulary disagree"
+
+_MEAL_TEST = re.compile(r"^CP(\d{1,3})$")
+
+
+def meal_test_minute(code: str) -> int | None:
+    """Minute of a meal-test C-peptide sample code, or None.
+
+    Examples
+    --------
+    >>> meal_test_minute("CP120"), meal_test_minute("FCP")
+    (120, None)
+    """
+    m = _MEAL_TEST.match(code)
+    return int(m.group(1)) if m else None
+
+
+def param_spec(code: str) -> ParamSpec:
+    """Return the :class:`ParamSpec` of a parameter code, including ``CPxx``.
+
+    Raises
+    ------
+    KeyError
+        If the code is not a known parameter.
+    """
+    if code in PARAMS:
+        return PARAMS[code]
+    minute = meal_test_minute(code)
+    if minute is not None:
+        return ParamSpec(code, f"C-peptide at minute {minute} of a meal test", "nmol/L",
+                         _CPEP_UNITS, (0.0, 10.0), extra={"minute": minute})
+    raise KeyError(code)
+
+
+def is_known_param(code: str) -> bool:
+    """Whether ``code`` is a parameter of the input contract.
+
+    Examples
+    --------
+    >>> is_known_param("HBA1C"), is_known_param("CP15"), is_known_param("LDL")
+    (True, True, False)
+    """
+    return code in PARAMS or meal_test_minute(code) is not None

@@ -1,0 +1,142 @@
+"""Exceptions and warnings of t1dtrial.
+
+Every error a user can cause (a wrong input file, a wrong protocol) is raised
+as a subclass of :class:`ValueError` with a domain name. The command-line
+interface turns each into clear lines on stderr and exit code 2; anything
+else is a fault of ours (exit code 1).
+
+Examples
+--------
+>>> p = Problem(file="subjects.csv", row=4, column="sex", value="X",
+...             problem="unknown sex", expected="one of M, F")
+>>> str(p)
+"subjects.csv:4:sex: 'X' — unknown sex; expected one of M, F"
+>>> err = InputError([p])
+>>> isinstance(err, ValueError)
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Literal
+
+__all__ = [
+    "Problem",
+    "T1DTrialError",
+    "InputError",
+    "ProtocolError",
+    "T1DTrialWarning",
+    "InputWarning",
+    "DerivationWarning",
+    "SeparationWarning",
+]
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input or a protocol file.
+
+    Parameters
+    ----------
+    file : str
+        File name (as the user knows it), e.g. ``"measurements.csv"``.
+    row : int or None
+        Line number in the file as a spreadsheet shows it (header = 1, first
+        data row = 2); ``None`` when the problem concerns the whole file.
+    column : str or None
+        Column (or protocol field path) concerned.
+    value : Any
+        The offending value, as read.
+    problem : str
+        What is wrong, in words a clinician understands.
+    expected : str
+        What would be right.
+    severity : {"error", "warning"}
+        Errors stop the run; warnings are reported and the data kept.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    value: Any
+    problem: str
+    expected: str = ""
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f":{self.row}"
+        if self.column:
+            where += f":{self.column}"
+        text = f"{where}: "
+        if self.value is not None and self.value != "":
+            text += f"{self.value!r} — "
+        text += self.problem
+        if self.expected:
+            text += f"; expected {self.expected}"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the problem as a flat dictionary (for tables and JSON)."""
+        return {
+            "severity": self.severity,
+            "file": self.file,
+            "row": self.row,
+            "column": self.column,
+            "value": None if self.value is None else str(self.value),
+            "problem": self.problem,
+            "expected": self.expected,
+        }
+
+
+class T1DTrialError(Exception):
+    """Base class of every error t1dtrial raises on purpose."""
+
+
+class _ProblemsError(T1DTrialError):
+    """An error carrying one or more :class:`Problem` records."""
+
+    def __init__(self, problems: Iterable[Problem] | str):
+        if isinstance(problems, str):
+            problems = [Problem(file="", row=None, column=None, value=None, problem=problems)]
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        errors = [p for p in self.problems if p.severity == "error"] or self.problems
+        lines = [str(p) if p.file else p.problem for p in errors]
+        if len(lines) == 1:
+            return lines[0]
+        return f"{len(lines)} problems:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+class InputError(_ProblemsError, ValueError):
+    """The input data are wrong: a file, row, column or value breaks the input contract."""
+
+
+class ProtocolError(_ProblemsError, ValueError):
+    """The protocol file is wrong or inconsistent."""
+
+
+class T1DTrialWarning(UserWarning):
+    """Base class of t1dtrial's warnings."""
+
+
+class InputWarning(T1DTrialWarning):
+    """The input is usable but something deserves the user's attention.
+
+    Examples: a latin-1 file, a value outside its visit window, a missing
+    baseline. The data are kept and flagged, never silently dropped.
+    """
+
+
+class DerivationWarning(T1DTrialWarning):
+    """A derivation met a case its rule handles specially (e.g. a zero baseline)."""
+
+
+class SeparationWarning(T1DTrialWarning):
+    """A logistic model shows (quasi-)separation; Firth's penalised likelihood was used instead."""

@@ -1,0 +1,38 @@
+"""Study protocols: typed models, YAML loading and the packaged protocols.
+
+Examples
+--------
+>>> from t1dtrial.protocol import load_protocol
+>>> load_protocol("lu2021").primary_visit
+'M12'
+"""
+
+from .expressions import Expression, ExpressionSyntaxError
+from .loading import check_protocol_file, list_protocols, load_protocol, protocol_hash, protocol_source
+from .models import (
+    AnalysisOptions,
+    Arm,
+    ContinuousEndpoint,
+    Design,
+    Dose,
+    Endpoint,
+    Endpoints,
+    Infusion,
+    InsulinIndependenceEndpoint,
+    MealTest,
+    PercentRiseEndpoint,
+    Population,
+    Protocol,
+    Subgroup,
+    ThresholdEndpoint,
+    Visit,
+)
+from .vocabulary import DERIVED_PARAMS, MEASURED_PARAMS, SUBJECT_COLUMNS, is_endpoint_param
+
+__all__ = [
+    "AnalysisOptions", "Arm", "ContinuousEndpoint", "Design", "Dose", "Endpoint", "Endpoints",
+    "Expression", "ExpressionSyntaxError", "Infusion", "InsulinIndependenceEndpoint", "MealTest",
+    "PercentRiseEndpoint", "Population", "Protocol", "Subgroup", "ThresholdEndpoint", "Visit",
+    "check_protocol_file", "list_protocols", "load_protocol", "protocol_hash", "protocol_source",
+    "DERIVED_PARAMS", "MEASURED_PARAMS", "SUBJECT_COLUMNS", "is_endpoint_param",
+]

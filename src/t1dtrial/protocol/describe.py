@@ -1,0 +1,120 @@
+"""A readable, plain-text description of a protocol.
+
+Examples
+--------
+>>> from t1dtrial.protocol import load_protocol
+>>> text = describe_protocol(load_protocol("lu2021"))
+>>> "Primary endpoint" in text and "ASSUMPTIONS" in text
+True
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from .models import (ContinuousEndpoint, InsulinIndependenceEndpoint, PercentRiseEndpoint,
+                     Protocol, ThresholdEndpoint)
+
+__all__ = ["describe_protocol", "describe_endpoint"]
+
+
+def describe_endpoint(ep: object) -> str:
+    """One line stating an endpoint's rule.
+
+    Examples
+    --------
+    >>> from t1dtrial.protocol import load_protocol
+    >>> describe_endpoint(load_protocol("lu2021").primary_endpoint)
+    'remission: >= 10% rise from baseline in any of FCP, PCP at M12'
+    """
+    if isinstance(ep, PercentRiseEndpoint):
+        rule = (f"{ep.comparison} {ep.threshold_pct:g}% rise from baseline in "
+                f"{ep.combine} of {', '.join(ep.params)}")
+    elif isinstance(ep, ThresholdEndpoint):
+        rule = f"{ep.param} {ep.comparison} {ep.value:g} {ep.unit}"
+    elif isinstance(ep, ContinuousEndpoint):
+        summary = {"value": "value", "change": "change from baseline",
+                   "percent_change": "percent change from baseline"}[ep.summary]
+        rule = f"{summary} in {ep.param}" + (f" on the {ep.transform} scale"
+                                             if ep.transform != "none" else "")
+    elif isinstance(ep, InsulinIndependenceEndpoint):
+        rule = "no exogenous insulin"
+    else:  # pragma: no cover
+        rule = str(ep)
+    return f"{ep.name}: {rule} at {ep.visit}"  # type: ignore[attr-defined]
+
+
+def describe_protocol(p: Protocol) -> str:
+    """Plain-text description of every part of a protocol, assumptions last."""
+    out: list[str] = []
+    add = out.append
+    add(f"{p.id} — {textwrap.shorten(p.title, 100)}")
+    if p.reference:
+        add(f"  reference: {textwrap.shorten(p.reference, 110)}")
+    if p.registration:
+        add(f"  registration: {p.registration}")
+    add(f"  design: {p.design.allocation}, {p.design.blinding}"
+        + (f"; {p.design.description}" if p.design.description else ""))
+    add("")
+    add("Arms")
+    for a in p.arms:
+        n = f", planned n = {a.planned_n}" if a.planned_n is not None else ""
+        add(f"  {a.code:<10} {a.label} [{a.kind}{n}]")
+    add("")
+    add(f"Visits (baseline {p.baseline_visit}, primary {p.primary_visit})")
+    for v in p.visits:
+        add(f"  {v.code:<6} {v.label:<10} day {v.day:>4}  window {v.window[0]:+d}/{v.window[1]:+d} "
+            f"(days {v.earliest}..{v.latest})")
+    if p.infusions:
+        add("")
+        add("Infusions")
+        for inf in p.infusions:
+            dose = (f"{inf.dose.per_kg:.3g} cells/kg" if inf.dose.per_kg
+                    else f"{inf.dose.total:.3g} cells in total")
+            if inf.dose.range_per_kg:
+                dose += f" (given {inf.dose.range_per_kg[0]:.3g}-{inf.dose.range_per_kg[1]:.3g}/kg)"
+            cond = f", only if {inf.condition}" if inf.condition else ""
+            add(f"  #{inf.number} at {inf.visit}: {', '.join(inf.arms)}, {inf.route}, {dose}{cond}")
+    if p.meal_test.kind != "none":
+        add("")
+        add(f"Meal test: {p.meal_test.kind}"
+            + (f" — {p.meal_test.description}" if p.meal_test.description else "")
+            + (f"; samples at {p.meal_test.minutes} min" if p.meal_test.minutes else ""))
+    add("")
+    add("Primary endpoint")
+    add(f"  {describe_endpoint(p.endpoints.primary)}")
+    if p.endpoints.secondary:
+        add("Secondary endpoints")
+        for ep in p.endpoints.secondary:
+            add(f"  {describe_endpoint(ep)}")
+    if p.subgroups:
+        add("")
+        add("Subgroups")
+        for sg in p.subgroups:
+            add(f"  {sg.name:<16} {sg.where:<24} {sg.label}")
+    if p.populations:
+        add("")
+        add("Populations")
+        for pop in p.populations:
+            add(f"  {pop.code:<5} {pop.label}: {pop.rule}")
+    a = p.analysis
+    add("")
+    add("Analysis")
+    add(f"  alpha {a.alpha}, confidence level {a.conf_level}, primary test {a.primary_test}, "
+        f"missing primary: {a.missing_primary}")
+    if a.predictor_covariates:
+        add(f"  predictor model ({', '.join(a.predictor_arms) or 'all arms'}): "
+            f"{', '.join(a.predictor_covariates)}")
+    if a.ancova_covariates:
+        add(f"  ANCOVA covariates (besides baseline): {', '.join(a.ancova_covariates)}")
+    if a.propensity_covariates:
+        add(f"  propensity score: {', '.join(a.propensity_covariates)}")
+    assumptions = p.assumptions()
+    add("")
+    add(f"ASSUMPTIONS ({len(assumptions)}) — not stated by the source, chosen here")
+    for path, text in assumptions:
+        wrapped = textwrap.fill(" ".join(text.split()), width=96, initial_indent="    ",
+                                subsequent_indent="    ")
+        add(f"  {path}:")
+        add(wrapped)
+    return "\n".join(out)
