@@ -16,8 +16,7 @@ import sys
 import typer
 
 from ._app import app
-from . import _protocol  # noqa: F401  (registers commands)
-from . import _data  # noqa: F401
+from . import _protocol, _data, _store, _simulate, _derive, _analysis  # noqa: F401  (register commands)
 
 __all__ = ["app", "main"]
 
