@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import sys
 
-import typer
-
 from ._app import app
 from . import _protocol, _data, _store, _simulate, _derive, _analysis  # noqa: F401  (register commands)
 
@@ -26,22 +24,16 @@ def main(argv: list[str] | None = None) -> int:
     from ..errors import T1DTrialError
 
     try:
-        app(args=argv, standalone_mode=False, prog_name="t1dtrial")
+        app(args=argv, prog_name="t1dtrial")
+    except SystemExit as exc:  # click ends every run, usage errors included, this way
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
     except T1DTrialError as exc:
         _print_problems(exc)
         return 2
-    except typer.Exit as exc:
-        return int(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
-        print("Aborted.", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
         return 1
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return 2
-        raise
     return 0
 
 

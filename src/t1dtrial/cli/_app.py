@@ -20,12 +20,17 @@ protocol_app = typer.Typer(help="Show and check protocol files.", no_args_is_hel
 app.add_typer(protocol_app, name="protocol")
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         from .. import __version__
 
         typer.echo(f"t1dtrial {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.",
+                                 callback=_print_version, is_eager=True),
+) -> None:
+    """Run, analyse and simulate beta-cell preservation trials in type 1 diabetes."""
