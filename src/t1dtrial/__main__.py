@@ -1,0 +1,5 @@
+"""``python -m t1dtrial`` runs the command line."""
+
+from .cli import _entry
+
+_entry()
