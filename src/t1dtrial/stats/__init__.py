@@ -1,1 +1,29 @@
-"""t1dtrial.stats."""
+"""t1dtrial.stats: pure statistical functions returning tidy results.
+
+The functions know nothing of trials: they take counts, arrays or DataFrames
+and return :class:`pandas.DataFrame` results whose leading columns are
+``estimate, ci_low, ci_high, p_value, method, n`` (where they apply), with
+``conf_level=0.95`` as the one confidence convention. Nothing is rounded.
+
+Families: two proportions (:mod:`.proportions`), continuous outcomes
+(:mod:`.continuous`), logistic regression with profile-likelihood intervals,
+Firth's penalised likelihood and separation detection (:mod:`.logistic`),
+mixed models for repeated measures (:mod:`.mixed`), Kaplan-Meier
+(:mod:`.survival`), subgroup-by-treatment interaction (:mod:`.interaction`),
+multiple imputation with Rubin's rules (:mod:`.imputation`) and inverse
+probability of treatment weighting (:mod:`.weighting`).
+
+Examples
+--------
+>>> from t1dtrial.stats import fisher_exact
+>>> float(fisher_exact(11, 27, 3, 26).p_value[0]) < 0.05
+True
+"""
+
+from .continuous import ancova, mann_whitney, welch_t
+from .proportions import chi_square, fisher_exact, odds_ratio, risk_difference, risk_ratio
+
+__all__ = [
+    "fisher_exact", "chi_square", "risk_difference", "risk_ratio", "odds_ratio",
+    "welch_t", "mann_whitney", "ancova",
+]

@@ -1,0 +1,167 @@
+"""Argument checks and result builders shared by the statistics modules.
+
+Every check raises :class:`t1dtrial.errors.InputError` whose message names the
+argument, what was expected and what was received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Problem
+
+RESULT_COLUMNS = ["estimate", "ci_low", "ci_high", "p_value", "method", "n"]
+
+
+def fail(function: str, argument: str, value: Any, problem: str, expected: str) -> InputError:
+    """Build an InputError about one argument of a statistics function."""
+    return InputError([Problem(file=f"{function}()", row=None, column=argument,
+                               value=value, problem=problem, expected=expected)])
+
+
+def check_conf_level(function: str, conf_level: float) -> float:
+    """Return ``conf_level`` as a float strictly between 0 and 1."""
+    try:
+        level = float(conf_level)
+    except (TypeError, ValueError):
+        raise fail(function, "conf_level", conf_level, "not a number",
+                   "a number strictly between 0 and 1, e.g. 0.95") from None
+    if not 0.0 < level < 1.0:
+        raise fail(function, "conf_level", conf_level, "out of range",
+                   "a number strictly between 0 and 1, e.g. 0.95")
+    return level
+
+
+def check_choice(function: str, argument: str, value: Any, choices: Sequence[Any]) -> Any:
+    """Return ``value`` if it is one of ``choices``."""
+    if value not in choices:
+        raise fail(function, argument, value, "not a permitted value",
+                   "one of " + ", ".join(repr(c) for c in choices))
+    return value
+
+
+def check_counts(function: str, x1: Any, n1: Any, x2: Any, n2: Any) -> tuple[int, int, int, int]:
+    """Check two binomial samples given as counts (events ``x`` out of ``n``)."""
+    out = []
+    for name, value in (("x1", x1), ("n1", n1), ("x2", x2), ("n2", n2)):
+        try:
+            as_float = float(value)
+        except (TypeError, ValueError):
+            raise fail(function, name, value, "not a count",
+                       "a non-negative whole number") from None
+        if not np.isfinite(as_float) or as_float < 0 or as_float != int(as_float):
+            raise fail(function, name, value, "not a count", "a non-negative whole number")
+        out.append(int(as_float))
+    a, m, c, n = out
+    if m == 0:
+        raise fail(function, "n1", n1, "empty group", "at least one subject in group 1")
+    if n == 0:
+        raise fail(function, "n2", n2, "empty group", "at least one subject in group 2")
+    if a > m:
+        raise fail(function, "x1", x1, f"more events than subjects (n1 = {m})",
+                   "0 <= x1 <= n1")
+    if c > n:
+        raise fail(function, "x2", x2, f"more events than subjects (n2 = {n})",
+                   "0 <= x2 <= n2")
+    return a, m, c, n
+
+
+def check_sample(function: str, argument: str, values: Any, *, minimum: int = 1) -> np.ndarray:
+    """Return a 1-D float array with missing values removed.
+
+    Missing values (NaN, None) are dropped; the caller reports the number used
+    in the ``n`` column. Infinite values are refused.
+    """
+    try:
+        arr = np.asarray(pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()),
+                                       errors="raise"), dtype=float)
+    except (TypeError, ValueError):
+        raise fail(function, argument, _preview(values), "not numeric",
+                   "a sequence of numbers (missing values allowed)") from None
+    arr = arr[~np.isnan(arr)]
+    if np.isinf(arr).any():
+        raise fail(function, argument, _preview(values), "contains an infinite value",
+                   "finite numbers")
+    if arr.size < minimum:
+        raise fail(function, argument, _preview(values),
+                   f"only {arr.size} non-missing value(s)",
+                   f"at least {minimum} non-missing values")
+    return arr
+
+
+def check_frame(function: str, data: Any, columns: Iterable[str]) -> pd.DataFrame:
+    """Check that ``data`` is a DataFrame holding every column of ``columns``."""
+    if not isinstance(data, pd.DataFrame):
+        raise fail(function, "data", type(data).__name__, "not a table",
+                   "a pandas DataFrame")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise fail(function, "data", ", ".join(missing), "column(s) not found",
+                   "columns among " + ", ".join(map(str, data.columns)))
+    return data
+
+
+def check_columns_arg(function: str, argument: str, value: Any) -> list[str]:
+    """Return a list of column names from a string or a sequence of strings."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        names = list(value)
+    except TypeError:
+        raise fail(function, argument, value, "not a column list",
+                   "a column name or a sequence of column names") from None
+    if not all(isinstance(v, str) for v in names):
+        raise fail(function, argument, value, "not a column list",
+                   "column names as strings")
+    return names
+
+
+def two_levels(function: str, argument: str, values: pd.Series,
+               reference: Any | None) -> tuple[Any, Any]:
+    """Return ``(comparator, reference)`` levels of a two-level group column.
+
+    The reference is ``reference`` when given, else the first level in sorted
+    order; estimates are comparator minus (or over) reference.
+    """
+    levels = sorted(pd.unique(values.dropna()), key=str)
+    if len(levels) != 2:
+        raise fail(function, argument, ", ".join(map(str, levels)),
+                   f"{len(levels)} distinct value(s)", "exactly two groups")
+    if reference is None:
+        return levels[1], levels[0]
+    if reference not in levels:
+        raise fail(function, "reference", reference, "not a level of the group column",
+                   "one of " + ", ".join(map(repr, levels)))
+    other = levels[1] if levels[0] == reference else levels[0]
+    return other, reference
+
+
+def is_factor(series: pd.Series) -> bool:
+    """True for columns treated as categorical (text, category or boolean)."""
+    return not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
+
+
+def result_frame(rows: list[dict[str, Any]], extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Build a tidy result with the standard columns first, then ``extra``."""
+    leading = [c for c in ("term", "group", "visit", "time", "subgroup", "test")
+               if any(c in r for r in rows)]
+    columns = leading + RESULT_COLUMNS + [c for c in extra if c not in leading]
+    frame = pd.DataFrame(rows)
+    for c in columns:
+        if c not in frame.columns:
+            frame[c] = np.nan
+    frame = frame[columns]
+    if "n" in frame.columns:
+        frame["n"] = frame["n"].astype("Int64")
+    return frame.reset_index(drop=True)
+
+
+def _preview(values: Any) -> str:
+    text = repr(values)
+    return text if len(text) <= 60 else text[:57] + "..."
