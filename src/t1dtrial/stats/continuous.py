@@ -197,6 +197,9 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
         check_choice("mann_whitney", "exact", exact, [None, True, False])
     m, n = a.size, b.size
     combined = np.concatenate([a, b])
+    if np.unique(combined).size == 1:
+        raise fail("mann_whitney", "x, y", float(combined[0]), "every value is the same",
+                   "at least two distinct values")
     ranks = stats.rankdata(combined)
     w = float(ranks[:m].sum() - m * (m + 1) / 2)
     diffs = np.sort(np.subtract.outer(a, b).ravel())
