@@ -1,1 +1,68 @@
-"""t1dtrial.derive."""
+"""Derived analysis datasets (ADaM-like): ADSL, ADLB, ADEFF, ADAE and the derivation log.
+
+Small pure functions named by what they add (``derive_var_*`` one column,
+``derive_vars_*`` several, ``derive_param_*`` new parameter rows,
+``compute_*`` vector in, vector out), composed by ``derive_adlb``,
+``derive_adsl``, ``derive_adeff``, ``derive_adae`` and, for a whole trial,
+:func:`derive_all`. None sorts its output, mutates its input, prints or
+writes files, except :func:`write_derived` and :func:`derive_folder`.
+
+Examples
+--------
+>>> from t1dtrial.derive import derive_all, write_derived
+>>> # derived = derive_all(trial); write_derived(derived, "derived/")
+"""
+
+from ._adae import ADAE_COLUMNS, AE_DICTIONARY, code_ae_terms, derive_adae
+from ._adeff import (
+    ADEFF_COLUMNS,
+    adeff_endpoints,
+    canonical_threshold,
+    derive_adeff,
+    derive_param_response,
+    latest_date,
+)
+from ._adlb import (
+    ADLB_COLUMNS,
+    derive_adlb,
+    derive_lab_records,
+    derive_var_ablfl,
+    derive_var_anl01fl,
+    derive_vars_chg,
+    lab_exclusions,
+    lab_record_status,
+)
+from ._adsl import (
+    derive_adsl,
+    derive_vars_baseline,
+    derive_vars_demog,
+    derive_vars_disposition,
+    derive_vars_exposure,
+    derive_vars_popfl,
+    is_cpeptide,
+)
+from ._common import compute_ady, compute_rel_day, subject_day0
+from ._episodes import EPISODE_COLUMNS, derive_insulin_free_episodes
+from ._io import OUTPUT_FILES, derive_folder, write_derived
+from ._log import EXCLUSION_COLUMNS, LOG_COLUMNS, derivation_exclusions, derivation_log
+from ._params import (
+    DERIVED_PARAM_LABELS,
+    compute_auc,
+    derive_param_cpauc,
+    derive_param_idaa1c,
+    derive_param_insdose,
+)
+from ._pipeline import Derived, derive_all
+
+__all__ = [
+    "ADAE_COLUMNS", "ADEFF_COLUMNS", "ADLB_COLUMNS", "AE_DICTIONARY", "DERIVED_PARAM_LABELS",
+    "EPISODE_COLUMNS", "EXCLUSION_COLUMNS", "LOG_COLUMNS", "OUTPUT_FILES",
+    "Derived", "adeff_endpoints", "canonical_threshold", "code_ae_terms", "compute_ady",
+    "compute_auc", "compute_rel_day", "derivation_exclusions", "derivation_log", "derive_adae",
+    "derive_adeff", "derive_adlb", "derive_adsl", "derive_all", "derive_folder",
+    "derive_insulin_free_episodes", "derive_lab_records", "derive_param_cpauc",
+    "derive_param_idaa1c", "derive_param_insdose", "derive_param_response", "derive_var_ablfl",
+    "derive_var_anl01fl", "derive_vars_baseline", "derive_vars_chg", "derive_vars_demog",
+    "derive_vars_disposition", "derive_vars_exposure", "derive_vars_popfl", "is_cpeptide",
+    "lab_exclusions", "lab_record_status", "latest_date", "subject_day0", "write_derived",
+]

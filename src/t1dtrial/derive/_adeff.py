@@ -1,0 +1,385 @@
+"""ADEFF, the efficacy endpoint dataset: responder flags per subject and visit, and episodes.
+
+One row a subject x endpoint x visit for every responder endpoint of the
+protocol (percent_rise, threshold, insulin_independence), plus the
+conventional ones the protocol does not name (``dcct_responder``: PCP >= 0.2
+nmol/L; ``idaa1c_partial_remission``: IDAA1C <= 9 %; ``insulin_independence``).
+``ANL01FL = "Y"`` marks the visit at which the protocol assesses the endpoint.
+AVALC is "Y", "N", "missing" (never silently a non-responder: the analysis
+decides per ``analysis.missing_primary``) or "excluded" (zero baseline with
+``analysis.zero_baseline_pchg: exclude_subject``). Insulin-free episodes are
+added as rows with PARAMCD = "INSFREE" (AVAL = duration in days, CNSR).
+
+Examples
+--------
+>>> from t1dtrial.protocol import load_protocol
+>>> [e.name for e in adeff_endpoints(load_protocol("carlsson2015"))]
+['dcct_responder', 'idaa1c_partial_remission', 'insulin_independence']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import Problem, ProtocolError
+from ..protocol import (
+    Endpoint,
+    InsulinIndependenceEndpoint,
+    PercentRiseEndpoint,
+    Protocol,
+    ThresholdEndpoint,
+)
+from ._common import check_frame, check_protocol, meets
+from ._episodes import EPISODE_COLUMNS, derive_insulin_free_episodes
+
+__all__ = ["ADEFF_COLUMNS", "adeff_endpoints", "derive_param_response", "derive_adeff",
+           "canonical_threshold"]
+
+#: Columns of ADEFF, in order.
+ADEFF_COLUMNS = ["STUDYID", "USUBJID", "TRT01P", "PARAMCD", "PARAM", "AVISIT", "AVISITN",
+                 "ADT", "AVAL", "AVALC", "ANL01FL", "CRIT1", "REASON", "EPISODE", "ASTDT",
+                 "AENDT", "CNSR", "SRCDOM", "SRCROW"]
+
+_CANONICAL = {"FCP": "nmol/L", "PCP": "nmol/L", "CPMAUC": "nmol/L", "CPAUC": "nmol/L x min",
+              "HBA1C": "%", "IDAA1C": "%", "INSULIN": "U/kg/day", "INSDOSE": "U/kg/day",
+              "WEIGHT": "kg", "FPG": "mmol/L", "PPG": "mmol/L"}
+# (from unit, to unit) -> (scale, shift): canonical = value * scale + shift
+_CONVERT = {
+    ("pmol/L", "nmol/L"): (1e-3, 0.0), ("ng/mL", "nmol/L"): (0.331, 0.0),
+    ("pmol/L x min", "nmol/L x min"): (1e-3, 0.0),
+    ("mmol/mol", "%"): (1 / 10.929, 2.15), ("mg/dL", "mmol/L"): (1 / 18.016, 0.0),
+}
+
+
+def canonical_threshold(endpoint: ThresholdEndpoint) -> float:
+    """A threshold endpoint's value in the parameter's canonical unit.
+
+    Raises
+    ------
+    ProtocolError
+        When the endpoint's unit cannot be converted to the canonical unit.
+
+    Examples
+    --------
+    >>> from t1dtrial.protocol import ThresholdEndpoint
+    >>> e = ThresholdEndpoint(kind="threshold", name="x", label="x", visit="M12",
+    ...                       param="PCP", comparison=">=", value=200, unit="pmol/L")
+    >>> canonical_threshold(e)
+    0.2
+    """
+    code = endpoint.param
+    unit = _CANONICAL.get(code, "nmol/L" if code.startswith("CP") else endpoint.unit)
+    if endpoint.unit == unit:
+        return float(endpoint.value)
+    if (endpoint.unit, unit) not in _CONVERT:
+        raise ProtocolError([Problem(
+            file="protocol", row=None, column=f"endpoints.{endpoint.name}.unit",
+            value=endpoint.unit, problem=f"cannot convert to the canonical unit of {code}",
+            expected=f"{unit}")])
+    scale, shift = _CONVERT[(endpoint.unit, unit)]
+    return round(endpoint.value * scale + shift, 12)
+
+
+def adeff_endpoints(protocol: Protocol) -> list[Endpoint]:
+    """Responder endpoints of ADEFF: the protocol's, then the conventional ones it lacks.
+
+    Examples
+    --------
+    >>> from t1dtrial.protocol import load_protocol
+    >>> [e.name for e in adeff_endpoints(load_protocol("lu2021"))]
+    ['remission', 'dcct_responder', 'idaa1c_partial_remission', 'insulin_independence']
+    """
+    check_protocol(protocol, "adeff_endpoints")
+    chosen = [e for e in protocol.all_endpoints
+              if isinstance(e, (PercentRiseEndpoint, ThresholdEndpoint,
+                                InsulinIndependenceEndpoint))]
+    names = {e.name for e in protocol.all_endpoints}
+    visit = protocol.primary_visit
+    extra = [
+        ThresholdEndpoint(kind="threshold", name="dcct_responder", param="PCP", comparison=">=",
+                          value=0.2, unit="nmol/L", visit=visit,
+                          label="Postprandial C-peptide >= 0.2 nmol/L (DCCT threshold)"),
+        ThresholdEndpoint(kind="threshold", name="idaa1c_partial_remission", param="IDAA1C",
+                          comparison="<=", value=9, unit="%", visit=visit,
+                          label="Partial remission, IDAA1c <= 9"),
+        InsulinIndependenceEndpoint(kind="insulin_independence", name="insulin_independence",
+                                    label="Insulin independence", visit=visit),
+    ]
+    return chosen + [e for e in extra if e.name not in names]
+
+
+def _criterion(endpoint: Endpoint) -> str:
+    if isinstance(endpoint, PercentRiseEndpoint):
+        join = " or " if endpoint.combine == "any" else " and "
+        return (f"{join.join(endpoint.params)} change from baseline {endpoint.comparison} "
+                f"{endpoint.threshold_pct:g} %")
+    if isinstance(endpoint, ThresholdEndpoint):
+        return f"{endpoint.param} {endpoint.comparison} {endpoint.value:g} {endpoint.unit}"
+    return "INSDOSE = 0 U/kg/day (no exogenous insulin)"
+
+
+class _Grid:
+    """Subjects x visits as flat integer positions (subject-major)."""
+
+    def __init__(self, adsl: pd.DataFrame, visits: list[str]):
+        self.ids = adsl["USUBJID"].to_numpy()
+        self.visits = visits
+        self.n, self.k = len(self.ids), len(visits)
+
+    def take(self, adlb: pd.DataFrame, param: str) -> dict[str, np.ndarray]:
+        rows = adlb.loc[(adlb["PARAMCD"] == param) & (adlb["ANL01FL"] == "Y")]
+        i = pd.Index(self.ids).get_indexer(rows["USUBJID"])
+        j = pd.Index(self.visits).get_indexer(rows["AVISIT"])
+        ok = (i >= 0) & (j >= 0)
+        pos = i[ok] * self.k + j[ok]
+        size = self.n * self.k
+        out = {"present": np.zeros(size, dtype=bool), "AVAL": np.full(size, np.nan),
+               "ADT": np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]")}
+        out["present"][pos] = rows["AVAL"].notna().to_numpy()[ok]
+        out["AVAL"][pos] = rows["AVAL"].to_numpy(dtype=float)[ok]
+        out["ADT"][pos] = rows["ADT"].to_numpy(dtype="datetime64[ns]")[ok]
+        for column, fill, dtype in (("PCHG", np.nan, float), ("PCHGREAS", "", object)):
+            values = np.full(size, fill, dtype=dtype)
+            if column in rows.columns:
+                source = rows[column] if dtype is float else rows[column].fillna("").astype(str)
+                values[pos] = source.to_numpy(dtype=dtype)[ok]
+            out[column] = values
+        return out
+
+    def visit_codes(self) -> np.ndarray:
+        return np.tile(np.array(self.visits, dtype=object), self.n)
+
+
+def _later(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.where(np.isnat(a), b, np.where(np.isnat(b), a, np.maximum(a, b)))
+
+
+def _append_reason(reasons: np.ndarray, why: np.ndarray) -> np.ndarray:
+    return np.where(why == "", reasons, np.where(reasons == "", why, reasons + "; " + why))
+
+
+def _yes_no(value: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(value), "missing", np.where(value == 1, "Y", "N")).astype(object)
+
+
+def _percent_rise(grid: _Grid, adlb: pd.DataFrame, ep: PercentRiseEndpoint,
+                  protocol: Protocol) -> tuple[np.ndarray, ...]:
+    size = grid.n * grid.k
+    results = []
+    adt = np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]")
+    reasons = np.full(size, "", dtype=object)
+    excluded = np.zeros(size, dtype=bool)
+    vcodes = grid.visit_codes()
+    for p in ep.params:
+        got = grid.take(adlb, p)
+        r = meets(got["PCHG"], ep.comparison, ep.threshold_pct)
+        results.append(r)
+        adt = _later(adt, got["ADT"])
+        why = np.where(~got["present"], "no " + p + " at " + vcodes,
+                       np.where(np.isnan(r), p + ": " + got["PCHGREAS"], ""))
+        reasons = _append_reason(reasons, why)
+        if protocol.analysis.zero_baseline_pchg == "exclude_subject":
+            excluded |= _zero_baseline(adlb, p, grid)
+    stack = np.vstack(results)
+    if ep.combine == "any":
+        value = np.where((stack == 1).any(axis=0), 1.0,
+                         np.where((stack == 0).all(axis=0), 0.0, np.nan))
+    else:
+        value = np.where((stack == 0).any(axis=0), 0.0,
+                         np.where((stack == 1).all(axis=0), 1.0, np.nan))
+    value[excluded] = np.nan
+    avalc = _yes_no(value)
+    avalc[excluded] = "excluded"
+    reasons = np.where(avalc == "missing", reasons, "")
+    reasons[excluded] = "baseline is zero; subject excluded (analysis.zero_baseline_pchg)"
+    return value, avalc, adt, reasons
+
+
+def _zero_baseline(adlb: pd.DataFrame, param: str, grid: _Grid) -> np.ndarray:
+    rows = adlb.loc[(adlb["PARAMCD"] == param) & (adlb["ABLFL"] == "Y") & (adlb["AVAL"] == 0)]
+    subject_zero = np.isin(grid.ids, rows["USUBJID"].unique())
+    return np.repeat(subject_zero, grid.k)
+
+
+def _threshold(grid: _Grid, adlb: pd.DataFrame, ep: ThresholdEndpoint) -> tuple[np.ndarray, ...]:
+    got = grid.take(adlb, ep.param)
+    value = meets(got["AVAL"], ep.comparison, canonical_threshold(ep))
+    reasons = np.where(np.isnan(value), "no " + ep.param + " at " + grid.visit_codes(), "")
+    return value, _yes_no(value), got["ADT"], reasons.astype(object)
+
+
+def _insulin_independence(grid: _Grid, adlb: pd.DataFrame, adsl: pd.DataFrame,
+                          episodes: pd.DataFrame, protocol: Protocol) -> tuple[np.ndarray, ...]:
+    got = grid.take(adlb, "INSDOSE")
+    value = meets(got["AVAL"], "<=", 0.0)
+    reasons = np.where(np.isnan(value), "no INSDOSE at " + grid.visit_codes(), "").astype(object)
+    missing = np.flatnonzero(np.isnan(value))
+    if len(missing) and len(episodes):
+        days = np.array([protocol.visit(v).day for v in grid.visits], dtype="timedelta64[D]")
+        rf = pd.Series(adsl["RFSTDT"].to_numpy(dtype="datetime64[ns]"), index=grid.ids)
+        subj = grid.ids[missing // grid.k]
+        nominal = rf.reindex(subj).to_numpy() + days[missing % grid.k]
+        probe = pd.DataFrame({"pos": missing, "USUBJID": subj, "when": nominal})
+        hit = probe.merge(episodes[["USUBJID", "ASTDT", "AENDT"]], on="USUBJID")
+        hit = hit.loc[(hit["ASTDT"] <= hit["when"]) & (hit["when"] <= hit["AENDT"]), "pos"]
+        covered = np.unique(hit.to_numpy(dtype=int))
+        value[covered] = 1.0
+        reasons[covered] = reasons[covered] + "; inside an insulin-free episode"
+    avalc = _yes_no(value)
+    reasons = np.where((avalc == "missing") | (reasons != "") & (value == 1), reasons, "")
+    return value, avalc, got["ADT"], reasons
+
+
+def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endpoint,
+                          protocol: Protocol, *,
+                          episodes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Responder rows of one endpoint: every subject of ADSL x every evaluated visit.
+
+    Algorithm
+    ---------
+    - percent_rise: at each post-baseline visit, each parameter's PCHG (ADLB
+      analysis record) compared with the threshold (``>=`` or ``>``); the
+      parameters are combined by three-valued logic: ``any`` is "Y" when one
+      meets it, "N" when all are known and none does, else "missing"; ``all``
+      is "N" when one fails, "Y" when all are known and meet it, else "missing".
+    - threshold: at every visit, the analysis value compared with the
+      threshold (converted to the canonical unit).
+    - insulin_independence: at each post-baseline visit, "Y" when INSDOSE is 0;
+      without an INSDOSE record, "Y" when an insulin-free episode covers the
+      visit's nominal date, else "missing".
+
+    Comparisons treat values within a relative 1e-9 of the threshold as equal to it.
+    REASON says why a row is "missing" or "excluded".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from t1dtrial.protocol import load_protocol
+    >>> p = load_protocol("lu2021")
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRT01P": ["MSC"],
+    ...                      "RFSTDT": pd.to_datetime(["2020-01-01"])})
+    >>> lb = pd.DataFrame({"USUBJID": ["S1", "S1"], "PARAMCD": ["FCP", "PCP"],
+    ...     "AVISIT": ["M12", "M12"], "ADT": pd.to_datetime(["2021-01-01"] * 2),
+    ...     "AVAL": [0.33, 0.5], "BASE": [0.30, 0.6], "PCHG": [10.0, -16.7],
+    ...     "PCHGREAS": ["", ""], "ABLFL": ["", ""], "ANL01FL": ["Y", "Y"]})
+    >>> r = derive_param_response(lb, adsl, p.primary_endpoint, p)
+    >>> r.loc[r.AVISIT == "M12", ["AVALC", "ANL01FL"]].values.tolist()
+    [['Y', 'Y']]
+    """
+    fn = "derive_param_response"
+    check_frame(adlb, "adlb", fn, ["USUBJID", "PARAMCD", "AVISIT", "ADT", "AVAL", "ABLFL",
+                                   "ANL01FL"])
+    check_frame(adsl, "adsl", fn, ["USUBJID", "TRT01P"])
+    check_protocol(protocol, fn)
+    if isinstance(endpoint, ThresholdEndpoint):
+        visits = protocol.visit_codes
+    else:
+        visits = [v for v in protocol.visit_codes if v != protocol.baseline_visit]
+    grid = _Grid(adsl, visits)
+    if isinstance(endpoint, PercentRiseEndpoint):
+        value, avalc, adt, reason = _percent_rise(grid, adlb, endpoint, protocol)
+    elif isinstance(endpoint, ThresholdEndpoint):
+        value, avalc, adt, reason = _threshold(grid, adlb, endpoint)
+    elif isinstance(endpoint, InsulinIndependenceEndpoint):
+        check_frame(adsl, "adsl", fn, ["RFSTDT"])
+        eps = episodes if episodes is not None else pd.DataFrame(columns=EPISODE_COLUMNS)
+        value, avalc, adt, reason = _insulin_independence(grid, adlb, adsl, eps, protocol)
+    else:
+        raise TypeError(f"The 'endpoint' parameter of {fn} must be a percent_rise, threshold "
+                        f"or insulin_independence endpoint. Got {type(endpoint).__name__} instead.")
+    nominal = {v.code: v.day for v in protocol.visits}
+    avisit = grid.visit_codes()
+    return pd.DataFrame({
+        "STUDYID": protocol.id,
+        "USUBJID": np.repeat(grid.ids, grid.k),
+        "TRT01P": np.repeat(adsl["TRT01P"].to_numpy(), grid.k),
+        "PARAMCD": endpoint.name.upper(),
+        "PARAM": endpoint.label,
+        "AVISIT": avisit,
+        "AVISITN": np.tile(np.array([nominal[v] for v in visits], dtype="int64"), grid.n),
+        "ADT": adt,
+        "AVAL": value,
+        "AVALC": avalc,
+        "ANL01FL": np.where(avisit == endpoint.visit, "Y", ""),
+        "CRIT1": _criterion(endpoint),
+        "REASON": reason,
+    })
+
+
+def derive_adeff(adlb: pd.DataFrame, adsl: pd.DataFrame, insulin_free: pd.DataFrame,
+                 protocol: Protocol, *, data_cut: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Derive ADEFF: responder rows of every endpoint of :func:`adeff_endpoints`, then episodes.
+
+    Parameters
+    ----------
+    adlb, adsl : DataFrame
+        From :func:`~t1dtrial.derive.derive_adlb` and :func:`~t1dtrial.derive.derive_adsl`.
+    insulin_free : DataFrame
+        Canonical table; may be empty (episodes then come from zero-dose visits).
+    protocol : Protocol
+    data_cut : Timestamp, optional
+        Date of the data cut; default the latest date in ADLB, ADSL and ``insulin_free``.
+
+    Returns
+    -------
+    DataFrame with :data:`ADEFF_COLUMNS`; episode rows have PARAMCD "INSFREE".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from t1dtrial.protocol import load_protocol
+    >>> adsl = pd.DataFrame({"USUBJID": ["S1"], "TRT01P": ["CONTROL"],
+    ...                      "RFSTDT": pd.to_datetime(["2020-01-01"])})
+    >>> lb = pd.DataFrame(columns=["USUBJID", "PARAMCD", "AVISIT", "AVISITN", "ADT", "AVAL",
+    ...                            "ABLFL", "ANL01FL", "PCHG", "PCHGREAS"])
+    >>> free = pd.DataFrame(columns=["subject_id", "start_date", "end_date"])
+    >>> e = derive_adeff(lb, adsl, free, load_protocol("lu2021"), data_cut=pd.Timestamp("2021-01-01"))
+    >>> e.loc[(e.ANL01FL == "Y"), ["PARAMCD", "AVALC"]].values.tolist()[0]
+    ['REMISSION', 'missing']
+    """
+    fn = "derive_adeff"
+    check_frame(adsl, "adsl", fn, ["USUBJID", "TRT01P", "RFSTDT"])
+    check_frame(insulin_free, "insulin_free", fn, ["subject_id", "start_date"])
+    check_protocol(protocol, fn)
+    cut = latest_date(adlb, adsl, insulin_free) if data_cut is None else pd.Timestamp(data_cut)
+    episodes = derive_insulin_free_episodes(insulin_free, adlb, adsl, data_cut=cut,
+                                            protocol=protocol)
+    parts = [derive_param_response(adlb, adsl, ep, protocol, episodes=episodes)
+             for ep in adeff_endpoints(protocol)]
+    trt = pd.Series(adsl["TRT01P"].to_numpy(), index=adsl["USUBJID"].to_numpy())
+    ep_rows = episodes.assign(
+        STUDYID=protocol.id, TRT01P=trt.reindex(episodes["USUBJID"]).to_numpy(),
+        PARAMCD="INSFREE", PARAM="Insulin-free episode: duration (days)", AVISIT="",
+        AVISITN=pd.NA, ADT=episodes["ASTDT"], AVALC="", ANL01FL="",
+        CRIT1="insulin-free episode (CNSR = 1: ongoing at the data cut)", REASON="")
+    frames = [f for f in [*parts, ep_rows] if len(f)]
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ADEFF_COLUMNS})
+    out = pd.concat([f.reindex(columns=ADEFF_COLUMNS) for f in frames], ignore_index=True)
+    out["AVISITN"] = out["AVISITN"].astype("Int64")
+    for column in ("EPISODE", "CNSR", "SRCROW"):
+        out[column] = out[column].astype("Int64")
+    out["SRCDOM"] = out["SRCDOM"].fillna("ADLB")
+    for column in ("ADT", "ASTDT", "AENDT"):
+        out[column] = pd.to_datetime(out[column])
+    return out
+
+
+def latest_date(*frames: pd.DataFrame) -> pd.Timestamp:
+    """The latest date in any datetime column of the frames (NaT when there is none).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> latest_date(pd.DataFrame({"d": pd.to_datetime(["2020-01-01", "2021-05-02"])}))
+    Timestamp('2021-05-02 00:00:00')
+    """
+    best = pd.NaT
+    for frame in frames:
+        for column in frame.columns:
+            if pd.api.types.is_datetime64_any_dtype(frame[column]):
+                value = frame[column].max()
+                if pd.notna(value) and (pd.isna(best) or value > best):
+                    best = value
+    return best

@@ -1,0 +1,413 @@
+"""ADSL, the subject-level analysis dataset: one row a subject.
+
+Built in steps, each a small function adding columns to a copy:
+demographics and subgroups (:func:`derive_vars_demog`), exposure
+(:func:`derive_vars_exposure`), baselines from ADLB (:func:`derive_vars_baseline`),
+disposition (:func:`derive_vars_disposition`) and population flags
+(:func:`derive_vars_popfl`). :func:`derive_adsl` runs them in that order.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from t1dtrial.protocol import load_protocol
+>>> s = pd.DataFrame({"subject_id": ["S1"], "arm": ["CONTROL"], "sex": ["F"],
+...     "age_at_onset": [16.0], "diagnosis_date": pd.to_datetime(["2019-07-01"]),
+...     "enrolment_date": pd.to_datetime(["2020-01-01"]), "weight_kg": [55.0]})
+>>> i = pd.DataFrame(columns=["subject_id", "infusion_number", "date", "cells_per_kg"])
+>>> a = derive_vars_demog(s, load_protocol("lu2021"))
+>>> a[["USUBJID", "TRT01P", "ONSETGR", "SG_ADULT_ONSET", "DURDIAG"]].values.tolist()
+[['S1', 'CONTROL', 'juvenile', 'N', 184]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..data.contract import meal_test_minute
+from ..protocol import Expression, Protocol
+from ._common import as_dates, check_frame, check_protocol
+
+__all__ = [
+    "derive_vars_demog",
+    "derive_vars_exposure",
+    "derive_vars_baseline",
+    "derive_vars_disposition",
+    "derive_vars_popfl",
+    "derive_adsl",
+    "is_cpeptide",
+]
+
+_SUBJECT_COLUMNS = ["subject_id", "arm", "sex", "age_at_onset", "diagnosis_date",
+                    "enrolment_date", "weight_kg"]
+
+#: Baselines always present in ADSL (NaN when a subject has none).
+CORE_BASELINES = ("FCP", "PCP", "HBA1C", "INSDOSE")
+
+
+def is_cpeptide(paramcd: str) -> bool:
+    """Whether a PARAMCD is a C-peptide measure (FCP, PCP, CPxx, CPAUC, CPMAUC).
+
+    Examples
+    --------
+    >>> is_cpeptide("CP30"), is_cpeptide("HBA1C")
+    (True, False)
+    """
+    return paramcd in ("FCP", "PCP", "CPAUC", "CPMAUC") or meal_test_minute(paramcd) is not None
+
+
+def _column(df: pd.DataFrame, name: str, default: object = None) -> pd.Series:
+    if name in df.columns:
+        return df[name]
+    return pd.Series([default] * len(df), index=df.index, dtype=object)
+
+
+def _flag_text(values: pd.Series) -> np.ndarray:
+    return np.where(values.to_numpy(dtype=bool), "Y", "N")
+
+
+def derive_vars_demog(subjects: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+    """Start ADSL: identifiers, arm, demographics, diabetes duration and subgroup flags.
+
+    Algorithm
+    ---------
+    1. USUBJID = subject_id; SITEID = site; TRT01P = arm; SEX; AGEONSET = age at onset.
+    2. DIAGDT, ENRLDT = diagnosis and enrolment dates; DURDIAG = days between them.
+    3. AGE = AGEONSET + DURDIAG / 365.25 (years at enrolment); WEIGHTBL = weight_kg.
+    4. For each protocol subgroup, SG_<NAME> = "Y"/"N" ("" when a column its
+       expression uses is missing for the subject).
+    5. ONSETGR = the first subgroup defined on ``age_at_onset`` alone that the
+       subject belongs to, its name without the suffix ``_onset``
+       (lu2021: "adult"/"juvenile"); "" when none.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from t1dtrial.protocol import load_protocol
+    >>> s = pd.DataFrame({"subject_id": ["S1"], "arm": ["MSC"], "sex": ["M"],
+    ...     "age_at_onset": [20.0], "diagnosis_date": pd.to_datetime(["2020-01-01"]),
+    ...     "enrolment_date": pd.to_datetime(["2021-01-01"]), "weight_kg": [70.0]})
+    >>> a = derive_vars_demog(s, load_protocol("lu2021"))
+    >>> a[["ONSETGR", "DURDIAG"]].values.tolist(), round(float(a.AGE[0]), 3)
+    ([['adult', 366]], 21.002)
+    """
+    fn = "derive_vars_demog"
+    check_frame(subjects, "subjects", fn, _SUBJECT_COLUMNS)
+    check_protocol(protocol, fn)
+    diag = as_dates(subjects["diagnosis_date"], "subjects", fn, "diagnosis_date")
+    enrol = as_dates(subjects["enrolment_date"], "subjects", fn, "enrolment_date")
+    durdiag = (enrol - diag).dt.days.astype("Int64")
+    onset = pd.to_numeric(subjects["age_at_onset"], errors="coerce").astype(float)
+    adsl = pd.DataFrame({
+        "STUDYID": protocol.id,
+        "USUBJID": subjects["subject_id"].astype(str).to_numpy(),
+        "SITEID": _column(subjects, "site").to_numpy(dtype=object),
+        "TRT01P": subjects["arm"].astype(str).to_numpy(),
+        "SEX": subjects["sex"].to_numpy(dtype=object),
+        "AGE": (onset + durdiag.astype(float) / 365.25).to_numpy(),
+        "AGEU": "YEARS",
+        "AGEONSET": onset.to_numpy(),
+        "DIAGDT": diag.to_numpy(),
+        "ENRLDT": enrol.to_numpy(),
+        "DURDIAG": durdiag.to_numpy(),
+        "WEIGHTBL": pd.to_numeric(subjects["weight_kg"], errors="coerce").astype(float).to_numpy(),
+    })
+    onsetgr = np.full(len(adsl), "", dtype=object)
+    for sg in protocol.subgroups:
+        expr = Expression.parse(sg.where)
+        names = sorted(expr.names)
+        inside = expr.evaluate(subjects.reset_index(drop=True)).to_numpy(dtype=bool)
+        known = np.ones(len(adsl), dtype=bool)
+        for name in names:
+            if name in subjects.columns:
+                known &= subjects[name].notna().to_numpy()
+        adsl[f"SG_{sg.name.upper()}"] = np.where(known, np.where(inside, "Y", "N"), "")
+        if names == ["age_at_onset"]:
+            label = sg.name.removesuffix("_onset")
+            onsetgr = np.where((onsetgr == "") & inside & known, label, onsetgr)
+    adsl["ONSETGR"] = onsetgr
+    return adsl
+
+
+def derive_vars_exposure(adsl: pd.DataFrame, infusions: pd.DataFrame,
+                         protocol: Protocol) -> pd.DataFrame:
+    """Add dose per infusion (DOSE1..DOSEn, cells/kg), CUMDOSE, NINF, TRTSDT, TRTEDT, RFSTDT, TRT01A.
+
+    Algorithm
+    ---------
+    1. Dose in cells/kg = ``cells_per_kg``, else ``total_cells`` / WEIGHTBL.
+    2. DOSEk = dose of infusion number k (k = 1..n, n = the larger of the
+       protocol's and the data's highest infusion number); NINF = infusions given.
+    3. CUMDOSE = sum of doses (0 without infusions; NaN if a given dose is unknown).
+    4. TRTSDT, TRTEDT = first and last infusion dates; RFSTDT = day 0
+       (TRTSDT, else ENRLDT).
+    5. TRT01A = TRT01P when the subject received the arm's treatment (arms
+       without infusions always do; infused arms need at least one infusion),
+       else "" (not treated).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from t1dtrial.protocol import load_protocol
+    >>> a = pd.DataFrame({"USUBJID": ["S1"], "TRT01P": ["MSC"], "WEIGHTBL": [50.0],
+    ...                   "ENRLDT": pd.to_datetime(["2020-01-01"])})
+    >>> i = pd.DataFrame({"subject_id": ["S1", "S1"], "infusion_number": [1, 2],
+    ...     "date": pd.to_datetime(["2020-01-02", "2020-04-01"]),
+    ...     "cells_per_kg": [1e6, None], "total_cells": [None, 1e8]})
+    >>> r = derive_vars_exposure(a, i, load_protocol("lu2021"))
+    >>> r[["DOSE1", "DOSE2", "CUMDOSE", "NINF", "TRT01A"]].values.tolist()
+    [[1000000.0, 2000000.0, 3000000.0, 2, 'MSC']]
+    """
+    fn = "derive_vars_exposure"
+    check_frame(adsl, "adsl", fn, ["USUBJID", "TRT01P", "WEIGHTBL", "ENRLDT"])
+    check_frame(infusions, "infusions", fn, ["subject_id", "infusion_number", "date"])
+    check_protocol(protocol, fn)
+    out = adsl.copy()
+    ids = out["USUBJID"].to_numpy()
+    inf = infusions.loc[infusions["subject_id"].astype(str).isin(set(ids))]
+    sid = inf["subject_id"].astype(str).to_numpy()
+    number = pd.to_numeric(inf["infusion_number"], errors="coerce").to_numpy(dtype=float)
+    dates = as_dates(inf["date"], "infusions", fn, "date")
+    weight = pd.Series(out["WEIGHTBL"].to_numpy(dtype=float), index=ids)
+    per_kg = pd.to_numeric(_column(inf, "cells_per_kg", np.nan), errors="coerce").to_numpy(float)
+    total = pd.to_numeric(_column(inf, "total_cells", np.nan), errors="coerce").to_numpy(float)
+    dose = np.where(np.isnan(per_kg), total / weight.reindex(sid).to_numpy(), per_kg)
+    planned = [i.number for i in protocol.infusions]
+    highest = int(max([0, *planned, *(number[~np.isnan(number)].astype(int).tolist())]))
+    frame = pd.DataFrame({"sid": sid, "number": number, "dose": dose, "date": dates.to_numpy()})
+    for k in range(1, highest + 1):
+        by_subject = frame.loc[frame["number"] == k].groupby("sid")["dose"].sum(min_count=1)
+        out[f"DOSE{k}"] = by_subject.reindex(ids).to_numpy()
+    frame["unknown"] = np.isnan(frame["dose"].to_numpy(dtype=float))
+    grouped = frame.groupby("sid")
+    ninf = grouped.size().reindex(ids, fill_value=0).to_numpy(dtype=int)
+    cum = grouped["dose"].sum().reindex(ids, fill_value=0.0).to_numpy(dtype=float)
+    unknown = grouped["unknown"].any().reindex(ids, fill_value=False).to_numpy(dtype=bool)
+    out["CUMDOSE"] = np.where(unknown, np.nan, cum)
+    out["NINF"] = ninf
+    nat = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out["TRTSDT"] = (grouped["date"].min().reindex(ids).to_numpy(dtype="datetime64[ns]")
+                     if len(frame) else nat)
+    out["TRTEDT"] = (grouped["date"].max().reindex(ids).to_numpy(dtype="datetime64[ns]")
+                     if len(frame) else nat)
+    out["RFSTDT"] = np.where(pd.isna(out["TRTSDT"]).to_numpy(), out["ENRLDT"].to_numpy(),
+                             out["TRTSDT"].to_numpy()).astype("datetime64[ns]")
+    infused = {a.code for a in protocol.arms if a.receives_infusions}
+    gets = ~out["TRT01P"].isin(infused).to_numpy() | (out["NINF"].to_numpy() > 0)
+    out["TRT01A"] = np.where(gets, out["TRT01P"].to_numpy(), "")
+    return out
+
+
+def derive_vars_baseline(adsl: pd.DataFrame, adlb: pd.DataFrame) -> pd.DataFrame:
+    """Add B<PARAMCD> baseline columns from the ADLB baseline records.
+
+    BFCP, BPCP, BHBA1C and BINSDOSE are always present (NaN without a
+    baseline); every other parameter with a baseline record adds its column
+    (e.g. BCPMAUC, BWEIGHT).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"USUBJID": ["S1", "S2"]})
+    >>> lb = pd.DataFrame({"USUBJID": ["S1"], "PARAMCD": ["FCP"], "AVAL": [0.3], "ABLFL": ["Y"]})
+    >>> derive_vars_baseline(a, lb)[["BFCP", "BPCP"]].values.tolist()
+    [[0.3, nan], [nan, nan]]
+    """
+    fn = "derive_vars_baseline"
+    check_frame(adsl, "adsl", fn, ["USUBJID"])
+    check_frame(adlb, "adlb", fn, ["USUBJID", "PARAMCD", "AVAL", "ABLFL"])
+    out = adsl.copy()
+    base = adlb.loc[adlb["ABLFL"] == "Y", ["USUBJID", "PARAMCD", "AVAL"]]
+    params = list(CORE_BASELINES) + sorted(set(base["PARAMCD"]) - set(CORE_BASELINES))
+    wide = base.pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL", aggfunc="first")
+    for p in params:
+        values = wide[p] if p in wide.columns else pd.Series(dtype=float)
+        out[f"B{p}"] = values.reindex(out["USUBJID"].to_numpy()).to_numpy(dtype=float)
+    return out
+
+
+def derive_vars_disposition(adsl: pd.DataFrame, subjects: pd.DataFrame, adlb: pd.DataFrame,
+                            protocol: Protocol) -> pd.DataFrame:
+    """Add EOSSTT (COMPLETED / DISCONTINUED / ONGOING), EOSDT and DCSREAS.
+
+    Algorithm
+    ---------
+    1. ``status`` completed -> COMPLETED; withdrawn or lost -> DISCONTINUED.
+    2. Without a status: COMPLETED when the subject has an analysis record at
+       the primary visit, else ONGOING.
+    3. DCSREAS = withdrawal_reason; without one, "LOST TO FOLLOW-UP" (lost) or
+       "NOT RECORDED" (withdrawn). EOSDT = withdrawal_date.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from t1dtrial.protocol import load_protocol
+    >>> a = pd.DataFrame({"USUBJID": ["S1", "S2"]})
+    >>> s = pd.DataFrame({"subject_id": ["S1", "S2"], "status": ["lost", None]})
+    >>> lb = pd.DataFrame({"USUBJID": ["S2"], "AVISIT": ["M12"], "ANL01FL": ["Y"], "AVAL": [1.0]})
+    >>> derive_vars_disposition(a, s, lb, load_protocol("lu2021"))[["EOSSTT", "DCSREAS"]].values.tolist()
+    [['DISCONTINUED', 'LOST TO FOLLOW-UP'], ['COMPLETED', '']]
+    """
+    fn = "derive_vars_disposition"
+    check_frame(adsl, "adsl", fn, ["USUBJID"])
+    check_frame(subjects, "subjects", fn, ["subject_id"])
+    check_frame(adlb, "adlb", fn, ["USUBJID", "AVISIT", "ANL01FL", "AVAL"])
+    check_protocol(protocol, fn)
+    out = adsl.copy()
+    ids = out["USUBJID"].to_numpy()
+    subj = subjects.assign(_sid=subjects["subject_id"].astype(str)).drop_duplicates("_sid")
+    subj = subj.set_index("_sid").reindex(ids)
+    status = _column(subj, "status").astype(object).where(lambda s: s.notna(), "").astype(str)
+    status = status.str.strip().str.lower().to_numpy()
+    reason = _column(subj, "withdrawal_reason").astype(object)
+    reason = reason.where(reason.notna(), "").astype(str).str.strip().to_numpy()
+    at_primary = _has_primary_record(adlb, protocol, ids)
+    stopped = np.isin(status, ["withdrawn", "lost"])
+    out["EOSSTT"] = np.select([status == "completed", stopped, at_primary],
+                              ["COMPLETED", "DISCONTINUED", "COMPLETED"], default="ONGOING")
+    default_reason = np.where(status == "lost", "LOST TO FOLLOW-UP", "NOT RECORDED")
+    out["DCSREAS"] = np.where(stopped, np.where(reason != "", reason, default_reason), "")
+    if "withdrawal_date" in subj.columns:
+        eos = as_dates(subj["withdrawal_date"], "subjects", fn, "withdrawal_date").to_numpy()
+    else:
+        eos = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[ns]")
+    out["EOSDT"] = np.where(stopped, eos, np.datetime64("NaT")).astype("datetime64[ns]")
+    return out
+
+
+def _has_primary_record(adlb: pd.DataFrame, protocol: Protocol, ids: np.ndarray) -> np.ndarray:
+    at = adlb.loc[(adlb["AVISIT"] == protocol.primary_visit) & (adlb["ANL01FL"] == "Y")
+                  & adlb["AVAL"].notna(), "USUBJID"]
+    return np.isin(ids, at.unique())
+
+
+def _planned_infusions(adsl: pd.DataFrame, adlb: pd.DataFrame, protocol: Protocol,
+                       ) -> list[tuple[int, np.ndarray]]:
+    """For each protocol infusion: (number, mask of subjects for whom it was planned)."""
+    ids = adsl["USUBJID"].to_numpy()
+    arms = adsl["TRT01P"].to_numpy()
+    result = []
+    for inf in protocol.infusions:
+        planned = np.isin(arms, inf.arms)
+        if inf.condition:
+            expr = Expression.parse(inf.condition)
+            at = adlb.loc[(adlb["AVISIT"] == inf.visit) & (adlb["ANL01FL"] == "Y")
+                          & adlb["PARAMCD"].isin(expr.names)]
+            wide = at.pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL",
+                                  aggfunc="first").reindex(ids)
+            for name in expr.names:
+                if name not in wide.columns:
+                    wide[name] = np.nan
+            held = expr.evaluate(wide.reset_index(drop=True)).to_numpy(dtype=bool)
+            planned &= held  # not evaluable (missing values) -> not required
+        result.append((inf.number, planned))
+    return result
+
+
+def derive_vars_popfl(adsl: pd.DataFrame, adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
+    """Add population flags ENRLFL, FASFL, PPROTFL, SAFFL ("Y"/"N") and the reasons for "N".
+
+    Rules (lu2021 ``populations``, applied to any protocol):
+
+    1. ENRLFL: the subject's arm is a protocol arm.
+    2. FASFL: enrolled, with a baseline C-peptide (FCP, PCP, CPxx, CPAUC or CPMAUC).
+    3. PPROTFL: FAS, an analysis record at the primary visit, and every planned
+       infusion of the arm received; a conditional infusion is planned only
+       when its condition held on the visit's values (not evaluable -> not required).
+    4. SAFFL: arms given infusions need at least one infusion; other arms all enrolled.
+
+    FASREAS, PPREAS and SAFREAS give the reasons a subject is out ("" when in).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from t1dtrial.protocol import load_protocol
+    >>> a = pd.DataFrame({"USUBJID": ["S1"], "TRT01P": ["MSC"], "NINF": [1],
+    ...                   "DOSE1": [1e6], "DOSE2": [float("nan")]})
+    >>> lb = pd.DataFrame({"USUBJID": ["S1", "S1"], "PARAMCD": ["FCP", "FCP"],
+    ...     "AVISIT": ["BL", "M12"], "AVAL": [0.3, 0.3], "ABLFL": ["Y", ""],
+    ...     "ANL01FL": ["Y", "Y"]})
+    >>> r = derive_vars_popfl(a, lb, load_protocol("lu2021"))
+    >>> r[["FASFL", "PPROTFL", "SAFFL", "PPREAS"]].values.tolist()
+    [['Y', 'N', 'Y', 'planned infusion 2 not received']]
+    """
+    fn = "derive_vars_popfl"
+    check_frame(adsl, "adsl", fn, ["USUBJID", "TRT01P", "NINF"])
+    check_frame(adlb, "adlb", fn, ["USUBJID", "PARAMCD", "AVISIT", "AVAL", "ABLFL", "ANL01FL"])
+    check_protocol(protocol, fn)
+    out = adsl.copy()
+    ids = out["USUBJID"].to_numpy()
+    n = len(out)
+    enrolled = out["TRT01P"].isin(protocol.arm_codes).to_numpy()
+    cpep_codes = [c for c in adlb["PARAMCD"].dropna().unique() if is_cpeptide(str(c))]
+    base_cp = adlb.loc[(adlb["ABLFL"] == "Y") & adlb["PARAMCD"].isin(cpep_codes)
+                       & adlb["AVAL"].notna(), "USUBJID"]
+    has_base = np.isin(ids, base_cp.unique())
+    fas = enrolled & has_base
+    at_primary = _has_primary_record(adlb, protocol, ids)
+    missed = np.full(n, "", dtype=object)
+    for number, planned in _planned_infusions(out, adlb, protocol):
+        column = f"DOSE{number}"
+        got = out[column].notna().to_numpy() if column in out.columns else np.zeros(n, bool)
+        miss = planned & ~got
+        missed = np.where(miss, np.where(missed == "", str(number), missed + f", {number}"),
+                          missed)
+    pp = fas & at_primary & (missed == "")
+    infused = {a.code for a in protocol.arms if a.receives_infusions}
+    needs = out["TRT01P"].isin(infused).to_numpy()
+    saf = enrolled & (~needs | (out["NINF"].to_numpy() > 0))
+    not_enrolled = "arm not in the protocol"
+    out["ENRLFL"] = np.where(enrolled, "Y", "N")
+    out["FASFL"] = np.where(fas, "Y", "N")
+    out["PPROTFL"] = np.where(pp, "Y", "N")
+    out["SAFFL"] = np.where(saf, "Y", "N")
+    out["FASREAS"] = np.select([~enrolled, ~has_base], [not_enrolled, "no baseline C-peptide"], "")
+    pp_parts = [np.where(~fas, "not in the full analysis set", ""),
+                np.where(fas & ~at_primary,
+                         f"no analysis record at the primary visit {protocol.primary_visit}", ""),
+                np.where(fas & (missed != ""), "planned infusion " + missed + " not received", "")]
+    out["PPREAS"] = _join(pp_parts)
+    out["SAFREAS"] = np.select([~enrolled, ~saf], [not_enrolled, "no infusion received"], "")
+    return out
+
+
+def _join(parts: list[np.ndarray]) -> np.ndarray:
+    out = np.full(len(parts[0]), "", dtype=object)
+    for part in parts:
+        out = np.where(part == "", out, np.where(out == "", part, out + "; " + part))
+    return out
+
+
+def derive_adsl(subjects: pd.DataFrame, infusions: pd.DataFrame, adlb: pd.DataFrame,
+                protocol: Protocol) -> pd.DataFrame:
+    """Derive ADSL, one row a subject in ``subjects`` order.
+
+    Runs :func:`derive_vars_demog`, :func:`derive_vars_exposure`,
+    :func:`derive_vars_baseline`, :func:`derive_vars_disposition` and
+    :func:`derive_vars_popfl`.
+
+    Parameters
+    ----------
+    subjects, infusions : DataFrame
+        Canonical tables of a :class:`~t1dtrial.data.Trial`.
+    adlb : DataFrame
+        ADLB from :func:`~t1dtrial.derive.derive_adlb`.
+    protocol : Protocol
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from t1dtrial.protocol import load_protocol
+    >>> s = pd.DataFrame({"subject_id": ["S1"], "arm": ["CONTROL"], "sex": ["F"],
+    ...     "age_at_onset": [25.0], "diagnosis_date": pd.to_datetime(["2020-01-01"]),
+    ...     "enrolment_date": pd.to_datetime(["2020-03-01"]), "weight_kg": [60.0]})
+    >>> i = pd.DataFrame(columns=["subject_id", "infusion_number", "date"])
+    >>> lb = pd.DataFrame(columns=["USUBJID", "PARAMCD", "AVISIT", "AVAL", "ABLFL", "ANL01FL"])
+    >>> derive_adsl(s, i, lb, load_protocol("lu2021"))[["SAFFL", "FASFL", "EOSSTT"]].values.tolist()
+    [['Y', 'N', 'ONGOING']]
+    """
+    adsl = derive_vars_demog(subjects, protocol)
+    adsl = derive_vars_exposure(adsl, infusions, protocol)
+    adsl = derive_vars_baseline(adsl, adlb)
+    adsl = derive_vars_disposition(adsl, subjects, adlb, protocol)
+    return derive_vars_popfl(adsl, adlb, protocol)

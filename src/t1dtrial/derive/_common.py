@@ -1,0 +1,200 @@
+"""Shared pieces of the derivations: argument checks, study day, group codes.
+
+Every public derivation opens with the checks below, so that a wrong argument
+is reported by name, with what was expected and what was received.
+
+Examples
+--------
+>>> import pandas as pd
+>>> subjects = pd.DataFrame({"subject_id": ["S1", "S2"],
+...                          "enrolment_date": pd.to_datetime(["2020-01-01", "2020-02-01"])})
+>>> infusions = pd.DataFrame({"subject_id": ["S1"], "infusion_number": [1],
+...                           "date": pd.to_datetime(["2020-01-10"])})
+>>> subject_day0(subjects, infusions).dt.strftime("%Y-%m-%d").tolist()
+['2020-01-10', '2020-02-01']
+>>> compute_ady(pd.Series([-3, 0, 5])).tolist()
+[-3, 1, 6]
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..protocol import Protocol
+
+__all__ = ["subject_day0", "compute_ady", "compute_rel_day"]
+
+#: Two values closer than this (relative) count as equal when compared with a
+#: threshold: laboratory values are rounded, so an exact 10 % rise is common and
+#: floating-point arithmetic must not decide it.
+RELATIVE_TOLERANCE = 1e-9
+
+
+def check_frame(df: object, arg: str, fn: str, required: Iterable[str]) -> None:
+    """Raise if ``df`` is not a DataFrame holding the ``required`` columns."""
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"The '{arg}' parameter of {fn} must be a pandas DataFrame. "
+                        f"Got {type(df).__name__} instead.")
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(f"The '{arg}' parameter of {fn} must have the column(s) "
+                         f"{missing}. Got columns {list(df.columns)} instead.")
+
+
+def check_protocol(protocol: object, fn: str) -> None:
+    """Raise if ``protocol`` is not a :class:`~t1dtrial.protocol.Protocol`."""
+    if not isinstance(protocol, Protocol):
+        raise TypeError(f"The 'protocol' parameter of {fn} must be a t1dtrial Protocol "
+                        "(see t1dtrial.protocol.load_protocol). "
+                        f"Got {type(protocol).__name__} instead.")
+
+
+def as_dates(values: pd.Series, arg: str, fn: str, column: str) -> pd.Series:
+    """Return ``values`` as day-precision datetime64 (NaT kept); raise naming the bad value."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = values
+    else:
+        try:
+            out = pd.to_datetime(values, errors="raise", format="ISO8601")
+        except (ValueError, TypeError):
+            parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
+            bad = values[parsed.isna() & values.notna()]
+            raise InputError(f"The '{arg}' parameter of {fn} must hold dates in column "
+                             f"'{column}' (datetime64 or ISO text YYYY-MM-DD). "
+                             f"Got {bad.iloc[0]!r} instead.") from None
+    if getattr(out.dt, "tz", None) is not None:
+        out = out.dt.tz_localize(None)
+    return out.dt.normalize().astype("datetime64[ns]")
+
+
+def subject_day0(subjects: pd.DataFrame, infusions: pd.DataFrame) -> pd.Series:
+    """Day 0 of each subject: the first infusion date if any, else the enrolment date.
+
+    Parameters
+    ----------
+    subjects : DataFrame
+        Canonical subjects table (``subject_id``, ``enrolment_date``).
+    infusions : DataFrame
+        Canonical infusions table (``subject_id``, ``date``); may be empty.
+
+    Returns
+    -------
+    Series
+        datetime64 values indexed by ``subject_id`` (in ``subjects`` order),
+        named ``day0``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"subject_id": ["A"], "enrolment_date": pd.to_datetime(["2021-03-01"])})
+    >>> i = pd.DataFrame({"subject_id": [], "infusion_number": [], "date": pd.to_datetime([])})
+    >>> str(subject_day0(s, i)["A"].date())
+    '2021-03-01'
+    """
+    fn = "subject_day0"
+    check_frame(subjects, "subjects", fn, ["subject_id", "enrolment_date"])
+    check_frame(infusions, "infusions", fn, ["subject_id", "date"])
+    enrol = pd.Series(as_dates(subjects["enrolment_date"], "subjects", fn, "enrolment_date").to_numpy(),
+                      index=subjects["subject_id"].astype(str).to_numpy())
+    if len(infusions):
+        dates = as_dates(infusions["date"], "infusions", fn, "date")
+        first = dates.groupby(infusions["subject_id"].astype(str).to_numpy()).min()
+        day0 = first.reindex(enrol.index).fillna(enrol)
+    else:
+        day0 = enrol
+    day0 = day0.astype("datetime64[ns]")
+    day0.index.name = "subject_id"
+    return day0.rename("day0")
+
+
+def compute_rel_day(dates: pd.Series, day0: pd.Series) -> pd.Series:
+    """Days from day 0 (``date - day0``), as nullable integers (NA when a date is missing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.Series(pd.to_datetime(["2020-01-05", None]))
+    >>> compute_rel_day(d, pd.Series(pd.to_datetime(["2020-01-01", "2020-01-01"]))).tolist()
+    [4, <NA>]
+    """
+    delta = (pd.Series(np.asarray(dates, dtype="datetime64[ns]"))
+             - pd.Series(np.asarray(day0, dtype="datetime64[ns]")))
+    days = delta.dt.days
+    return pd.Series(days.to_numpy(), index=getattr(dates, "index", None)).astype("Int64")
+
+
+def compute_ady(rel_day: pd.Series) -> pd.Series:
+    """CDISC study day from days since day 0: ``rel_day + 1`` when ``rel_day >= 0``, else ``rel_day``.
+
+    There is no day 0 in CDISC ADY; missing stays missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> compute_ady(pd.Series([-1, 0, 1], dtype="Int64")).tolist()
+    [-1, 1, 2]
+    """
+    rel = pd.Series(rel_day).astype("Int64")
+    return rel.where(rel < 0, rel + 1)
+
+
+def ady_to_rel(ady: pd.Series) -> pd.Series:
+    """Inverse of :func:`compute_ady` (nullable float)."""
+    a = pd.Series(ady).astype("float64")
+    return a.where(a < 0, a - 1)
+
+
+def group_codes(*columns: pd.Series | np.ndarray) -> np.ndarray:
+    """One int64 code per distinct combination of the given columns (missing = its own code)."""
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        c, uniques = pd.factorize(pd.Series(np.asarray(col, dtype=object))
+                                  if not isinstance(col, pd.Series) else col,
+                                  use_na_sentinel=False)
+        code = code * (len(uniques) + 1) + c.astype(np.int64)
+    return code
+
+
+def first_in_group(groups: np.ndarray, *keys: np.ndarray) -> np.ndarray:
+    """Boolean mask of the first row of each group when ordered by ``keys`` (first key most significant).
+
+    Ties keep input order; the input itself is never reordered.
+    """
+    n = len(groups)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    position = np.arange(n)
+    order = np.lexsort((position, *reversed([np.asarray(k) for k in keys]), groups))
+    sorted_groups = groups[order]
+    is_first = np.ones(n, dtype=bool)
+    is_first[1:] = sorted_groups[1:] != sorted_groups[:-1]
+    mask = np.zeros(n, dtype=bool)
+    mask[order[is_first]] = True
+    return mask
+
+
+def meets(values: np.ndarray, comparison: str, threshold: float) -> np.ndarray:
+    """Compare with a threshold, treating values within a relative 1e-9 as equal to it.
+
+    Returns a float array: 1.0 met, 0.0 not met, NaN when the value is missing.
+    """
+    v = np.asarray(values, dtype="float64")
+    tol = RELATIVE_TOLERANCE * max(1.0, abs(threshold))
+    with np.errstate(invalid="ignore"):
+        if comparison == ">=":
+            out = v >= threshold - tol
+        elif comparison == ">":
+            out = v > threshold + tol
+        elif comparison == "<=":
+            out = v <= threshold + tol
+        elif comparison == "<":
+            out = v < threshold - tol
+        else:  # pragma: no cover - the protocol model allows only these
+            raise ValueError(f"unknown comparison {comparison!r}")
+    result = out.astype("float64")
+    result[np.isnan(v)] = np.nan
+    return result
