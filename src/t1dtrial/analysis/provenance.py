@@ -1,0 +1,63 @@
+"""Provenance of an analysis: what produced these numbers, from what.
+
+Examples
+--------
+>>> from t1dtrial.protocol import load_protocol
+>>> prov = build_provenance(load_protocol("lu2021"), load_log={"files": []}, seed=1)
+>>> prov['protocol']['id'], prov['seed']
+('lu2021', 1)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+from importlib import metadata
+from typing import Any
+
+from ..protocol import Protocol, protocol_hash
+
+__all__ = ["build_provenance"]
+
+_LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "pandera", "lifelines", "duckdb")
+
+
+def build_provenance(protocol: Protocol, *, load_log: dict[str, Any], seed: int | None,
+                     counts: dict[str, Any] | None = None,
+                     source: str | None = None) -> dict[str, Any]:
+    """Assemble the provenance record written as ``provenance.json``.
+
+    Parameters
+    ----------
+    protocol : Protocol
+        The protocol analysed under (its id and SHA-256 are recorded).
+    load_log : dict
+        ``Trial.load_log.to_dict()``: input files with SHA-256, rows in/used,
+        exclusions, conversions, warnings.
+    seed : int or None
+        Seed of every stochastic step (multiple imputation).
+    counts : dict, optional
+        Participants and records in, used and excluded by the analysis.
+    source : str, optional
+        The data folder or store analysed.
+    """
+    from .. import __version__
+
+    versions = {}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # pragma: no cover
+            versions[name] = None
+    return {
+        "package": "t1dtrial",
+        "package_version": __version__,
+        "python": platform.python_version(),
+        "libraries": versions,
+        "protocol": {"id": protocol.id, "sha256": protocol_hash(protocol),
+                     "assumptions": len(protocol.assumptions())},
+        "input": {"source": source, **load_log},
+        "counts": counts or {},
+        "seed": seed,
+        "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }

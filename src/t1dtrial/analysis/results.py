@@ -1,0 +1,113 @@
+"""The ``Results`` of an analysis: named tidy tables plus provenance, written whole or not at all.
+
+Examples
+--------
+>>> import pandas as pd, tempfile, pathlib
+>>> res = Results(tables={"primary_endpoint": pd.DataFrame({"arm": ["MSC"], "n": [27]})},
+...               provenance={"package_version": "0.1.0"})
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "out"
+>>> _ = res.write(out)
+>>> sorted(p.name for p in (out / "tables").iterdir())
+['primary_endpoint.csv']
+>>> Results.from_folder(out).tables["primary_endpoint"]["n"].tolist()
+[27]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["Results", "write_atomically"]
+
+
+@dataclass
+class Results:
+    """Every table of an analysis, by name, with the datasets and provenance behind them.
+
+    Attributes
+    ----------
+    tables : dict of str to DataFrame
+        Tidy tables named as in the output contract (``primary_endpoint``,
+        ``primary_comparison``, ...). Numbers are unrounded.
+    adam : dict of str to DataFrame
+        The derived datasets (``adsl``, ``adlb``, ``adeff``, ``adae``).
+    provenance : dict
+        Package version, protocol hash, input hashes, row counts, seed, time.
+    notes : list of str
+        Warnings and methodological notes a reader must see (e.g. Firth used).
+    """
+
+    tables: dict[str, pd.DataFrame]
+    adam: dict[str, pd.DataFrame] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    def write(self, out: str | Path) -> Path:
+        """Write ``tables/*.csv``, ``adam/*.csv``, ``provenance.json`` and ``notes.txt``.
+
+        The folder is built next to ``out`` and renamed into place, so it is
+        written whole or not at all; an existing ``out`` is replaced.
+        """
+        def build(tmp: Path) -> None:
+            (tmp / "tables").mkdir()
+            for name, df in self.tables.items():
+                df.to_csv(tmp / "tables" / f"{name}.csv", index=False)
+            if self.adam:
+                (tmp / "adam").mkdir()
+                for name, df in self.adam.items():
+                    df.to_csv(tmp / "adam" / f"{name}.csv", index=False)
+            (tmp / "provenance.json").write_text(
+                json.dumps(self.provenance, indent=2, default=str, sort_keys=True) + "\n",
+                encoding="utf-8")
+            if self.notes:
+                (tmp / "notes.txt").write_text("\n".join(self.notes) + "\n", encoding="utf-8")
+
+        return write_atomically(out, build)
+
+    @classmethod
+    def from_folder(cls, out: str | Path) -> "Results":
+        """Read back a folder written by :meth:`write` (for reports)."""
+        out = Path(out)
+        tables = {p.stem: pd.read_csv(p) for p in sorted((out / "tables").glob("*.csv"))}
+        adam = {p.stem: pd.read_csv(p) for p in sorted((out / "adam").glob("*.csv"))}
+        prov_path = out / "provenance.json"
+        provenance = json.loads(prov_path.read_text(encoding="utf-8")) if prov_path.exists() else {}
+        notes_path = out / "notes.txt"
+        notes = notes_path.read_text(encoding="utf-8").splitlines() if notes_path.exists() else []
+        return cls(tables=tables, adam=adam, provenance=provenance, notes=notes)
+
+
+def write_atomically(out: str | Path, build: Any) -> Path:
+    """Call ``build(tmp_dir)`` and move the finished folder to ``out``.
+
+    If ``build`` raises, nothing is left behind and an existing ``out`` is untouched.
+    """
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        build(tmp)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
