@@ -33,16 +33,15 @@ def twin(seed: int = 20210340) -> tuple[pd.DataFrame, pd.DataFrame]:
     bfcp = np.exp(rng.normal(np.log(0.25) + 0.25 * adult, 0.5, n)).round(3)
     bpcp = (bfcp * np.exp(rng.normal(np.log(2.2), 0.3, n))).round(3)
     dose = np.where(arm == "MSC", rng.uniform(1.5e6, 4.5e6, n) * 2, 0.0).round(-3)
-    # remission among MSC: logistic in baseline FCP (-) and dose (+); control rare
-    lin = -0.4 - 4.0 * (bfcp - 0.3) + 0.9 * (dose / 1e6 - 6.0)
-    p = np.where(arm == "MSC", 1 / (1 + np.exp(-lin)), 0.12)
-    remiss = (rng.uniform(size=n) < p).astype(int)
-    # force the published MSC count (11/27) and 3/26 in control, keeping the model's ranking
+    # remission among MSC: latent logistic in baseline FCP (-) and dose (+); control rare.
+    # The published MSC count (11/27) and 3/26 in control are imposed by taking
+    # the subjects with the highest latent scores.
+    lin = -3.0 * (bfcp - 0.3) + 0.6 * (dose / 1e6 - 6.0)
+    latent = np.where(arm == "MSC", lin, 0.0) + rng.logistic(0, 1, n)
+    remiss = np.zeros(n, dtype=int)
     for grp, k in (("MSC", 11), ("CONTROL", 3)):
         idx = np.flatnonzero(arm == grp)
-        score = p[idx] + rng.uniform(0, 0.3, idx.size)
-        remiss[idx] = 0
-        remiss[idx[np.argsort(-score)[:k]]] = 1
+        remiss[idx[np.argsort(-latent[idx])[:k]]] = 1
     decline = np.where(adult, 0.20, 0.45) * rng.lognormal(0, 0.3, n)
     effect = np.where(arm == "MSC", 0.12, 0.0) * (1 + remiss)
     long_rows = []
@@ -96,6 +95,13 @@ def separation() -> pd.DataFrame:
     return pd.DataFrame({"RESP": (dose > 6).astype(int), "DOSE": dose, "BFCP": bfcp})
 
 
+def quasi() -> pd.DataFrame:
+    """Quasi-complete separation: as :func:`separation`, plus two subjects at the boundary."""
+    d = separation()
+    extra = pd.DataFrame({"RESP": [0, 1], "DOSE": [6.0, 6.0], "BFCP": [0.30, 0.30]})
+    return pd.concat([d, extra], ignore_index=True)
+
+
 def km() -> pd.DataFrame:
     rng = np.random.default_rng(7)
     n = 40
@@ -114,6 +120,7 @@ def main() -> None:
     long.to_csv(HERE / "twin_long.csv", index=False)
     small().to_csv(HERE / "small.csv", index=False)
     separation().to_csv(HERE / "separation.csv", index=False)
+    quasi().to_csv(HERE / "quasi.csv", index=False)
     km().to_csv(HERE / "km.csv", index=False)
 
 
