@@ -353,17 +353,33 @@ def derive_adeff(adlb: pd.DataFrame, adsl: pd.DataFrame, insulin_free: pd.DataFr
         PARAMCD="INSFREE", PARAM="Insulin-free episode: duration (days)", AVISIT="",
         AVISITN=pd.NA, ADT=episodes["ASTDT"], AVALC="", ANL01FL="",
         CRIT1="insulin-free episode (CNSR = 1: ongoing at the data cut)", REASON="")
-    frames = [f for f in [*parts, ep_rows] if len(f)]
+    frames = [_typed(f) for f in [*parts, ep_rows] if len(f)]
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in ADEFF_COLUMNS})
-    out = pd.concat([f.reindex(columns=ADEFF_COLUMNS) for f in frames], ignore_index=True)
-    out["AVISITN"] = out["AVISITN"].astype("Int64")
-    for column in ("EPISODE", "CNSR", "SRCROW"):
-        out[column] = out[column].astype("Int64")
-    out["SRCDOM"] = out["SRCDOM"].fillna("ADLB")
-    for column in ("ADT", "ASTDT", "AENDT"):
-        out[column] = pd.to_datetime(out[column])
-    return out
+        return _typed(pd.DataFrame(columns=ADEFF_COLUMNS))
+    return pd.concat(frames, ignore_index=True)
+
+
+_DTYPES = {"AVISITN": "Int64", "EPISODE": "Int64", "CNSR": "Int64", "SRCROW": "Int64",
+           "ADT": "datetime64[ns]", "ASTDT": "datetime64[ns]", "AENDT": "datetime64[ns]",
+           "AVAL": "float64"}
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """ADEFF columns in order, each with its dtype (missing ones filled)."""
+    n = len(frame)
+    out = {}
+    for column in ADEFF_COLUMNS:
+        dtype = _DTYPES.get(column, object)
+        if column in frame.columns:
+            out[column] = pd.array(frame[column].astype(dtype).to_numpy(), dtype=dtype) \
+                if dtype != object else frame[column].to_numpy(dtype=object)
+        elif column == "SRCDOM":
+            out[column] = np.full(n, "ADLB", dtype=object)
+        elif dtype == object:
+            out[column] = np.full(n, "", dtype=object)
+        else:
+            out[column] = pd.array([None] * n, dtype=dtype)
+    return pd.DataFrame(out)
 
 
 def latest_date(*frames: pd.DataFrame) -> pd.Timestamp:

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.contract import is_known_param, param_spec
+from ..errors import InputError
 from ..protocol import Protocol
 from ._common import (
     ady_to_rel,
