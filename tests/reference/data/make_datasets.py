@@ -95,6 +95,22 @@ def separation() -> pd.DataFrame:
     return pd.DataFrame({"RESP": (dose > 6).astype(int), "DOSE": dose, "BFCP": bfcp})
 
 
+def small_long() -> pd.DataFrame:
+    """Ten subjects, three visits, two visits missing; and six subjects (too few for UN)."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(10):
+        arm = "MSC" if i < 5 else "CONTROL"
+        base = round(0.2 + 0.03 * i, 3)
+        u = rng.normal(0, 0.05)
+        for v, month in (("M3", 3), ("M6", 6), ("M12", 12)):
+            val = base + (0.04 if arm == "MSC" else -0.02) * month / 12 + u + rng.normal(0, 0.03)
+            rows.append({"USUBJID": f"S{i + 1:02d}", "TRT01P": arm, "AVISIT": v, "AVISITN": month,
+                         "BASE": base, "AVAL": round(val, 4)})
+    d = pd.DataFrame(rows)
+    return d.drop(index=[5, 22]).reset_index(drop=True)
+
+
 def quasi() -> pd.DataFrame:
     """Quasi-complete separation: as :func:`separation`, plus two subjects at the boundary."""
     d = separation()
@@ -121,6 +137,7 @@ def main() -> None:
     small().to_csv(HERE / "small.csv", index=False)
     separation().to_csv(HERE / "separation.csv", index=False)
     quasi().to_csv(HERE / "quasi.csv", index=False)
+    small_long().to_csv(HERE / "small_long.csv", index=False)
     km().to_csv(HERE / "km.csv", index=False)
 
 

@@ -1,0 +1,123 @@
+"""MMRM against R: nlme::gls (corSymm + varIdent, corCompSymm) with emmeans, lme and lmerTest."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from t1dtrial.errors import InputError
+from t1dtrial.stats import mmrm
+
+ITER = 1e-4
+SIX = ["S01", "S02", "S03", "S06", "S07", "S08"]
+
+
+def _data(dataset, name):
+    if name == "twin_long":
+        return dataset("twin_long"), ["SEX"]
+    d = dataset("small_long")
+    return (d[d.USUBJID.isin(SIX)] if name == "edge_six_subjects" else d), []
+
+
+def _fit(dataset, r, covariance="auto"):
+    d, covs = _data(dataset, r["dataset"])
+    visits = ["M1", "M3", "M6", "M9", "M12"] if r["dataset"] == "twin_long" else ["M3", "M6", "M12"]
+    return mmrm(d, subject="USUBJID", visit="AVISIT", outcome="AVAL", group="TRT01P",
+                baseline="BASE", covariates=covs, visit_order=visits, covariance=covariance,
+                reference="CONTROL")
+
+
+def _cases(reference, fun):
+    return [r for r in reference("mixed") if r["fun"] == fun]
+
+
+def _covariance(r):
+    if r["dataset"] == "edge_six_subjects":
+        return "auto"  # falls back to compound symmetry
+    return r["structure"]
+
+
+def test_lsmeans_and_differences_match_gls_with_emmeans(reference, dataset):
+    cases = _cases(reference, "mmrm")
+    assert len(cases) == 4
+    for r in cases:
+        got = _fit(dataset, r, _covariance(r))
+        lsm = got[got.term == "lsmean"].set_index(["visit", "group"])
+        for v, g, est, se in zip(r["lsmean_visit"], r["lsmean_group"], r["lsmean"], r["lsmean_se"]):
+            assert lsm.loc[(v, g), "estimate"] == pytest.approx(est, rel=ITER), (r["dataset"], v, g)
+            assert lsm.loc[(v, g), "se"] == pytest.approx(se, rel=ITER), (r["dataset"], v, g)
+        dif = got[got.term == "difference"].set_index("visit").loc[r["diff_visit"]]
+        np.testing.assert_allclose(dif.estimate, r["diff"], rtol=ITER, atol=1e-9)
+        np.testing.assert_allclose(dif.se, r["diff_se"], rtol=ITER)
+
+
+def test_satterthwaite_df_match_lmertest(reference, dataset):
+    for r in _cases(reference, "mmrm_lmer"):
+        got = _fit(dataset, r, _covariance(r))
+        dif = got[got.term == "difference"].set_index("visit").loc[r["diff_visit"]]
+        np.testing.assert_allclose(dif.df, r["diff_df"], rtol=1e-3, err_msg=r["dataset"])
+        q = stats.t.ppf(0.975, np.asarray(r["diff_df"]))
+        np.testing.assert_allclose(dif.ci_high, np.asarray(r["diff"]) + q * np.asarray(r["diff_se"]),
+                                   rtol=1e-3, atol=1e-6)
+
+
+def test_satterthwaite_df_agree_with_emmeans_gls_within_its_numerical_hessian(reference, dataset):
+    # emmeans takes nlme's finite-difference apVar: its df move by a few percent
+    for r in _cases(reference, "mmrm"):
+        got = _fit(dataset, r, _covariance(r))
+        dif = got[got.term == "difference"].set_index("visit").loc[r["diff_visit"]]
+        np.testing.assert_allclose(dif.df, r["diff_df"], rtol=0.05)
+
+
+def test_compound_symmetry_equals_a_subject_random_intercept_in_lme(reference, dataset):
+    for r in _cases(reference, "mmrm_lme"):
+        got = _fit(dataset, r, "compound-symmetry")
+        lsm = got[got.term == "lsmean"].set_index(["visit", "group"])
+        for v, g, est, se in zip(r["lsmean_visit"], r["lsmean_group"], r["lsmean"], r["lsmean_se"]):
+            assert lsm.loc[(v, g), "estimate"] == pytest.approx(est, rel=ITER)
+            assert lsm.loc[(v, g), "se"] == pytest.approx(se, rel=ITER)
+
+
+def test_too_few_subjects_for_unstructured_falls_back_and_says_so(dataset):
+    d = dataset("small_long")
+    got = mmrm(d[d.USUBJID.isin(SIX)], subject="USUBJID", visit="AVISIT", outcome="AVAL",
+               group="TRT01P", baseline="BASE", visit_order=["M3", "M6", "M12"])
+    assert got.method[0].startswith("MMRM (REML), compound symmetry covariance (too few subjects, 6")
+
+
+def test_unstructured_is_used_on_the_twin(dataset):
+    got = mmrm(dataset("twin_long"), subject="USUBJID", visit="AVISIT", outcome="AVAL",
+               group="TRT01P", baseline="BASE", visit_order=["M1", "M3", "M6", "M9", "M12"])
+    assert got.method[0].startswith("MMRM (REML), unstructured covariance;")
+    assert list(got.columns[:9]) == ["term", "group", "visit", "estimate", "ci_low", "ci_high",
+                                     "p_value", "method", "n"]
+    assert len(got) == 15
+
+
+def test_mmrm_fits_unstructured_on_53_subjects_and_six_visits_with_missing_visits():
+    rng = np.random.default_rng(3)
+    n, visits = 53, ["M1", "M2", "M3", "M6", "M9", "M12"]
+    ids = np.repeat(np.arange(n), len(visits))
+    u = np.repeat(rng.normal(0, 0.5, n), len(visits))
+    d = pd.DataFrame({"id": ids, "visit": np.tile(visits, n), "arm": np.where(ids < 27, "MSC", "CONTROL"),
+                      "base": np.repeat(rng.normal(size=n), len(visits))})
+    d["y"] = d.base + u + rng.normal(size=len(d))
+    d = d.drop(index=rng.choice(len(d), 15, replace=False))
+    got = mmrm(d, subject="id", visit="visit", outcome="y", group="arm", baseline="base",
+               visit_order=visits)
+    assert "unstructured" in got.method[0]
+
+
+def test_a_subject_with_two_rows_at_one_visit_is_refused():
+    d = pd.DataFrame({"id": [1, 1, 2, 2], "visit": ["M3", "M3", "M3", "M6"],
+                      "arm": ["A", "A", "B", "B"], "y": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(InputError, match="'1, M3' — two rows for one subject and visit"):
+        mmrm(d, subject="id", visit="visit", outcome="y", group="arm")
+
+
+def test_a_visit_missing_from_visit_order_is_refused():
+    d = pd.DataFrame({"id": [1, 2], "visit": ["M3", "M9"], "arm": ["A", "B"], "y": [1.0, 2.0]})
+    with pytest.raises(InputError, match="visit_order: 'M9' — visits in the data but not in visit_order"):
+        mmrm(d, subject="id", visit="visit", outcome="y", group="arm", visit_order=["M3"])
