@@ -295,11 +295,11 @@ def calibrate(
     n_trials : int
         Number of simulated trials.
     seed : int, optional
-        Seed; the same seed gives the same result.
+        Seed; the same seed and ``chunk_size`` give the same result.
     params : ModelParameters, optional
         Model parameters (defaults: the calibrated ones).
     chunk_size : int
-        Trials simulated per vectorised batch.
+        Trials simulated per vectorised batch (each batch has its own seed).
     progress : callable, optional
         Called as ``progress(done, total)`` after each batch.
 
