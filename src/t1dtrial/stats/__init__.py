@@ -23,11 +23,12 @@ True
 from .continuous import ancova, mann_whitney, welch_t
 from .logistic import Separation, detect_separation, logistic_regression
 from .mixed import mmrm
+from .survival import kaplan_meier
 from .proportions import chi_square, fisher_exact, odds_ratio, risk_difference, risk_ratio
 
 __all__ = [
     "fisher_exact", "chi_square", "risk_difference", "risk_ratio", "odds_ratio",
     "welch_t", "mann_whitney", "ancova",
     "logistic_regression", "detect_separation", "Separation",
-    "mmrm",
+    "mmrm", "kaplan_meier",
 ]
