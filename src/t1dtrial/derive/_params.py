@@ -70,6 +70,12 @@ def _new_rows(template: pd.DataFrame, dataset: pd.DataFrame, paramcd: str) -> pd
             rows[column] = dataset[column].iloc[:0].reindex(range(n)).to_numpy()
             if str(dataset[column].dtype) == "Int64":
                 rows[column] = rows[column].astype("Int64")
+    for column in dataset.columns:
+        if rows[column].dtype != dataset[column].dtype:
+            try:
+                rows[column] = rows[column].astype(dataset[column].dtype)
+            except (TypeError, ValueError):
+                pass
     order = list(dataset.columns) + [c for c in rows.columns if c not in dataset.columns]
     return rows[order]
 
