@@ -43,16 +43,25 @@ TRUTH_COLUMNS = (
 
 
 def _iso(days: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 -> ISO date text ('' for NaN)."""
+    """Days since 1970-01-01 -> ISO date text ('' for NaN).
+
+    Each distinct day is formatted once (a trial has few distinct dates).
+    """
     days = np.asarray(days, dtype=float)
     ok = np.isfinite(days)
     out = np.full(days.shape, "", dtype=object)
-    out[ok] = np.datetime_as_string(days[ok].astype(np.int64).astype("datetime64[D]"))
+    uniq, inverse = np.unique(days[ok].astype(np.int64), return_inverse=True)
+    text = np.datetime_as_string(uniq.astype("datetime64[D]")).astype(object)
+    out[ok] = text[inverse.ravel()]
     return out
 
 
 def _fmt(values: np.ndarray, decimals: int) -> np.ndarray:
-    return np.char.mod(f"%.{decimals}f", np.asarray(values, dtype=float)).astype(object)
+    """Numbers -> text with fixed decimals; each distinct value is formatted once."""
+    values = np.asarray(values, dtype=float)
+    uniq, inverse = np.unique(values, return_inverse=True)
+    text = np.char.mod(f"%.{decimals}f", uniq).astype(object)
+    return text[inverse.reshape(values.shape)]
 
 
 def _prefix(cohort: Cohort) -> str:
