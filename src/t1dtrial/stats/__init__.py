@@ -21,6 +21,7 @@ True
 """
 
 from .continuous import ancova, mann_whitney, welch_t
+from .interaction import interaction_test
 from .logistic import Separation, detect_separation, logistic_regression
 from .mixed import mmrm
 from .survival import kaplan_meier
@@ -30,5 +31,5 @@ __all__ = [
     "fisher_exact", "chi_square", "risk_difference", "risk_ratio", "odds_ratio",
     "welch_t", "mann_whitney", "ancova",
     "logistic_regression", "detect_separation", "Separation",
-    "mmrm", "kaplan_meier",
+    "mmrm", "kaplan_meier", "interaction_test",
 ]
