@@ -140,3 +140,20 @@ def test_too_small_a_trial_is_refused_with_the_argument_named():
     sim = simulate_trial("lu2021", seed=1, n_per_arm=3)
     with pytest.raises(ValueError, match="The 'tables' parameter must hold at least 8 participants"):
         inject_faults(sim.tables, sim.protocol, seed=1)
+
+
+def test_below_detection_value_is_the_limit_when_the_protocol_says_so(messy, tmp_path):
+    import yaml
+
+    from t1dtrial.protocol import protocol_source
+
+    folder, faults, _ = messy
+    data = yaml.safe_load(protocol_source("lu2021")[1])
+    data["analysis"]["below_detection"] = "limit"
+    path = tmp_path / "limit.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trial = load_folder(_repaired(folder, faults, tmp_path / "fixed"), str(path))
+    row = int(faults.loc[faults["fault"] == "below_detection", "row"].iloc[0])
+    assert trial.measurements.set_index("source_row").loc[row, "value"] == pytest.approx(0.01)

@@ -209,3 +209,23 @@ def test_truth_noisy_remission_matches_the_written_text_for_any_seed(seed, n, dr
     assert hit.reindex(truth.index[assessed]).tolist() == truth.loc[assessed, "remission_noisy"].eq("1").tolist()
     if (~assessed).any():  # no M12 visit: not assessable
         assert not m[(m["visit"] == "M12") & m["subject_id"].isin(truth.index[~assessed])].shape[0]
+
+
+def test_a_placebo_arm_is_infused_with_no_cells_and_never_responds(tmp_path):
+    import yaml
+
+    from t1dtrial.protocol import protocol_source
+
+    data = yaml.safe_load(protocol_source("carlsson2015")[1])
+    data["arms"][1].update(code="PLACEBO", kind="placebo")
+    data["infusions"][0]["arms"] = ["MSC", "PLACEBO"]
+    path = tmp_path / "placebo.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    sim = simulate_trial(str(path), seed=2)
+    arm = sim.tables["subjects"].set_index("subject_id")["arm"]
+    inf = sim.tables["infusions"]
+    assert set(arm[inf["subject_id"]]) == {"MSC", "PLACEBO"}
+    assert (inf.loc[arm[inf["subject_id"]].to_numpy() == "PLACEBO", "cells_per_kg"] == "0").all()
+    assert sim.truth.loc[sim.truth["arm"] == "PLACEBO", "responder"].eq(0).all()
+    sim.write(tmp_path / "out")
+    assert load_folder(tmp_path / "out", str(path)).load_log.warnings == []
