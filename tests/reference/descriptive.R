@@ -109,15 +109,17 @@ km <- function(dataset, conf_level = 0.95, times = c(90, 180, 365)) {
     fit <- survfit(Surv(AVAL, 1 - CNSR) ~ 1, data = d, conf.type = "log-log", conf.int = conf_level)
     q <- quantile(fit, 0.5)
     out[[length(out) + 1]] <- data.frame(
-      dataset = dataset, conf_level = conf_level, arm = arm, statistic = "median", time = NA,
+      dataset = dataset, conf_level = format(conf_level), arm = arm, statistic = "median", time = NA,
       estimate = unname(q$quantile), ci_low = unname(q$lower), ci_high = unname(q$upper),
       n = nrow(d), events = sum(1 - d$CNSR), n_risk = NA,
       r_call = paste0(call, "; quantile(fit, 0.5)"), stringsAsFactors = FALSE)
-    s <- summary(fit, times = times)  # extend = FALSE: no value beyond the last observation
+    # extend = FALSE (R's default): no value beyond the last observation
+    inside <- times[times <= max(d$AVAL)]
+    s <- if (length(inside)) summary(fit, times = inside) else list(time = numeric(0))
     for (t in times) {
       i <- match(t, s$time)
       out[[length(out) + 1]] <- data.frame(
-        dataset = dataset, conf_level = conf_level, arm = arm, statistic = "survival", time = t,
+        dataset = dataset, conf_level = format(conf_level), arm = arm, statistic = "survival", time = t,
         estimate = if (is.na(i)) NA else s$surv[i], ci_low = if (is.na(i)) NA else s$lower[i],
         ci_high = if (is.na(i)) NA else s$upper[i], n = nrow(d),
         events = sum((1 - d$CNSR)[d$AVAL <= t]), n_risk = if (is.na(i)) NA else s$n.risk[i],
@@ -129,7 +131,7 @@ km <- function(dataset, conf_level = 0.95, times = c(90, 180, 365)) {
 
 write <- function(df, name) {
   num <- vapply(df, is.numeric, logical(1))
-  df[num] <- lapply(df[num], function(x) ifelse(is.na(x), NA, formatC(x, digits = 17, format = "g")))
+  df[num] <- lapply(df[num], function(x) ifelse(is.na(x), NA, sprintf("%.17g", x)))
   write.csv(df, fixture(name), row.names = FALSE, na = "")
   cat("wrote", fixture(name), "(", nrow(df), "rows )\n")
 }

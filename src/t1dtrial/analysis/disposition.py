@@ -1,0 +1,276 @@
+"""Disposition of participants (the CONSORT flow) and of input records.
+
+:func:`disposition` counts, per arm and overall, the subjects enrolled,
+infused (and each planned infusion received), completed, discontinued (by
+reason), still ongoing, in and out of each analysis population (by reason),
+and with the primary endpoint assessed, missing or excluded; then the input
+records that entered no dataset, with their reasons, from the derivation and
+(when given) from loading. Nothing is lost silently: every subject of ADSL and
+every record excluded is in some row.
+
+Rows whose ``reason`` is empty are the totals of their stage; rows with a
+reason break a total down.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from types import SimpleNamespace
+>>> from t1dtrial.protocol import load_protocol
+>>> adsl = pd.DataFrame({"USUBJID": ["A", "B"], "TRT01P": ["MSC", "CONTROL"],
+...     "ENRLFL": "Y", "FASFL": "Y", "PPROTFL": "Y", "SAFFL": "Y", "NINF": [2, 0]})
+>>> t = disposition(SimpleNamespace(adsl=adsl), load_protocol("lu2021"))
+>>> t.loc[t.stage == "enrolled", ["arm", "n"]].values.tolist()
+[['MSC', 1], ['CONTROL', 1], ['all', 2]]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Problem
+from ..protocol import Protocol
+from .baseline import ALL_ARMS, arm_masks, check_table_args
+
+__all__ = ["DISPOSITION_COLUMNS", "disposition"]
+
+#: Columns of the disposition table, in order.
+DISPOSITION_COLUMNS = ["stage", "arm", "n", "reason", "counted", "method"]
+
+_POPULATIONS = (("FAS", "FASFL", "FASREAS"), ("PP", "PPROTFL", "PPREAS"),
+                ("SAF", "SAFFL", "SAFREAS"))
+UNKNOWN_ARM = "unknown"
+
+
+def _text(df: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in df.columns:
+        return np.full(len(df), "", dtype=object)
+    values = df[column].astype(object)
+    return values.where(values.notna(), "").astype(str).str.strip().to_numpy(dtype=object)
+
+
+class _Rows:
+    """Collects rows ``stage, arm, n, reason, counted, method`` for the masks of each arm."""
+
+    def __init__(self, masks: dict[str, np.ndarray]):
+        self.masks = masks
+        self.rows: list[dict] = []
+
+    def count(self, stage: str, where: np.ndarray, method: str, *, reason: str = "",
+              arms: list[str] | None = None) -> None:
+        for arm, mask in self.masks.items():
+            if arms is not None and arm not in arms:
+                continue
+            self.rows.append({"stage": stage, "arm": arm, "n": int((where & mask).sum()),
+                              "reason": reason, "counted": "subjects", "method": method})
+
+    def by_reason(self, stage: str, where: np.ndarray, reasons: np.ndarray, method: str,
+                  *, arms: list[str] | None = None) -> None:
+        """A total row, then one row per reason seen among ``where`` (every arm, zeros kept)."""
+        self.count(stage, where, method, arms=arms)
+        for reason in sorted(set(reasons[where]) - {""}):
+            self.count(stage, where & (reasons == reason), method, reason=reason, arms=arms)
+        unstated = where & (reasons == "")
+        if unstated.any():
+            self.count(stage, unstated, method, reason="no reason recorded", arms=arms)
+
+
+def _infusion_rows(rows: _Rows, adsl: pd.DataFrame, enrolled: np.ndarray,
+                   protocol: Protocol) -> None:
+    infused_arms = [a.code for a in protocol.arms if a.receives_infusions]
+    if not infused_arms:
+        return
+    arms = [*infused_arms, ALL_ARMS]
+    ninf = pd.to_numeric(adsl["NINF"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    in_arms = enrolled & adsl["TRT01P"].isin(infused_arms).to_numpy()
+    rows.count("infused", in_arms & (ninf >= 1),
+               "ADSL NINF >= 1 (at least one infusion), arms given infusions", arms=arms)
+    rows.count("not infused", in_arms & (ninf < 1),
+               "ADSL NINF = 0, arms given infusions", arms=arms)
+    for inf in protocol.infusions:
+        column = f"DOSE{inf.number}"
+        got = adsl[column].notna().to_numpy() if column in adsl.columns else np.zeros(len(adsl),
+                                                                                      bool)
+        scheduled = enrolled & adsl["TRT01P"].isin(inf.arms).to_numpy()
+        rows.count(f"infusion {inf.number} received", scheduled & got,
+                   f"ADSL {column} recorded (infusion {inf.number} at visit {inf.visit}"
+                   + (f", only if {inf.condition}" if inf.condition else "") + ")",
+                   arms=[*inf.arms, ALL_ARMS])
+
+
+def _primary_rows(rows: _Rows, adsl: pd.DataFrame, adeff: pd.DataFrame | None,
+                  fas: np.ndarray, protocol: Protocol) -> None:
+    endpoint = protocol.primary_endpoint
+    code = endpoint.name.upper()
+    status = np.full(len(adsl), "missing", dtype=object)
+    reasons = np.full(len(adsl), "no record of the endpoint in ADEFF", dtype=object)
+    if adeff is not None and len(adeff):
+        rec = adeff.loc[(adeff["PARAMCD"].astype(str).str.upper() == code)
+                        & (adeff["ANL01FL"] == "Y")].drop_duplicates("USUBJID")
+        rec = rec.set_index("USUBJID").reindex(adsl["USUBJID"].to_numpy())
+        found = rec["AVALC"].notna().to_numpy()
+        status = np.where(found, _text(rec, "AVALC"), status)
+        reasons = np.where(found, _text(rec, "REASON"), reasons)
+    where = f"FAS; ADEFF PARAMCD {code} at {endpoint.visit} (ANL01FL = Y)"
+    rows.count("primary endpoint assessed", fas & np.isin(status, ["Y", "N"]),
+               where + ", AVALC Y or N")
+    rows.by_reason("primary endpoint missing", fas & (status == "missing"), reasons,
+                   where + ", AVALC missing; handled per analysis.missing_primary = "
+                   f"{protocol.analysis.missing_primary!r}")
+    rows.by_reason("primary endpoint excluded", fas & (status == "excluded"), reasons,
+                   where + ", AVALC excluded (analysis.zero_baseline_pchg)")
+
+
+def _excluded_record_rows(derived: Any, adsl: pd.DataFrame) -> list[dict]:
+    exclusions = getattr(derived, "exclusions", None)
+    if not isinstance(exclusions, pd.DataFrame) or not len(exclusions):
+        return []
+    arm_of = pd.Series(adsl["TRT01P"].astype(str).to_numpy(),
+                       index=adsl["USUBJID"].astype(str).to_numpy())
+    arm_of = arm_of[~arm_of.index.duplicated()]
+    sid = exclusions["subject_id"].astype(str) if "subject_id" in exclusions.columns \
+        else pd.Series("", index=exclusions.index)
+    frame = pd.DataFrame({
+        "arm": arm_of.reindex(sid.to_numpy()).fillna(UNKNOWN_ARM).to_numpy(),
+        "reason": (exclusions["table"].astype(str) + ": "
+                   + exclusions["reason"].astype(str)).to_numpy()})
+    method = ("input records that entered no dataset (derivation exclusions); arm of the "
+              "record's subject, 'unknown' when the subject is not in ADSL")
+    rows = []
+    for (arm, reason), n in frame.groupby(["arm", "reason"], sort=True).size().items():
+        rows.append({"stage": "input records excluded", "arm": arm, "n": int(n),
+                     "reason": reason, "counted": "records", "method": method})
+    for reason, n in frame.groupby("reason", sort=True).size().items():
+        rows.append({"stage": "input records excluded", "arm": ALL_ARMS, "n": int(n),
+                     "reason": reason, "counted": "records", "method": method})
+    return rows
+
+
+def _load_log_rows(load_log: Any) -> list[dict]:
+    if load_log is None:
+        return []
+    if isinstance(load_log, dict):
+        items = load_log.get("exclusions", [])
+    elif hasattr(load_log, "exclusions"):
+        items = load_log.exclusions
+    else:
+        raise InputError([Problem(
+            file="disposition()", row=None, column="load_log", value=type(load_log).__name__,
+            problem="not a load log", expected="a t1dtrial.data.LoadLog (trial.load_log), "
+                                               "its to_dict() or None")])
+    counts: dict[str, int] = {}
+    for item in items:
+        get = item.get if isinstance(item, dict) else (lambda k, i=item: getattr(i, k, ""))
+        table = get("table") or get("file") or "input"
+        key = f"{table}: {get('reason')}"
+        counts[key] = counts.get(key, 0) + 1
+    method = ("input rows read but not used at loading (load log); not attributable to an "
+              "arm, so counted under 'all'")
+    return [{"stage": "input rows excluded at loading", "arm": ALL_ARMS, "n": n,
+             "reason": reason, "counted": "records", "method": method}
+            for reason, n in sorted(counts.items())]
+
+
+def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
+                conf_level: float = 0.95) -> pd.DataFrame:
+    """Disposition (CONSORT) counts by arm, and the input records excluded, as a tidy table.
+
+    Algorithm
+    ---------
+    Subjects (``counted = "subjects"``), per protocol arm and ``"all"``:
+
+    1. ``enrolled``: ADSL ENRLFL = "Y". ``not enrolled`` (by reason, arm as
+       recorded): the others.
+    2. Arms given infusions only: ``infused`` (NINF >= 1), ``not infused``, and
+       ``infusion k received`` (DOSEk recorded) for each protocol infusion,
+       in the arms it is scheduled for.
+    3. ``completed``, ``discontinued`` (by DCSREAS) and ``ongoing`` (EOSSTT
+       COMPLETED / DISCONTINUED / ONGOING), among the enrolled.
+    4. For FAS, PP and SAF: ``in <POP>`` and ``not in <POP>`` (by the ADSL
+       reason FASREAS / PPREAS / SAFREAS), among the enrolled.
+    5. Among the FAS: ``primary endpoint assessed`` (ADEFF AVALC Y or N at
+       the primary visit), ``primary endpoint missing`` and ``primary
+       endpoint excluded`` (by ADEFF REASON).
+
+    Records (``counted = "records"``):
+
+    6. ``input records excluded``: ``derived.exclusions`` by table and reason,
+       per arm of the record's subject (``"unknown"`` when not in ADSL) and ``"all"``.
+    7. ``input rows excluded at loading``: ``load_log.exclusions`` by table and
+       reason, under ``"all"``.
+
+    A stage's row with an empty ``reason`` is its total; rows with a reason
+    break it down (every arm gets a row, zeros included).
+
+    Parameters
+    ----------
+    derived : Derived
+        From :func:`t1dtrial.derive.derive_all` (``adsl``; ``adeff`` and
+        ``exclusions`` when present).
+    protocol : Protocol
+    load_log : LoadLog or dict, optional
+        ``trial.load_log`` (or its ``to_dict()``), whose exclusions are added.
+    conf_level : float, default 0.95
+        Accepted so that every table builder has the same signature; unused.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`DISPOSITION_COLUMNS`: ``stage``, ``arm``, ``n``,
+        ``reason``, ``counted`` ("subjects" or "records") and ``method``
+        (the rule behind the count).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> from t1dtrial.protocol import load_protocol
+    >>> adsl = pd.DataFrame({"USUBJID": ["A", "B", "C"], "TRT01P": ["MSC", "MSC", "CONTROL"],
+    ...     "ENRLFL": "Y", "FASFL": "Y", "PPROTFL": "Y", "SAFFL": "Y", "NINF": [2, 1, 0],
+    ...     "EOSSTT": ["COMPLETED", "DISCONTINUED", "COMPLETED"],
+    ...     "DCSREAS": ["", "moved away", ""]})
+    >>> t = disposition(SimpleNamespace(adsl=adsl), load_protocol("lu2021"))
+    >>> t.loc[(t.stage == "discontinued") & (t.arm == "MSC"), ["n", "reason"]].values.tolist()
+    [[1, ''], [1, 'moved away']]
+    """
+    fn = "disposition"
+    check_table_args(fn, derived, protocol, conf_level,
+                     {"adsl": ["USUBJID", "TRT01P", "ENRLFL", "FASFL", "PPROTFL", "SAFFL",
+                               "NINF"]})
+    adsl = derived.adsl
+    adeff = getattr(derived, "adeff", None)
+    if adeff is not None:
+        check_table_args(fn, derived, protocol, conf_level,
+                         {"adeff": ["USUBJID", "PARAMCD", "ANL01FL", "AVALC"]})
+    masks = arm_masks(adsl["TRT01P"], protocol)
+    rows = _Rows(masks)
+    enrolled = adsl["ENRLFL"].eq("Y").to_numpy()
+    rows.count("enrolled", enrolled, "ADSL ENRLFL = Y (a protocol arm)")
+    out_arms = sorted(set(adsl.loc[~enrolled, "TRT01P"].astype(str)))
+    for arm in out_arms:
+        mask = ~enrolled & (adsl["TRT01P"].astype(str).to_numpy() == arm)
+        reasons = _text(adsl, "FASREAS")
+        for reason in sorted(set(reasons[mask])):
+            rows.rows.append({"stage": "not enrolled", "arm": arm,
+                              "n": int((mask & (reasons == reason)).sum()),
+                              "reason": reason or "no reason recorded", "counted": "subjects",
+                              "method": "ADSL ENRLFL = N, by the arm recorded"})
+    _infusion_rows(rows, adsl, enrolled, protocol)
+    eos = _text(adsl, "EOSSTT")
+    rows.count("completed", enrolled & (eos == "COMPLETED"), "ADSL EOSSTT = COMPLETED")
+    rows.by_reason("discontinued", enrolled & (eos == "DISCONTINUED"), _text(adsl, "DCSREAS"),
+                   "ADSL EOSSTT = DISCONTINUED, by DCSREAS (withdrawn or lost)")
+    rows.count("ongoing", enrolled & ~np.isin(eos, ["COMPLETED", "DISCONTINUED"]),
+               "ADSL EOSSTT = ONGOING (neither completed nor discontinued at the data cut)")
+    for code, flag, why in _POPULATIONS:
+        inside = adsl[flag].eq("Y").to_numpy()
+        rows.count(f"in {code}", enrolled & inside, f"ADSL {flag} = Y")
+        rows.by_reason(f"not in {code}", enrolled & ~inside, _text(adsl, why),
+                       f"ADSL {flag} = N among the enrolled, by {why}")
+    _primary_rows(rows, adsl, adeff, enrolled & adsl["FASFL"].eq("Y").to_numpy(), protocol)
+    records = _excluded_record_rows(derived, adsl) + _load_log_rows(load_log)
+    table = pd.DataFrame(rows.rows + records, columns=DISPOSITION_COLUMNS)
+    table["n"] = table["n"].astype("int64")
+    return table
