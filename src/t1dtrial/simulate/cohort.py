@@ -361,7 +361,7 @@ def _dates(g: np.random.Generator, protocol: Protocol, p: ModelParameters, n: in
     days = []
     for v in protocol.visits:  # loop over visits (a handful), not participants
         if v.code == protocol.baseline_visit:
-            back = min(7, -v.window[0], 13)
+            back = min(7, -v.window[0])
             day = v.day - g.integers(0, back + 1, n) if v.day == 0 else np.full(n, v.day)
             days.append(np.clip(day, v.earliest, min(v.latest, 0)))
         else:
