@@ -1,1 +1,62 @@
 """``t1dtrial derive`` (module t1dtrial.derive)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._app import app
+
+
+@app.command("derive")
+def derive(
+    data: Path = typer.Argument(..., help="Data folder in the input contract (CSV files or an "
+                                          "Excel workbook)."),
+    protocol: str = typer.Option("lu2021", "--protocol", "-p",
+                                 help="Packaged protocol name or YAML file."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder to write (new or empty)."),
+    data_cut: str = typer.Option(None, "--data-cut",
+                                 help="Data cut date YYYY-MM-DD (ongoing insulin-free episodes are "
+                                      "censored there). Default: the latest date in the data."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out folder."),
+    drop_identifiers: bool = typer.Option(False, "--drop-identifiers",
+                                          help="Remove direct identifier columns instead of "
+                                               "refusing them."),
+) -> None:
+    """Derive the analysis datasets ADSL, ADLB, ADEFF and ADAE of a data folder.
+
+    Writes adsl, adlb, adeff and adae as CSV and Parquet, derivation_log.csv
+    (records read, selected, excluded and flagged, per rule, with reasons) and
+    derivation_exclusions.csv (each input record left out, with its reason).
+    The folder is written whole or not at all.
+
+    Example: t1dtrial derive exports/ --protocol lu2021 --out derived/
+    """
+    import warnings
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..derive import derive_folder
+    from ..errors import T1DTrialWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", T1DTrialWarning)
+        derived = derive_folder(data, protocol, out, data_cut=data_cut, overwrite=overwrite,
+                                drop_identifiers=drop_identifiers)
+    console = Console(width=100)
+    table = Table(title=f"Derived datasets of {data} ({derived.protocol_id}) in {out}")
+    table.add_column("item")
+    table.add_column("n", justify="right")
+    for row in derived.summary().itertuples(index=False):
+        table.add_row(str(row.item), str(row.n))
+    console.print(table)
+    cut = derived.data_cut
+    typer.echo(f"data cut: {cut.date() if cut == cut else 'none'}; "
+               f"log: {Path(out) / 'derivation_log.csv'}")
+    for w in caught:
+        if issubclass(w.category, T1DTrialWarning):
+            typer.echo(f"warning: {w.message}", err=True)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
