@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
@@ -235,12 +236,13 @@ def parse_arm_sizes(text: str | None) -> dict[str, int] | int | None:
     text = str(text).strip()
     bad = InputError([Problem("--n-per-arm", None, None, text, "cannot read the numbers per arm",
                               "a number for every arm (30) or ARM=N pairs (MSC=27,CONTROL=26)")])
-    if text.isdigit():
+    digits = re.compile(r"[0-9]+")
+    if digits.fullmatch(text):
         return int(text)
     sizes: dict[str, int] = {}
     for part in text.split(","):
         code, sep, number = part.partition("=")
-        if not sep or not number.strip().isdigit() or not code.strip():
+        if not sep or not digits.fullmatch(number.strip()) or not code.strip():
             raise bad
         sizes[code.strip()] = int(number.strip())
     return sizes
