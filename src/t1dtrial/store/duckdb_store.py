@@ -132,7 +132,7 @@ def import_trial(trial: "Trial", store: str | Path, *, label: str | None = None,
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute(_LEDGER_DDL)
-        import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM ledger").fetchone()[0]
+        import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM ledger").fetchall()[0][0]
         for name, df in tables.items():
             _insert(con, name, df, import_id)
         con.execute(
@@ -159,7 +159,7 @@ def _insert(con: Any, name: str, df: "pd.DataFrame", import_id: int) -> None:
     try:
         exists = con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if not exists:
             con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM incoming LIMIT 0')
         have = {r[0] for r in con.execute(
@@ -286,10 +286,16 @@ def read_trial(store: str | Path, *, as_of: dt.date | str | None = None,
 
 
 def _restore_dtypes(df: "pd.DataFrame", dtypes: dict[str, str]) -> "pd.DataFrame":
-    """Cast columns back to the dtypes they had when imported (DuckDB keeps microseconds)."""
+    """Cast columns back to the dtypes they had when imported.
+
+    DuckDB keeps microseconds (pandas nanoseconds) and returns None for a
+    missing text, where pandas tables hold NaN.
+    """
     out = df.copy()
     for col, dtype in dtypes.items():
-        if str(out[col].dtype) != dtype:
+        if dtype == "object":
+            out[col] = out[col].astype(object).where(out[col].notna(), float("nan"))
+        elif str(out[col].dtype) != dtype:
             out[col] = out[col].astype(dtype)
     return out
 
