@@ -1,0 +1,281 @@
+"""Units of measurement: lenient parsing and conversion to canonical units.
+
+Every measured value enters the package in the canonical unit of its
+parameter (:data:`t1dtrial.data.contract.PARAMS`):
+
+=============  ===========  ==========================================================
+quantity       canonical    accepted input units and the conversion to canonical
+=============  ===========  ==========================================================
+C-peptide      nmol/L       ``nmol/L`` (x 1); ``pmol/L`` (/ 1000); ``ng/mL`` (x 0.331)
+HbA1c          %  (NGSP)    ``%`` (x 1); ``mmol/mol`` (IFCC: mmol/mol / 10.929 + 2.15)
+insulin dose   U/kg/day     ``U/kg/day`` (x 1); ``U/day`` (/ body weight in kg)
+body weight    kg           ``kg``
+glucose        mmol/L       ``mmol/L`` (x 1); ``mg/dL`` (/ 18.016)
+=============  ===========  ==========================================================
+
+Unit text is matched leniently (:func:`normalise_unit`): case and spaces are
+ignored; ``l``/``litre``/``liter`` are the same; ``IU``, ``units`` and ``U``
+are the same; ``/d``, ``/24h`` and ``/day`` are the same; ``µ``/``μ`` read as
+``u``. Accepted spellings therefore include ``nmol/l``, ``NMOL/L``,
+``pmol/L``, ``ng/ml``, ``%``, ``percent``, ``mmol/mol``, ``U/kg/d``,
+``IU/kg/24h``, ``units/kg/day``, ``U/d``, ``IU/day``, ``mg/dl``,
+``mmol/l``, ``kg``.
+
+Examples
+--------
+>>> normalise_unit("ng/ml"), normalise_unit(" IU/24h ")
+('ng/mL', 'U/day')
+>>> float(to_canonical(1.0, "ng/mL", "FCP")[0])
+0.331
+>>> round(float(to_canonical(48.0, "mmol/mol", "HBA1C")[0]), 3)
+6.542
+>>> float(from_canonical(to_canonical(500.0, "pmol/L", "PCP"), "pmol/L", "PCP")[0])
+500.0
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from .contract import param_spec
+
+__all__ = [
+    "CANONICAL_UNITS",
+    "UNIT_SPELLINGS",
+    "normalise_unit",
+    "accepted_units",
+    "canonical_unit",
+    "needs_weight",
+    "to_canonical",
+    "from_canonical",
+    "conversion_label",
+]
+
+#: Canonical unit of each quantity.
+CANONICAL_UNITS = {
+    "C-peptide": "nmol/L",
+    "HbA1c": "%",
+    "insulin dose": "U/kg/day",
+    "body weight": "kg",
+    "glucose": "mmol/L",
+}
+
+#: Normalised spelling (see :func:`normalise_unit`) -> the unit's canonical spelling.
+UNIT_SPELLINGS: dict[str, str] = {
+    "nmol/l": "nmol/L",
+    "pmol/l": "pmol/L",
+    "ng/ml": "ng/mL",
+    "%": "%",
+    "percent": "%",
+    "pct": "%",
+    "%(ngsp)": "%",
+    "%ngsp": "%",
+    "mmol/mol": "mmol/mol",
+    "u/kg/day": "U/kg/day",
+    "u/(kg*day)": "U/kg/day",
+    "u/kg.day": "U/kg/day",
+    "u/day": "U/day",
+    "kg": "kg",
+    "mmol/l": "mmol/L",
+    "mg/dl": "mg/dL",
+}
+
+# (num, den) such that canonical = raw * num / den (affine HbA1c and U/day handled apart)
+_FACTORS: dict[tuple[str, str], tuple[float, float]] = {
+    ("nmol/L", "nmol/L"): (1.0, 1.0),
+    ("pmol/L", "nmol/L"): (1.0, 1000.0),
+    ("ng/mL", "nmol/L"): (0.331, 1.0),
+    ("%", "%"): (1.0, 1.0),
+    ("U/kg/day", "U/kg/day"): (1.0, 1.0),
+    ("kg", "kg"): (1.0, 1.0),
+    ("mmol/L", "mmol/L"): (1.0, 1.0),
+    ("mg/dL", "mmol/L"): (1.0, 18.016),
+}
+_IFCC_SLOPE = 10.929
+_IFCC_OFFSET = 2.15
+
+_SPACES = re.compile(r"\s+")
+_LITRE = re.compile(r"(litre|liter)s?")
+_UNITS = re.compile(r"\b(iu|units?)(?=/)")
+_PER_DAY = re.compile(r"/(d|24h|24hr|24hours|day)$")
+
+
+def normalise_unit(text: Any) -> str | None:
+    """Canonical spelling of a unit text, or None if it is not a known unit.
+
+    Parameters
+    ----------
+    text : Any
+        Unit as written in the input, e.g. ``"pmol/l"`` or ``"IU/d"``.
+
+    Returns
+    -------
+    str or None
+        One of ``nmol/L, pmol/L, ng/mL, %, mmol/mol, U/kg/day, U/day, kg,
+        mmol/L, mg/dL``; None for a missing or unknown unit.
+
+    Examples
+    --------
+    >>> normalise_unit("PMOL/L"), normalise_unit("units/kg/d"), normalise_unit("mg")
+    ('pmol/L', 'U/kg/day', None)
+    """
+    if not isinstance(text, str):
+        return None
+    key = _SPACES.sub("", text.lower().replace("µ", "u").replace("μ", "u"))
+    key = _LITRE.sub("l", key)
+    key = _UNITS.sub("u", key)
+    if key.startswith("u/") or key.startswith("u/kg"):
+        key = _PER_DAY.sub("/day", key)
+    return UNIT_SPELLINGS.get(key)
+
+
+def accepted_units(param: str) -> tuple[str, ...]:
+    """Units accepted in input for a parameter (canonical spellings).
+
+    Raises
+    ------
+    KeyError
+        If ``param`` is not a parameter of the input contract.
+
+    Examples
+    --------
+    >>> accepted_units("HBA1C")
+    ('%', 'mmol/mol')
+    """
+    return param_spec(param).units
+
+
+def canonical_unit(param: str) -> str:
+    """Canonical unit of a parameter.
+
+    Examples
+    --------
+    >>> canonical_unit("INSULIN")
+    'U/kg/day'
+    """
+    return param_spec(param).canonical_unit
+
+
+def needs_weight(unit: str) -> bool:
+    """Whether converting from ``unit`` needs a body weight (only ``U/day``).
+
+    Examples
+    --------
+    >>> needs_weight("U/day"), needs_weight("pmol/L")
+    (True, False)
+    """
+    return unit == "U/day"
+
+
+def conversion_label(param: str, unit: str) -> str:
+    """The load-log key of a conversion, e.g. ``"FCP: pmol/L -> nmol/L"``.
+
+    Examples
+    --------
+    >>> conversion_label("HBA1C", "mmol/mol")
+    'HBA1C: mmol/mol -> %'
+    """
+    return f"{param}: {unit} -> {canonical_unit(param)}"
+
+
+def _check_unit(param: str, unit: str, argument: str) -> str:
+    try:
+        units = accepted_units(param)
+    except KeyError:
+        raise ValueError(f"The 'param' argument must be a parameter of the input contract "
+                         f"(FCP, PCP, CPxx, HBA1C, INSULIN, WEIGHT, FPG, PPG). Got {param!r}.") from None
+    spelled = normalise_unit(unit)
+    if spelled not in units:
+        raise ValueError(f"The '{argument}' argument must be a unit of {param}, one of "
+                         f"{list(units)}. Got {unit!r}.")
+    return spelled
+
+
+def _weights(weight_kg: Any, n: int) -> np.ndarray:
+    if weight_kg is None:
+        raise ValueError("The 'weight_kg' argument is needed to convert an insulin dose in U/day "
+                         "(U/kg/day = U/day / weight). Got None.")
+    w = np.broadcast_to(np.asarray(weight_kg, dtype=float), (n,))
+    return w
+
+
+def to_canonical(values: Any, unit: str, param: str, *, weight_kg: Any = None) -> np.ndarray:
+    """Convert values of ``param`` from ``unit`` to the parameter's canonical unit.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Values in ``unit``.
+    unit : str
+        An accepted unit of ``param`` (any spelling :func:`normalise_unit` knows).
+    param : str
+        Parameter code (``FCP``, ``CP30``, ``HBA1C``...).
+    weight_kg : float or array-like, optional
+        Body weight in kg, needed only for an insulin dose in ``U/day``
+        (one value, or one per element of ``values``).
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Values in :func:`canonical_unit` of ``param`` (NaN stays NaN).
+
+    Raises
+    ------
+    ValueError
+        If ``unit`` is not accepted for ``param`` or a weight is needed and missing.
+
+    Examples
+    --------
+    >>> to_canonical([300.0], "pmol/L", "FCP").tolist()
+    [0.3]
+    >>> to_canonical([36.0], "U/day", "INSULIN", weight_kg=60.0).tolist()
+    [0.6]
+    """
+    unit = _check_unit(param, unit, "unit")
+    x = np.atleast_1d(np.asarray(values, dtype=float))
+    target = canonical_unit(param)
+    if unit == "mmol/mol":
+        return x / _IFCC_SLOPE + _IFCC_OFFSET
+    if unit == "U/day":
+        return x / _weights(weight_kg, x.size)
+    num, den = _FACTORS[(unit, target)]
+    return x * num / den if num != 1.0 else x / den
+
+
+def from_canonical(values: Any, unit: str, param: str, *, weight_kg: Any = None) -> np.ndarray:
+    """Convert values of ``param`` from its canonical unit to ``unit`` (inverse of :func:`to_canonical`).
+
+    Parameters
+    ----------
+    values : array-like of float
+        Values in the canonical unit of ``param``.
+    unit : str
+        Target unit, an accepted unit of ``param``.
+    param : str
+        Parameter code.
+    weight_kg : float or array-like, optional
+        Body weight in kg, needed only for ``U/day``.
+
+    Returns
+    -------
+    numpy.ndarray of float
+
+    Examples
+    --------
+    >>> from_canonical([6.5], "mmol/mol", "HBA1C").round(2).tolist()
+    [47.54]
+    >>> from_canonical([5.0], "mg/dL", "FPG").round(3).tolist()
+    [90.08]
+    """
+    unit = _check_unit(param, unit, "unit")
+    x = np.atleast_1d(np.asarray(values, dtype=float))
+    target = canonical_unit(param)
+    if unit == "mmol/mol":
+        return (x - _IFCC_OFFSET) * _IFCC_SLOPE
+    if unit == "U/day":
+        return x * _weights(weight_kg, x.size)
+    num, den = _FACTORS[(unit, target)]
+    return x * den / num if num != 1.0 else x * den

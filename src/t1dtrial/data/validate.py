@@ -1,0 +1,543 @@
+"""Validation of raw tables: types, codes, units, plausibility and cross-table rules.
+
+:func:`validate_raw` turns the text tables a reader produced into typed tables
+in canonical units, or raises :class:`~t1dtrial.errors.InputError` carrying
+every problem found. Each problem names the file, line (header = 1), column
+and value, and says what would be right.
+
+Errors (the load stops): a missing file or required column; an empty file; a
+file that is not text; a direct identifier column (unless dropped); a
+duplicate ``subject_id``; a subject in another table but not in subjects; an
+arm or visit not in the protocol; an unknown parameter; a missing, unknown or
+wrong unit; a value that is not a number; an implausible value (canonical
+units, ranges in :data:`~t1dtrial.data.contract.PARAMS`); a date that is not
+an ISO date; enrolment before diagnosis; an infusion for a standard-care
+participant; the same (subject, visit, parameter) twice with different
+values; an insulin dose in U/day without a body weight.
+
+Warnings (data kept, flagged and logged): a file read as latin-1; a value
+outside its visit window (``out_of_window``); a missing baseline
+(``missing_baseline`` on subjects); a measurement row with no value (not
+used, listed in the log's exclusions); a repeated identical value (the repeat
+is not used and listed in the exclusions); an identifier column dropped on
+request; an infusion with no dose.
+
+Below-detection values written ``<limit`` (e.g. ``<0.003``) are not errors:
+the protocol option ``analysis.below_detection`` replaces them by half the
+limit (``half``) or the limit (``limit``); ``below_lod`` is set and they are
+counted in the log.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, InputWarning, Problem
+from ..protocol import Protocol
+from . import _rules
+from ._parse import (DATE_EXPECTED, NUMBER_EXPECTED, map_codes, normalise_lower, normalise_related,
+                     normalise_serious, normalise_severity, normalise_sex, parse_dates,
+                     parse_numbers, parse_values)
+from ._raw import SRC_PREFIX, Collector, RawData, RawTable
+from .contract import TABLES, is_known_param, param_spec
+from .log import LoadLog
+from .schemas import schema_problems
+from .units import accepted_units, canonical_unit, conversion_label, normalise_unit, to_canonical
+
+__all__ = ["validate_raw", "MEASUREMENT_COLUMNS", "DERIVED_COLUMNS"]
+
+#: Columns of the measurements table of a Trial, in order (extra columns follow).
+MEASUREMENT_COLUMNS = ("subject_id", "visit", "date", "param", "value", "unit", "value_raw",
+                       "unit_raw", "below_lod", "out_of_window", "source_file", "source_row")
+
+#: Columns the loader adds (not part of the input files), per table.
+DERIVED_COLUMNS = {
+    "subjects": ("missing_baseline", "source_row"),
+    "measurements": ("value_raw", "unit_raw", "below_lod", "out_of_window", "source_file",
+                     "source_row"),
+    "infusions": ("source_row",),
+    "adverse_events": ("source_row",),
+    "insulin_free": ("source_row",),
+}
+
+_VALUE_EXPECTED = ("a number with a decimal point (e.g. 0.25), or <limit for a value below the "
+                   "detection limit (e.g. <0.003)")
+
+
+def _file_of(raw: RawData, table: str) -> str:
+    for f in raw.files:
+        if f.table == table:
+            return f.name
+    return TABLES[table].file_name
+
+
+def _structure(raw: RawData, t: RawTable, col: Collector) -> bool:
+    """Required columns present and, for subjects and measurements, at least one row."""
+    if not t.usable:
+        return False
+    if not t.present:
+        return True
+    file = _file_of(raw, t.name)
+    spec = TABLES[t.name]
+    missing = [c for c in spec.required if c not in t.frame.columns]
+    found = [c for c in t.frame.columns if c not in ("source_file", "source_row")
+             and not str(c).startswith(SRC_PREFIX)]
+    for c in missing:
+        col.add(Problem(file=file, row=1, column=c, value=None,
+                        problem="required column missing",
+                        expected=f"a column named {c} (columns found: {', '.join(map(str, found))})"))
+    if missing:
+        return False
+    if len(t.frame) == 0 and t.name in ("subjects", "measurements"):
+        col.add(Problem(file=file, row=None, column=None, value=None,
+                        problem="the file has a header but no data rows",
+                        expected="one row per participant" if t.name == "subjects"
+                        else "one row per measured value"))
+        return False
+    return True
+
+
+def _identifiers(raw: RawData, col: Collector, log: LoadLog, drop: bool) -> None:
+    if not raw.identifiers:
+        return
+    if not drop:
+        for file, column in raw.identifiers:
+            col.add(Problem(file=file, row=1, column=column, value=None,
+                            problem="direct identifier column (it names, dates the birth of or "
+                                    "contacts a person)",
+                            expected="the column removed, or --drop-identifiers "
+                                     "(drop_identifiers=True) to drop it on reading"))
+        return
+    names = {c for _, c in raw.identifiers}
+    for t in raw.tables.values():
+        present = [c for c in t.frame.columns if c in names]
+        if present:
+            t.frame = t.frame.drop(columns=present)
+    for file, column in raw.identifiers:
+        log.identifiers_dropped.append({"file": file, "column": column})
+        col.add(Problem(file=file, row=1, column=column, value=None,
+                        problem="identifier column dropped on request; it is not kept",
+                        severity="warning"))
+
+
+def _typed(t: RawTable, col: Collector) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Contract columns parsed to their types; unparseable cells reported (and NaN)."""
+    spec = TABLES[t.name]
+    f = t.frame
+    out: dict[str, pd.Series] = {}
+    skip: dict[str, np.ndarray] = {}
+    for c in spec.columns:
+        s = f[c] if c in f.columns else pd.Series(np.nan, index=f.index, dtype=object)
+        bad = np.zeros(len(f), dtype=bool)
+        if c in spec.dates:
+            v, badm = parse_dates(s)
+            bad = badm.to_numpy()
+            col.rows(t, f, bad, c, "not a date in ISO form", DATE_EXPECTED)
+        elif c in spec.numbers and not (t.name == "measurements" and c == "value"):
+            v, badm = parse_numbers(s)
+            bad = badm.to_numpy()
+            col.rows(t, f, bad, c, "not a number", NUMBER_EXPECTED)
+        else:
+            v = s.astype(object)
+        out[c] = v
+        skip[c] = bad
+    return pd.DataFrame(out, index=f.index), pd.DataFrame(skip, index=f.index)
+
+
+def _match(s: pd.Series, codes: list[str], labels: dict[str, str] | None = None) -> pd.Series:
+    """Codes matched exactly or ignoring case (or by label); unmatched text kept as is."""
+    lookup = {c.upper(): c for c in codes}
+    for label, code in (labels or {}).items():
+        lookup.setdefault(label.upper(), code)
+    codes, uniques = pd.factorize(s)
+    mapped = [lookup.get(u.strip().upper(), u) if isinstance(u, str) else u for u in uniques]
+    table = np.array(mapped + [np.nan], dtype=object)
+    return pd.Series(table[codes], index=s.index, dtype=object)
+
+
+def _key(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """One int64 code per distinct combination of ``columns`` (-1 when any is missing)."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    missing = np.zeros(len(frame), dtype=bool)
+    for c in columns:
+        codes, uniques = pd.factorize(frame[c])
+        key = key * (len(uniques) + 1) + codes
+        missing |= codes < 0
+    return np.where(missing, -1, key)
+
+
+def _subjects(t: RawTable, protocol: Protocol, col: Collector) -> tuple[pd.DataFrame, np.ndarray]:
+    typed, skip = _typed(t, col)
+    typed["arm"] = _match(typed["arm"], protocol.arm_codes)
+    typed["sex"] = normalise_sex(typed["sex"])
+    typed["status"] = normalise_lower(typed["status"])
+    failed = schema_problems(typed, t, protocol, col, skip=skip) | skip.any(axis=1).to_numpy()
+    f = t.frame
+    sid = typed["subject_id"]
+    dup = (sid.notna() & sid.duplicated(keep="first")).to_numpy()
+    if dup.any():
+        first = f["source_row"].groupby(sid).transform("first")
+        col.rows(t, f, dup, "subject_id",
+                 "duplicate subject_id: the participant is already on row " + first.astype(str),
+                 "each participant once in the subjects table", kind="duplicate subject")
+    early = (typed["enrolment_date"] < typed["diagnosis_date"]).to_numpy()
+    if early.any():
+        col.rows(t, f, early, "enrolment_date",
+                 "enrolment before diagnosis (diagnosis_date "
+                 + typed["diagnosis_date"].dt.strftime("%Y-%m-%d").fillna("") + ")",
+                 "an enrolment date on or after the diagnosis date", kind="enrolment before diagnosis")
+    return typed, failed | dup | early
+
+
+def _infusions(t: RawTable, protocol: Protocol, col: Collector) -> tuple[pd.DataFrame, np.ndarray]:
+    typed, skip = _typed(t, col)
+    typed["route"] = normalise_lower(typed["route"])
+    failed = schema_problems(typed, t, protocol, col, skip=skip) | skip.any(axis=1).to_numpy()
+    key = typed[["subject_id", "infusion_number"]]
+    dup = (key.notna().all(axis=1) & key.duplicated(keep="first")).to_numpy()
+    if dup.any():
+        first = t.frame["source_row"].groupby([key["subject_id"], key["infusion_number"]]
+                                              ).transform("first")
+        col.rows(t, t.frame, dup, "infusion_number",
+                 "the same infusion number twice for this participant (also on row "
+                 + first.astype(str) + ")", "each infusion once, numbered 1, 2, ...",
+                 kind="duplicate infusion")
+    return typed, failed | dup
+
+
+def _end_before_start(t: RawTable, typed: pd.DataFrame, start: str, end: str,
+                      col: Collector) -> np.ndarray:
+    bad = (typed[end] < typed[start]).to_numpy()
+    if bad.any():
+        col.rows(t, t.frame, bad, end,
+                 f"ends before it starts ({start} "
+                 + typed[start].dt.strftime("%Y-%m-%d").fillna("") + ")",
+                 f"a date on or after {start}", kind="end before start")
+    return bad
+
+
+def _adverse_events(t: RawTable, protocol: Protocol, col: Collector) -> tuple[pd.DataFrame, np.ndarray]:
+    typed, skip = _typed(t, col)
+    typed["severity"] = normalise_severity(typed["severity"])
+    typed["serious"] = normalise_serious(typed["serious"])
+    typed["related"] = normalise_related(typed["related"])
+    failed = schema_problems(typed, t, protocol, col, skip=skip) | skip.any(axis=1).to_numpy()
+    return typed, failed | _end_before_start(t, typed, "onset_date", "end_date", col)
+
+
+def _insulin_free(t: RawTable, protocol: Protocol, col: Collector) -> tuple[pd.DataFrame, np.ndarray]:
+    typed, skip = _typed(t, col)
+    failed = schema_problems(typed, t, protocol, col, skip=skip) | skip.any(axis=1).to_numpy()
+    return typed, failed | _end_before_start(t, typed, "start_date", "end_date", col)
+
+
+def _measurements(t: RawTable, protocol: Protocol, col: Collector, log: LoadLog,
+                  subjects: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Typed measurements in canonical units; returns (typed, failed rows, excluded rows).
+
+    Works on factorised parameter and unit codes so that the cost per row is
+    a few vectorised operations.
+    """
+    f = t.frame
+    typed, skip = _typed(t, col)
+    labels = {v.label: v.code for v in protocol.visits}
+    typed["visit"] = _match(typed["visit"], protocol.visit_codes, labels)
+    typed["param"] = _match(typed["param"], [])
+    x, lod, bad = parse_values(f["value"])
+    typed["value"] = x
+    failed = schema_problems(typed, t, protocol, col, skip=skip) | skip.any(axis=1).to_numpy()
+    bad = bad.to_numpy()
+    lod = lod.to_numpy()
+    col.rows(t, f, bad, "value", "not a number", _VALUE_EXPECTED)
+    missing = f["value"].isna().to_numpy()
+    pcode, params = pd.factorize(typed["param"])
+    ucode, units_raw = pd.factorize(f["unit"])
+    units = [normalise_unit(u) for u in units_raw]
+    known = np.array([is_known_param(p) for p in params] + [False])[pcode]
+    unit_ok = np.array([u is not None for u in units] + [False])[ucode]
+    present = ~missing & ~bad & known
+    ok = present.copy()
+    half = protocol.analysis.below_detection == "half"
+    raw_value = x.to_numpy(dtype=float) * np.where(lod & half, 0.5, 1.0)
+    value = np.full(len(f), np.nan)
+    weight = None
+    no_weight = np.zeros(len(f), dtype=bool)
+    canon = np.array([canonical_unit(p) if is_known_param(p) else np.nan for p in params]
+                     + [np.nan], dtype=object)
+    for i, p in enumerate(params):
+        if not is_known_param(p):
+            continue
+        rows = present & (pcode == i)
+        if not rows.any():
+            continue
+        allowed = accepted_units(p)
+        expected = f"a unit of {p}: {', '.join(allowed)}"
+        col.rows(t, f, rows & (ucode < 0), "unit", "no unit", expected)
+        col.rows(t, f, rows & (ucode >= 0) & ~unit_ok, "unit", "unknown unit", expected)
+        for j, u in enumerate(units):
+            sel = rows & (ucode == j)
+            if u is None or not sel.any():
+                continue
+            if u not in allowed:
+                col.rows(t, f, sel, "unit", f"unit not accepted for {p}", expected,
+                         kind="wrong unit")
+                ok &= ~sel
+                continue
+            if u == "U/day":
+                if weight is None:
+                    weight = _weights(typed, raw_value, ok, subjects)
+                no_weight |= sel & np.isnan(weight)
+                sel = sel & ~np.isnan(weight)
+            value[sel] = to_canonical(raw_value[sel], u, p,
+                                      weight_kg=weight[sel] if u == "U/day" else None)
+            if u != canonical_unit(p):
+                key = conversion_label(p, u)
+                log.conversions[key] = log.conversions.get(key, 0) + int(sel.sum())
+        ok &= ~(rows & ~unit_ok)
+    col.rows(t, f, no_weight, "unit",
+             "an insulin dose in U/day cannot be converted to U/kg/day: no body weight for "
+             "this participant", "a WEIGHT at the same visit or weight_kg in the subjects table")
+    ok &= ~no_weight
+    implausible = _implausible(t, f, typed, value, pcode, params, ok, col)
+    lods = ok & lod
+    for i, n in zip(*np.unique(pcode[lods], return_counts=True)):
+        log.below_lod[params[i]] = log.below_lod.get(params[i], 0) + int(n)
+    typed["value"] = value
+    typed["unit"] = canon[pcode]
+    typed["below_lod"] = lods
+    failed = failed | bad | (present & ~ok) | implausible
+    excluded = missing.copy()
+    if missing.any():
+        col.rows(t, f, missing, "value", "no value recorded; the row is not used",
+                 severity="warning", kind="missing value")
+        _rules.exclude(log, "measurements", f, missing, "no value recorded")
+    dup_failed, dup_excluded = _duplicates(t, typed, ~failed & ~excluded, col, log)
+    return typed, failed | dup_failed, excluded | dup_excluded
+
+
+def _weights(typed: pd.DataFrame, raw_value: np.ndarray, ok: np.ndarray,
+             subjects: pd.DataFrame | None) -> np.ndarray:
+    """Body weight (kg) for each row: WEIGHT at the same visit, else baseline weight_kg."""
+    is_w = ok & typed["param"].eq("WEIGHT").to_numpy()
+    keys = _key(typed, ["subject_id", "visit"])
+    w = pd.Series(raw_value[is_w], index=keys[is_w])
+    w = w[~w.index.duplicated()]
+    out = w.reindex(keys).to_numpy(dtype=float)
+    if subjects is not None:
+        base = subjects.drop_duplicates("subject_id").set_index("subject_id")["weight_kg"]
+        fallback = typed["subject_id"].map(base).to_numpy(dtype=float)
+        out = np.where(np.isnan(out), fallback, out)
+    return out
+
+
+def _implausible(t: RawTable, f: pd.DataFrame, typed: pd.DataFrame, value: np.ndarray,
+                 pcode: np.ndarray, params: pd.Index, ok: np.ndarray, col: Collector) -> np.ndarray:
+    ranges = [param_spec(p).plausible if is_known_param(p) else (np.nan, np.nan) for p in params]
+    lo = np.array([r[0] for r in ranges] + [np.nan])[pcode]
+    hi = np.array([r[1] for r in ranges] + [np.nan])[pcode]
+    with np.errstate(invalid="ignore"):
+        bad = ok & ((value < lo) | (value > hi))
+    if bad.any():
+        param = typed["param"]
+        canon = param[bad].map(canonical_unit)
+        shown = pd.Series(value[bad], index=canon.index).map(lambda v: f"{v:.4g}")
+        problem = pd.Series("", index=f.index, dtype=object)
+        problem[bad] = ("implausible value: " + shown + " " + canon + " (" + param[bad] + ")")
+        expected = ", ".join(f"{p} {r[0]:g} to {r[1]:g} {canonical_unit(p)}"
+                             for i, (p, r) in enumerate(zip(params, ranges))
+                             if (bad & (pcode == i)).any())
+        col.rows(t, f, bad, "value", problem, "a value between " + expected
+                 + " (after conversion to canonical units)", kind="implausible")
+    return bad
+
+
+def _duplicates(t: RawTable, typed: pd.DataFrame, ok: np.ndarray, col: Collector,
+                log: LoadLog) -> tuple[np.ndarray, np.ndarray]:
+    """Same (subject, visit, param) twice: identical values -> keep the first; else an error."""
+    n = len(typed)
+    failed = np.zeros(n, dtype=bool)
+    excluded = np.zeros(n, dtype=bool)
+    key = pd.Series(_key(typed, ["subject_id", "visit", "param"]), index=typed.index)[ok]
+    dup = key.duplicated(keep=False)
+    if not dup.any():
+        return failed, excluded
+    idx = key.index[dup.to_numpy()]
+    cand = pd.DataFrame({"key": key[idx], "value": typed.loc[idx, "value"],
+                         "row": t.frame.loc[idx, "source_row"], "raw": t.frame.loc[idx, "value"]})
+    g = cand.groupby("key", sort=False)
+    first_row = g["row"].transform("first")
+    first_raw = g["raw"].transform("first")
+    first_val = g["value"].transform("first")
+    later = cand["key"].duplicated(keep="first")
+    same = np.isclose(cand["value"], first_val, rtol=1e-9, atol=0)
+    exact = later & same
+    conflict = later & ~same
+    pos = typed.index.get_indexer(cand.index)
+    if exact.any():
+        mask = np.zeros(n, dtype=bool)
+        mask[pos[exact.to_numpy()]] = True
+        why = pd.Series("", index=typed.index, dtype=object)
+        why[mask] = ("the same value is already recorded on row "
+                     + first_row[exact].astype(str)).to_numpy()
+        col.rows(t, t.frame, mask, "value", why + "; the repeat is not used",
+                 severity="warning", kind="exact duplicate")
+        _rules.exclude(log, "measurements", t.frame, mask, why)
+        excluded |= mask
+    if conflict.any():
+        mask = np.zeros(n, dtype=bool)
+        mask[pos[conflict.to_numpy()]] = True
+        why = pd.Series("", index=typed.index, dtype=object)
+        why[mask] = ("a different value for the same participant, visit and parameter is on row "
+                     + first_row[conflict].astype(str) + " (" + first_raw[conflict].astype(str)
+                     + ")").to_numpy()
+        col.rows(t, t.frame, mask, "value", why,
+                 "one value per participant, visit and parameter", kind="conflicting duplicate")
+        failed |= mask
+    return failed, excluded
+
+
+def validate_raw(raw: RawData, protocol: Protocol, *,
+                 drop_identifiers: bool = False) -> tuple[dict[str, pd.DataFrame], LoadLog]:
+    """Validate raw tables and return typed tables in canonical units and the load log.
+
+    Parameters
+    ----------
+    raw : RawData
+        What a reader produced (:func:`t1dtrial.data.readers.read_raw`).
+    protocol : Protocol
+        Arms, visits, windows and analysis options.
+    drop_identifiers : bool
+        Drop direct identifier columns (and log it) instead of refusing them.
+
+    Returns
+    -------
+    (dict of table name -> DataFrame, LoadLog)
+        Tables as described in docs/internals.md.
+
+    Raises
+    ------
+    InputError
+        Carrying every error (and the warnings found so far).
+    """
+    col = Collector()
+    log = LoadLog(source=raw.source, format=raw.format, files=list(raw.files))
+    col.extend(raw.problems)
+    _identifiers(raw, col, log, drop_identifiers)
+    tables = raw.tables
+    log.rows_in = {name: int(len(t.frame)) for name, t in tables.items()}
+    for e in raw.exclusions:  # rows a reader read and set aside (e.g. SDTM safety labs)
+        log.rows_in[e.table] = log.rows_in.get(e.table, 0) + 1
+    log.exclusions.extend(raw.exclusions)
+    usable = {name: _structure(raw, t, col) for name, t in tables.items()}
+    typed: dict[str, pd.DataFrame] = {}
+    failed: dict[str, np.ndarray] = {}
+    builders = {"subjects": _subjects, "infusions": _infusions,
+                "adverse_events": _adverse_events, "insulin_free": _insulin_free}
+    for name, build in builders.items():
+        if usable[name]:
+            typed[name], failed[name] = build(tables[name], protocol, col)
+    subjects = typed.get("subjects")
+    excluded = np.zeros(0, dtype=bool)
+    if usable["measurements"]:
+        typed["measurements"], failed["measurements"], excluded = _measurements(
+            tables["measurements"], protocol, col, log, subjects)
+    if subjects is not None:
+        known = pd.Index(subjects["subject_id"].dropna().unique())
+        subjects_file = _file_of(raw, "subjects")
+        for name in ("measurements", "infusions", "adverse_events", "insulin_free"):
+            if name in typed:
+                failed[name] |= _rules.unknown_subjects(typed[name], known, tables[name],
+                                                        subjects_file, col)
+        if "infusions" in typed:
+            failed["infusions"] |= _rules.control_infusions(typed["infusions"], subjects, protocol,
+                                                            tables["infusions"], col)
+    if col.has_errors or set(typed) != set(TABLES):
+        raise InputError(col.result())
+    out = _finish(raw, typed, excluded, protocol, col, log)
+    log.warnings = [p for p in col.result() if p.severity == "warning"]
+    log.rows_used = {name: int(len(df)) for name, df in out.items()}
+    _emit(log.warnings)
+    return out, log
+
+
+def _extras(t: RawTable) -> list[str]:
+    spec = TABLES[t.name]
+    return [c for c in t.frame.columns if c not in spec.columns and c not in ("source_file", "source_row")
+            and not str(c).startswith(SRC_PREFIX) and c not in DERIVED_COLUMNS[t.name]]
+
+
+def _finish(raw: RawData, typed: dict[str, pd.DataFrame], excluded: np.ndarray,
+            protocol: Protocol, col: Collector, log: LoadLog) -> dict[str, pd.DataFrame]:
+    """Final tables: flags, dose per kg, dtypes, extra columns, fresh index."""
+    tables = raw.tables
+    subj, inf = typed["subjects"], typed["infusions"]
+    inf = _dose_per_kg(inf, subj, tables["infusions"], col, log)
+    m = typed["measurements"].loc[~excluded] if excluded.any() else typed["measurements"]
+    mraw = tables["measurements"].frame.loc[m.index]
+    m["value_raw"] = mraw["value"].astype(object)
+    m["unit_raw"] = mraw["unit"].astype(object)
+    m["source_file"] = mraw["source_file"].astype(object)
+    m["source_row"] = mraw["source_row"]
+    day0 = _rules.study_day0(subj, inf)
+    m["out_of_window"] = _rules.flag_windows(m, protocol, day0, tables["measurements"], col)
+    subj["missing_baseline"] = _rules.missing_baselines(subj, m, protocol, tables["subjects"], col)
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in (("subjects", subj), ("measurements", m), ("infusions", inf),
+                        ("adverse_events", typed["adverse_events"]),
+                        ("insulin_free", typed["insulin_free"])):
+        t = tables[name]
+        if "source_row" not in frame.columns:
+            frame["source_row"] = t.frame.loc[frame.index, "source_row"]
+        order = list(MEASUREMENT_COLUMNS) if name == "measurements" else [
+            *TABLES[name].columns, *DERIVED_COLUMNS[name]]
+        extras = _extras(t)
+        for c in extras:
+            frame[c] = t.frame.loc[frame.index, c].astype(object)
+        frame = frame[order + extras]
+        frame.index = pd.RangeIndex(len(frame))
+        out[name] = _dtypes(name, frame)
+    return out
+
+
+def _dose_per_kg(inf: pd.DataFrame, subj: pd.DataFrame, t: RawTable, col: Collector,
+                 log: LoadLog) -> pd.DataFrame:
+    """cells_per_kg from total_cells / baseline weight when only the total is given."""
+    weight = inf["subject_id"].map(subj.drop_duplicates("subject_id").set_index("subject_id")["weight_kg"])
+    fill = (inf["cells_per_kg"].isna() & inf["total_cells"].notna()).to_numpy()
+    if fill.any():
+        inf.loc[fill, "cells_per_kg"] = inf.loc[fill, "total_cells"] / weight[fill]
+        log.conversions["infusion dose: cells -> cells/kg"] = int(fill.sum())
+    none = (inf["cells_per_kg"].isna() & inf["total_cells"].isna()).to_numpy()
+    col.rows(t, t.frame.loc[inf.index], none, "cells_per_kg",
+             "no dose recorded for this infusion (kept; dose unknown)", "cells_per_kg or total_cells",
+             severity="warning", kind="no dose")
+    return inf
+
+
+def _dtypes(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    spec = TABLES[name]
+    for c in frame.columns:
+        if c in spec.dates:
+            frame[c] = pd.to_datetime(frame[c]).astype("datetime64[ns]")
+        elif c == "infusion_number":
+            frame[c] = frame[c].astype("int64")
+        elif c in spec.numbers or c == "value":
+            frame[c] = frame[c].astype("float64")
+        elif c in ("below_lod", "out_of_window", "missing_baseline"):
+            frame[c] = frame[c].astype(bool)
+        elif c == "source_row":
+            frame[c] = frame[c].astype("int64")
+        elif frame[c].dtype != object:
+            frame[c] = frame[c].astype(object)
+    return frame
+
+
+def _emit(problems: list[Problem], limit: int = 10) -> None:
+    for p in problems[:limit]:
+        warnings.warn(str(p), InputWarning, stacklevel=4)
+    if len(problems) > limit:
+        warnings.warn(f"... and {len(problems) - limit} more warning(s); see trial.load_log.warnings",
+                      InputWarning, stacklevel=4)
