@@ -21,6 +21,7 @@ True
 """
 
 from .continuous import ancova, mann_whitney, welch_t
+from .imputation import impute_chained, mi_group_difference, pool_rubin
 from .interaction import interaction_test
 from .logistic import Separation, detect_separation, logistic_regression
 from .mixed import mmrm
@@ -32,4 +33,5 @@ __all__ = [
     "welch_t", "mann_whitney", "ancova",
     "logistic_regression", "detect_separation", "Separation",
     "mmrm", "kaplan_meier", "interaction_test",
+    "pool_rubin", "impute_chained", "mi_group_difference",
 ]
