@@ -89,3 +89,9 @@ def test_arm_sizes_text_never_fails_with_anything_but_input_error(text):
         parse_arm_sizes(text)
     except InputError as exc:
         assert "cannot read the numbers per arm" in str(exc)
+
+
+@pytest.mark.parametrize("command", [["simulate", "--out", "never-written"], ["calibrate", "--n-trials", "5"]])
+def test_a_negative_seed_exits_2_naming_the_seed(capsys, command):
+    assert main([*command, "--seed", "-3"]) == 2
+    assert "--seed: -3 — not a valid seed; expected a whole number >= 0" in capsys.readouterr().err

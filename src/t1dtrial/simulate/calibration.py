@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Callable, Literal
 import numpy as np
 
 from ..protocol import Protocol, load_protocol
-from .cohort import Cohort, simulate_cohort
+from .cohort import Cohort, check_seed, simulate_cohort
 from .endpoints import insulin_free_months, percent_change, remission_flags
 from .parameters import ModelParameters
 
@@ -322,7 +322,7 @@ def calibrate(
     protocol = load_protocol(protocol)
     params = params or ModelParameters()
     sizes = list(range(0, n_trials, chunk_size))
-    children = np.random.SeedSequence(seed).spawn(len(sizes))
+    children = np.random.SeedSequence(check_seed(seed)).spawn(len(sizes))
     frames = []
     for i, (start, child) in enumerate(zip(sizes, children)):
         m = min(chunk_size, n_trials - start)

@@ -52,7 +52,7 @@ from ..protocol import Protocol, load_protocol
 from ..protocol.expressions import Expression
 from .parameters import ModelParameters
 
-__all__ = ["Cohort", "simulate_cohort", "resolve_arm_sizes", "REPORTING_DECIMALS",
+__all__ = ["Cohort", "simulate_cohort", "resolve_arm_sizes", "check_seed", "REPORTING_DECIMALS",
            "AE_TERMS", "CLINICAL_PARAMS"]
 
 #: Decimals each parameter is reported with (C-peptide in nmol/L).
@@ -149,6 +149,24 @@ class Cohort:
         return self.visit_codes.index(code)
 
 
+def check_seed(seed: object) -> int | None:
+    """Return a valid seed (a whole number >= 0, or None) or raise InputError naming it.
+
+    Examples
+    --------
+    >>> check_seed(7), check_seed(None)
+    (7, None)
+    """
+    from ..errors import InputError, Problem
+
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError([Problem("--seed", None, None, seed, "not a valid seed",
+                                  "a whole number >= 0")])
+    return int(seed)
+
+
 def resolve_arm_sizes(protocol: Protocol, n_per_arm: Mapping[str, int] | int | None) -> dict[str, int]:
     """Numbers of participants per arm: explicit, one number for all, or the protocol's plan.
 
@@ -227,7 +245,7 @@ def simulate_cohort(
     if not isinstance(n_trials, (int, np.integer)) or n_trials < 1:
         raise ValueError(f"The 'n_trials' parameter must be an integer >= 1. Got {n_trials!r} instead.")
     sizes = resolve_arm_sizes(protocol, n_per_arm)
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(check_seed(seed))
     rng = {name: np.random.default_rng(child) for name, child in zip(_STREAMS, ss.spawn(len(_STREAMS)))}
     p = params
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import InputError, Problem
 from ..protocol import Protocol, load_protocol, protocol_hash
-from .cohort import Cohort, simulate_cohort
+from .cohort import Cohort, check_seed, simulate_cohort
 from .parameters import ModelParameters
 from .tables import contract_tables, truth_table
 
@@ -202,7 +202,7 @@ def simulate_trial(
     if messy:
         changes["n_sites"] = max(2, int(params.n_sites))
     params = params.replace(**changes) if changes else params
-    ss = np.random.SeedSequence(seed)
+    ss = np.random.SeedSequence(check_seed(seed))
     cohort_seed, messy_seed = ss.spawn(2)
     cohort = simulate_cohort(protocol, n_per_arm=n_per_arm, params=params, seed=cohort_seed)
     tables = contract_tables(cohort)
@@ -289,6 +289,7 @@ def simulate_to_folder(
     """
     if isinstance(n_per_arm, str):
         n_per_arm = parse_arm_sizes(n_per_arm)
+    seed = check_seed(seed)
     out = _check_out(out, overwrite)  # fail before simulating
     if match_published:
         changed = [name for name, v in (("--n-per-arm", n_per_arm), ("--adult-fraction", adult_fraction),
