@@ -26,6 +26,7 @@ from .interaction import interaction_test
 from .logistic import Separation, detect_separation, logistic_regression
 from .mixed import mmrm
 from .survival import kaplan_meier
+from .weighting import iptw_difference, propensity_weights, standardized_differences
 from .proportions import chi_square, fisher_exact, odds_ratio, risk_difference, risk_ratio
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "logistic_regression", "detect_separation", "Separation",
     "mmrm", "kaplan_meier", "interaction_test",
     "pool_rubin", "impute_chained", "mi_group_difference",
+    "propensity_weights", "standardized_differences", "iptw_difference",
 ]
