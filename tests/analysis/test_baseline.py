@@ -33,9 +33,12 @@ ADSL_COLUMNS = ["USUBJID", "TRT01P", "FASFL", "AGE", "AGEONSET", "SEX", "WEIGHTB
 EPISODE_COLUMNS = ["USUBJID", "TRT01P", "EPISODE", "AVAL", "CNSR"]
 
 
+PROTOCOL = load_protocol("lu2021")
+
+
 @pytest.fixture(scope="module")
 def lu2021():
-    return load_protocol("lu2021")
+    return PROTOCOL
 
 
 def _adsl(**columns) -> pd.DataFrame:
@@ -163,7 +166,7 @@ _values = st.lists(st.one_of(st.none(), st.floats(0, 1e4, allow_nan=False)), min
 @given(values=_values, arms=st.lists(st.sampled_from(["MSC", "CONTROL"]), min_size=30,
                                      max_size=30), seed=st.integers(0, 2**16))
 def test_summary_invariants_hold_and_row_order_does_not_matter(values, arms, seed):
-    protocol = load_protocol("lu2021")
+    protocol = PROTOCOL
     n = len(values)
     adsl = _adsl(TRT01P=arms[:n], AGE=[np.nan if v is None else v for v in values])
     t = baseline_characteristics(SimpleNamespace(adsl=adsl), protocol)
