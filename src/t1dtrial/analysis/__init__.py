@@ -1,1 +1,6 @@
-"""t1dtrial.analysis."""
+"""The statistical analysis plan: ``analyze(trial) -> Results`` of tidy tables."""
+
+from .plan import CONTRACT_TABLES, analyze
+from .results import Results
+
+__all__ = ["CONTRACT_TABLES", "Results", "analyze"]

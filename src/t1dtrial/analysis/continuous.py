@@ -1,0 +1,174 @@
+"""Continuous secondary endpoints: C-peptide, HbA1c and insulin dose at every visit.
+
+For each continuous endpoint of the protocol, each analysis visit and each
+subgroup (``all`` first), over the full analysis set:
+
+1. descriptive statistics of the summary variable (AVAL, CHG or PCHG) by arm:
+   ``n``, mean (``estimate``), ``sd``, ``median``, ``q1``, ``q3`` (type-7
+   quantiles, R's default);
+2. between arms (treated minus control): Welch's t-test and the Wilcoxon–Mann–
+   Whitney test with the Hodges–Lehmann shift and its interval;
+3. for change and value summaries, the ANCOVA of the follow-up value adjusted
+   for its baseline and the protocol's ``ancova_covariates``, with
+   least-squares means (the TrialNet shape); for C-peptide parameters also on
+   the ``log(x + 1)`` scale (Lachin et al. 2011).
+
+Records are ADLB rows with ``ANL01FL == "Y"``; a subject without a value at a
+visit is not in that visit's ``n`` (missing data are counted, not imputed).
+
+Examples
+--------
+>>> from t1dtrial.protocol import load_protocol
+>>> [e.name for e in continuous_endpoints(load_protocol("lu2021"))][:2]
+['fcp_change', 'pcp_change']
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import T1DTrialError
+from ..protocol import ContinuousEndpoint, Protocol
+from ..stats import ancova, mann_whitney, welch_t
+from ._arms import comparisons, population, subgroup_masks
+
+__all__ = ["continuous_endpoints", "secondary_continuous", "analysis_visits", "SECONDARY_COLUMNS",
+           "is_cpeptide_param"]
+
+SECONDARY_COLUMNS = ["endpoint", "param", "summary", "visit", "subgroup", "analysis", "group",
+                     "estimate", "ci_low", "ci_high", "p_value", "method", "n", "sd", "median",
+                     "q1", "q3"]
+
+_SUMMARY_COLUMN = {"value": "AVAL", "change": "CHG", "percent_change": "PCHG"}
+
+
+def is_cpeptide_param(code: str) -> bool:
+    """Whether a PARAMCD is a C-peptide measure (analysed also on the log(x + 1) scale)."""
+    return code in ("FCP", "PCP", "CPAUC", "CPMAUC") or (code.startswith("CP") and code[2:].isdigit())
+
+
+def continuous_endpoints(protocol: Protocol) -> list[ContinuousEndpoint]:
+    """The protocol's continuous endpoints, primary first when it is one."""
+    return [e for e in protocol.all_endpoints if isinstance(e, ContinuousEndpoint)]
+
+
+def analysis_visits(endpoint: ContinuousEndpoint, protocol: Protocol) -> list[str]:
+    """Visits at which an endpoint is analysed: its ``visits``, else every post-baseline visit."""
+    if endpoint.visits:
+        return list(endpoint.visits)
+    codes = protocol.visit_codes
+    return codes[codes.index(protocol.baseline_visit) + 1:]
+
+
+def _describe(values: np.ndarray) -> dict[str, float]:
+    v = values[~np.isnan(values)]
+    if v.size == 0:
+        return {"estimate": np.nan, "sd": np.nan, "median": np.nan, "q1": np.nan, "q3": np.nan}
+    q1, med, q3 = np.percentile(v, [25, 50, 75])
+    return {"estimate": float(v.mean()), "sd": float(v.std(ddof=1)) if v.size > 1 else np.nan,
+            "median": float(med), "q1": float(q1), "q3": float(q3)}
+
+
+def _test_row(kind: str, fn, *args, **kwargs) -> dict | None:
+    try:
+        r = fn(*args, **kwargs)
+    except T1DTrialError as exc:  # too few values, a constant covariate ...
+        return {"analysis": kind, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                "p_value": np.nan, "method": f"not estimable: {exc}", "n": 0}
+    return r
+
+
+def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Protocol,
+                         population_code: str = "FAS",
+                         conf_level: float | None = None) -> pd.DataFrame:
+    """Every continuous endpoint at every analysis visit, by subgroup: descriptives and comparisons.
+
+    Parameters
+    ----------
+    adsl, adlb : DataFrame
+        ADSL (flags, ``TRT01P``, covariates) and ADLB (``PARAMCD, AVISIT,
+        ANL01FL, AVAL, BASE, CHG, PCHG``).
+    protocol : Protocol
+    population_code : str, default "FAS"
+    conf_level : float, optional
+        Default the protocol's ``analysis.conf_level``.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`SECONDARY_COLUMNS`. ``analysis`` is ``descriptive``
+        (``group`` = arm), ``welch_t``, ``mann_whitney``, ``ancova`` or
+        ``ancova_log1p`` (``group`` = ``"MSC - CONTROL"``; ANCOVA rows also
+        give least-squares means with ``analysis`` ``ancova_lsmean``).
+    """
+    level = conf_level if conf_level is not None else protocol.analysis.conf_level
+    subjects = population(adsl, population_code)
+    covariates = list(protocol.analysis.ancova_covariates)
+    pairs = comparisons(protocol)
+    masks = subgroup_masks(subjects, protocol)
+    rows: list[dict] = []
+    for ep in continuous_endpoints(protocol):
+        column = _SUMMARY_COLUMN[ep.summary]
+        recs = adlb.loc[(adlb["PARAMCD"] == ep.param) & (adlb["ANL01FL"] == "Y"),
+                        ["USUBJID", "AVISIT", "AVAL", "BASE", "CHG", "PCHG"]]
+        for visit in analysis_visits(ep, protocol):
+            at = subjects[["USUBJID", "TRT01P", *covariates]].merge(
+                recs.loc[recs["AVISIT"] == visit], on="USUBJID", how="left")
+            key = {"endpoint": ep.name, "param": ep.param, "summary": ep.summary, "visit": visit}
+            for sg, mask in masks.items():
+                block = at.loc[mask.to_numpy()]
+                for arm in protocol.arm_codes:
+                    vals = block.loc[block["TRT01P"] == arm, column].to_numpy(dtype=float)
+                    rows.append({**key, "subgroup": sg, "analysis": "descriptive", "group": arm,
+                                 **_describe(vals), "ci_low": np.nan, "ci_high": np.nan,
+                                 "p_value": np.nan, "method": "mean, SD, median, quartiles (type 7)",
+                                 "n": int(np.sum(~np.isnan(vals)))})
+                for treated, control in pairs:
+                    rows.extend(_compare(block, column, ep, key, sg, treated, control,
+                                         covariates, level))
+    out = pd.DataFrame(rows)
+    return out.reindex(columns=SECONDARY_COLUMNS)
+
+
+def _compare(block: pd.DataFrame, column: str, ep: ContinuousEndpoint, key: dict, sg: str,
+             treated: str, control: str, covariates: list[str], level: float) -> list[dict]:
+    x = block.loc[block["TRT01P"] == treated, column].to_numpy(dtype=float)
+    y = block.loc[block["TRT01P"] == control, column].to_numpy(dtype=float)
+    label = f"{treated} - {control}"
+    base = {**key, "subgroup": sg}
+    out = []
+    for kind, fn in (("welch_t", welch_t), ("mann_whitney", mann_whitney)):
+        r = _test_row(kind, fn, x, y, conf_level=level)
+        out.append(_one(r, base, kind, label))
+    if ep.summary in ("change", "value"):
+        pair = block.loc[block["TRT01P"].isin([treated, control])].copy()
+        scales = [("ancova", "AVAL", "BASE")]
+        if is_cpeptide_param(ep.param) or ep.transform == "log1p":
+            pair["LAVAL"] = np.log1p(pair["AVAL"])
+            pair["LBASE"] = np.log1p(pair["BASE"])
+            scales.append(("ancova_log1p", "LAVAL", "LBASE"))
+        for kind, outcome, baseline in scales:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                r = _test_row(kind, ancova, pair, outcome=outcome, group="TRT01P",
+                              baseline=baseline, covariates=covariates, reference=control,
+                              conf_level=level)
+            if "term" not in r:
+                out.append(_one(r, base, kind, label))
+                continue
+            for rec in r.to_dict("records"):
+                rec_kind = kind if rec["term"] == "difference" else f"{kind}_lsmean"
+                out.append({**base, "analysis": rec_kind, "group": rec["group"],
+                            **{k: rec[k] for k in ("estimate", "ci_low", "ci_high", "p_value",
+                                                   "method", "n")}})
+    return out
+
+
+def _one(r, base: dict, kind: str, label: str) -> dict:
+    rec = r if isinstance(r, dict) else r.iloc[0].to_dict()
+    return {**base, "analysis": kind, "group": label,
+            **{k: rec.get(k, np.nan) for k in ("estimate", "ci_low", "ci_high", "p_value",
+                                               "method", "n")}}

@@ -1,0 +1,154 @@
+"""The statistical analysis plan, driven by the protocol: ``analyze(trial) -> Results``.
+
+Algorithm
+---------
+1. Derive ADSL, ADLB, ADEFF and ADAE (:func:`t1dtrial.derive.derive_all`).
+2. Disposition (CONSORT counts) and baseline characteristics by arm.
+3. Primary: the primary responder endpoint at the primary visit by arm,
+   overall and in each protocol subgroup (full analysis set); risk
+   difference, odds ratio and the protocol's test; the subgroup x treatment
+   interaction.
+4. Secondary: continuous endpoints at every visit (descriptives, Welch,
+   Mann-Whitney/Hodges-Lehmann, ANCOVA incl. log(x + 1) for C-peptide), the
+   mixed model for repeated measures, and the other responder endpoints.
+5. Predictors: the protocol's multivariable logistic model (Firth when
+   separated).
+6. Insulin independence: counts, episodes, Kaplan-Meier of durations.
+7. Safety: adverse events by arm (safety set).
+8. Sensitivity: per-protocol primary analysis, multiple imputation of a
+   missing primary visit, inverse probability of treatment weighting.
+9. Provenance: package and library versions, protocol hash, input hashes,
+   row and participant counts, seed.
+
+Examples
+--------
+>>> from t1dtrial.datasets import load_lu2021
+>>> res = analyze(load_lu2021())
+>>> t = res["primary_endpoint"]
+>>> t.loc[(t.subgroup == "all") & (t.arm == "MSC"), ["n", "responders"]].values.tolist()
+[[27, 11]]
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Callable
+
+import pandas as pd
+
+from ..errors import T1DTrialWarning
+from ..protocol import ContinuousEndpoint
+from .provenance import build_provenance
+from .results import Results
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..data import Trial
+
+__all__ = ["analyze", "CONTRACT_TABLES"]
+
+#: Tables the output contract (DESIGN.md) requires.
+CONTRACT_TABLES = ("baseline_characteristics", "primary_endpoint", "primary_comparison",
+                   "secondary_endpoints", "logistic_regression", "adverse_events",
+                   "insulin_independence", "disposition")
+
+
+def analyze(trial: "Trial", *, seed: int | None = None,
+            progress: Callable[[str], None] | None = None) -> Results:
+    """Run the protocol's analysis plan on a validated trial.
+
+    Parameters
+    ----------
+    trial : Trial
+        From :func:`t1dtrial.data.load_folder` or a store.
+    seed : int, optional
+        Seed of the stochastic steps (multiple imputation); default the
+        protocol's ``analysis.seed``.
+    progress : callable, optional
+        Called with the name of each step as it starts (the CLI shows it).
+
+    Returns
+    -------
+    Results
+        Every table, the ADaM datasets, provenance and notes.
+    """
+    from ..derive import derive_all
+    from . import (baseline, continuous, disposition, insulin, longitudinal, predictors,
+                   responders, safety, sensitivity)
+
+    protocol = trial.protocol
+    seed = protocol.analysis.seed if seed is None else seed
+    step = progress or (lambda name: None)
+    notes: list[str] = []
+    tables: dict[str, pd.DataFrame] = {}
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", T1DTrialWarning)
+        step("derivations")
+        derived = derive_all(trial)
+        adsl, adlb, adeff = derived.adsl, derived.adlb, derived.adeff
+
+        step("disposition and baseline")
+        tables["disposition"] = disposition.disposition(derived, protocol, load_log=trial.load_log)
+        tables["baseline_characteristics"] = baseline.baseline_characteristics(derived, protocol)
+
+        step("primary endpoint")
+        primary = protocol.primary_endpoint
+        if isinstance(primary, ContinuousEndpoint):
+            notes.append(f"The primary endpoint {primary.name!r} is continuous: its analysis is "
+                         "in secondary_endpoints.csv (endpoint = primary name).")
+            tables["primary_endpoint"] = pd.DataFrame(columns=responders.COUNT_COLUMNS)
+            tables["primary_comparison"] = pd.DataFrame(columns=responders.COMPARISON_COLUMNS)
+        else:
+            counts = responders.responder_counts(adsl, adeff, primary.name, protocol=protocol)
+            tables["primary_endpoint"] = counts
+            tables["primary_comparison"] = responders.responder_comparison(counts, protocol=protocol)
+            tables["primary_interaction"] = responders.subgroup_interaction(
+                adsl, adeff, primary.name, protocol=protocol)
+
+        step("secondary endpoints")
+        tables["secondary_endpoints"] = continuous.secondary_continuous(adsl, adlb, protocol=protocol)
+        tables["secondary_responders"] = responders.secondary_responders(adsl, adeff,
+                                                                         protocol=protocol)
+        tables["mmrm"] = longitudinal.mmrm_table(adsl, adlb, protocol=protocol)
+
+        step("predictors")
+        table, more = predictors.predictor_model(adsl, adeff, protocol=protocol)
+        tables["logistic_regression"] = table
+        notes.extend(more)
+
+        step("insulin independence")
+        tables["insulin_independence"] = insulin.insulin_independence_table(derived, protocol)
+        tables["insulin_free_km"] = insulin.insulin_free_km(derived, protocol)
+
+        step("safety")
+        tables["adverse_events"] = safety.adverse_events_table(derived, protocol)
+
+        step("sensitivity analyses")
+        if not isinstance(primary, ContinuousEndpoint):
+            sens, balance, more = sensitivity.sensitivity_analyses(adsl, adeff, protocol=protocol,
+                                                                   seed=seed)
+            tables["sensitivity"] = sens
+            tables["balance"] = balance
+            notes.extend(more)
+
+    for w in caught:
+        if issubclass(w.category, T1DTrialWarning):
+            text = f"{w.category.__name__}: {w.message}"
+            if text not in notes:
+                notes.append(text)
+
+    n_subjects = len(trial.subjects)
+    counts_prov = {
+        "participants_in": n_subjects,
+        "participants_by_arm": adsl["TRT01P"].value_counts().to_dict(),
+        "full_analysis_set": int(adsl["FASFL"].eq("Y").sum()),
+        "per_protocol_set": int(adsl["PPROTFL"].eq("Y").sum()),
+        "safety_set": int(adsl["SAFFL"].eq("Y").sum()),
+        "adlb_records": len(adlb),
+        "derivation_exclusions": len(derived.exclusions),
+    }
+    provenance = build_provenance(protocol, load_log=trial.load_log.to_dict(), seed=seed,
+                                  counts=counts_prov, source=trial.load_log.source)
+    adam = dict(derived.datasets)
+    adam["derivation_log"] = derived.log
+    return Results(tables=tables, adam=adam, provenance=provenance, notes=notes)

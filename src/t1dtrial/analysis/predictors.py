@@ -1,0 +1,131 @@
+"""Predictors of the primary endpoint: the multivariable logistic model.
+
+Among subjects of the protocol's ``analysis.predictor_arms`` (the MSC arm for
+lu2021) in the full analysis set, the primary endpoint (1 = responder) is
+regressed on ``analysis.predictor_covariates`` (ADSL names, e.g. ``BFCP``,
+``CUMDOSE``). Intervals are profile-likelihood; when the covariates separate
+the outcome (likely with some 27 subjects) Firth's penalised likelihood is
+used instead, the ``method`` column says so and a
+:class:`~t1dtrial.errors.SeparationWarning` is recorded in the notes.
+
+Covariates enter on clinically readable scales: C-peptide per 0.1 nmol/L,
+cell doses per 10^6 cells/kg, durations per 30 days; the ``term`` says which.
+
+Examples
+--------
+>>> SCALES["CUMDOSE"]
+(1000000.0, 'per 10^6 cells/kg')
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Problem, SeparationWarning
+from ..protocol import Protocol
+from ..stats import logistic_regression
+from ._arms import population
+
+__all__ = ["predictor_model", "SCALES", "LOGISTIC_COLUMNS"]
+
+LOGISTIC_COLUMNS = ["term", "odds_ratio", "ci_low", "ci_high", "p_value", "method", "estimate",
+                    "se", "n", "events", "scale"]
+
+#: ADSL covariate -> (divisor, words) used to put odds ratios on a readable scale.
+SCALES: dict[str, tuple[float, str]] = {
+    "BFCP": (0.1, "per 0.1 nmol/L"),
+    "BPCP": (0.1, "per 0.1 nmol/L"),
+    "CUMDOSE": (1e6, "per 10^6 cells/kg"),
+    "DOSE1": (1e6, "per 10^6 cells/kg"),
+    "DOSE2": (1e6, "per 10^6 cells/kg"),
+    "BHBA1C": (1.0, "per 1 %"),
+    "BINSDOSE": (0.1, "per 0.1 U/kg/day"),
+    "AGEONSET": (1.0, "per year"),
+    "AGE": (1.0, "per year"),
+    "DURDIAG": (30.0, "per 30 days"),
+    "WEIGHTBL": (1.0, "per kg"),
+}
+
+
+def predictor_model(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: Protocol,
+                    endpoint: str | None = None, population_code: str = "FAS",
+                    conf_level: float | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Fit the protocol's predictor model of a responder endpoint.
+
+    Parameters
+    ----------
+    adsl, adeff : DataFrame
+        ADSL (covariates, ``TRT01P``, flags) and ADEFF (responder flags).
+    protocol : Protocol
+        ``analysis.predictor_arms`` and ``analysis.predictor_covariates``.
+    endpoint : str, optional
+        ADEFF PARAMCD; default the primary endpoint.
+
+    Returns
+    -------
+    (DataFrame, list of str)
+        The table (columns :data:`LOGISTIC_COLUMNS`, intercept excluded) and
+        notes for the reader (separation, subjects left out).
+
+    Raises
+    ------
+    InputError
+        If a covariate named by the protocol is not an ADSL column.
+    """
+    opts = protocol.analysis
+    level = conf_level if conf_level is not None else opts.conf_level
+    endpoint = endpoint or protocol.primary_endpoint.name
+    covs = list(opts.predictor_covariates)
+    if not covs:
+        return pd.DataFrame(columns=LOGISTIC_COLUMNS), []
+    unknown = [c for c in covs if c not in adsl.columns]
+    if unknown:
+        raise InputError([Problem(file="protocol", row=None,
+                                  column="analysis.predictor_covariates", value=", ".join(unknown),
+                                  problem="not a column of ADSL",
+                                  expected="ADSL names such as BFCP, BPCP, CUMDOSE, AGEONSET, "
+                                           "SEX, DURDIAG, WEIGHTBL")])
+    subjects = population(adsl, population_code)
+    if opts.predictor_arms:
+        subjects = subjects.loc[subjects["TRT01P"].isin(opts.predictor_arms)]
+    flags = adeff.loc[(adeff["PARAMCD"] == endpoint.upper()) & (adeff["ANL01FL"] == "Y"),
+                      ["USUBJID", "AVALC"]]
+    data = subjects[["USUBJID", *covs]].merge(flags, on="USUBJID", how="left")
+    status = data["AVALC"].fillna("missing")
+    notes = []
+    keep = status.isin(["Y", "N"])
+    if opts.missing_primary == "non_responder":
+        keep |= status.eq("missing")
+    dropped = int((~keep).sum())
+    if dropped:
+        notes.append(f"Predictor model: {dropped} subject(s) without an assessable {endpoint} "
+                     "left out.")
+    data = data.loc[keep].copy()
+    data["RESPONSE"] = data["AVALC"].eq("Y").astype(int)
+    terms = {}
+    for c in covs:
+        if c in SCALES and pd.api.types.is_numeric_dtype(data[c]):
+            div, words = SCALES[c]
+            data[c] = data[c] / div
+            terms[c] = f"{c} ({words})"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SeparationWarning)
+        fit = logistic_regression(data, outcome="RESPONSE", predictors=covs, method="auto",
+                                  conf_level=level)
+    for w in caught:
+        if issubclass(w.category, SeparationWarning):
+            notes.append(f"Predictor model: {w.message}")
+            warnings.warn(w.message, SeparationWarning, stacklevel=2)
+    fit = fit.loc[fit["term"] != "(Intercept)"].copy()
+    fit["scale"] = [SCALES[t][1] if t in terms else "" for t in fit["term"]]
+    fit["term"] = [terms.get(t, t) for t in fit["term"]]
+    fit["events"] = int(data["RESPONSE"].sum())
+    out = pd.DataFrame({
+        "term": fit["term"], "odds_ratio": fit["odds_ratio"], "ci_low": fit["or_ci_low"],
+        "ci_high": fit["or_ci_high"], "p_value": fit["p_value"], "method": fit["method"],
+        "estimate": fit["estimate"], "se": fit["se"], "n": fit["n"], "events": fit["events"],
+        "scale": fit["scale"]})
+    return out.reset_index(drop=True), notes

@@ -1,0 +1,135 @@
+"""A one-screen summary of :class:`~t1dtrial.analysis.Results` for the terminal (rich).
+
+It reads only the tidy tables, so it renders a fresh analysis or a folder
+written earlier (``Results.from_folder``) alike.
+
+Examples
+--------
+>>> from t1dtrial.analysis.results import Results
+>>> import pandas as pd
+>>> fmt_ci(0.29, 0.05, 0.49)
+'0.29 (0.05 to 0.49)'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["summary_renderables", "fmt_ci", "fmt_p"]
+
+
+def fmt_ci(est: float, low: float, high: float, digits: int = 2) -> str:
+    """``estimate (low to high)`` rounded for reading; ``—`` when not estimable."""
+    if est is None or (isinstance(est, float) and math.isnan(est)):
+        return "—"
+    return f"{est:.{digits}f} ({low:.{digits}f} to {high:.{digits}f})"
+
+
+def fmt_p(p: float) -> str:
+    """A p-value for reading: ``<0.001`` below one in a thousand, else 3 decimals."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "—"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def summary_renderables(results: Any, *, title: str, out: str | None = None) -> list[Any]:
+    """Rich renderables summarising an analysis: primary, key secondary, predictors, safety."""
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    t = results.tables
+    items: list[Any] = [Text(title, style="bold")]
+
+    prim, comp = t.get("primary_endpoint"), t.get("primary_comparison")
+    if prim is not None and len(prim):
+        endpoint = prim["endpoint"].iloc[0]
+        table = Table(title=f"Primary endpoint: {endpoint} ({prim['population'].iloc[0]}; "
+                            f"missing = {prim['missing_rule'].iloc[0].replace('_', ' ')})",
+                      title_justify="left")
+        table.add_column("subgroup")
+        arms = list(dict.fromkeys(prim["arm"]))
+        for arm in arms:
+            table.add_column(arm, justify="right")
+        table.add_column("risk difference (95% CI)", justify="right")
+        table.add_column("odds ratio (95% CI)", justify="right")
+        table.add_column("p", justify="right")
+        for sg, block in prim.groupby("subgroup", sort=False):
+            cells = []
+            for arm in arms:
+                r = block.loc[block["arm"] == arm].iloc[0]
+                cells.append(f"{int(r.responders)}/{int(r.n)} ({r.percent:.1f}%)")
+            c = comp.loc[comp["subgroup"] == sg] if comp is not None else pd.DataFrame()
+            if len(c):
+                c = c.iloc[0]
+                cells += [fmt_ci(c.risk_difference, c.rd_ci_low, c.rd_ci_high),
+                          fmt_ci(c.odds_ratio, c.or_ci_low, c.or_ci_high), fmt_p(c.p_value)]
+            else:
+                cells += ["—", "—", "—"]
+            table.add_row(sg, *cells)
+        items.append(table)
+        if comp is not None and len(comp):
+            items.append(Text(f"  test: {comp['test'].iloc[0]}; RD: {comp['rd_method'].iloc[0]}",
+                              style="dim"))
+        inter = t.get("primary_interaction")
+        if inter is not None and len(inter):
+            for r in inter.itertuples():
+                items.append(Text(f"  subgroup x treatment interaction ({r.subgroup_variable}): "
+                                  f"p = {fmt_p(r.p_value)} [{r.method}]", style="dim"))
+
+    sec = t.get("secondary_endpoints")
+    if sec is not None and len(sec):
+        table = Table(title="Key secondary endpoints at the primary visit (all subjects)",
+                      title_justify="left")
+        for col in ("endpoint", "visit", "median by arm", "difference (95% CI)", "p", "method"):
+            table.add_column(col, justify="right" if col in ("p",) else "left")
+        last = sec["visit"].iloc[-1] if "visit" in sec else None
+        primary_visit = results.provenance.get("primary_visit", last)
+        block = sec.loc[(sec["subgroup"] == "all") & (sec["visit"] == primary_visit)]
+        for ep, rows in block.groupby("endpoint", sort=False):
+            desc = rows.loc[rows["analysis"] == "descriptive"]
+            medians = ", ".join(f"{r.group} {r.median:.3g}" for r in desc.itertuples())
+            chosen = rows.loc[rows["analysis"] == ("ancova" if rows["summary"].iloc[0] != "percent_change"
+                                                   else "mann_whitney")]
+            if len(chosen):
+                c = chosen.iloc[0]
+                table.add_row(ep, primary_visit, medians, fmt_ci(c.estimate, c.ci_low, c.ci_high, 3),
+                              fmt_p(c.p_value), str(c.method).split(";")[0])
+        items.append(table)
+
+    lr = t.get("logistic_regression")
+    if lr is not None and len(lr):
+        table = Table(title="Predictors of the primary endpoint (logistic regression)",
+                      title_justify="left")
+        for col in ("term", "odds ratio (95% CI)", "p", "method"):
+            table.add_column(col)
+        for r in lr.itertuples():
+            table.add_row(str(r.term), fmt_ci(r.odds_ratio, r.ci_low, r.ci_high), fmt_p(r.p_value),
+                          str(r.method))
+        items.append(table)
+
+    lines = []
+    ins = t.get("insulin_independence")
+    if ins is not None and len(ins) and {"arm", "measure", "value"} <= set(ins.columns):
+        ever = ins.loc[ins["measure"] == "subjects_ever_insulin_free"]
+        if len(ever):
+            lines.append("Insulin independence: " + ", ".join(
+                f"{r.arm} {int(r.value)}" for r in ever.itertuples()) + " subject(s) ever insulin-free")
+    ae = t.get("adverse_events")
+    if ae is not None and len(ae) and {"category", "arm", "subjects"} <= set(ae.columns):
+        anyae = ae.loc[ae["category"] == "any"]
+        if len(anyae):
+            lines.append("Adverse events (safety set): " + ", ".join(
+                f"{r.arm} {int(r.subjects)} with any" for r in anyae.itertuples()))
+        severe = ae.loc[(ae["category"] == "severity") & (ae["term"].isin(["severe", "3", "4", "5"]))]
+        lines.append(f"Severe adverse events: {int(severe['subjects'].sum()) if len(severe) else 0}")
+    if lines:
+        items.append(Text("\n".join(lines)))
+    if results.notes:
+        items.append(Panel("\n".join(results.notes), title="Notes", expand=False))
+    if out:
+        items.append(Text(f"Tables, ADaM datasets and provenance written to {out}", style="green"))
+    return items
