@@ -119,10 +119,10 @@ def test_excluded_input_records_are_listed_with_table_and_reason(tiny, lu2021):
 
 
 def test_load_log_exclusions_are_added_by_table_and_reason(tiny, lu2021):
-    log = LoadLog(exclusions=[
-        Exclusion(file="measurements.csv", row=7, reason="exact duplicate row", table="measurements"),
-        Exclusion(file="measurements.csv", row=9, reason="exact duplicate row", table="measurements"),
-        Exclusion(file="subjects.csv", row=3, reason="blank row", table="subjects")])
+    duplicates = [Exclusion(file="measurements.csv", row=r, reason="exact duplicate row",
+                            table="measurements") for r in (7, 9)]
+    blank = Exclusion(file="subjects.csv", row=3, reason="blank row", table="subjects")
+    log = LoadLog(exclusions=[*duplicates, blank])
     for given_log in (log, log.to_dict()):
         t = disposition(tiny, lu2021, load_log=given_log)
         rows = t.loc[t.stage == "input rows excluded at loading"]

@@ -80,7 +80,9 @@ baseline <- function(dataset) {
     out[[length(out) + 1]] <- row(dataset, "SEX", "", "missing", arm, sum(!known), nrow(d),
                                   "sum(is.na(SEX))")
     flags <- as.data.frame(lapply(subgroups, function(col) d[[col]]), stringsAsFactors = FALSE)
-    sg_known <- if (nrow(d)) apply(flags, 1, function(f) all(!is.na(f) & f %in% c("Y", "N"))) else logical(0)
+    sg_known <- if (nrow(d)) {
+      apply(flags, 1, function(f) all(!is.na(f) & f %in% c("Y", "N")))
+    } else logical(0)
     for (sg in names(subgroups)) {
       k <- sum(flags[[sg]][sg_known] == "Y")
       out[[length(out) + 1]] <- row(dataset, "SUBGROUP", sg, "n", arm, k, sum(sg_known),
@@ -104,12 +106,13 @@ km <- function(dataset, conf_level = 0.95, times = c(90, 180, 365)) {
   for (arm in arms) {
     d <- if (arm == "all") first else first[first$TRT01P == arm, ]
     if (!nrow(d)) next
-    call <- sprintf("survfit(Surv(AVAL, 1 - CNSR) ~ 1, data = d, conf.type = \"log-log\", conf.int = %s)",
-                    conf_level)
+    call <- sprintf(paste0("survfit(Surv(AVAL, 1 - CNSR) ~ 1, data = d, ",
+                           "conf.type = \"log-log\", conf.int = %s)"), conf_level)
     fit <- survfit(Surv(AVAL, 1 - CNSR) ~ 1, data = d, conf.type = "log-log", conf.int = conf_level)
     q <- quantile(fit, 0.5)
     out[[length(out) + 1]] <- data.frame(
-      dataset = dataset, conf_level = format(conf_level), arm = arm, statistic = "median", time = NA,
+      dataset = dataset, conf_level = format(conf_level), arm = arm, statistic = "median",
+      time = NA,
       estimate = unname(q$quantile), ci_low = unname(q$lower), ci_high = unname(q$upper),
       n = nrow(d), events = sum(1 - d$CNSR), n_risk = NA,
       r_call = paste0(call, "; quantile(fit, 0.5)"), stringsAsFactors = FALSE)
@@ -119,7 +122,8 @@ km <- function(dataset, conf_level = 0.95, times = c(90, 180, 365)) {
     for (t in times) {
       i <- match(t, s$time)
       out[[length(out) + 1]] <- data.frame(
-        dataset = dataset, conf_level = format(conf_level), arm = arm, statistic = "survival", time = t,
+        dataset = dataset, conf_level = format(conf_level), arm = arm, statistic = "survival",
+        time = t,
         estimate = if (is.na(i)) NA else s$surv[i], ci_low = if (is.na(i)) NA else s$lower[i],
         ci_high = if (is.na(i)) NA else s$upper[i], n = nrow(d),
         events = sum((1 - d$CNSR)[d$AVAL <= t]), n_risk = if (is.na(i)) NA else s$n.risk[i],

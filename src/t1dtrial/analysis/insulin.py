@@ -51,13 +51,15 @@ _EPISODE_COLUMNS = ["USUBJID", "PARAMCD", "EPISODE", "ASTDT", "AENDT", "AVAL", "
 
 
 def _endpoint(protocol: Protocol) -> InsulinIndependenceEndpoint:
-    """The protocol's insulin independence endpoint (else the conventional one at the primary visit)."""
+    """The protocol's insulin independence endpoint (else the conventional one, primary visit)."""
     return next(e for e in adeff_endpoints(protocol)
                 if isinstance(e, InsulinIndependenceEndpoint))
 
 
 def episode_frame(adeff: pd.DataFrame) -> pd.DataFrame:
-    """Insulin-free episodes of ADEFF (PARAMCD INSFREE) as ``subject, episode, start, end, duration, censored``.
+    """Insulin-free episodes of ADEFF (PARAMCD INSFREE), ordered by subject and episode.
+
+    Columns ``subject, episode, start, end, duration, censored``.
 
     Examples
     --------
@@ -232,7 +234,7 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
 
 def insulin_free_km(derived: Any, protocol: Protocol, *, conf_level: float = 0.95,
                     times: tuple[float, ...] = (90, 180, 365)) -> pd.DataFrame:
-    """Kaplan-Meier of the duration of insulin independence, by arm, among those who became insulin-free.
+    """Kaplan-Meier of the duration of insulin independence among subjects who became insulin-free.
 
     Algorithm
     ---------
