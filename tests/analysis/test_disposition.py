@@ -94,6 +94,12 @@ def test_discontinued_subjects_are_counted_with_their_reason_and_zero_rows_kept(
     assert _n(t, "ongoing", "MSC") == 1  # A2: no status and no record at M12
 
 
+def test_subjects_seen_at_the_primary_visit_are_counted_from_adlb(tiny, lu2021):
+    t = disposition(tiny, lu2021)
+    assert [_n(t, "attended M12", a) for a in ("MSC", "CONTROL", "all")] == [1, 1, 2]
+    assert _n(t, "no record at M12", "all") == 2
+
+
 def test_subjects_out_of_a_population_are_counted_with_the_adsl_reason(tiny, lu2021):
     t = disposition(tiny, lu2021)
     assert _n(t, "in FAS", "all") == 3
@@ -163,6 +169,7 @@ def test_packaged_twin_enrols_27_msc_and_26_control_and_loses_nobody():
     t = disposition(derived, trial.protocol, load_log=trial.load_log)
     assert (_n(t, "enrolled", "MSC"), _n(t, "enrolled", "CONTROL")) == (27, 26)
     assert _n(t, "infusion 2 received", "MSC") == 27
+    assert _n(t, "attended M12", "all") == 53
     assert _n(t, "primary endpoint assessed", "all") == 53
     assert not t.stage.str.startswith("input").any()
 
@@ -192,6 +199,7 @@ def test_every_enrolled_subject_is_in_exactly_one_row_of_each_partition(subjects
     n = {(r.stage, r.arm, r.reason): r.n for r in t.itertuples()}
     for arm in ("MSC", "CONTROL", "all"):
         enrolled = n["enrolled", arm, ""]
+        assert ("attended M12", arm, "") not in n  # no ADLB given
         assert (n["completed", arm, ""] + n["discontinued", arm, ""]
                 + n["ongoing", arm, ""]) == enrolled
         for pop in ("FAS", "PP", "SAF"):

@@ -1,8 +1,8 @@
 """Disposition of participants (the CONSORT flow) and of input records.
 
 :func:`disposition` counts, per arm and overall, the subjects enrolled,
-infused (and each planned infusion received), completed, discontinued (by
-reason), still ongoing, in and out of each analysis population (by reason),
+infused (and each planned infusion received), seen at the primary visit,
+completed, discontinued (by reason), still ongoing, in and out of each analysis population (by reason),
 and with the primary endpoint assessed, missing or excluded; then the input
 records that entered no dataset, with their reasons, from the derivation and
 (when given) from loading. Nothing is lost silently: every subject of ADSL and
@@ -100,6 +100,21 @@ def _infusion_rows(rows: _Rows, adsl: pd.DataFrame, enrolled: np.ndarray,
                    arms=[*inf.arms, ALL_ARMS])
 
 
+def _visit_rows(rows: _Rows, adsl: pd.DataFrame, adlb: pd.DataFrame | None,
+                enrolled: np.ndarray, protocol: Protocol) -> None:
+    """Subjects with an analysis record (any parameter) at the primary visit."""
+    if not isinstance(adlb, pd.DataFrame) or not {"USUBJID", "AVISIT", "ANL01FL",
+                                                   "AVAL"} <= set(adlb.columns):
+        return
+    visit = protocol.primary_visit
+    seen = adlb.loc[(adlb["AVISIT"] == visit) & (adlb["ANL01FL"] == "Y") & adlb["AVAL"].notna(),
+                    "USUBJID"]
+    attended = adsl["USUBJID"].isin(set(seen)).to_numpy()
+    method = f"ADLB analysis record (ANL01FL = Y, any parameter) at the primary visit {visit}"
+    rows.count(f"attended {visit}", enrolled & attended, method)
+    rows.count(f"no record at {visit}", enrolled & ~attended, method + ": none")
+
+
 def _primary_rows(rows: _Rows, adsl: pd.DataFrame, adeff: pd.DataFrame | None,
                   fas: np.ndarray, protocol: Protocol) -> None:
     endpoint = protocol.primary_endpoint
@@ -186,8 +201,10 @@ def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
     2. Arms given infusions only: ``infused`` (NINF >= 1), ``not infused``, and
        ``infusion k received`` (DOSEk recorded) for each protocol infusion,
        in the arms it is scheduled for.
-    3. ``completed``, ``discontinued`` (by DCSREAS) and ``ongoing`` (EOSSTT
-       COMPLETED / DISCONTINUED / ONGOING), among the enrolled.
+    3. ``attended <primary visit>`` and ``no record at <primary visit>`` (an
+       ADLB analysis record of any parameter at the visit; when ``adlb`` is
+       given); ``completed``, ``discontinued`` (by DCSREAS) and ``ongoing``
+       (EOSSTT COMPLETED / DISCONTINUED / ONGOING), among the enrolled.
     4. For FAS, PP and SAF: ``in <POP>`` and ``not in <POP>`` (by the ADSL
        reason FASREAS / PPREAS / SAFREAS), among the enrolled.
     5. Among the FAS: ``primary endpoint assessed`` (ADEFF AVALC Y or N at
@@ -207,8 +224,8 @@ def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
     Parameters
     ----------
     derived : Derived
-        From :func:`t1dtrial.derive.derive_all` (``adsl``; ``adeff`` and
-        ``exclusions`` when present).
+        From :func:`t1dtrial.derive.derive_all` (``adsl``; ``adlb``, ``adeff``
+        and ``exclusions`` when present).
     protocol : Protocol
     load_log : LoadLog or dict, optional
         ``trial.load_log`` (or its ``to_dict()``), whose exclusions are added.
@@ -258,6 +275,7 @@ def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
                               "reason": reason or "no reason recorded", "counted": "subjects",
                               "method": "ADSL ENRLFL = N, by the arm recorded"})
     _infusion_rows(rows, adsl, enrolled, protocol)
+    _visit_rows(rows, adsl, getattr(derived, "adlb", None), enrolled, protocol)
     eos = _text(adsl, "EOSSTT")
     rows.count("completed", enrolled & (eos == "COMPLETED"), "ADSL EOSSTT = COMPLETED")
     rows.by_reason("discontinued", enrolled & (eos == "DISCONTINUED"), _text(adsl, "DCSREAS"),
