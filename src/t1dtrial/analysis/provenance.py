@@ -55,6 +55,7 @@ def build_provenance(protocol: Protocol, *, load_log: dict[str, Any], seed: int 
         "python": platform.python_version(),
         "libraries": versions,
         "protocol": {"id": protocol.id, "sha256": protocol_hash(protocol),
+                     "primary_visit": protocol.primary_visit,
                      "assumptions": len(protocol.assumptions())},
         "input": {"source": source, **load_log},
         "counts": counts or {},

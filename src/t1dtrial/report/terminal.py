@@ -50,10 +50,10 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
         table = Table(title=f"Primary endpoint: {endpoint} ({prim['population'].iloc[0]}; "
                             f"missing = {prim['missing_rule'].iloc[0].replace('_', ' ')})",
                       title_justify="left")
-        table.add_column("subgroup")
+        table.add_column("subgroup", no_wrap=True)
         arms = list(dict.fromkeys(prim["arm"]))
         for arm in arms:
-            table.add_column(arm, justify="right")
+            table.add_column(arm, justify="right", no_wrap=True)
         table.add_column("risk difference (95% CI)", justify="right")
         table.add_column("odds ratio (95% CI)", justify="right")
         table.add_column("p", justify="right")
@@ -76,56 +76,65 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
                               style="dim"))
         inter = t.get("primary_interaction")
         if inter is not None and len(inter):
-            for r in inter.itertuples():
+            lr = inter.loc[(inter["term"] == "interaction") & (inter["test"] == "LR")]
+            for r in lr.itertuples():
                 items.append(Text(f"  subgroup x treatment interaction ({r.subgroup_variable}): "
-                                  f"p = {fmt_p(r.p_value)} [{r.method}]", style="dim"))
+                                  f"LR p = {fmt_p(r.p_value)}", style="dim"))
 
     sec = t.get("secondary_endpoints")
     if sec is not None and len(sec):
-        table = Table(title="Key secondary endpoints at the primary visit (all subjects)",
+        visit = results.provenance.get("protocol", {}).get("primary_visit") or sec["visit"].iloc[-1]
+        block = sec.loc[(sec["subgroup"] == "all") & (sec["visit"] == visit)]
+        arms = list(dict.fromkeys(block.loc[block["analysis"] == "descriptive", "group"]))
+        table = Table(title=f"Key secondary endpoints at {visit} (all subjects; median by arm)",
                       title_justify="left")
-        for col in ("endpoint", "visit", "median by arm", "difference (95% CI)", "p", "method"):
-            table.add_column(col, justify="right" if col in ("p",) else "left")
-        last = sec["visit"].iloc[-1] if "visit" in sec else None
-        primary_visit = results.provenance.get("primary_visit", last)
-        block = sec.loc[(sec["subgroup"] == "all") & (sec["visit"] == primary_visit)]
+        table.add_column("endpoint")
+        for arm in arms:
+            table.add_column(arm, justify="right")
+        table.add_column("difference (95% CI)", justify="right")
+        table.add_column("p", justify="right")
+        table.add_column("by")
         for ep, rows in block.groupby("endpoint", sort=False):
-            desc = rows.loc[rows["analysis"] == "descriptive"]
-            medians = ", ".join(f"{r.group} {r.median:.3g}" for r in desc.itertuples())
-            chosen = rows.loc[rows["analysis"] == ("ancova" if rows["summary"].iloc[0] != "percent_change"
-                                                   else "mann_whitney")]
-            if len(chosen):
-                c = chosen.iloc[0]
-                table.add_row(ep, primary_visit, medians, fmt_ci(c.estimate, c.ci_low, c.ci_high, 3),
-                              fmt_p(c.p_value), str(c.method).split(";")[0])
+            desc = rows.loc[rows["analysis"] == "descriptive"].set_index("group")
+            kind = "mann_whitney" if rows["summary"].iloc[0] == "percent_change" else "ancova"
+            chosen = rows.loc[rows["analysis"] == kind]
+            c = chosen.iloc[0] if len(chosen) else None
+            table.add_row(ep, *[f"{desc.at[a, 'median']:.3g}" for a in arms],
+                          fmt_ci(c.estimate, c.ci_low, c.ci_high, 3) if c is not None else "—",
+                          fmt_p(c.p_value) if c is not None else "—",
+                          "Hodges-Lehmann" if kind == "mann_whitney" else "ANCOVA")
         items.append(table)
 
     lr = t.get("logistic_regression")
     if lr is not None and len(lr):
-        table = Table(title="Predictors of the primary endpoint (logistic regression)",
+        table = Table(title=f"Predictors of the primary endpoint — {lr['method'].iloc[0]}",
                       title_justify="left")
-        for col in ("term", "odds ratio (95% CI)", "p", "method"):
+        for col in ("term", "odds ratio (95% CI)", "p"):
             table.add_column(col)
         for r in lr.itertuples():
-            table.add_row(str(r.term), fmt_ci(r.odds_ratio, r.ci_low, r.ci_high), fmt_p(r.p_value),
-                          str(r.method))
+            table.add_row(str(r.term), fmt_ci(r.odds_ratio, r.ci_low, r.ci_high), fmt_p(r.p_value))
         items.append(table)
 
     lines = []
     ins = t.get("insulin_independence")
-    if ins is not None and len(ins) and {"arm", "measure", "value"} <= set(ins.columns):
-        ever = ins.loc[ins["measure"] == "subjects_ever_insulin_free"]
+    if ins is not None and len(ins) and {"section", "statistic", "arm", "value"} <= set(ins.columns):
+        ever = ins.loc[(ins["section"] == "summary") & (ins["statistic"] == "ever insulin-free")
+                       & (ins["arm"] != "all")]
         if len(ever):
-            lines.append("Insulin independence: " + ", ".join(
-                f"{r.arm} {int(r.value)}" for r in ever.itertuples()) + " subject(s) ever insulin-free")
+            lines.append("Insulin independence (ever): " + ", ".join(
+                f"{r.arm} {int(r.value)}/{int(r.n)}" for r in ever.itertuples()))
     ae = t.get("adverse_events")
     if ae is not None and len(ae) and {"category", "arm", "subjects"} <= set(ae.columns):
-        anyae = ae.loc[ae["category"] == "any"]
-        if len(anyae):
-            lines.append("Adverse events (safety set): " + ", ".join(
-                f"{r.arm} {int(r.subjects)} with any" for r in anyae.itertuples()))
-        severe = ae.loc[(ae["category"] == "severity") & (ae["term"].isin(["severe", "3", "4", "5"]))]
-        lines.append(f"Severe adverse events: {int(severe['subjects'].sum()) if len(severe) else 0}")
+        for category, words in (("any TEAE", "any adverse event"), ("serious TEAE", "serious"),
+                                ("related TEAE", "related")):
+            rows = ae.loc[(ae["category"] == category) & (ae["arm"] != "all")]
+            if len(rows):
+                lines.append(f"Safety set, {words}: " + ", ".join(
+                    f"{r.arm} {int(r.subjects)}/{int(r.n)}" for r in rows.itertuples()))
+        severe = ae.loc[(ae["category"] == "severity") & (ae["arm"] == "all")
+                        & ae["term"].astype(str).str.upper().isin(["SEVERE", "3", "4", "5"])]
+        lines.append(f"Severe adverse events: {int(severe['subjects'].sum()) if len(severe) else 0} "
+                     "subject(s)")
     if lines:
         items.append(Text("\n".join(lines)))
     if results.notes:
