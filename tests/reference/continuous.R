@@ -5,12 +5,14 @@ suppressPackageStartupMessages(library(emmeans))
 
 twin <- read_data("twin")
 small <- read_data("small")
+pt <- read_data("packaged_twin")  # the packaged synthetic twin
 twin$LFCP12 <- log(twin$FCP12 + 1)
 g <- function(d, v, lev) { x <- d[[v]][d$TRT01P == lev]; x[!is.na(x)] }
 
 samples <- list(
   twin_fcp12 = list(x = g(twin, "FCP12", "MSC"), y = g(twin, "FCP12", "CONTROL")),
   twin_hba1c12_ties = list(x = g(twin, "HBA1C12", "MSC"), y = g(twin, "HBA1C12", "CONTROL")),
+  packaged_twin_lfcp12 = list(x = g(pt, "LFCP12", "MSC"), y = g(pt, "LFCP12", "CONTROL")),
   small_aval = list(x = g(small, "AVAL", "MSC"), y = g(small, "AVAL", "CONTROL")),
   edge_ties_tiny = list(x = c(0.1, 0.1, 0.2, 0.4), y = c(0.1, 0.3, 0.3)),
   edge_two_each = list(x = c(1.5, 2.5), y = c(0.2, 0.4))
@@ -51,6 +53,7 @@ d <- twin
 anc("twin", d, "FCP12 ~ TRT01P + BFCP + AGEONSET + SEX", "TRT01P")
 anc("twin_log", d, "LFCP12 ~ TRT01P + BFCP + AGEONSET + SEX", "TRT01P")
 anc("twin_nocov", d, "FCP12 ~ TRT01P", "TRT01P")
+anc("packaged_twin", pt, "LFCP12 ~ TRT01P + LBFCP + AGEONSET + SEX", "TRT01P")
 d <- small
 anc("small", d, "AVAL ~ TRT01P + BASE + SEX", "TRT01P")
 anc("small_three_level_factor", d, "AVAL ~ TRT01P + BASE + SITE + AGEONSET", "TRT01P")

@@ -10,6 +10,7 @@ twin$TRT <- as.integer(twin$TRT01P == "MSC")
 twin_zero <- twin
 twin_zero$REMISS[twin_zero$SUBGRP == "juvenile_onset" & twin_zero$TRT01P == "CONTROL"] <- 0L
 small <- read_data("small")
+pt <- read_data("packaged_twin"); pt$TRT <- as.integer(pt$TRT01P == "MSC"); pt$SUBGRP <- pt$ONSETGR
 small$TRT <- as.integer(small$TRT01P == "MSC")
 
 wald <- function(b, V) as.numeric(t(b) %*% solve(V, b))
@@ -56,6 +57,7 @@ binom_case <- function(nm, dname, firth) {
 }
 binom_case("twin", "twin", FALSE)
 binom_case("twin_zero_cell", "twin_zero", TRUE)
+binom_case("packaged_twin", "pt", FALSE)
 binom_case("twin_firth", "twin", TRUE)
 
 gauss_case <- function(nm, d, f1, f0, fsub, sub) {
@@ -81,4 +83,6 @@ gauss_case("small_site_three_levels", small, "AVAL ~ TRT * SITE", "AVAL ~ TRT + 
 tw <- twin[!is.na(twin$FCP12), ]
 gauss_case("twin_fcp12", tw, "FCP12 ~ TRT * SUBGRP + BFCP", "FCP12 ~ TRT + SUBGRP + BFCP",
            "FCP12 ~ 0 + SUBGRP + SUBGRP:TRT + BFCP", "SUBGRP")
+gauss_case("packaged_twin_lfcp12", pt, "LFCP12 ~ TRT * SUBGRP + LBFCP", "LFCP12 ~ TRT + SUBGRP + LBFCP",
+           "LFCP12 ~ 0 + SUBGRP + SUBGRP:TRT + LBFCP", "SUBGRP")
 save_fixture("interaction")

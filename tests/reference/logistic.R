@@ -6,6 +6,7 @@ suppressPackageStartupMessages({library(MASS); library(brglm2)})
 twin <- read_data("twin"); twin$DOSE <- twin$CUMDOSE / 1e6
 msc <- twin[twin$TRT01P == "MSC", ]
 small <- read_data("small")
+pt <- read_data("packaged_twin"); pt_msc <- pt[pt$TRT01P == "MSC", ]  # the packaged synthetic twin
 sep <- read_data("separation")
 quasi <- read_data("quasi")
 
@@ -13,6 +14,7 @@ source(file.path(ref_dir, "_profile.R"))
 
 cases <- list(
   list(nm = "twin_msc", d = "msc", f = "REMISS ~ BFCP + DOSE", ml = TRUE),
+  list(nm = "packaged_twin_msc", d = "pt_msc", f = "REMISS ~ BFCP + DOSE", ml = TRUE),
   list(nm = "twin_all", d = "twin", f = "REMISS ~ TRT01P + BFCP + SEX", ml = TRUE),
   list(nm = "small", d = "small", f = "RESP ~ BASE + AGEONSET", ml = TRUE),
   list(nm = "separation", d = "sep", f = "RESP ~ DOSE + BFCP", ml = FALSE),

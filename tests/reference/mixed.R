@@ -51,6 +51,8 @@ tl <- read_data("twin_long")
 f_twin <- "AVAL ~ AVISIT * TRT01P + AVISIT * BASE + SEX"
 one("twin_long", tl, c("M1", "M3", "M6", "M9", "M12"), f_twin, "unstructured")
 one("twin_long", tl, c("M1", "M3", "M6", "M9", "M12"), f_twin, "compound-symmetry")
+pl <- read_data("packaged_twin_long")  # the packaged synthetic twin, log(FCP + 1)
+one("packaged_twin_long", pl, c("M1", "M3", "M6", "M9", "M12"), f_twin, "unstructured")
 sl <- read_data("small_long")
 f_small <- "AVAL ~ AVISIT * TRT01P + AVISIT * BASE"
 one("small_long", sl, c("M3", "M6", "M12"), f_small, "unstructured")

@@ -5,12 +5,16 @@ suppressPackageStartupMessages(library(epitools))
 
 twin <- read_data("twin")
 small <- read_data("small")
+pt <- read_data("packaged_twin")  # the packaged synthetic twin (src/t1dtrial/datasets/lu2021)
 tab <- function(d, y, g, lev1) c(sum(d[[y]][d[[g]] == lev1]), sum(d[[g]] == lev1),
                                  sum(d[[y]][d[[g]] != lev1]), sum(d[[g]] != lev1))
 sets <- list(
   twin = tab(twin, "REMISS", "TRT01P", "MSC"),
   twin_adult = tab(twin[twin$SUBGRP == "adult_onset", ], "REMISS", "TRT01P", "MSC"),
   twin_juvenile = tab(twin[twin$SUBGRP == "juvenile_onset", ], "REMISS", "TRT01P", "MSC"),
+  packaged_twin = tab(pt, "REMISS", "TRT01P", "MSC"),
+  packaged_twin_adult = tab(pt[pt$ONSETGR == "adult", ], "REMISS", "TRT01P", "MSC"),
+  packaged_twin_juvenile = tab(pt[pt$ONSETGR == "juvenile", ], "REMISS", "TRT01P", "MSC"),
   small = tab(small, "RESP", "TRT01P", "MSC"),
   zero_5_56_0_29 = c(5, 56, 0, 29),
   zero_10_10_0_20 = c(10, 10, 0, 20),

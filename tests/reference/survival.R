@@ -4,7 +4,9 @@ source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE)
 suppressPackageStartupMessages(library(survival))
 
 km <- read_data("km")
+ins <- read_data("packaged_twin_insfree")  # the packaged synthetic twin
 sets <- list(
+  packaged_twin_insfree = list(time = ins$TIME, event = ins$EVENT, times = c(90, 150, 158)),
   km_ties = list(time = km$TIME, event = km$EVENT, times = c(30, 100, 200, 365)),
   insulin_free_three = list(time = c(92, 181, 365), event = c(1, 1, 0), times = c(90, 180, 270)),
   small_handmade = list(time = c(9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161),

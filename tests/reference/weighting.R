@@ -5,6 +5,7 @@ suppressPackageStartupMessages(library(survey))
 
 twin <- read_data("twin"); twin$TRT <- as.integer(twin$TRT01P == "MSC")
 small <- read_data("small"); small$TRT <- as.integer(small$TRT01P == "MSC")
+pt <- read_data("packaged_twin"); pt$TRT <- as.integer(pt$TRT01P == "MSC")  # the packaged synthetic twin
 
 smd <- function(x, t, w) {
   a <- x[t == 1]; b <- x[t == 0]
@@ -47,6 +48,7 @@ one <- function(nm, dname, y, ps_rhs, stabilized = TRUE) {
 }
 one("twin", "twin", "REMISS", "BFCP + AGEONSET + SEX + DURDIAG")
 one("twin_fcp12", "twin", "FCP12", "BFCP + AGEONSET + SEX + DURDIAG")
+one("packaged_twin", "pt", "REMISS", "BFCP + AGEONSET + SEX + DURDIAG")
 one("small", "small", "RESP", "BASE + AGEONSET")
 one("small_unstabilised", "small", "AVAL", "BASE + AGEONSET + SEX", stabilized = FALSE)
 save_fixture("weighting")

@@ -49,10 +49,16 @@ def dataset() -> Callable[[str], pd.DataFrame]:
     return load
 
 
-def close(actual: float, expected: float, rel: float, abs_: float = 0.0) -> bool:
+def _close(actual: float, expected: float, rel: float, abs_: float = 0.0) -> bool:
     """Relative comparison that treats equal infinities and two NaNs as equal."""
     if math.isnan(expected):
         return math.isnan(actual)
     if math.isinf(expected):
         return actual == expected
     return abs(actual - expected) <= max(rel * abs(expected), abs_)
+
+
+@pytest.fixture(scope="session")
+def close() -> Callable[..., bool]:
+    """``close(actual, expected, rel, abs_=0)``: relative comparison, NaN == NaN, inf == inf."""
+    return _close

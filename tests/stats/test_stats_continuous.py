@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import close
 from t1dtrial.errors import InputError
 from t1dtrial.stats import ancova, mann_whitney, welch_t
 
@@ -21,14 +20,14 @@ def _records(reference, fun):
     return recs
 
 
-def test_welch_t_matches_t_test(reference):
+def test_welch_t_matches_t_test(reference, close):
     for r in _records(reference, "welch_t"):
         got = welch_t(r["x"], r["y"]).iloc[0]
         for col in ("estimate", "ci_low", "ci_high", "p_value", "statistic", "df"):
             assert close(got[col], r[col], CLOSED), (r["dataset"], col)
 
 
-def test_mann_whitney_matches_wilcox_test_statistic_and_p_value(reference):
+def test_mann_whitney_matches_wilcox_test_statistic_and_p_value(reference, close):
     for r in _records(reference, "mann_whitney"):
         got = mann_whitney(r["x"], r["y"]).iloc[0]
         assert got["statistic"] == r["statistic"], r["dataset"]
@@ -37,7 +36,7 @@ def test_mann_whitney_matches_wilcox_test_statistic_and_p_value(reference):
         assert ("exact" in got["method"]) == r["exact"], r["dataset"]
 
 
-def test_mann_whitney_exact_interval_matches_wilcox_test(reference):
+def test_mann_whitney_exact_interval_matches_wilcox_test(reference, close):
     for r in _records(reference, "mann_whitney"):
         if not r["exact"]:
             continue
@@ -61,15 +60,18 @@ def test_mann_whitney_with_ties_uses_the_normal_approximation_even_if_exact_is_a
     assert "normal approximation" in r.method[0]
 
 
-def test_ancova_matches_lm_and_emmeans(reference, dataset):
-    frames = {"twin": dataset("twin"), "small": dataset("small")}
+def test_ancova_matches_lm_and_emmeans(reference, dataset, close):
+    frames = {"twin": dataset("twin"), "small": dataset("small"), "packaged": dataset("packaged_twin")}
     frames["twin"]["LFCP12"] = np.log(frames["twin"]["FCP12"] + 1)
-    for r in _records(reference, "ancova"):
-        d = frames["twin" if r["dataset"].startswith("twin") else "small"]
+    recs = _records(reference, "ancova")
+    assert any(r["dataset"] == "packaged_twin" for r in recs)
+    for r in recs:
+        key = r["dataset"].split("_")[0]
+        d = frames["packaged" if key == "packaged" else key]
         lhs, rhs = (s.strip() for s in r["formula"].split("~"))
         terms = [t.strip() for t in rhs.split("+")]
         covs = terms[1:]
-        base = covs[0] if covs and covs[0] in ("BFCP", "BASE") else None
+        base = covs[0] if covs and covs[0] in ("BFCP", "BASE", "LBFCP") else None
         got = ancova(d, outcome=lhs, group="TRT01P", baseline=base,
                      covariates=[c for c in covs if c != base], reference="CONTROL")
         lsm = got[got.term == "lsmean"].set_index("group")

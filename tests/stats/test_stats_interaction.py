@@ -13,7 +13,9 @@ ITER = 1e-4
 CLOSED = 1e-6
 
 
-def _twin(dataset, zero=False):
+def _twin(dataset, zero=False, packaged=False):
+    if packaged:
+        return dataset("packaged_twin").assign(SUBGRP=lambda x: x.ONSETGR)
     d = dataset("twin")
     if zero:
         d.loc[(d.SUBGRP == "juvenile_onset") & (d.TRT01P == "CONTROL"), "REMISS"] = 0
@@ -26,9 +28,9 @@ def _recs(reference, fun):
 
 def test_binomial_interaction_matches_glm_and_brglm2(reference, dataset):
     recs = _recs(reference, "interaction_binomial")
-    assert len(recs) == 3
+    assert len(recs) == 4
     for r in recs:
-        d = _twin(dataset, zero=r["dataset"] == "twin_zero_cell")
+        d = _twin(dataset, zero=r["dataset"] == "twin_zero_cell", packaged=r["dataset"] == "packaged_twin")
         method = "ml" if r["method"] == "ml" else "firth"
         got = interaction_test(d, outcome="REMISS", group="TRT01P", subgroup="SUBGRP",
                                reference="CONTROL", method=method)
@@ -50,9 +52,11 @@ def test_binomial_interaction_matches_glm_and_brglm2(reference, dataset):
 
 def test_gaussian_interaction_matches_lm_and_anova(reference, dataset):
     frames = {"small_sex": dataset("small"), "small_site_three_levels": dataset("small"),
-              "twin_fcp12": dataset("twin")}
+              "twin_fcp12": dataset("twin"),
+              "packaged_twin_lfcp12": dataset("packaged_twin").assign(SUBGRP=lambda x: x.ONSETGR)}
     spec = {"small_sex": ("AVAL", "SEX", ["BASE"]), "small_site_three_levels": ("AVAL", "SITE", []),
-            "twin_fcp12": ("FCP12", "SUBGRP", ["BFCP"])}
+            "twin_fcp12": ("FCP12", "SUBGRP", ["BFCP"]),
+            "packaged_twin_lfcp12": ("LFCP12", "SUBGRP", ["LBFCP"])}
     for r in _recs(reference, "interaction_gaussian"):
         y, sub, covs = spec[r["dataset"]]
         got = interaction_test(frames[r["dataset"]], outcome=y, group="TRT01P", subgroup=sub,

@@ -15,6 +15,9 @@ ITER = 1e-4
 
 
 def _data(dataset, name):
+    if name == "packaged_twin_msc":
+        d = dataset("packaged_twin")
+        return d[d.TRT01P == "MSC"]
     if name.startswith("twin"):
         d = dataset("twin")
         d["DOSE"] = d["CUMDOSE"] / 1e6
@@ -46,7 +49,7 @@ def test_maximum_likelihood_matches_glm_with_exact_profile_intervals(reference, 
     for r, got in _fit(reference, dataset, "logistic_ml"):
         _compare(r, got, ["estimate", "se", "ci_low", "ci_high", "p_value"])
         seen += 1
-    assert seen == 3
+    assert seen == 4
 
 
 def test_profile_intervals_agree_with_mass_confint_within_its_spline_error(reference, dataset):
@@ -61,7 +64,7 @@ def test_firth_matches_brglm2_estimates_and_penalised_profile(reference, dataset
         _compare(r, got, ["estimate", "se", "ci_low", "ci_high", "p_value"])
         np.testing.assert_allclose(got["se"], r["brglm2_se"], rtol=ITER)
         seen += 1
-    assert seen == 5
+    assert seen == 6
 
 
 def test_separation_detector_agrees_with_diverging_glm_coefficients(reference, dataset):

@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import close
 from t1dtrial.errors import InputError
 from t1dtrial.stats import chi_square, fisher_exact, odds_ratio, risk_difference, risk_ratio
 
@@ -28,7 +27,7 @@ def _records(reference, fun):
     return recs
 
 
-def test_fisher_matches_r_algorithm_with_tight_root_finding(reference):
+def test_fisher_matches_r_algorithm_with_tight_root_finding(reference, close):
     for r in _records(reference, "fisher_exact_tight"):
         got = fisher_exact(*_args(r)).iloc[0]
         for col in ("ci_low", "ci_high", "p_value"):
@@ -37,7 +36,7 @@ def test_fisher_matches_r_algorithm_with_tight_root_finding(reference):
             assert close(got["estimate"], r["estimate"], ITER), r["r_call"]
 
 
-def test_fisher_agrees_with_fisher_test_within_its_root_tolerance(reference):
+def test_fisher_agrees_with_fisher_test_within_its_root_tolerance(reference, close):
     # fisher.test stops uniroot at tol ~1.2e-4, moving limits by up to about 1 %
     for r in _records(reference, "fisher_exact"):
         got = fisher_exact(*_args(r)).iloc[0]
@@ -58,7 +57,7 @@ def test_fisher_with_a_zero_cell_gives_infinite_estimate_and_half_open_interval(
 
 
 @pytest.mark.parametrize("correct", [True, False])
-def test_chi_square_matches_chisq_test(reference, correct):
+def test_chi_square_matches_chisq_test(reference, correct, close):
     for r in _records(reference, "chi_square"):
         if r["args"]["correct"] != correct:
             continue
@@ -68,7 +67,7 @@ def test_chi_square_matches_chisq_test(reference, correct):
         assert got["df"] == 1
 
 
-def test_risk_ratio_matches_epitools_wald_and_the_half_cell_formula(reference):
+def test_risk_ratio_matches_epitools_wald_and_the_half_cell_formula(reference, close):
     for r in _records(reference, "risk_ratio"):
         got = risk_ratio(*_args(r)).iloc[0]
         for col in ("estimate", "ci_low", "ci_high"):
@@ -81,7 +80,7 @@ def test_risk_ratio_labels_the_zero_cell_correction():
     assert "0.5 added" in risk_ratio(5, 56, 0, 29).method[0]
 
 
-def test_odds_ratio_woolf_matches_epitools_wald(reference):
+def test_odds_ratio_woolf_matches_epitools_wald(reference, close):
     for r in _records(reference, "odds_ratio_woolf"):
         got = odds_ratio(*_args(r), method="woolf").iloc[0]
         for col in ("estimate", "ci_low", "ci_high"):
@@ -94,7 +93,7 @@ def test_conditional_odds_ratio_is_the_fisher_result():
     assert a["estimate"] == b["estimate"] and a["p_value"] == b["p_value"]
 
 
-def test_wald_risk_difference_matches_formula_in_r(reference):
+def test_wald_risk_difference_matches_formula_in_r(reference, close):
     for r in _records(reference, "risk_difference_wald"):
         got = risk_difference(*_args(r), method="wald").iloc[0]
         for col in ("estimate", "ci_low", "ci_high"):

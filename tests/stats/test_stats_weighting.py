@@ -14,13 +14,14 @@ ITER = 1e-6  # the propensity fit converges to machine precision in both
 
 
 def _frame(dataset, name, outcome):
-    d = dataset("twin" if name.startswith("twin") else "small")
+    d = dataset("packaged_twin" if name == "packaged_twin" else
+                "twin" if name.startswith("twin") else "small")
     return d[d[outcome].notna()]
 
 
 def test_weights_effect_and_robust_se_match_svyglm(reference, dataset):
     recs = [r for r in reference("weighting") if r["fun"] == "iptw"]
-    assert len(recs) == 4
+    assert len(recs) == 5
     for r in recs:
         d = _frame(dataset, r["dataset"], r["outcome"])
         pw = propensity_weights(d, group="TRT01P", covariates=r["covariates"], reference="CONTROL",
