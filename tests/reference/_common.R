@@ -14,7 +14,9 @@ read_data <- function(name) read.csv(file.path(data_dir, paste0(name, ".csv")), 
 .records$list <- list()
 
 # rec(dataset, fun, call, values = list(...)) stores one reference record.
-rec <- function(dataset, fun, call, ...) {
+# (dotted formals: a value named e.g. `f` must not partially match them)
+rec <- function(.dataset, .fun, .call, ...) {
+  dataset <- .dataset; fun <- .fun; call <- .call
   vals <- list(...)
   vals <- lapply(vals, .encode)
   .records$list[[length(.records$list) + 1]] <- c(list(dataset = dataset, fun = fun, r_call = call), vals)

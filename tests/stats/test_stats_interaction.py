@@ -57,7 +57,9 @@ def test_gaussian_interaction_matches_lm_and_anova(reference, dataset):
     spec = {"small_sex": ("AVAL", "SEX", ["BASE"]), "small_site_three_levels": ("AVAL", "SITE", []),
             "twin_fcp12": ("FCP12", "SUBGRP", ["BFCP"]),
             "packaged_twin_lfcp12": ("LFCP12", "SUBGRP", ["LBFCP"])}
-    for r in _recs(reference, "interaction_gaussian"):
+    recs = _recs(reference, "interaction_gaussian")
+    assert len(recs) == 4
+    for r in recs:
         y, sub, covs = spec[r["dataset"]]
         got = interaction_test(frames[r["dataset"]], outcome=y, group="TRT01P", subgroup=sub,
                                covariates=covs, family="gaussian", reference="CONTROL")
