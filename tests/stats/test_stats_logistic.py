@@ -7,6 +7,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from t1dtrial.errors import InputError, SeparationWarning
 from t1dtrial.stats import detect_separation, logistic_regression
@@ -124,3 +126,20 @@ def test_a_constant_predictor_is_refused_as_not_full_rank():
     d = pd.DataFrame({"y": [0, 1, 0, 1], "x": [1.0, 1.0, 1.0, 1.0]})
     with pytest.raises(InputError, match="not of full rank"):
         logistic_regression(d, outcome="y", predictors=["x"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), st.floats(-3, 3, allow_nan=False),
+                          st.sampled_from(["F", "M"])), min_size=6, max_size=30))
+def test_any_small_dataset_gives_a_fit_or_one_of_our_errors(rows):
+    d = pd.DataFrame(rows, columns=["y", "x", "sex"])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SeparationWarning)
+            got = logistic_regression(d, outcome="y", predictors=["x", "sex"])
+    except InputError:
+        return
+    assert got.method.str.startswith(("Firth", "logistic regression")).all()
+    ok = got[["ci_low", "ci_high"]].notna().all(axis=1)
+    assert (got.ci_low[ok] <= got.estimate[ok] + 1e-8).all() and (got.estimate[ok] <= got.ci_high[ok] + 1e-8).all()
+    assert got.p_value.between(0, 1).all()

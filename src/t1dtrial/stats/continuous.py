@@ -104,15 +104,15 @@ def _qwilcox(p: float, cdf: np.ndarray) -> int:
 
 
 def _tie_term(values: np.ndarray) -> np.ndarray:
-    """Sum of ``t^3 - t`` over tie groups along the last axis."""
-    s = np.sort(values, axis=-1)
-    out = np.zeros(s.shape[:-1])
-    flat = s.reshape(-1, s.shape[-1])
-    res = out.reshape(-1)
-    for k, row in enumerate(flat):
-        _, t = np.unique(row, return_counts=True)
-        res[k] = float((t ** 3 - t).sum())
-    return out
+    """Sum of ``t^3 - t`` over tie groups along the last axis (vectorised run lengths)."""
+    s = np.sort(np.atleast_2d(values), axis=-1)
+    rows, n = s.shape
+    group = np.concatenate([np.zeros((rows, 1), dtype=int),
+                            np.cumsum(np.diff(s, axis=-1) != 0, axis=-1)], axis=-1)
+    flat = (group + np.arange(rows)[:, None] * n).ravel()
+    counts = np.bincount(flat, minlength=rows * n).reshape(rows, n).astype(float)
+    out = (counts ** 3 - counts).sum(axis=-1)
+    return out if np.ndim(values) > 1 else out[0]
 
 
 def _normal_shift_limits(a: np.ndarray, b: np.ndarray, diffs: np.ndarray, zq: np.ndarray,

@@ -145,7 +145,8 @@ def _newton(X: np.ndarray, y: np.ndarray, beta: np.ndarray, firth: bool,
     """Maximise the (penalised) log-likelihood over the ``free`` coefficients."""
     beta = beta.copy()
     current = _loglik(X, y, beta, firth)
-    for _ in range(max_iter):
+    scoring_steps = min(max_iter, 30) if firth else max_iter
+    for _ in range(scoring_steps):
         p = special.expit(X @ beta)
         w = p * (1 - p)
         info = (X * w[:, None]).T @ X
@@ -163,7 +164,7 @@ def _newton(X: np.ndarray, y: np.ndarray, beta: np.ndarray, firth: bool,
             step_free = np.linalg.solve(sub, score[free])
         except np.linalg.LinAlgError:
             step_free = np.linalg.lstsq(sub, score[free], rcond=None)[0]
-        if np.max(np.abs(score[free]), initial=0.0) < 1e-11:
+        if np.max(np.abs(score[free]), initial=0.0) < 1e-9:
             return beta, current, True
         step = np.zeros_like(beta)
         step[free] = step_free
@@ -182,7 +183,40 @@ def _newton(X: np.ndarray, y: np.ndarray, beta: np.ndarray, firth: bool,
         beta, current = cand, value
         if moved < _TOL:
             return beta, current, True
-    return beta, current, False
+    if not firth:
+        return beta, current, False
+    # Fisher scoring ignores the curvature of the penalty and can crawl far
+    # from the maximum: finish with BFGS on the exact gradient (the modified score)
+    return _bfgs(X, y, beta, free)
+
+
+def _score(X: np.ndarray, y: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Firth's modified score ``X'(y - p + h (1/2 - p))``: the gradient of the penalised log-likelihood."""
+    p = special.expit(X @ beta)
+    w = p * (1 - p)
+    inv = np.linalg.pinv((X * w[:, None]).T @ X)
+    h = w * np.einsum("ij,jk,ik->i", X, inv, X)
+    return X.T @ (y - p + h * (0.5 - p))
+
+
+def _bfgs(X: np.ndarray, y: np.ndarray, beta: np.ndarray, free: np.ndarray):
+    base = beta.copy()
+
+    def full(b):
+        out = base.copy()
+        out[free] = b
+        return out
+
+    def objective(b):
+        value = _loglik(X, y, full(b), True)
+        if not np.isfinite(value):
+            return 1e300, np.zeros_like(b)
+        return -value, -_score(X, y, full(b))[free]
+
+    res = optimize.minimize(objective, beta[free], jac=True, method="BFGS",
+                            options={"gtol": 1e-9, "maxiter": 1000})
+    final = full(res.x)
+    return final, _loglik(X, y, final, True), bool(res.success)
 
 
 def _profile_limit(X, y, j, beta_hat, ll_max, target, firth, se, direction) -> float:
@@ -202,13 +236,30 @@ def _profile_limit(X, y, j, beta_hat, ll_max, target, firth, se, direction) -> f
     for _ in range(60):
         value = drop(outer)
         if value > 0:
-            warm["beta"] = beta_hat.copy()
-            return float(optimize.brentq(drop, min(inner, outer), max(inner, outer),
-                                         xtol=1e-12, rtol=1e-12, maxiter=200))
+            return _bracketed_root(drop, inner, outer, warm, beta_hat)
         inner, outer = outer, beta_hat[j] + direction * (abs(outer - beta_hat[j]) * 2)
         if abs(outer - beta_hat[j]) > 1e4 * step:
             break
     return float(direction * np.inf)
+
+
+def _bracketed_root(drop, inner: float, outer: float, warm: dict, beta_hat: np.ndarray) -> float:
+    """Root of ``drop`` between ``inner`` (<= 0) and ``outer`` (> 0): Brent, else bisection."""
+    warm["beta"] = beta_hat.copy()
+    lo, hi = min(inner, outer), max(inner, outer)
+    try:
+        return float(optimize.brentq(drop, lo, hi, xtol=1e-12, rtol=1e-12, maxiter=200))
+    except (ValueError, RuntimeError):
+        a, b = inner, outer  # drop(a) <= 0 < drop(b)
+        for _ in range(200):
+            mid = (a + b) / 2
+            if drop(mid) > 0:
+                b = mid
+            else:
+                a = mid
+            if abs(b - a) < 1e-12 * max(1.0, abs(a)):
+                break
+        return float((a + b) / 2)
 
 
 def _fit_table(X, y, names, conf_level, firth) -> tuple[list[dict], bool]:
