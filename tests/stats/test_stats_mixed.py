@@ -122,3 +122,14 @@ def test_a_visit_missing_from_visit_order_is_refused():
     d = pd.DataFrame({"id": [1, 2], "visit": ["M3", "M9"], "arm": ["A", "B"], "y": [1.0, 2.0]})
     with pytest.raises(InputError, match="visit_order: 'M9' — visits in the data but not in visit_order"):
         mmrm(d, subject="id", visit="visit", outcome="y", group="arm", visit_order=["M3"])
+
+
+def test_the_fit_does_not_depend_on_the_order_of_the_rows(dataset):
+    d = dataset("packaged_twin_long")
+    visits = ["M1", "M3", "M6", "M9", "M12"]
+    kw = dict(subject="USUBJID", visit="AVISIT", outcome="AVAL", group="TRT01P", baseline="BASE",
+              covariates=["SEX"], visit_order=visits)
+    a = mmrm(d, **kw)
+    b = mmrm(d.sample(frac=1.0, random_state=4), **kw)
+    pd.testing.assert_frame_equal(a, b)
+    assert "unstructured" in a.method[0]
