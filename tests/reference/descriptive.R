@@ -116,11 +116,23 @@ km <- function(dataset, conf_level = 0.95, times = c(90, 180, 365)) {
       estimate = unname(q$quantile), ci_low = unname(q$lower), ci_high = unname(q$upper),
       n = nrow(d), events = sum(1 - d$CNSR), n_risk = NA,
       r_call = paste0(call, "; quantile(fit, 0.5)"), stringsAsFactors = FALSE)
-    # extend = FALSE (R's default): no value beyond the last observation
+    # extend = FALSE (R's default): no value beyond the last observation; beyond it
+    # the curve is known only when it has reached 0 (summary(..., extend = TRUE))
     inside <- times[times <= max(d$AVAL)]
     s <- if (length(inside)) summary(fit, times = inside) else list(time = numeric(0))
+    ext <- summary(fit, times = times, extend = TRUE)
     for (t in times) {
       i <- match(t, s$time)
+      j <- match(t, ext$time)
+      if (is.na(i) && t > max(d$AVAL) && !is.na(j) && ext$surv[j] == 0) {
+        out[[length(out) + 1]] <- data.frame(
+          dataset = dataset, conf_level = format(conf_level), arm = arm, statistic = "survival",
+          time = t, estimate = 0, ci_low = NA, ci_high = NA, n = nrow(d),
+          events = sum((1 - d$CNSR)[d$AVAL <= t]), n_risk = NA,
+          r_call = paste0(call, sprintf("; summary(fit, times = %s, extend = TRUE)", t)),
+          stringsAsFactors = FALSE)
+        next
+      }
       out[[length(out) + 1]] <- data.frame(
         dataset = dataset, conf_level = format(conf_level), arm = arm, statistic = "survival",
         time = t,

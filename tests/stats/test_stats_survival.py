@@ -33,8 +33,8 @@ def test_median_and_survival_match_survfit_for_every_interval_type(reference, cl
                 assert close(float(a), b, CLOSED), (r["r_call"], col)
 
 
-def test_survival_beyond_the_last_observation_is_missing():
-    r = kaplan_meier([10, 20, 30], [1, 0, 1], times=[40]).iloc[1]
+def test_survival_beyond_a_censored_last_observation_is_missing():
+    r = kaplan_meier([10, 20, 30], [1, 1, 0], times=[40]).iloc[1]
     assert np.isnan(r["estimate"]) and r["n_risk"] == 0
 
 

@@ -124,7 +124,9 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[int], *,
     3. Median and its limits as R's ``quantile.survfit``: the first time the
        curve (or the interval's curve) is at or below one half; when it sits
        exactly at one half, the midpoint to the next time.
-    4. Survival at a time beyond the last observation is NaN.
+    4. Survival at a time beyond the last observation is 0 when the curve
+       has reached 0 (every subject had the event; its interval is NaN, as R's
+       ``summary(fit, times, extend = TRUE)``), NaN otherwise (unknown).
 
     Examples
     --------
@@ -169,7 +171,8 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[int], *,
         idx = np.searchsorted(tab.time.to_numpy(), t, side="right") - 1
         at_risk = float((dur >= t).sum())
         if t > dur.max():
-            s = lo = hi = se = np.nan
+            ended = bool(tab.surv.iat[-1] == 0.0)
+            s, se, lo, hi = (0.0 if ended else np.nan), np.nan, np.nan, np.nan
         elif idx < 0:
             s, se, lo, hi = 1.0, 0.0, 1.0, 1.0
         else:
