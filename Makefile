@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install bench r-deps clean
+.PHONY: demo test install bench reference clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,16 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+# Regenerate the R reference fixtures of tests/reference/ (double programming).
+R_PACKAGES := r-base-core r-cran-survival r-cran-nlme r-cran-lme4 r-cran-lmertest r-cran-brglm2 \
+              r-cran-emmeans r-cran-mice r-cran-epitools r-cran-exactranktests r-cran-survey \
+              r-cran-coin r-cran-jsonlite
+reference: $(STAMP)
+	dpkg -s $(R_PACKAGES) >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq $(R_PACKAGES))
+	for f in tests/reference/data/make_*.py; do $(BIN)/python $$f; done
+	for f in tests/reference/*.R; do case $$f in */_*) ;; *) Rscript $$f ;; esac; done
 
 clean:
 	rm -rf $(VENV) t1dtrial-demo .pytest_cache .hypothesis
