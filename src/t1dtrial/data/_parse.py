@@ -15,6 +15,7 @@ import pandas as pd
 
 __all__ = ["parse_dates", "parse_numbers", "parse_values", "map_codes", "normalise_sex",
            "normalise_serious", "normalise_related", "normalise_severity", "normalise_lower",
+           "normalise_upper",
            "DATE_EXPECTED", "NUMBER_EXPECTED"]
 
 DATE_EXPECTED = "an ISO date YYYY-MM-DD, e.g. 2021-04-15"
@@ -61,8 +62,19 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     return dates, bad
 
 
+def _exact_float(v: object) -> float:
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return np.nan
+
+
 def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Parse decimal numbers (finite only).
+    """Parse decimal numbers (finite only), correctly rounded.
+
+    Which cells are numbers is decided by pandas' parser (ASCII digits, a
+    decimal point, an exponent); their values come from Python's ``float``,
+    so that a number written in full precision reads back exactly.
 
     Examples
     --------
@@ -71,11 +83,22 @@ def parse_numbers(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     ([1.5], [False, True, False, True])
     """
     text = s.astype(object)
-    x = pd.to_numeric(text, errors="coerce").astype(float)
-    finite = np.isfinite(x.to_numpy())
-    x = x.where(finite)
-    bad = text.notna() & ~finite
-    return x, bad
+    present = text.notna().to_numpy()
+    x = np.full(len(text), np.nan)
+    if present.any():
+        vals = text[present]
+        coarse = pd.to_numeric(vals, errors="coerce").to_numpy(dtype=float)
+        good = np.isfinite(coarse)
+        cells = vals.to_numpy(dtype=object)[good]
+        try:
+            exact = cells.astype(float)
+        except (TypeError, ValueError, OverflowError):
+            exact = np.array([_exact_float(v) for v in cells], dtype=float)
+        where = np.flatnonzero(present)[good]
+        x[where] = exact
+    finite = np.isfinite(x)
+    bad = pd.Series(present & ~finite, index=s.index)
+    return pd.Series(x, index=s.index), bad
 
 
 def parse_values(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -159,3 +182,8 @@ def normalise_severity(s: pd.Series) -> pd.Series:
 def normalise_lower(s: pd.Series) -> pd.Series:
     """Lower-case text (status, route)."""
     return _normalise(s, lambda v: v.strip().lower())
+
+
+def normalise_upper(s: pd.Series) -> pd.Series:
+    """Upper-case text (parameter codes)."""
+    return _normalise(s, lambda v: v.strip().upper())

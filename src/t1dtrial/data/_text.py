@@ -164,9 +164,9 @@ def parse_csv_text(text: str, file: str) -> TextTable:
     data.columns = header
     data = blank_to_na(data)
     blank = data.isna().all(axis=1).to_numpy()
-    frame = data.loc[~blank] if blank.any() else data
+    frame = data.loc[~blank].copy() if blank.any() else data
     frame["source_row"] = lines[1:][~blank]
-    frame = frame.reset_index(drop=True)
+    frame.index = pd.RangeIndex(len(frame))
     out.header = header
     out.frame = frame
     out.rows_in = len(frame)

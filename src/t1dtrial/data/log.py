@@ -180,9 +180,9 @@ class LoadLog:
         for c in self.table_counts():
             lines.append(f"{c['table']:<16}{c['rows_in']:>11}{c['rows_used']:>7}{c['excluded']:>10}")
         if self.files:
-            lines.append("files: " + ", ".join(
-                f"{f.name} ({f.encoding}, sha256 {f.sha256[:12]})" if f.sha256 else f.name
-                for f in self.files if f.table != "mapping" or f.sha256))
+            shown = dict.fromkeys(f"{f.name} ({f.encoding}, sha256 {f.sha256[:12]})" if f.sha256
+                                  else f.name for f in self.files)
+            lines.append("files: " + ", ".join(shown))
         if self.conversions:
             lines.append("unit conversions:")
             lines += [f"  {k}: {v}" for k, v in self.conversions.items()]

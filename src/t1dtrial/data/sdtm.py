@@ -266,7 +266,7 @@ def _measurements(lb: pd.DataFrame | None, vs: pd.DataFrame | None, raw: RawData
         if dom == "LB":
             keys = pd.DataFrame({"t": get("LBTESTCD"), "f": get("LBFAST"), "e": get("LBELTM"),
                                  "p": get("LBTPT")}).astype(object).fillna("")
-            uniq = keys.drop_duplicates()
+            uniq = keys.drop_duplicates().copy()
             uniq["param"] = [lb_param(*r) for r in uniq[["t", "f", "e", "p"]].itertuples(index=False)]
             param = keys.merge(uniq, on=["t", "f", "e", "p"], how="left")["param"].to_numpy()
         else:

@@ -39,7 +39,8 @@ from ..errors import InputError, InputWarning, Problem
 from ..protocol import Protocol
 from . import _rules
 from ._parse import (DATE_EXPECTED, NUMBER_EXPECTED, map_codes, normalise_lower, normalise_related,
-                     normalise_serious, normalise_severity, normalise_sex, parse_dates,
+                     normalise_serious, normalise_severity, normalise_sex, normalise_upper,
+                     parse_dates,
                      parse_numbers, parse_values)
 from ._raw import SRC_PREFIX, Collector, RawData, RawTable
 from .contract import TABLES, is_known_param, param_spec
@@ -245,7 +246,7 @@ def _measurements(t: RawTable, protocol: Protocol, col: Collector, log: LoadLog,
     typed, skip = _typed(t, col)
     labels = {v.label: v.code for v in protocol.visits}
     typed["visit"] = _match(typed["visit"], protocol.visit_codes, labels)
-    typed["param"] = _match(typed["param"], [])
+    typed["param"] = normalise_upper(typed["param"])
     x, lod, bad = parse_values(f["value"])
     typed["value"] = x
     failed = schema_problems(typed, t, protocol, col, skip=skip) | skip.any(axis=1).to_numpy()
@@ -475,7 +476,7 @@ def _finish(raw: RawData, typed: dict[str, pd.DataFrame], excluded: np.ndarray,
     tables = raw.tables
     subj, inf = typed["subjects"], typed["infusions"]
     inf = _dose_per_kg(inf, subj, tables["infusions"], col, log)
-    m = typed["measurements"].loc[~excluded] if excluded.any() else typed["measurements"]
+    m = typed["measurements"].loc[~excluded].copy() if excluded.any() else typed["measurements"]
     mraw = tables["measurements"].frame.loc[m.index]
     m["value_raw"] = mraw["value"].astype(object)
     m["unit_raw"] = mraw["unit"].astype(object)
