@@ -8,7 +8,7 @@ import pytest
 from t1dtrial.derive import ADAE_COLUMNS, AE_DICTIONARY, code_ae_terms, derive_adae
 from t1dtrial.errors import InputError
 
-from conftest import make_adverse_events, make_infusions
+from derive_frames import make_adverse_events, make_infusions
 
 
 @pytest.fixture

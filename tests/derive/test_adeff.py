@@ -19,7 +19,7 @@ from t1dtrial.derive import (
 from t1dtrial.errors import ProtocolError
 from t1dtrial.protocol import ThresholdEndpoint, load_protocol
 
-from conftest import (
+from derive_frames import (
     make_infusions,
     make_insulin_free,
     make_measurements,

@@ -18,7 +18,7 @@ from t1dtrial.derive import (
 from t1dtrial.errors import InputError
 from t1dtrial.protocol import load_protocol
 
-from conftest import make_infusions, make_measurements, make_subjects, with_analysis
+from derive_frames import make_infusions, make_measurements, make_subjects, with_analysis
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from t1dtrial.derive import derive_adlb, derive_adsl, derive_vars_demog, derive_
 from t1dtrial.errors import InputError
 from t1dtrial.protocol import load_protocol
 
-from conftest import make_infusions, make_measurements, make_subjects
+from derive_frames import make_infusions, make_measurements, make_subjects
 
 
 def _adsl(subjects, infusions, measurements, protocol):

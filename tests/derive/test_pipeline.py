@@ -10,7 +10,7 @@ import pytest
 from t1dtrial.derive import OUTPUT_FILES, Derived, derive_all, write_derived
 from t1dtrial.errors import DerivationWarning, InputError
 
-from conftest import (
+from derive_frames import (
     make_adverse_events,
     make_infusions,
     make_insulin_free,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from t1dtrial.derive import derive_adeff, derive_adlb, derive_adsl, lab_exclusions
 from t1dtrial.protocol import load_protocol
 
-from conftest import make_infusions, make_insulin_free, make_measurements, make_subjects
+from derive_frames import make_infusions, make_insulin_free, make_measurements, make_subjects
 
 LU2021 = load_protocol("lu2021")
 SUBJECTS = ["S1", "S2", "S3", "S4"]

@@ -22,16 +22,7 @@ from ._adeff import (
     derive_param_response,
     latest_date,
 )
-from ._adlb import (
-    ADLB_COLUMNS,
-    derive_adlb,
-    derive_lab_records,
-    derive_var_ablfl,
-    derive_var_anl01fl,
-    derive_vars_chg,
-    lab_exclusions,
-    lab_record_status,
-)
+from ._adlb import ADLB_COLUMNS, derive_adlb, derive_var_ablfl, derive_var_anl01fl, derive_vars_chg
 from ._adsl import (
     derive_adsl,
     derive_vars_baseline,
@@ -53,6 +44,7 @@ from ._params import (
     derive_param_insdose,
 )
 from ._pipeline import Derived, derive_all
+from ._records import derive_lab_records, lab_exclusions, lab_record_status
 
 __all__ = [
     "ADAE_COLUMNS", "ADEFF_COLUMNS", "ADLB_COLUMNS", "AE_DICTIONARY", "DERIVED_PARAM_LABELS",

@@ -30,7 +30,17 @@ from ..protocol import (
     Protocol,
     ThresholdEndpoint,
 )
-from ._common import check_frame, check_protocol, meets
+from ._common import (
+    TEXT,
+    check_frame,
+    check_protocol,
+    codes_of,
+    meets,
+    missing_array,
+    text_flags,
+    text_from_codes,
+    to_text,
+)
 from ._episodes import EPISODE_COLUMNS, derive_insulin_free_episodes
 
 __all__ = ["ADEFF_COLUMNS", "adeff_endpoints", "derive_param_response", "derive_adeff",
@@ -119,36 +129,63 @@ def _criterion(endpoint: Endpoint) -> str:
     return "INSDOSE = 0 U/kg/day (no exogenous insulin)"
 
 
+class _Index:
+    """ADLB analysis records located once: subject, visit and parameter codes of every row."""
+
+    def __init__(self, adlb: pd.DataFrame, ids: np.ndarray):
+        self.anl = (adlb["ANL01FL"] == "Y").to_numpy(dtype=bool)
+        codes, uniques = codes_of(adlb["USUBJID"])
+        self.subject = pd.Index(ids).get_indexer(uniques)[codes] if len(codes) else codes
+        self.visit_codes, self.visit_uniques = codes_of(adlb["AVISIT"])
+        self.param_codes, self.param_uniques = codes_of(adlb["PARAMCD"])
+        self.aval = adlb["AVAL"].to_numpy(dtype=float)
+        self.adt = adlb["ADT"].to_numpy(dtype="datetime64[ns]")
+        self.pchg = (adlb["PCHG"].to_numpy(dtype=float) if "PCHG" in adlb.columns
+                     else np.full(len(adlb), np.nan))
+        if "PCHGREAS" in adlb.columns:
+            self.reason_codes, reasons = codes_of(adlb["PCHGREAS"])
+            self.reasons = np.array(["" if r is None or r != r else str(r) for r in reasons],
+                                    dtype=object)
+        else:
+            self.reason_codes = np.zeros(len(adlb), np.int64)
+            self.reasons = np.array([""], dtype=object)
+
+
 class _Grid:
     """Subjects x visits as flat integer positions (subject-major)."""
 
-    def __init__(self, adsl: pd.DataFrame, visits: list[str]):
+    def __init__(self, adsl: pd.DataFrame, visits: list[str], index: _Index):
         self.ids = adsl["USUBJID"].to_numpy()
         self.visits = visits
         self.n, self.k = len(self.ids), len(visits)
+        self.index = index
+        self.visit_of_code = pd.Index(visits).get_indexer(index.visit_uniques)
+        self.visit_pos = np.tile(np.arange(self.k), self.n)
 
-    def take(self, adlb: pd.DataFrame, param: str) -> dict[str, np.ndarray]:
-        rows = adlb.loc[(adlb["PARAMCD"] == param) & (adlb["ANL01FL"] == "Y")]
-        i = pd.Index(self.ids).get_indexer(rows["USUBJID"])
-        j = pd.Index(self.visits).get_indexer(rows["AVISIT"])
+    def per_visit(self, template: str) -> np.ndarray:
+        """``template`` formatted with each visit code, one value a grid cell."""
+        return np.array([template.format(visit=v) for v in self.visits], dtype=object)[
+            self.visit_pos]
+
+    def take(self, param: str) -> dict[str, np.ndarray]:
+        ix = self.index
+        where = np.flatnonzero(ix.param_uniques == param)
+        mask = ix.anl & (ix.param_codes == (where[0] if len(where) else -2))
+        i = ix.subject[mask]
+        j = self.visit_of_code[ix.visit_codes[mask]] if mask.any() else np.zeros(0, np.intp)
         ok = (i >= 0) & (j >= 0)
         pos = i[ok] * self.k + j[ok]
         size = self.n * self.k
         out = {"present": np.zeros(size, dtype=bool), "AVAL": np.full(size, np.nan),
-               "ADT": np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]")}
-        out["present"][pos] = rows["AVAL"].notna().to_numpy()[ok]
-        out["AVAL"][pos] = rows["AVAL"].to_numpy(dtype=float)[ok]
-        out["ADT"][pos] = rows["ADT"].to_numpy(dtype="datetime64[ns]")[ok]
-        for column, fill, dtype in (("PCHG", np.nan, float), ("PCHGREAS", "", object)):
-            values = np.full(size, fill, dtype=dtype)
-            if column in rows.columns:
-                source = rows[column] if dtype is float else rows[column].fillna("").astype(str)
-                values[pos] = source.to_numpy(dtype=dtype)[ok]
-            out[column] = values
+               "ADT": np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]"),
+               "PCHG": np.full(size, np.nan), "PCHGREAS": np.full(size, "", dtype=object)}
+        aval = ix.aval[mask][ok]
+        out["present"][pos] = ~np.isnan(aval)
+        out["AVAL"][pos] = aval
+        out["ADT"][pos] = ix.adt[mask][ok]
+        out["PCHG"][pos] = ix.pchg[mask][ok]
+        out["PCHGREAS"][pos] = ix.reasons[ix.reason_codes[mask][ok]]
         return out
-
-    def visit_codes(self) -> np.ndarray:
-        return np.tile(np.array(self.visits, dtype=object), self.n)
 
 
 def _later(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -156,7 +193,11 @@ def _later(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _append_reason(reasons: np.ndarray, why: np.ndarray) -> np.ndarray:
-    return np.where(why == "", reasons, np.where(reasons == "", why, reasons + "; " + why))
+    out = np.where(reasons == "", why, reasons)
+    both = (reasons != "") & (why != "")
+    if both.any():
+        out[both] = reasons[both] + "; " + why[both]
+    return out
 
 
 def _yes_no(value: np.ndarray) -> np.ndarray:
@@ -170,14 +211,16 @@ def _percent_rise(grid: _Grid, adlb: pd.DataFrame, ep: PercentRiseEndpoint,
     adt = np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]")
     reasons = np.full(size, "", dtype=object)
     excluded = np.zeros(size, dtype=bool)
-    vcodes = grid.visit_codes()
     for p in ep.params:
-        got = grid.take(adlb, p)
+        got = grid.take(p)
         r = meets(got["PCHG"], ep.comparison, ep.threshold_pct)
         results.append(r)
         adt = _later(adt, got["ADT"])
-        why = np.where(~got["present"], "no " + p + " at " + vcodes,
-                       np.where(np.isnan(r), p + ": " + got["PCHGREAS"], ""))
+        why = np.full(size, "", dtype=object)
+        absent = ~got["present"]
+        why[absent] = grid.per_visit(f"no {p} at {{visit}}")[absent]
+        undefined = got["present"] & np.isnan(r)
+        why[undefined] = p + ": " + got["PCHGREAS"][undefined]
         reasons = _append_reason(reasons, why)
         if protocol.analysis.zero_baseline_pchg == "exclude_subject":
             excluded |= _zero_baseline(adlb, p, grid)
@@ -197,23 +240,23 @@ def _percent_rise(grid: _Grid, adlb: pd.DataFrame, ep: PercentRiseEndpoint,
 
 
 def _zero_baseline(adlb: pd.DataFrame, param: str, grid: _Grid) -> np.ndarray:
-    rows = adlb.loc[(adlb["PARAMCD"] == param) & (adlb["ABLFL"] == "Y") & (adlb["AVAL"] == 0)]
-    subject_zero = np.isin(grid.ids, rows["USUBJID"].unique())
+    mask = ((adlb["PARAMCD"] == param) & (adlb["ABLFL"] == "Y") & (adlb["AVAL"] == 0)).to_numpy()
+    subject_zero = pd.Index(grid.ids).isin(adlb["USUBJID"].array[mask].unique())
     return np.repeat(subject_zero, grid.k)
 
 
 def _threshold(grid: _Grid, adlb: pd.DataFrame, ep: ThresholdEndpoint) -> tuple[np.ndarray, ...]:
-    got = grid.take(adlb, ep.param)
+    got = grid.take(ep.param)
     value = meets(got["AVAL"], ep.comparison, canonical_threshold(ep))
-    reasons = np.where(np.isnan(value), "no " + ep.param + " at " + grid.visit_codes(), "")
+    reasons = np.where(np.isnan(value), grid.per_visit(f"no {ep.param} at {{visit}}"), "")
     return value, _yes_no(value), got["ADT"], reasons.astype(object)
 
 
 def _insulin_independence(grid: _Grid, adlb: pd.DataFrame, adsl: pd.DataFrame,
                           episodes: pd.DataFrame, protocol: Protocol) -> tuple[np.ndarray, ...]:
-    got = grid.take(adlb, "INSDOSE")
+    got = grid.take("INSDOSE")
     value = meets(got["AVAL"], "<=", 0.0)
-    reasons = np.where(np.isnan(value), "no INSDOSE at " + grid.visit_codes(), "").astype(object)
+    reasons = np.where(np.isnan(value), grid.per_visit("no INSDOSE at {visit}"), "").astype(object)
     missing = np.flatnonzero(np.isnan(value))
     if len(missing) and len(episodes):
         days = np.array([protocol.visit(v).day for v in grid.visits], dtype="timedelta64[D]")
@@ -233,7 +276,8 @@ def _insulin_independence(grid: _Grid, adlb: pd.DataFrame, adsl: pd.DataFrame,
 
 def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endpoint,
                           protocol: Protocol, *,
-                          episodes: pd.DataFrame | None = None) -> pd.DataFrame:
+                          episodes: pd.DataFrame | None = None,
+                          _index: _Index | None = None) -> pd.DataFrame:
     """Responder rows of one endpoint: every subject of ADSL x every evaluated visit.
 
     Algorithm
@@ -276,7 +320,8 @@ def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endp
         visits = protocol.visit_codes
     else:
         visits = [v for v in protocol.visit_codes if v != protocol.baseline_visit]
-    grid = _Grid(adsl, visits)
+    index = _index if _index is not None else _Index(adlb, adsl["USUBJID"].to_numpy())
+    grid = _Grid(adsl, visits, index)
     if isinstance(endpoint, PercentRiseEndpoint):
         value, avalc, adt, reason = _percent_rise(grid, adlb, endpoint, protocol)
     elif isinstance(endpoint, ThresholdEndpoint):
@@ -288,22 +333,26 @@ def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endp
     else:
         raise TypeError(f"The 'endpoint' parameter of {fn} must be a percent_rise, threshold "
                         f"or insulin_independence endpoint. Got {type(endpoint).__name__} instead.")
-    nominal = {v.code: v.day for v in protocol.visits}
-    avisit = grid.visit_codes()
+    nominal = np.array([protocol.visit(v).day for v in visits], dtype="int64")
+    subject_rows = np.repeat(np.arange(grid.n), grid.k)
+    n = grid.n * grid.k
+    avalc_codes = np.select([avalc == "Y", avalc == "N", avalc == "excluded"], [1, 2, 3], 0)
+    assessed = (grid.visit_pos == visits.index(endpoint.visit) if endpoint.visit in visits
+                else np.zeros(n, dtype=bool))
     return pd.DataFrame({
-        "STUDYID": protocol.id,
-        "USUBJID": np.repeat(grid.ids, grid.k),
-        "TRT01P": np.repeat(adsl["TRT01P"].to_numpy(), grid.k),
-        "PARAMCD": endpoint.name.upper(),
-        "PARAM": endpoint.label,
-        "AVISIT": avisit,
-        "AVISITN": np.tile(np.array([nominal[v] for v in visits], dtype="int64"), grid.n),
+        "STUDYID": text_from_codes([protocol.id], np.zeros(n, dtype=np.intp)),
+        "USUBJID": to_text(adsl["USUBJID"]).take(subject_rows),
+        "TRT01P": to_text(adsl["TRT01P"]).take(subject_rows),
+        "PARAMCD": text_from_codes([endpoint.name.upper()], np.zeros(n, dtype=np.intp)),
+        "PARAM": text_from_codes([endpoint.label], np.zeros(n, dtype=np.intp)),
+        "AVISIT": text_from_codes(visits, grid.visit_pos),
+        "AVISITN": nominal[grid.visit_pos],
         "ADT": adt,
         "AVAL": value,
-        "AVALC": avalc,
-        "ANL01FL": np.where(avisit == endpoint.visit, "Y", ""),
-        "CRIT1": _criterion(endpoint),
-        "REASON": reason,
+        "AVALC": text_from_codes(["missing", "Y", "N", "excluded"], avalc_codes),
+        "ANL01FL": text_flags(assessed),
+        "CRIT1": text_from_codes([_criterion(endpoint)], np.zeros(n, dtype=np.intp)),
+        "REASON": to_text(reason),
     })
 
 
@@ -345,7 +394,8 @@ def derive_adeff(adlb: pd.DataFrame, adsl: pd.DataFrame, insulin_free: pd.DataFr
     cut = latest_date(adlb, adsl, insulin_free) if data_cut is None else pd.Timestamp(data_cut)
     episodes = derive_insulin_free_episodes(insulin_free, adlb, adsl, data_cut=cut,
                                             protocol=protocol)
-    parts = [derive_param_response(adlb, adsl, ep, protocol, episodes=episodes)
+    index = _Index(adlb, adsl["USUBJID"].to_numpy())
+    parts = [derive_param_response(adlb, adsl, ep, protocol, episodes=episodes, _index=index)
              for ep in adeff_endpoints(protocol)]
     trt = pd.Series(adsl["TRT01P"].to_numpy(), index=adsl["USUBJID"].to_numpy())
     ep_rows = episodes.assign(
@@ -369,16 +419,23 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     n = len(frame)
     out = {}
     for column in ADEFF_COLUMNS:
-        dtype = _DTYPES.get(column, object)
+        dtype = _DTYPES.get(column, TEXT)
         if column in frame.columns:
-            out[column] = pd.array(frame[column].astype(dtype).to_numpy(), dtype=dtype) \
-                if dtype != object else frame[column].to_numpy(dtype=object)
+            values = frame[column]
+            if values.dtype == dtype:
+                out[column] = values.array
+            elif dtype == TEXT:
+                out[column] = to_text(values)
+            elif dtype == "Int64" and pd.api.types.is_integer_dtype(values.dtype):
+                out[column] = pd.array(values.to_numpy(), dtype="Int64")
+            else:
+                out[column] = values.astype(dtype).array
         elif column == "SRCDOM":
-            out[column] = np.full(n, "ADLB", dtype=object)
-        elif dtype == object:
-            out[column] = np.full(n, "", dtype=object)
+            out[column] = text_from_codes(["ADLB"], np.zeros(n, dtype=np.intp))
+        elif dtype == TEXT:
+            out[column] = text_from_codes([""], np.zeros(n, dtype=np.intp))
         else:
-            out[column] = pd.array([None] * n, dtype=dtype)
+            out[column] = missing_array(dtype, n)
     return pd.DataFrame(out)
 
 

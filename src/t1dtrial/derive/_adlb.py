@@ -29,28 +29,26 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
-from ..data.contract import is_known_param, param_spec
 from ..errors import InputError
 from ..protocol import Protocol
+from . import _kernels as K
 from ._common import (
     ady_to_rel,
-    as_dates,
     check_frame,
     check_protocol,
-    compute_ady,
-    first_in_group,
     group_codes,
-    subject_day0,
+    text_choice,
+    text_flags,
 )
+from ._records import Rows, _Coded, lab_rows, rows_frame
 
 __all__ = [
     "ADLB_COLUMNS",
-    "lab_record_status",
-    "lab_exclusions",
-    "derive_lab_records",
     "derive_var_ablfl",
     "derive_var_anl01fl",
     "derive_vars_chg",
@@ -64,207 +62,11 @@ ADLB_COLUMNS: list[str] = [
     "PCHGREAS", "SRCSEQ", "SRCFILE", "SRCROW",
 ]
 
-_MEASUREMENT_COLUMNS = ["subject_id", "visit", "param", "value"]
-
-#: Reasons a measurement record does not enter ADLB.
-REASON_SUBJECT = "subject not in the subjects table"
-REASON_VISIT = "visit not in the protocol's schedule"
-REASON_PARAM = "unknown parameter"
-REASON_VALUE = "value missing"
-
-
-def _text(values: pd.Series) -> pd.Series:
-    """Values as str (missing kept as NA), index kept."""
-    return values.astype("string").astype(object).where(values.notna(), None)
-
-
-def _lookup(values: pd.Series, mapping: dict, default: object = np.nan) -> np.ndarray:
-    """Map values through a dict, fast on long columns with few distinct values."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    table = np.array([mapping.get(u, default) for u in uniques] + [default], dtype=object)
-    return table[codes]
-
-
-def lab_record_status(measurements: pd.DataFrame, subjects: pd.DataFrame,
-                      protocol: Protocol) -> pd.Series:
-    """Why each measurement record cannot enter ADLB (NA when it can).
-
-    Rules, applied in this order (the first that applies is the reason):
-
-    1. the subject is not in ``subjects`` -> "subject not in the subjects table";
-    2. the visit is not a protocol visit -> "visit not in the protocol's schedule";
-    3. the parameter is not in the input contract -> "unknown parameter";
-    4. the value is missing -> "value missing".
-
-    Parameters
-    ----------
-    measurements, subjects : DataFrame
-        Canonical tables (docs/internals.md).
-    protocol : Protocol
-
-    Returns
-    -------
-    Series of str or NA, aligned with ``measurements``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from t1dtrial.protocol import load_protocol
-    >>> m = pd.DataFrame({"subject_id": ["S1", "S9", "S1"], "visit": ["BL", "BL", "W2"],
-    ...                   "param": ["FCP"] * 3, "value": [0.3, 0.3, 0.3]})
-    >>> s = pd.DataFrame({"subject_id": ["S1"]})
-    >>> lab_record_status(m, s, load_protocol("lu2021")).tolist()
-    [None, 'subject not in the subjects table', "visit not in the protocol's schedule"]
-    """
-    fn = "lab_record_status"
-    check_frame(measurements, "measurements", fn, _MEASUREMENT_COLUMNS)
-    check_frame(subjects, "subjects", fn, ["subject_id"])
-    check_protocol(protocol, fn)
-    known_subjects = set(subjects["subject_id"].astype(str))
-    subject_ok = _lookup(measurements["subject_id"].astype(str),
-                         {s: True for s in known_subjects}, False).astype(bool)
-    visit_ok = _lookup(_text(measurements["visit"]),
-                       {v: True for v in protocol.visit_codes}, False).astype(bool)
-    params = _text(measurements["param"])
-    param_ok = _lookup(params, {p: is_known_param(p) for p in params.dropna().unique()},
-                       False).astype(bool)
-    value_ok = pd.to_numeric(measurements["value"], errors="coerce").notna().to_numpy()
-    reason = np.select([~subject_ok, ~visit_ok, ~param_ok, ~value_ok],
-                       [REASON_SUBJECT, REASON_VISIT, REASON_PARAM, REASON_VALUE], default="")
-    out = pd.Series(reason, index=measurements.index, dtype=object)
-    return out.where(out != "", None)
-
-
-def lab_exclusions(measurements: pd.DataFrame, subjects: pd.DataFrame,
-                   protocol: Protocol) -> pd.DataFrame:
-    """Measurement records that do not enter ADLB, one row each, with the reason.
-
-    Returns
-    -------
-    DataFrame
-        ``SRCSEQ`` (0-based position in ``measurements``), ``SRCFILE``,
-        ``SRCROW``, ``subject_id``, ``visit``, ``param``, ``value``, ``reason``.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from t1dtrial.protocol import load_protocol
-    >>> m = pd.DataFrame({"subject_id": ["S1", "S1"], "visit": ["BL", "M3"],
-    ...                   "param": ["FCP", "FCP"], "value": [0.3, None]})
-    >>> s = pd.DataFrame({"subject_id": ["S1"]})
-    >>> lab_exclusions(m, s, load_protocol("lu2021"))[["SRCSEQ", "reason"]].values.tolist()
-    [[1, 'value missing']]
-    """
-    reason = lab_record_status(measurements, subjects, protocol)
-    bad = reason.notna().to_numpy()
-    out = pd.DataFrame({
-        "SRCSEQ": np.flatnonzero(bad),
-        "SRCFILE": _optional(measurements, "source_file", bad, "measurements.csv"),
-        "SRCROW": _optional(measurements, "source_row", bad, pd.NA),
-        "subject_id": measurements["subject_id"].to_numpy()[bad],
-        "visit": measurements["visit"].to_numpy()[bad],
-        "param": measurements["param"].to_numpy()[bad],
-        "value": measurements["value"].to_numpy()[bad],
-        "reason": reason.to_numpy()[bad],
-    })
-    out["SRCROW"] = out["SRCROW"].astype("Int64")
-    return out
-
-
-def _optional(df: pd.DataFrame, column: str, mask: np.ndarray, default: object) -> np.ndarray:
-    if column in df.columns:
-        return df[column].to_numpy()[mask]
-    return np.full(int(mask.sum()), default, dtype=object)
-
-
-def derive_lab_records(measurements: pd.DataFrame, subjects: pd.DataFrame,
-                       infusions: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    """Turn usable measurement records into ADLB rows (before flags and change).
-
-    Algorithm
-    ---------
-    1. Keep the records :func:`lab_record_status` accepts (input order kept).
-    2. USUBJID = subject_id; PARAMCD = param; PARAM = label with canonical unit;
-       VISIT = AVISIT = the recorded visit; AVISITN = its nominal study day.
-    3. ADT = date; ADY = CDISC study day from day 0 (first infusion, else enrolment).
-    4. OUTWINFL = "Y" when the date lies outside the recorded visit's window.
-    5. DTYPE = "HALFLOD" or "LOD" for values below the detection limit
-       (column ``below_lod``), per ``analysis.below_detection``.
-    6. SRCSEQ = 0-based position in ``measurements``; SRCFILE, SRCROW from
-       ``source_file``/``source_row`` when present.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from t1dtrial.protocol import load_protocol
-    >>> s = pd.DataFrame({"subject_id": ["S1"], "enrolment_date": pd.to_datetime(["2020-01-01"])})
-    >>> i = pd.DataFrame({"subject_id": ["S1"], "infusion_number": [1],
-    ...                   "date": pd.to_datetime(["2020-01-03"])})
-    >>> m = pd.DataFrame({"subject_id": ["S1"], "visit": ["M1"], "param": ["FCP"],
-    ...                   "value": [0.3], "date": pd.to_datetime(["2020-03-01"])})
-    >>> r = derive_lab_records(m, s, i, load_protocol("lu2021"))
-    >>> r[["AVISIT", "AVISITN", "ADY", "OUTWINFL"]].values.tolist()
-    [['M1', 30, 59, 'Y']]
-    """
-    fn = "derive_lab_records"
-    check_frame(measurements, "measurements", fn, _MEASUREMENT_COLUMNS)
-    check_frame(subjects, "subjects", fn, ["subject_id", "enrolment_date"])
-    check_frame(infusions, "infusions", fn, ["subject_id", "date"])
-    check_protocol(protocol, fn)
-    keep = lab_record_status(measurements, subjects, protocol).isna().to_numpy()
-    m = measurements.loc[keep]
-    n = len(m)
-    usubjid = m["subject_id"].astype(str)
-    paramcd = _text(m["param"])
-    visit = _text(m["visit"])
-    day0 = subject_day0(subjects, infusions)
-    codes, uniques = pd.factorize(usubjid)
-    d0 = day0.reindex(uniques).to_numpy()[codes] if n else np.array([], dtype="datetime64[ns]")
-    if "date" in m.columns:
-        adt = as_dates(m["date"], "measurements", fn, "date")
-    else:
-        adt = pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns]")
-    rel = (adt.to_numpy() - d0).astype("timedelta64[D]").astype("float64")
-    rel[pd.isna(adt).to_numpy()] = np.nan
-    nominal = _lookup(visit, {v.code: v.day for v in protocol.visits}).astype("float64")
-    earliest = _lookup(visit, {v.code: v.earliest for v in protocol.visits}).astype("float64")
-    latest = _lookup(visit, {v.code: v.latest for v in protocol.visits}).astype("float64")
-    with np.errstate(invalid="ignore"):
-        outside = ~np.isnan(rel) & ((rel < earliest) | (rel > latest))
-    if "below_lod" in m.columns:
-        below = m["below_lod"].fillna(False).astype(bool).to_numpy()
-    else:
-        below = np.zeros(n, dtype=bool)
-    lod_type = "HALFLOD" if protocol.analysis.below_detection == "half" else "LOD"
-    labels = {p: param_spec(p).param for p in paramcd.unique()}
-    out = pd.DataFrame({
-        "STUDYID": protocol.id,
-        "USUBJID": usubjid.to_numpy(),
-        "PARAMCD": paramcd.to_numpy(),
-        "PARAM": _lookup(paramcd, labels),
-        "PARAMTYP": "",
-        "VISIT": visit.to_numpy(),
-        "AVISIT": visit.to_numpy(),
-        "AVISITN": nominal.astype("int64") if n else np.array([], dtype="int64"),
-        "ADT": adt.to_numpy(),
-        "ADY": compute_ady(pd.Series(rel).round().astype("Int64")).to_numpy(),
-        "AVAL": pd.to_numeric(m["value"], errors="coerce").astype("float64").to_numpy(),
-        "DTYPE": np.where(below, lod_type, ""),
-        "OUTWINFL": np.where(outside, "Y", ""),
-        "SRCSEQ": np.flatnonzero(keep),
-        "SRCFILE": (m["source_file"].to_numpy() if "source_file" in m.columns
-                    else np.full(n, "measurements.csv", dtype=object)),
-        "SRCROW": (pd.array(m["source_row"], dtype="Int64") if "source_row" in m.columns
-                   else pd.array([pd.NA] * n, dtype="Int64")),
-    })
-    out["ADY"] = out["ADY"].astype("Int64")
-    out["SRCSEQ"] = out["SRCSEQ"].astype("Int64")
-    return out
-
 
 def _rel_and_nominal(dataset: pd.DataFrame, protocol: Protocol) -> tuple[np.ndarray, np.ndarray]:
     rel = ady_to_rel(dataset["ADY"]).to_numpy(dtype="float64", na_value=np.nan)
-    visit_day = _lookup(dataset["VISIT"], {v.code: v.day for v in protocol.visits}).astype(float)
+    visit_day = _Coded(dataset["VISIT"]).lookup({v.code: v.day for v in protocol.visits},
+                                                np.nan, float)
     return rel, visit_day
 
 
@@ -309,28 +111,16 @@ def derive_var_ablfl(dataset: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
     check_frame(dataset, "dataset", fn,
                 ["USUBJID", "PARAMCD", "VISIT", "AVISIT", "AVISITN", "ADT", "ADY", "AVAL"])
     check_protocol(protocol, fn)
-    out = dataset.copy()
+    out = dataset.copy(deep=False)
     baseline = protocol.visit(protocol.baseline_visit)
     rel, visit_day = _rel_and_nominal(out, protocol)
-    dated = ~np.isnan(rel)
-    has_value = out["AVAL"].notna().to_numpy()
-    at_bl_visit = (out["VISIT"] == baseline.code).to_numpy()
-    with np.errstate(invalid="ignore"):
-        candidate = has_value & ((dated & (rel <= 0)) | (~dated & at_bl_visit))
-    order_day = np.where(dated, rel, visit_day)
-    idx = np.flatnonzero(candidate)
-    groups = group_codes(out["USUBJID"].to_numpy()[idx], out["PARAMCD"].to_numpy()[idx])
-    chosen = idx[first_in_group(groups, -order_day[idx], -idx.astype(float))]
-    flag = np.full(len(out), "", dtype=object)
-    flag[chosen] = "Y"
-    out["ABLFL"] = flag
-    if len(chosen):
-        avisit = out["AVISIT"].to_numpy(dtype=object).copy()
-        avisitn = out["AVISITN"].to_numpy().copy()
-        avisit[chosen] = baseline.code
-        avisitn[chosen] = baseline.day
-        out["AVISIT"] = avisit
-        out["AVISITN"] = avisitn
+    chosen = K.baseline_rows(group_codes(out["USUBJID"], out["PARAMCD"]),
+                             out["AVAL"].notna().to_numpy(), rel,
+                             (out["VISIT"] == baseline.code).to_numpy(dtype=bool), visit_day)
+    out["ABLFL"] = text_flags(chosen)
+    if chosen.any():
+        out["AVISIT"] = out["AVISIT"].where(~chosen, baseline.code)
+        out["AVISITN"] = np.where(chosen, baseline.day, out["AVISITN"].to_numpy())
     return out
 
 
@@ -363,26 +153,14 @@ def derive_var_anl01fl(dataset: pd.DataFrame, protocol: Protocol) -> pd.DataFram
     check_frame(dataset, "dataset", fn, ["USUBJID", "PARAMCD", "VISIT", "AVISIT", "AVISITN",
                                          "ADT", "ADY", "AVAL", "OUTWINFL", "ABLFL"])
     check_protocol(protocol, fn)
-    out = dataset.copy()
-    baseline = protocol.baseline_visit
+    out = dataset.copy(deep=False)
     rel, _ = _rel_and_nominal(out, protocol)
-    dated = ~np.isnan(rel)
-    is_base = (out["ABLFL"] == "Y").to_numpy()
-    with np.errstate(invalid="ignore"):
-        candidate = (out["AVAL"].notna().to_numpy() & ~is_base
-                     & (out["AVISIT"] != baseline).to_numpy() & ~(dated & (rel <= 0)))
-    idx = np.flatnonzero(candidate)
-    groups = group_codes(out["USUBJID"].to_numpy()[idx], out["PARAMCD"].to_numpy()[idx],
-                         out["AVISIT"].to_numpy()[idx])
-    outside = (out["OUTWINFL"] == "Y").to_numpy()[idx].astype(float)
-    nominal = out["AVISITN"].to_numpy(dtype=float)[idx]
-    distance = np.where(dated[idx], np.abs(rel[idx] - nominal), np.inf)
-    latest_first = np.where(dated[idx], -rel[idx], np.inf)
-    chosen = idx[first_in_group(groups, outside, distance, latest_first, -idx.astype(float))]
-    flag = np.full(len(out), "", dtype=object)
-    flag[chosen] = "Y"
-    flag[is_base] = "Y"
-    out["ANL01FL"] = flag
+    chosen = K.analysis_rows(
+        group_codes(out["USUBJID"], out["PARAMCD"], out["AVISIT"]),
+        out["AVAL"].notna().to_numpy(), (out["ABLFL"] == "Y").to_numpy(dtype=bool),
+        (out["AVISIT"] == protocol.baseline_visit).to_numpy(dtype=bool), rel,
+        (out["OUTWINFL"] == "Y").to_numpy(dtype=bool), out["AVISITN"].to_numpy(dtype=float))
+    out["ANL01FL"] = text_flags(chosen)
     return out
 
 
@@ -418,34 +196,30 @@ def derive_vars_chg(dataset: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
     fn = "derive_vars_chg"
     check_frame(dataset, "dataset", fn, ["USUBJID", "PARAMCD", "AVISIT", "AVAL", "ABLFL"])
     check_protocol(protocol, fn)
-    out = dataset.copy()
-    groups = group_codes(out["USUBJID"], out["PARAMCD"])
-    is_base = (out["ABLFL"] == "Y").to_numpy()
-    aval = out["AVAL"].to_numpy(dtype="float64")
-    base_groups = groups[is_base]
-    if len(np.unique(base_groups)) != len(base_groups):
-        dup = out.loc[is_base].loc[pd.Series(base_groups).duplicated(keep=False).to_numpy()]
+    out = dataset.copy(deep=False)
+    is_base = (out["ABLFL"] == "Y").to_numpy(dtype=bool)
+    post = (out["AVISIT"] != protocol.baseline_visit).to_numpy(dtype=bool) & ~is_base
+    try:
+        got = K.change_from_baseline(group_codes(out["USUBJID"], out["PARAMCD"]), is_base, post,
+                                     out["AVAL"].to_numpy(dtype="float64"))
+    except ValueError:
+        dup = out.loc[is_base].loc[out.loc[is_base].duplicated(["USUBJID", "PARAMCD"], keep=False)]
         first = dup.iloc[0]
         raise InputError(f"The 'dataset' parameter of {fn} must have at most one ABLFL = 'Y' "
                          f"record per USUBJID and PARAMCD. Got {int(len(dup))} for "
-                         f"{first['USUBJID']!r}, {first['PARAMCD']!r} instead.")
-    base = pd.Series(aval[is_base], index=base_groups).reindex(groups).to_numpy()
-    post = (out["AVISIT"] != protocol.baseline_visit).to_numpy() & ~is_base
-    chg = np.where(post, aval - base, np.nan)
-    has_value = ~np.isnan(aval)
-    no_base = post & has_value & np.isnan(base)
-    zero_base = post & has_value & (base == 0)
-    defined = post & ~np.isnan(base) & (base != 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pchg = np.where(defined, 100.0 * chg / np.where(defined, base, 1.0), np.nan)
-    zero_text = "baseline is zero"
-    if protocol.analysis.zero_baseline_pchg == "exclude_subject":
-        zero_text += "; subject excluded from percent-change analyses (zero_baseline_pchg)"
-    out["BASE"] = base
-    out["CHG"] = chg
-    out["PCHG"] = pchg
-    out["PCHGREAS"] = np.select([no_base, zero_base], ["no baseline", zero_text], default="")
+                         f"{first['USUBJID']!r}, {first['PARAMCD']!r} instead.") from None
+    for column in ("BASE", "CHG", "PCHG"):
+        out[column] = got[column]
+    out["PCHGREAS"] = text_choice([got["no_base"], got["zero_base"]],
+                                  ["no baseline", _zero_text(protocol)])
     return out
+
+
+def _zero_text(protocol: Protocol) -> str:
+    text = "baseline is zero"
+    if protocol.analysis.zero_baseline_pchg == "exclude_subject":
+        text += "; subject excluded from percent-change analyses (zero_baseline_pchg)"
+    return text
 
 
 def derive_adlb(measurements: pd.DataFrame, subjects: pd.DataFrame, infusions: pd.DataFrame,
@@ -486,13 +260,36 @@ def derive_adlb(measurements: pd.DataFrame, subjects: pd.DataFrame, infusions: p
     >>> a.loc[a.PARAMCD == "IDAA1C", "AVAL"].tolist()
     [9.0]
     """
-    from ._params import derive_param_cpauc, derive_param_idaa1c, derive_param_insdose
+    from ._params import DERIVED_PARAM_LABELS, append_derived_params
 
-    records = derive_lab_records(measurements, subjects, infusions, protocol)
-    adlb = derive_var_ablfl(records, protocol)
-    adlb = derive_var_anl01fl(adlb, protocol)
-    adlb = derive_param_insdose(adlb)
-    adlb = derive_param_idaa1c(adlb, protocol)
-    adlb = derive_param_cpauc(adlb, protocol)
-    adlb = derive_vars_chg(adlb, protocol)
-    return adlb[ADLB_COLUMNS].reset_index(drop=True)
+    rows = lab_rows(measurements, subjects, infusions, protocol, fn="derive_adlb")
+    rows = append_derived_params(_flag_rows(rows, protocol), protocol)
+    adlb = rows_frame(rows, protocol, DERIVED_PARAM_LABELS)
+    rows, baseline = rows.code("visit_names", protocol.baseline_visit)
+    is_base = rows.ablfl
+    post = (rows.avisit != baseline) & ~is_base
+    got = K.change_from_baseline(rows.subject * (len(rows.param_names) + 1) + rows.param,
+                                 is_base, post, rows.aval)
+    for column in ("BASE", "CHG", "PCHG"):
+        adlb[column] = got[column]
+    adlb["PCHGREAS"] = text_choice([got["no_base"], got["zero_base"]],
+                                   ["no baseline", _zero_text(protocol)])
+    return adlb[ADLB_COLUMNS]
+
+
+def _flag_rows(rows: Rows, protocol: Protocol) -> Rows:
+    """ABLFL and ANL01FL on :class:`Rows` (the rules of derive_var_ablfl / derive_var_anl01fl)."""
+    bl = protocol.visit(protocol.baseline_visit)
+    rows, bl_code = rows.code("visit_names", bl.code)
+    day_of = np.array([protocol.visit(v).day if v in protocol.visit_codes else 0
+                       for v in rows.visit_names], dtype=float)
+    n_params, n_visits = len(rows.param_names) + 1, len(rows.visit_names) + 1
+    subject_param = rows.subject.astype(np.int64) * n_params + rows.param
+    has_value = ~np.isnan(rows.aval)
+    base = K.baseline_rows(subject_param, has_value, rows.rel, rows.visit == bl_code,
+                           day_of[rows.visit] if len(rows) else np.zeros(0))
+    avisit = np.where(base, bl_code, rows.avisit)
+    avisitn = np.where(base, bl.day, rows.avisitn)
+    anl = K.analysis_rows(subject_param * n_visits + avisit, has_value, base, avisit == bl_code,
+                          rows.rel, rows.outside, avisitn.astype(float))
+    return replace(rows, avisit=avisit, avisitn=avisitn, ablfl=base, anl01fl=anl)

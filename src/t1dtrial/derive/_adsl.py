@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..data.contract import meal_test_minute
 from ..protocol import Expression, Protocol
-from ._common import as_dates, check_frame, check_protocol
+from ._common import as_dates, check_frame, check_protocol, codes_of
 
 __all__ = [
     "derive_vars_demog",
@@ -162,7 +162,7 @@ def derive_vars_exposure(adsl: pd.DataFrame, infusions: pd.DataFrame,
     check_frame(adsl, "adsl", fn, ["USUBJID", "TRT01P", "WEIGHTBL", "ENRLDT"])
     check_frame(infusions, "infusions", fn, ["subject_id", "infusion_number", "date"])
     check_protocol(protocol, fn)
-    out = adsl.copy()
+    out = adsl.copy(deep=False)
     ids = out["USUBJID"].to_numpy()
     inf = infusions.loc[infusions["subject_id"].astype(str).isin(set(ids))]
     sid = inf["subject_id"].astype(str).to_numpy()
@@ -216,13 +216,19 @@ def derive_vars_baseline(adsl: pd.DataFrame, adlb: pd.DataFrame) -> pd.DataFrame
     fn = "derive_vars_baseline"
     check_frame(adsl, "adsl", fn, ["USUBJID"])
     check_frame(adlb, "adlb", fn, ["USUBJID", "PARAMCD", "AVAL", "ABLFL"])
-    out = adsl.copy()
-    base = adlb.loc[adlb["ABLFL"] == "Y", ["USUBJID", "PARAMCD", "AVAL"]]
-    params = list(CORE_BASELINES) + sorted(set(base["PARAMCD"]) - set(CORE_BASELINES))
-    wide = base.pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL", aggfunc="first")
-    for p in params:
-        values = wide[p] if p in wide.columns else pd.Series(dtype=float)
-        out[f"B{p}"] = values.reindex(out["USUBJID"].to_numpy()).to_numpy(dtype=float)
+    out = adsl.copy(deep=False)
+    mask = (adlb["ABLFL"] == "Y").to_numpy(dtype=bool)
+    subject_codes, subject_names = codes_of(pd.Series(adlb["USUBJID"].array[mask]))
+    param_codes, param_names = codes_of(pd.Series(adlb["PARAMCD"].array[mask]))
+    row_of = pd.Index(out["USUBJID"].to_numpy()).get_indexer(subject_names)[subject_codes]
+    aval = adlb["AVAL"].to_numpy(dtype=float)[mask]
+    present = {str(p): code for code, p in enumerate(param_names) if p is not None and p == p}
+    for p in list(CORE_BASELINES) + sorted(set(present) - set(CORE_BASELINES)):
+        values = np.full(len(out), np.nan)
+        if p in present:
+            sel = (param_codes == present[p]) & (row_of >= 0)
+            values[row_of[sel]] = aval[sel]
+        out[f"B{p}"] = values
     return out
 
 
@@ -253,7 +259,7 @@ def derive_vars_disposition(adsl: pd.DataFrame, subjects: pd.DataFrame, adlb: pd
     check_frame(subjects, "subjects", fn, ["subject_id"])
     check_frame(adlb, "adlb", fn, ["USUBJID", "AVISIT", "ANL01FL", "AVAL"])
     check_protocol(protocol, fn)
-    out = adsl.copy()
+    out = adsl.copy(deep=False)
     ids = out["USUBJID"].to_numpy()
     subj = subjects.assign(_sid=subjects["subject_id"].astype(str)).drop_duplicates("_sid")
     subj = subj.set_index("_sid").reindex(ids)
@@ -262,7 +268,7 @@ def derive_vars_disposition(adsl: pd.DataFrame, subjects: pd.DataFrame, adlb: pd
     reason = _column(subj, "withdrawal_reason").astype(object)
     reason = reason.where(reason.notna(), "").astype(str).str.strip().to_numpy()
     at_primary = _has_primary_record(adlb, protocol, ids)
-    stopped = np.isin(status, ["withdrawn", "lost"])
+    stopped = pd.Index(status).isin(["withdrawn", "lost"])
     out["EOSSTT"] = np.select([status == "completed", stopped, at_primary],
                               ["COMPLETED", "DISCONTINUED", "COMPLETED"], default="ONGOING")
     default_reason = np.where(status == "lost", "LOST TO FOLLOW-UP", "NOT RECORDED")
@@ -278,7 +284,7 @@ def derive_vars_disposition(adsl: pd.DataFrame, subjects: pd.DataFrame, adlb: pd
 def _has_primary_record(adlb: pd.DataFrame, protocol: Protocol, ids: np.ndarray) -> np.ndarray:
     at = adlb.loc[(adlb["AVISIT"] == protocol.primary_visit) & (adlb["ANL01FL"] == "Y")
                   & adlb["AVAL"].notna(), "USUBJID"]
-    return np.isin(ids, at.unique())
+    return pd.Index(ids).isin(at.unique())
 
 
 def _planned_infusions(adsl: pd.DataFrame, adlb: pd.DataFrame, protocol: Protocol,
@@ -288,7 +294,7 @@ def _planned_infusions(adsl: pd.DataFrame, adlb: pd.DataFrame, protocol: Protoco
     arms = adsl["TRT01P"].to_numpy()
     result = []
     for inf in protocol.infusions:
-        planned = np.isin(arms, inf.arms)
+        planned = pd.Index(arms).isin(inf.arms)
         if inf.condition:
             expr = Expression.parse(inf.condition)
             at = adlb.loc[(adlb["AVISIT"] == inf.visit) & (adlb["ANL01FL"] == "Y")
@@ -335,14 +341,14 @@ def derive_vars_popfl(adsl: pd.DataFrame, adlb: pd.DataFrame, protocol: Protocol
     check_frame(adsl, "adsl", fn, ["USUBJID", "TRT01P", "NINF"])
     check_frame(adlb, "adlb", fn, ["USUBJID", "PARAMCD", "AVISIT", "AVAL", "ABLFL", "ANL01FL"])
     check_protocol(protocol, fn)
-    out = adsl.copy()
+    out = adsl.copy(deep=False)
     ids = out["USUBJID"].to_numpy()
     n = len(out)
     enrolled = out["TRT01P"].isin(protocol.arm_codes).to_numpy()
     cpep_codes = [c for c in adlb["PARAMCD"].dropna().unique() if is_cpeptide(str(c))]
     base_cp = adlb.loc[(adlb["ABLFL"] == "Y") & adlb["PARAMCD"].isin(cpep_codes)
                        & adlb["AVAL"].notna(), "USUBJID"]
-    has_base = np.isin(ids, base_cp.unique())
+    has_base = pd.Index(ids).isin(base_cp.unique())
     fas = enrolled & has_base
     at_primary = _has_primary_record(adlb, protocol, ids)
     missed = np.full(n, "", dtype=object)

@@ -148,32 +148,77 @@ def ady_to_rel(ady: pd.Series) -> pd.Series:
     return a.where(a < 0, a - 1)
 
 
+#: Text columns of the derived datasets: Arrow-backed strings with NaN as the missing
+#: value (pandas' future default ``str`` dtype): fast comparisons and grouping at
+#: registry scale, numpy booleans out of comparisons.
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+def text_from_codes(uniques: object, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Text column ``uniques[codes]`` (code -1 = missing), without building Python strings."""
+    values = pd.array([None if u is None or u != u else str(u) for u in uniques], dtype=TEXT)
+    return values.take(np.asarray(codes, dtype=np.intp), allow_fill=True)
+
+
+def to_text(values: object) -> pd.api.extensions.ExtensionArray:
+    """Any column or array as a :data:`TEXT` column (missing kept missing)."""
+    if isinstance(values, (pd.Series, pd.Index)) and values.dtype == TEXT:
+        return values.array
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object)
+                                  if not isinstance(values, (pd.Series, pd.Index)) else values)
+    return text_from_codes(uniques, codes)
+
+
+def text_flags(mask: np.ndarray, yes: str = "Y", no: str = "") -> pd.api.extensions.ExtensionArray:
+    """A flag column: ``yes`` where ``mask`` is true, else ``no``."""
+    return text_from_codes([no, yes], np.asarray(mask, dtype=bool).astype(np.intp))
+
+
+def text_choice(conditions: list[np.ndarray], choices: list[str], default: str = ""
+                ) -> pd.api.extensions.ExtensionArray:
+    """Like :func:`numpy.select` for text: the first true condition's choice, else ``default``."""
+    codes = np.select(conditions, list(range(1, len(choices) + 1)), default=0)
+    return text_from_codes([default, *choices], codes)
+
+
+def codes_of(values: object) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a column (missing gets its own code, the last one)."""
+    if not isinstance(values, (pd.Series, pd.Index)):
+        values = pd.Series(np.asarray(values, dtype=object))
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    uniques = uniques.to_numpy(dtype=object) if hasattr(uniques, "to_numpy") else uniques
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+
+
 def group_codes(*columns: pd.Series | np.ndarray) -> np.ndarray:
     """One int64 code per distinct combination of the given columns (missing = its own code)."""
     code = np.zeros(len(columns[0]), dtype=np.int64)
     for col in columns:
-        c, uniques = pd.factorize(pd.Series(np.asarray(col, dtype=object))
-                                  if not isinstance(col, pd.Series) else col,
-                                  use_na_sentinel=False)
-        code = code * (len(uniques) + 1) + c.astype(np.int64)
+        c, uniques = codes_of(col)
+        code = code * (len(uniques) + 1) + c
     return code
 
 
 def first_in_group(groups: np.ndarray, *keys: np.ndarray) -> np.ndarray:
     """Boolean mask of the first row of each group when ordered by ``keys`` (first key most significant).
 
-    Ties keep input order; the input itself is never reordered.
+    Ties keep input order; the input itself is never reordered. Groups of one
+    row (the usual case) are decided without sorting.
     """
     n = len(groups)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    position = np.arange(n)
-    order = np.lexsort((position, *reversed([np.asarray(k) for k in keys]), groups))
-    sorted_groups = groups[order]
-    is_first = np.ones(n, dtype=bool)
-    is_first[1:] = sorted_groups[1:] != sorted_groups[:-1]
-    mask = np.zeros(n, dtype=bool)
-    mask[order[is_first]] = True
+    dense, uniques = pd.factorize(np.asarray(groups))
+    counts = np.bincount(dense, minlength=len(uniques))
+    mask = counts[dense] == 1
+    several = np.flatnonzero(~mask)
+    if len(several):
+        g = dense[several]
+        order = np.lexsort((several, *reversed([np.asarray(k)[several] for k in keys]), g))
+        sorted_groups = g[order]
+        is_first = np.ones(len(several), dtype=bool)
+        is_first[1:] = sorted_groups[1:] != sorted_groups[:-1]
+        mask[several[order[is_first]]] = True
     return mask
 
 
@@ -198,3 +243,23 @@ def meets(values: np.ndarray, comparison: str, threshold: float) -> np.ndarray:
     result = out.astype("float64")
     result[np.isnan(v)] = np.nan
     return result
+
+
+def missing_array(dtype: object, n: int) -> object:
+    """An all-missing column of ``n`` values of ``dtype`` (fast for nullable integers and text)."""
+    if str(dtype) == "Int64":
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    if dtype == TEXT:
+        return text_from_codes([], np.full(n, -1, dtype=np.intp))
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if pd.api.types.is_float_dtype(dtype):
+        return np.full(n, np.nan)
+    return np.full(n, None, dtype=object)
+
+
+def int_array(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Nullable Int64 column from floats holding whole numbers (NaN -> missing), fast."""
+    v = np.asarray(values, dtype=float)
+    missing = np.isnan(v)
+    return pd.arrays.IntegerArray(np.where(missing, 0, v).astype(np.int64), missing)

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..protocol import Protocol
-from ._adlb import lab_exclusions
-from ._common import ady_to_rel
+from ._records import lab_exclusions
+from ._common import ady_to_rel, codes_of, group_codes
 from ._episodes import episodes_after_cut
 
 __all__ = ["LOG_COLUMNS", "EXCLUSION_COLUMNS", "derivation_log", "derivation_exclusions"]
@@ -50,45 +50,79 @@ def _row(dataset: str, rule: str, outcome: str, n: int, reason: str, param: str 
             "reason": reason}
 
 
+def _tally(dataset: str, rule: str, fixed_outcome: str, mask: np.ndarray, text: str = "",
+           **columns: object) -> list[dict]:
+    """Counts of the rows in ``mask`` by the given columns (param, reason, outcome).
+
+    ``text`` is the reason when no ``reason`` column is given.
+    """
+    if not mask.any():
+        return []
+    key = np.zeros(int(mask.sum()), dtype=np.int64)
+    names = []
+    for values in columns.values():
+        subset = pd.Series(values).array[mask] if not isinstance(values, np.ndarray) \
+            else values[mask]
+        codes, uniques = codes_of(pd.Series(subset))
+        key = key * (len(uniques) + 1) + codes
+        names.append((codes, uniques))
+    _, first, counts = np.unique(key, return_index=True, return_counts=True)
+    rows = []
+    for i, n in zip(first, counts):
+        values = {k: ("" if u[c[i]] is None or u[c[i]] != u[c[i]] else str(u[c[i]]))
+                  for k, (c, u) in zip(columns, names)}
+        rows.append({"dataset": dataset, "rule": rule, "param": values.get("param", ""),
+                     "outcome": values.get("outcome", fixed_outcome), "n": int(n),
+                     "reason": values.get("reason", text)})
+    return rows
+
+
 def _adlb_rows(measurements: pd.DataFrame, excluded: pd.DataFrame, adlb: pd.DataFrame,
                protocol: Protocol) -> list[dict]:
     rows = [_row("ADLB", "records read", "read", len(measurements), "rows of measurements")]
     rows += _counts(excluded.rename(columns={"param": "param_"}), "ADLB", "record check",
                     "excluded", ["reason"])
-    measured = adlb.loc[adlb["PARAMTYP"] != "DERIVED"].rename(columns={"PARAMCD": "param"})
-    rows.append(_row("ADLB", "records kept", "selected", len(measured),
+    param = adlb["PARAMCD"]
+    measured = (adlb["PARAMTYP"] != "DERIVED").to_numpy(dtype=bool)
+    anl = (adlb["ANL01FL"] == "Y").to_numpy(dtype=bool)
+    abl = (adlb["ABLFL"] == "Y").to_numpy(dtype=bool)
+    rows.append(_row("ADLB", "records kept", "selected", int(measured.sum()),
                      "measurement records in ADLB, one row each"))
-    rows += _counts(measured.loc[measured["ANL01FL"] == "Y"], "ADLB", "analysis record (ANL01FL)",
-                    "selected", ["param"], "one record per subject, parameter and visit")
-    other = measured.loc[measured["ANL01FL"] != "Y"]
-    rel = ady_to_rel(other["ADY"]).to_numpy(dtype=float, na_value=np.nan)
+    rows += _tally("ADLB", "analysis record (ANL01FL)", "selected", measured & anl,
+                   "one record per subject, parameter and visit", param=param)
+    rel = ady_to_rel(adlb["ADY"]).to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         why = np.select(
-            [other["AVISIT"].to_numpy() == protocol.baseline_visit, rel <= 0],
-            ["baseline visit: not the last value on or before day 0",
-             "post-baseline visit dated on or before day 0"],
-            default="another record of the same subject, parameter and visit was chosen "
-                    "(inside the window, nearest the nominal day, latest)")
-    rows += _counts(other.assign(reason=why), "ADLB", "analysis record (ANL01FL)",
-                    "not selected", ["param", "reason"])
-    rows += _counts(measured.loc[measured["OUTWINFL"] == "Y"], "ADLB", "visit window", "flagged",
-                    ["param"], "date outside the recorded visit's window (kept, OUTWINFL = Y)")
-    rows += _counts(measured.loc[measured["DTYPE"] != ""].rename(columns={"DTYPE": "reason"}),
-                    "ADLB", "below detection limit", "imputed", ["param", "reason"])
-    rows += _counts(measured.loc[measured["ABLFL"] == "Y"], "ADLB", "baseline (ABLFL)", "flagged",
-                    ["param"], "last value on or before day 0")
-    subjects = measured[["USUBJID", "param"]].drop_duplicates()
-    with_base = measured.loc[measured["ABLFL"] == "Y", ["USUBJID", "param"]].drop_duplicates()
-    no_base = subjects.merge(with_base, how="left", indicator=True)
-    rows += _counts(no_base.loc[no_base["_merge"] == "left_only"], "ADLB", "baseline (ABLFL)",
-                    "missing", ["param"], "subjects with records but no value on or before day 0")
-    derived = adlb.loc[adlb["PARAMTYP"] == "DERIVED"].rename(columns={"PARAMCD": "param"})
-    rows += _counts(derived.rename(columns={"PARAM": "reason"}), "ADLB", "derived parameter",
-                    "derived", ["param", "reason"])
+            [(adlb["AVISIT"] == protocol.baseline_visit).to_numpy(dtype=bool), rel <= 0],
+            [1, 2], default=3)
+    texts = ["", "baseline visit: not the last value on or before day 0",
+             "post-baseline visit dated on or before day 0",
+             "another record of the same subject, parameter and visit was chosen "
+             "(inside the window, nearest the nominal day, latest)"]
+    rows += _tally("ADLB", "analysis record (ANL01FL)", "not selected", measured & ~anl,
+                   param=param, reason=np.array(texts, dtype=object)[why])
+    rows += _tally("ADLB", "visit window", "flagged",
+                   measured & (adlb["OUTWINFL"] == "Y").to_numpy(dtype=bool),
+                   "date outside the recorded visit's window (kept, OUTWINFL = Y)", param=param)
+    rows += _tally("ADLB", "below detection limit", "imputed",
+                   measured & (adlb["DTYPE"] != "").to_numpy(dtype=bool),
+                   param=param, reason=adlb["DTYPE"])
+    rows += _tally("ADLB", "baseline (ABLFL)", "flagged", measured & abl,
+                   "last value on or before day 0", param=param)
+    groups = group_codes(adlb["USUBJID"], param)
+    present, first = np.unique(groups[measured], return_index=True)
+    has_base = np.isin(present, groups[measured & abl])
+    first_rows = np.flatnonzero(measured)[first[~has_base]]
+    no_base = np.zeros(len(adlb), dtype=bool)
+    no_base[first_rows] = True
+    rows += _tally("ADLB", "baseline (ABLFL)", "missing", no_base,
+                   "subjects with records but no value on or before day 0", param=param)
+    rows += _tally("ADLB", "derived parameter", "derived", ~measured, param=param,
+                   reason=adlb["PARAM"])
     rows += _meal_test_rows(adlb, protocol)
-    undefined = adlb.loc[adlb["PCHGREAS"] != ""].rename(columns={"PCHGREAS": "reason",
-                                                                 "PARAMCD": "param"})
-    rows += _counts(undefined, "ADLB", "percent change (PCHG)", "undefined", ["param", "reason"])
+    rows += _tally("ADLB", "percent change (PCHG)", "undefined",
+                   (adlb["PCHGREAS"] != "").to_numpy(dtype=bool), param=param,
+                   reason=adlb["PCHGREAS"])
     return rows
 
 
@@ -101,8 +135,8 @@ def _meal_test_rows(adlb: pd.DataFrame, protocol: Protocol) -> list[dict]:
     codes = [c for c in adlb["PARAMCD"].unique() if meal_test_minute(str(c)) in minutes]
     if not codes:
         return []
-    samples = adlb.loc[adlb["PARAMCD"].isin(codes) & (adlb["ANL01FL"] == "Y")]
-    per_visit = samples.groupby(["USUBJID", "AVISIT"]).size()
+    mask = (adlb["PARAMCD"].isin(codes) & (adlb["ANL01FL"] == "Y")).to_numpy(dtype=bool)
+    per_visit = pd.Series(group_codes(adlb["USUBJID"], adlb["AVISIT"])[mask]).value_counts()
     incomplete = int((per_visit < len(minutes)).sum())
     if not incomplete:
         return []
@@ -136,15 +170,14 @@ def _adsl_rows(subjects: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -
 
 
 def _adeff_rows(adeff: pd.DataFrame, data_cut: pd.Timestamp) -> list[dict]:
-    rows = []
-    assessed = adeff.loc[adeff["ANL01FL"] == "Y"].rename(columns={"PARAMCD": "param",
-                                                                  "AVALC": "outcome",
-                                                                  "REASON": "reason"})
-    rows += _counts(assessed, "ADEFF", "endpoint at its assessment visit", "",
-                    ["param", "outcome", "reason"])
-    episodes = adeff.loc[adeff["PARAMCD"] == "INSFREE"].assign(
-        reason=lambda d: "from " + d["SRCDOM"].astype(str)
-        + np.where(d["CNSR"] == 1, "; ongoing at the data cut (CNSR = 1)", "; ended"),
+    rows = _tally("ADEFF", "endpoint at its assessment visit", "",
+                  (adeff["ANL01FL"] == "Y").to_numpy(dtype=bool), param=adeff["PARAMCD"],
+                  outcome=adeff["AVALC"], reason=adeff["REASON"])
+    episodes = adeff.loc[(adeff["PARAMCD"] == "INSFREE").to_numpy(dtype=bool),
+                         ["SRCDOM", "CNSR"]]
+    episodes = episodes.assign(
+        reason="from " + episodes["SRCDOM"].astype(str)
+        + np.where(episodes["CNSR"] == 1, "; ongoing at the data cut (CNSR = 1)", "; ended"),
         param="INSFREE")
     rows += _counts(episodes, "ADEFF", "insulin-free episodes", "derived", ["param", "reason"])
     rows.append(_row("ADEFF", "data cut", "info", 0,

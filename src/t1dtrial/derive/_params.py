@@ -25,12 +25,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dataclasses import replace
 from ..data.contract import meal_test_minute
 from ..protocol import Protocol
-from ._common import check_frame, check_protocol, group_codes
+from . import _kernels as K
+from ._common import (
+    ady_to_rel,
+    check_frame,
+    check_protocol,
+    group_codes,
+    int_array,
+    missing_array,
+    text_flags,
+)
+
+from ._records import Rows
 
 __all__ = ["DERIVED_PARAM_LABELS", "derive_param_insdose", "derive_param_idaa1c",
-           "derive_param_cpauc", "compute_auc"]
+           "derive_param_cpauc", "compute_auc", "append_derived_params"]
 
 #: PARAM (label with unit) of each derived parameter.
 DERIVED_PARAM_LABELS: dict[str, str] = {
@@ -51,7 +63,7 @@ def _analysis_rows(dataset: pd.DataFrame, params: list[str]) -> pd.DataFrame:
 def _new_rows(template: pd.DataFrame, dataset: pd.DataFrame, paramcd: str) -> pd.DataFrame:
     """Shape new rows like ``dataset`` (its columns and dtypes), filling what a derived row has."""
     n = len(template)
-    rows = pd.DataFrame({c: template[c].to_numpy() for c in template.columns})
+    rows = pd.DataFrame({c: template[c].array for c in template.columns})
     rows["PARAMCD"] = paramcd
     rows["PARAM"] = DERIVED_PARAM_LABELS[paramcd]
     rows["PARAMTYP"] = "DERIVED"
@@ -67,9 +79,7 @@ def _new_rows(template: pd.DataFrame, dataset: pd.DataFrame, paramcd: str) -> pd
         elif column in fills:
             rows[column] = fills[column]
         else:
-            rows[column] = dataset[column].iloc[:0].reindex(range(n)).to_numpy()
-            if str(dataset[column].dtype) == "Int64":
-                rows[column] = rows[column].astype("Int64")
+            rows[column] = missing_array(dataset[column].dtype, n)
     for column in dataset.columns:
         if rows[column].dtype != dataset[column].dtype:
             try:
@@ -82,7 +92,7 @@ def _new_rows(template: pd.DataFrame, dataset: pd.DataFrame, paramcd: str) -> pd
 
 def _append(dataset: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     if rows.empty:
-        return dataset.copy()
+        return dataset.copy(deep=False)
     base = dataset
     if "PARAMTYP" not in base.columns:
         base = base.assign(PARAMTYP="")
@@ -126,45 +136,121 @@ def derive_param_insdose(dataset: pd.DataFrame) -> pd.DataFrame:
     return _append(dataset, _new_rows(src[keep], dataset, "INSDOSE"))
 
 
-def _wide(dataset: pd.DataFrame, params: list[str]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """Analysis rows of ``params`` keyed by subject x visit: identity frame and one frame a param."""
-    rows = _analysis_rows(dataset, params)
-    key = group_codes(rows["USUBJID"], rows["AVISIT"])
-    ident = (pd.DataFrame({"key": key, "USUBJID": rows["USUBJID"].to_numpy(),
-                           "AVISIT": rows["AVISIT"].to_numpy(),
-                           "AVISITN": rows["AVISITN"].to_numpy()})
-             .drop_duplicates("key").set_index("key"))
-    parts: dict[str, pd.DataFrame] = {}
-    paramcd = rows["PARAMCD"].to_numpy()
-    for p in params:
-        sel = paramcd == p
-        parts[p] = pd.DataFrame({
-            "AVAL": rows["AVAL"].to_numpy(dtype=float)[sel],
-            "ADT": rows["ADT"].to_numpy()[sel],
-            "ADY": rows["ADY"].to_numpy(dtype=float, na_value=np.nan)[sel],
-            "ABLFL": rows["ABLFL"].to_numpy()[sel] == "Y",
-            "OUTWIN": (rows["OUTWINFL"].to_numpy()[sel] == "Y") if "OUTWINFL" in rows.columns
-            else np.zeros(int(sel.sum()), dtype=bool),
-        }, index=key[sel])
-    return ident, parts
+def _per_visit(dataset: pd.DataFrame, params: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """Subject x visit cells with an analysis value of every parameter in ``params``.
+
+    Returns the identity of each cell (USUBJID, AVISIT, AVISITN, VISIT), the
+    latest ADT and ADY of its records, ABLFL ("Y" when all are baseline
+    records) and OUTWINFL ("Y" when any is out of window); and the values,
+    one column a parameter (kernel :func:`t1dtrial.derive._kernels.cells`).
+    """
+    mask = ((dataset["ANL01FL"] == "Y") & dataset["PARAMCD"].isin(params)).to_numpy(dtype=bool)
+    idx = np.flatnonzero(mask)
+    keys = group_codes(pd.Series(dataset["USUBJID"].array[mask]),
+                       pd.Series(dataset["AVISIT"].array[mask]))
+    which = pd.Index(params).get_indexer(pd.Series(dataset["PARAMCD"].array[mask]))
+    outside = ((dataset["OUTWINFL"] == "Y").to_numpy(dtype=bool)[idx]
+               if "OUTWINFL" in dataset.columns else np.zeros(len(idx), dtype=bool))
+    got = K.cells(keys, which, len(params), dataset["AVAL"].to_numpy(dtype=float)[idx],
+                  dataset["ADT"].to_numpy(dtype="datetime64[ns]")[idx],
+                  ady_to_rel(dataset["ADY"]).to_numpy(dtype=float, na_value=np.nan)[idx],
+                  (dataset["ABLFL"] == "Y").to_numpy(dtype=bool)[idx], outside)
+    rows = idx[got["first"]]
+    rel = got["rel"]
+    template = pd.DataFrame({
+        "USUBJID": dataset["USUBJID"].array.take(rows),
+        "AVISIT": dataset["AVISIT"].array.take(rows),
+        "AVISITN": dataset["AVISITN"].to_numpy()[rows],
+        "ADT": got["adt"],
+        "ADY": int_array(np.where(rel >= 0, rel + 1, rel)),
+        "ABLFL": text_flags(got["base"]),
+        "OUTWINFL": text_flags(got["outside"]),
+    })
+    if "VISIT" in dataset.columns:
+        template["VISIT"] = dataset["AVISIT"].array.take(rows)
+    return template, got["values"]
 
 
-def _combine(ident: pd.DataFrame, parts: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Subject x visit rows where every part has a value: max date/day, ABLFL if all baseline."""
-    common = ident.index
-    for frame in parts.values():
-        common = common.intersection(frame.index[frame["AVAL"].notna().to_numpy()])
-    common = common.sort_values()
-    frames = [f.loc[common] for f in parts.values()]
-    out = ident.loc[common].copy()
-    out["ADT"] = pd.concat([f["ADT"] for f in frames], axis=1).max(axis=1).to_numpy()
-    days = pd.DataFrame({i: f["ADY"].to_numpy() for i, f in enumerate(frames)}, index=common)
-    out["ADY"] = pd.array(days.max(axis=1).to_numpy(), dtype="Int64")
-    out["ABLFL"] = np.where(np.logical_and.reduce([f["ABLFL"].to_numpy() for f in frames]),
-                            "Y", "")
-    out["OUTWINFL"] = np.where(np.logical_or.reduce([f["OUTWIN"].to_numpy() for f in frames]),
-                               "Y", "")
-    return out
+def _meal_codes(param_names: list, protocol: Protocol) -> list[str] | None:
+    """The CPxx codes of the protocol's meal-test minutes, in minute order (None if any absent)."""
+    minutes = list(protocol.meal_test.minutes)
+    if len(minutes) < 2:
+        return None
+    by_minute = {meal_test_minute(str(c)): c for c in param_names
+                 if c is not None and meal_test_minute(str(c)) in minutes}
+    if set(by_minute) != set(minutes):
+        return None
+    return [by_minute[m] for m in minutes]
+
+
+def _array_cells(rows: Rows, codes: list[int]) -> tuple[Rows, dict[str, np.ndarray]]:
+    """Cells (subject x analysis visit) of :class:`Rows` holding an analysis value of every code."""
+    which_of = np.full(len(rows.param_names) + 1, -1)
+    which_of[codes] = np.arange(len(codes))
+    which = which_of[rows.param]
+    idx = np.flatnonzero(rows.anl01fl & (which >= 0))
+    keys = rows.subject[idx].astype(np.int64) * (len(rows.visit_names) + 1) + rows.avisit[idx]
+    got = K.cells(keys, which[idx], len(codes), rows.aval[idx], rows.adt[idx], rows.rel[idx],
+                  rows.ablfl[idx], rows.outside[idx])
+    return rows.take(idx[got["first"]]), got
+
+
+def _as_derived(template: Rows, code: int, aval: np.ndarray, got: dict | None = None) -> Rows:
+    n = len(template)
+    change = {"param": np.full(n, code, dtype=template.param.dtype), "aval": aval,
+              "visit": template.avisit, "derived": np.ones(n, dtype=bool),
+              "anl01fl": np.ones(n, dtype=bool), "below": np.zeros(n, dtype=bool),
+              "srcseq": np.full(n, -1, dtype=np.int64), "srcfile": np.full(n, -1, dtype=np.intp),
+              "srcrow": np.full(n, np.nan)}
+    if got is not None:
+        change.update(adt=got["adt"], rel=got["rel"], ablfl=got["base"], outside=got["outside"])
+    return replace(template, **change)
+
+
+def append_derived_params(rows: Rows, protocol: Protocol) -> Rows:
+    """Append INSDOSE, IDAA1C, CPAUC and CPMAUC rows to ADLB rows held as arrays.
+
+    The rules are those of :func:`derive_param_insdose`, :func:`derive_param_idaa1c`
+    and :func:`derive_param_cpauc`; used by :func:`~t1dtrial.derive.derive_adlb`.
+    """
+    names = list(rows.param_names)
+    for p in DERIVED_PARAM_LABELS:
+        if p not in names:
+            names.append(p)
+    rows = replace(rows, param_names=names)
+    code = {p: names.index(p) for p in names if p is not None}
+    new: list[Rows] = []
+
+    def sources(codes: list[int]) -> Rows:
+        """Analysis rows of these parameters, from the measured rows and those derived so far."""
+        pool = rows.take(np.flatnonzero(rows.anl01fl & np.isin(rows.param, codes)))
+        for part in new:
+            pool = pool.append(part.take(np.flatnonzero(np.isin(part.param, codes))))
+        return pool
+
+    if "INSULIN" in code:
+        src = sources([code["INSULIN"]])
+        new.append(_as_derived(src, code["INSDOSE"], src.aval))
+    if "HBA1C" in code:
+        template, got = _array_cells(sources([code["HBA1C"], code["INSDOSE"]]),
+                                     [code["HBA1C"], code["INSDOSE"]])
+        values = got["values"]
+        new.append(_as_derived(template, code["IDAA1C"], values[:, 0] + 4.0 * values[:, 1], got))
+    meal = _meal_codes(names, protocol)
+    if meal:
+        minutes = list(protocol.meal_test.minutes)
+        codes = [code[c] for c in meal]
+        template, got = _array_cells(sources(codes), codes)
+        auc = compute_auc(minutes, got["values"])
+        new.append(_as_derived(template, code["CPAUC"], auc, got))
+        new.append(_as_derived(template, code["CPMAUC"], auc / float(minutes[-1] - minutes[0]),
+                               got))
+    if new:
+        combined = new[0]
+        for part in new[1:]:
+            combined = combined.append(part)
+        rows = rows.append(combined)
+    return rows
 
 
 def derive_param_idaa1c(dataset: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
@@ -191,11 +277,9 @@ def derive_param_idaa1c(dataset: pd.DataFrame, protocol: Protocol) -> pd.DataFra
     """
     check_frame(dataset, "dataset", "derive_param_idaa1c", _NEEDED)
     check_protocol(protocol, "derive_param_idaa1c")
-    ident, parts = _wide(dataset, ["HBA1C", "INSDOSE"])
-    rows = _combine(ident, parts)
-    rows["AVAL"] = (parts["HBA1C"]["AVAL"].reindex(rows.index).to_numpy()
-                    + 4.0 * parts["INSDOSE"]["AVAL"].reindex(rows.index).to_numpy())
-    return _append(dataset, _new_rows(rows.reset_index(drop=True), dataset, "IDAA1C"))
+    rows, values = _per_visit(dataset, ["HBA1C", "INSDOSE"])
+    rows["AVAL"] = values[:, 0] + 4.0 * values[:, 1]
+    return _append(dataset, _new_rows(rows, dataset, "IDAA1C"))
 
 
 def compute_auc(minutes: list[int] | np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -250,21 +334,13 @@ def derive_param_cpauc(dataset: pd.DataFrame, protocol: Protocol) -> pd.DataFram
     """
     check_frame(dataset, "dataset", "derive_param_cpauc", _NEEDED)
     check_protocol(protocol, "derive_param_cpauc")
+    params = _meal_codes(list(dataset["PARAMCD"].dropna().unique()), protocol)
+    if not params:
+        return dataset.copy(deep=False)
     minutes = list(protocol.meal_test.minutes)
-    if len(minutes) < 2:
-        return dataset.copy()
-    codes = {code for code in dataset["PARAMCD"].dropna().unique()
-             if meal_test_minute(str(code)) in minutes}
-    by_minute = {meal_test_minute(c): c for c in codes}
-    if set(by_minute) != set(minutes):
-        return dataset.copy()
-    params = [by_minute[m] for m in minutes]
-    ident, parts = _wide(dataset, params)
-    rows = _combine(ident, parts)
-    values = np.column_stack([parts[p]["AVAL"].reindex(rows.index).to_numpy() for p in params]) \
-        if len(rows) else np.zeros((0, len(minutes)))
-    auc = compute_auc(minutes, values)
-    auc_rows = rows.assign(AVAL=auc).reset_index(drop=True)
-    mean_rows = rows.assign(AVAL=auc / float(minutes[-1] - minutes[0])).reset_index(drop=True)
+    rows, values = _per_visit(dataset, params)
+    auc = compute_auc(minutes, values) if len(rows) else np.zeros(0)
+    auc_rows = rows.assign(AVAL=auc)
+    mean_rows = rows.assign(AVAL=auc / float(minutes[-1] - minutes[0]))
     out = _append(dataset, _new_rows(auc_rows, dataset, "CPAUC"))
     return _append(out, _new_rows(mean_rows, out, "CPMAUC"))
