@@ -274,7 +274,8 @@ def test_insulin_per_day_without_any_weight(tmp_path, tables, capsys):
     tables["subjects"].loc[1, "weight_kg"] = ""
     err = assert_problem(capsys, write(tmp_path, tables),
                          r"subjects\.csv:3:weight_kg: a value is required")
-    assert "U/day cannot be converted" in err
+    assert (f"measurements.csv:{line}:unit: 'U/day' — an insulin dose in U/day cannot be "
+            "converted to U/kg/day: no body weight for this participant") in err
 
 
 # -- infusions, adverse events -------------------------------------------------------------

@@ -96,13 +96,6 @@ def edit_csv(folder: Path, name: str, fn) -> Path:
 
 
 
-def edit_csv(folder: Path, name: str, fn) -> Path:
-    """Apply ``fn`` to the text of ``folder/name`` and write it back."""
-    path = folder / name
-    path.write_text(fn(path.read_text(encoding="utf-8")), encoding="utf-8")
-    return path
-
-
 # -- the same trial in the other input formats --------------------------------------------
 
 def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:

@@ -241,3 +241,26 @@ def test_study_ids_keep_leading_zeros_and_text(rewrite, tables):
     trial = load(rewrite(tables))
     assert trial.subjects["subject_id"].tolist()[:2] == ["007", "0008"]
     assert np.isin(["007", "0008"], trial.measurements["subject_id"]).all()
+
+
+def test_loader_column_names_in_a_file_do_not_clash(tmp_path, valid_folder):
+    # e.g. measurements saved straight from trial.measurements with pandas
+    trial = load(valid_folder)
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    for name, frame in trial.tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    again = load(folder)
+    assert again.measurements["source_file"].eq("measurements.csv").all()
+    assert again.measurements["source_row"].tolist() == list(range(2, 182))
+    pd.testing.assert_series_equal(again.measurements["value"], trial.measurements["value"])
+
+
+def test_in_memory_tables_with_loader_columns_load_again(valid_folder):
+    from t1dtrial.data import load_tables
+
+    trial = load(valid_folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        again = load_tables(trial.tables, "lu2021")
+    pd.testing.assert_series_equal(again.measurements["value"], trial.measurements["value"])

@@ -22,7 +22,7 @@ from ..errors import Problem
 from .contract import IDENTIFIER_COLUMNS
 from .log import Exclusion, FileRecord
 
-__all__ = ["RawTable", "RawData", "Collector", "identifier_columns", "blank_to_na", "strip_cells",
+__all__ = ["RawTable", "RawData", "Collector", "identifier_columns", "blank_to_na", "strip_cells", "tag_source",
            "SRC_PREFIX"]
 
 #: Prefix of a per-row column holding the source column name of a contract column.
@@ -66,6 +66,14 @@ def strip_cells(s: pd.Series) -> pd.Series:
     stripped = stripped.where(stripped.ne(""), np.nan)
     table = np.append(stripped.to_numpy(dtype=object), np.nan)
     return pd.Series(table[codes], index=s.index, dtype=object, name=s.name)
+
+
+def tag_source(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """``frame`` with a first column ``source_file`` (a column of that name in the input,
+    a name reserved by the loader, is replaced)."""
+    out = frame.drop(columns=["source_file"], errors="ignore")
+    out.insert(0, "source_file", file)
+    return out
 
 
 def blank_to_na(frame: pd.DataFrame) -> pd.DataFrame:

@@ -103,19 +103,24 @@ def missing_baselines(subjects: pd.DataFrame, measurements: pd.DataFrame, protoc
     Series of bool, aligned with ``subjects`` (``missing_baseline``)
     """
     base = protocol.baseline_visit
-    m = measurements[["subject_id", "visit", "param"]]
-    is_base = m["visit"].eq(base)
-    have = pd.MultiIndex.from_frame(m.loc[is_base, ["subject_id", "param"]]).unique()
-    need = m.loc[~is_base, ["subject_id", "param"]].drop_duplicates()
-    primary = baseline_params(protocol)
-    if primary:
-        grid = pd.MultiIndex.from_product([subjects["subject_id"], primary],
-                                          names=["subject_id", "param"]).to_frame(index=False)
-        need = pd.concat([grid, need]).drop_duplicates()
-    need_idx = pd.MultiIndex.from_frame(need)
-    lacking = need[~need_idx.isin(have)]
-    if lacking.empty:
+    is_base = measurements["visit"].eq(base).to_numpy()
+    sids = pd.Index(subjects["subject_id"]).unique()
+    params = pd.Index(pd.unique(measurements["param"])).append(
+        pd.Index(baseline_params(protocol))).unique()
+    n = len(params)
+    s_code = sids.get_indexer(measurements["subject_id"])
+    key = s_code.astype(np.int64) * n + params.get_indexer(measurements["param"])
+    key = np.where(s_code < 0, -1, key)
+    have = np.unique(key[is_base])
+    need = np.unique(key[~is_base & (key >= 0)])
+    primary = params.get_indexer(baseline_params(protocol))
+    if len(primary):
+        grid = (np.arange(len(sids), dtype=np.int64)[:, None] * n + primary[None, :]).ravel()
+        need = np.union1d(need, grid)
+    missing = np.setdiff1d(need, have)
+    if not len(missing):
         return pd.Series(False, index=subjects.index)
+    lacking = pd.DataFrame({"subject_id": sids[missing // n], "param": params[missing % n]})
     per_subject = lacking.groupby("subject_id", sort=False)["param"].agg(lambda s: ", ".join(s))
     flag = subjects["subject_id"].map(per_subject)
     mask = flag.notna().to_numpy()

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ._raw import RawData, RawTable, blank_to_na, identifier_columns
+from ._raw import RawData, RawTable, blank_to_na, identifier_columns, tag_source
 from ._text import TextTable, read_text_table, sha256_bytes
 from .contract import TABLES
 from .log import FileRecord
@@ -171,7 +171,7 @@ def contract_frame(table: str, text: TextTable, file: str) -> tuple[pd.DataFrame
             rename[col] = key
             names[key] = col
     out = frame.rename(columns=rename)
-    out.insert(0, "source_file", file)
+    out = tag_source(out, file)
     return out, names
 
 

@@ -51,7 +51,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ..errors import InputError, Problem
-from ._raw import SRC_PREFIX, RawData, RawTable, identifier_columns
+from ._raw import SRC_PREFIX, RawData, RawTable, identifier_columns, tag_source
 from ._text import read_text_table, sha256_bytes
 from .contract import TABLES
 from .log import FileRecord
@@ -196,8 +196,7 @@ def read_redcap(folder: str | Path) -> RawData:
         for name in TABLES:
             raw.tables[name] = _unusable(name)
         return raw
-    frame = frame.copy()
-    frame.insert(0, "source_file", file)
+    frame = tag_source(frame, file)
     raw.tables["subjects"] = _subjects(frame, mapping, file)
     raw.tables["measurements"] = _measurements(frame, mapping, file)
     for name in ("infusions", "adverse_events", "insulin_free"):

@@ -131,7 +131,7 @@ def table_schema(table: str, protocol: Protocol, *, final: bool = False) -> tupl
         rule("visit", isin(visits), "visit not in the protocol",
              f"a visit of the protocol: {', '.join(visits)}")
         rule("param", lambda key: pa.Check(
-            lambda s: s.map(is_known_param).astype(bool), element_wise=False, error=key),
+            lambda s: s.isin([p for p in s.unique() if is_known_param(p)]), error=key),
             "unknown parameter",
             "FCP, PCP, CPxx (C-peptide at minute xx of a meal test), HBA1C, INSULIN, WEIGHT, "
             "FPG or PPG")

@@ -51,8 +51,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
-from ._raw import SRC_PREFIX, RawData, RawTable, blank_to_na, identifier_columns
+from ..errors import Problem
+from ._raw import SRC_PREFIX, RawData, RawTable, blank_to_na, identifier_columns, tag_source
 from ._text import read_text_table, sha256_bytes
 from .contract import TABLES, is_known_param
 from .log import Exclusion, FileRecord
@@ -156,7 +156,7 @@ def _read_domain(path: Path, raw: RawData) -> pd.DataFrame | None:
         [c for c in frame.columns if c != "source_row"], extra=SDTM_IDENTIFIERS))
     raw.files.append(FileRecord(name=path.name, table=_TABLE_OF[path.stem.lower()],
                                 sha256=sha256_bytes(data), rows_in=len(frame), encoding=encoding))
-    frame.insert(0, "source_file", path.name)
+    frame = tag_source(frame, path.name)
     return frame
 
 

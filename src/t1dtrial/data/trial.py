@@ -42,7 +42,7 @@ import pandas as pd
 
 from ..errors import InputError, Problem
 from ..protocol import Protocol, load_protocol
-from ._raw import Collector, RawData, RawTable, blank_to_na, identifier_columns
+from ._raw import Collector, RawData, RawTable, blank_to_na, identifier_columns, tag_source
 from .contract import TABLES
 from .log import FileRecord, LoadLog
 from .readers import read_raw
@@ -261,15 +261,11 @@ def load_tables(tables: Mapping[str, pd.DataFrame], protocol: "Protocol | str | 
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> load_tables({}, "lu2021")
-    Traceback (most recent call last):
-    ...
-    t1dtrial.errors.InputError: 4 problems:
-      adverse_events.csv: the file is missing; expected adverse_events.csv with columns subject_id, term, onset_date, severity, serious, related
-      infusions.csv: the file is missing; expected infusions.csv with columns subject_id, infusion_number, date
-      measurements.csv: the file is missing; expected measurements.csv with columns subject_id, visit, param, value, unit
-      subjects.csv: the file is missing; expected subjects.csv with columns subject_id, arm, sex, age_at_onset, diagnosis_date, enrolment_date, weight_kg
+    >>> try:
+    ...     load_tables({}, "lu2021")
+    ... except InputError as exc:
+    ...     print(exc.problems[-1].file, "-", exc.problems[-1].problem)
+    subjects.csv - the file is missing
     """
     protocol = load_protocol(protocol)
     raw = RawData(format="tables", source=source)
@@ -288,7 +284,7 @@ def load_tables(tables: Mapping[str, pd.DataFrame], protocol: "Protocol | str | 
         text = pd.DataFrame({str(c): _as_text(frame[c]) for c in frame.columns},
                             index=pd.RangeIndex(len(frame)))
         text = blank_to_na(text)
-        text.insert(0, "source_file", file)
+        text = tag_source(text, file)
         text["source_row"] = np.arange(2, len(text) + 2)
         raw.tables[name] = RawTable(name=name, frame=text)
         raw.files.append(FileRecord(name=file, table=name, sha256="", rows_in=len(text),

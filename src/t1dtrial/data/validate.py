@@ -38,10 +38,9 @@ import pandas as pd
 from ..errors import InputError, InputWarning, Problem
 from ..protocol import Protocol
 from . import _rules
-from ._parse import (DATE_EXPECTED, NUMBER_EXPECTED, map_codes, normalise_lower, normalise_related,
+from ._parse import (DATE_EXPECTED, NUMBER_EXPECTED, normalise_lower, normalise_related,
                      normalise_serious, normalise_severity, normalise_sex, normalise_upper,
-                     parse_dates,
-                     parse_numbers, parse_values)
+                     parse_dates, parse_numbers, parse_values)
 from ._raw import SRC_PREFIX, Collector, RawData, RawTable
 from .contract import TABLES, is_known_param, param_spec
 from .log import LoadLog
