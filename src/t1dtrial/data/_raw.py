@@ -22,8 +22,8 @@ from ..errors import Problem
 from .contract import IDENTIFIER_COLUMNS
 from .log import Exclusion, FileRecord
 
-__all__ = ["RawTable", "RawData", "Collector", "identifier_columns", "blank_to_na", "strip_cells", "tag_source",
-           "SRC_PREFIX"]
+__all__ = ["RawTable", "RawData", "Collector", "identifier_columns", "blank_to_na", "strip_cells",
+           "tag_source", "SRC_PREFIX"]
 
 #: Prefix of a per-row column holding the source column name of a contract column.
 SRC_PREFIX = "_src:"
