@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # tests import derive_frames (import-mode=importlib)
-
-import derive_frames  # noqa: E402,F401  (imported here so the tests find it)
+sys.path.insert(0, str(Path(__file__).parent))  # the tests import derive_frames (import-mode=importlib)
 
 from t1dtrial.protocol import load_protocol  # noqa: E402
 

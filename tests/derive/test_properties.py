@@ -133,3 +133,45 @@ def test_endpoint_flags_do_not_change_when_values_come_in_other_units(table, cp_
 def test_unit_roundtrip_really_perturbs_values():
     # the invariance test above would be empty if conversions were exact
     assert any(_roundtrip(i / 100, "ng/mL") != i / 100 for i in range(1, 300))
+
+
+# --- the fast ADLB pipeline and the public step-by-step functions agree ------------------------
+
+CARLSSON = load_protocol("carlsson2015")
+meal_record = st.tuples(
+    st.sampled_from(SUBJECTS),
+    st.sampled_from(CARLSSON.visit_codes),
+    st.sampled_from(["FCP", "HBA1C", "INSULIN", "CP0", "CP15", "CP30", "CP60", "CP90", "CP120"]),
+    st.one_of(st.just(0.0), st.floats(0.001, 3.0, allow_nan=False)),
+    st.one_of(st.none(), st.integers(-30, 400)),
+)
+
+
+def _stepwise(m, protocol):
+    from t1dtrial.derive import (derive_lab_records, derive_param_cpauc, derive_param_idaa1c,
+                                 derive_param_insdose, derive_var_ablfl, derive_var_anl01fl,
+                                 derive_vars_chg)
+    d = derive_lab_records(m, _subjects(), _infusions(), protocol)
+    d = derive_var_anl01fl(derive_var_ablfl(d, protocol), protocol)
+    d = derive_param_cpauc(derive_param_idaa1c(derive_param_insdose(d), protocol), protocol)
+    return derive_vars_chg(d, protocol)
+
+
+def _keyed(adlb):
+    cols = ["USUBJID", "PARAMCD", "AVISIT", "SRCSEQ", "ADT", "ADY", "AVAL", "ABLFL", "ANL01FL",
+            "OUTWINFL", "BASE", "CHG", "PCHG", "PCHGREAS"]
+    out = adlb[cols].astype({"USUBJID": str, "PARAMCD": str, "AVISIT": str, "ABLFL": str,
+                             "ANL01FL": str, "OUTWINFL": str, "PCHGREAS": str})
+    return out.sort_values(["USUBJID", "PARAMCD", "AVISIT", "SRCSEQ", "ANL01FL"],
+                           na_position="last").reset_index(drop=True)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(meal_record, min_size=1, max_size=60), st.sampled_from(["lu2021", "carlsson2015"]))
+def test_derive_adlb_equals_the_public_steps_in_sequence(records, name):
+    protocol = LU2021 if name == "lu2021" else CARLSSON
+    rows = [(s, v, p, x, None if d is None else str((START + pd.Timedelta(days=d)).date()))
+            for s, v, p, x, d in records]
+    m = make_measurements(*rows)
+    fast = derive_adlb(m, _subjects(), _infusions(), protocol)
+    pd.testing.assert_frame_equal(_keyed(fast), _keyed(_stepwise(m, protocol)), check_dtype=False)

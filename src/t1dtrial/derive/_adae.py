@@ -20,7 +20,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ._common import as_dates, check_frame, compute_ady
+from ._common import as_dates, check_frame, compute_ady, with_text_columns
 
 __all__ = ["AE_DICTIONARY", "ADAE_COLUMNS", "code_ae_terms", "derive_adae"]
 
@@ -211,7 +211,7 @@ def derive_adae(adverse_events: pd.DataFrame, adsl: pd.DataFrame,
     })
     for column in ("ASTDY", "AENDY", "INFNUM", "INFDAYS"):
         out[column] = out[column].astype("Int64")
-    return out[ADAE_COLUMNS]
+    return with_text_columns(out[ADAE_COLUMNS])
 
 
 def _nearest_infusion(sid: np.ndarray, onset: np.ndarray, infusions: pd.DataFrame

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..data.contract import meal_test_minute
 from ..protocol import Expression, Protocol
-from ._common import as_dates, check_frame, check_protocol, codes_of
+from ._common import as_dates, check_frame, check_protocol, codes_of, with_text_columns
 
 __all__ = [
     "derive_vars_demog",
@@ -390,7 +390,8 @@ def derive_adsl(subjects: pd.DataFrame, infusions: pd.DataFrame, adlb: pd.DataFr
 
     Runs :func:`derive_vars_demog`, :func:`derive_vars_exposure`,
     :func:`derive_vars_baseline`, :func:`derive_vars_disposition` and
-    :func:`derive_vars_popfl`.
+    :func:`derive_vars_popfl`. Text columns come out as pandas' Arrow-backed
+    ``str`` dtype, as in every derived dataset.
 
     Parameters
     ----------
@@ -416,4 +417,4 @@ def derive_adsl(subjects: pd.DataFrame, infusions: pd.DataFrame, adlb: pd.DataFr
     adsl = derive_vars_exposure(adsl, infusions, protocol)
     adsl = derive_vars_baseline(adsl, adlb)
     adsl = derive_vars_disposition(adsl, subjects, adlb, protocol)
-    return derive_vars_popfl(adsl, adlb, protocol)
+    return with_text_columns(derive_vars_popfl(adsl, adlb, protocol))

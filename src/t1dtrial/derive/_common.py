@@ -263,3 +263,14 @@ def int_array(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     v = np.asarray(values, dtype=float)
     missing = np.isnan(v)
     return pd.arrays.IntegerArray(np.where(missing, 0, v).astype(np.int64), missing)
+
+
+def with_text_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose object columns holding only text (or missing) are :data:`TEXT` columns."""
+    out = df.copy(deep=False)
+    for column in out.columns:
+        if out[column].dtype == object:
+            values = out[column]
+            if values.map(lambda v: v is None or isinstance(v, str) or v != v).all():
+                out[column] = to_text(values)
+    return out
