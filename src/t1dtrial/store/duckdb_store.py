@@ -124,7 +124,7 @@ def import_trial(trial: "Trial", store: str | Path, *, label: str | None = None,
     at = at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     log = trial.load_log.to_dict()
     files = log.get("files", [])
-    rows_in = {f["table"]: int(f["rows_in"]) for f in files if "table" in f}
+    rows_in = {name: int(n) for name, n in log.get("rows_in", {}).items()}
     tables = {name: getattr(trial, name) for name in TABLE_NAMES}
     rows_loaded = {name: int(len(df)) for name, df in tables.items()}
     columns = {name: {str(c): str(t) for c, t in df.dtypes.items()} for name, df in tables.items()}
