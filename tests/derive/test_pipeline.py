@@ -168,3 +168,28 @@ def test_trial_without_a_protocol_is_refused(trial):
     trial.protocol = None
     with pytest.raises(TypeError, match=r"'protocol' parameter of derive_all .* Got NoneType"):
         derive_all(trial)
+
+
+def test_a_trial_without_usable_measurements_still_derives_every_dataset(tmp_path):
+    subjects = make_subjects({"subject_id": "A"}, {"subject_id": "B", "arm": "CONTROL"})
+    trial = make_trial(subjects=subjects,
+                       measurements=make_measurements(("Z", "BL", "FCP", 0.3, None)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DerivationWarning)
+        d = derive_all(trial)
+    assert len(d.adlb) == 0 and d.adsl.FASFL.tolist() == ["N", "N"]
+    rem = d.adeff.loc[(d.adeff.PARAMCD == "REMISSION") & (d.adeff.ANL01FL == "Y")]
+    assert rem.AVALC.tolist() == ["missing", "missing"]
+    assert d.exclusions.reason.tolist() == ["subject not in the subjects table"]
+    write_derived(d, tmp_path / "out")
+    assert (tmp_path / "out" / "adlb.parquet").exists()
+
+
+def test_text_columns_use_the_arrow_backed_str_dtype(trial):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DerivationWarning)
+        d = derive_all(trial)
+    for name, df in d.datasets.items():
+        for column in ("USUBJID",):
+            assert str(df[column].dtype) == "str", (name, df[column].dtype)
+    assert (d.adlb.ANL01FL == "Y").dtype == bool

@@ -271,6 +271,6 @@ def with_text_columns(df: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         if out[column].dtype == object:
             values = out[column]
-            if values.map(lambda v: v is None or isinstance(v, str) or v != v).all():
+            if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
                 out[column] = to_text(values)
     return out
