@@ -175,3 +175,17 @@ def test_derive_adlb_equals_the_public_steps_in_sequence(records, name):
     m = make_measurements(*rows)
     fast = derive_adlb(m, _subjects(), _infusions(), protocol)
     pd.testing.assert_frame_equal(_keyed(fast), _keyed(_stepwise(m, protocol)), check_dtype=False)
+
+
+@SETTINGS
+@given(st.lists(record, min_size=0, max_size=40))
+def test_exclusions_found_through_adlb_equal_a_full_check(records):
+    from t1dtrial.derive import derivation_exclusions
+
+    m = _measurements(records)
+    empty = make_insulin_free()
+    args = (m, _subjects(), _infusions(), m.iloc[:0].assign(term=None, onset_date=None), empty,
+            LU2021, pd.NaT)
+    adlb = derive_adlb(m, _subjects(), _infusions(), LU2021)
+    pd.testing.assert_frame_equal(derivation_exclusions(*args),
+                                  derivation_exclusions(*args, adlb=adlb))

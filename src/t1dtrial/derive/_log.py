@@ -205,8 +205,12 @@ def _adae_rows(adverse_events: pd.DataFrame, adae: pd.DataFrame) -> list[dict]:
 def derivation_exclusions(measurements: pd.DataFrame, subjects: pd.DataFrame,
                           infusions: pd.DataFrame, adverse_events: pd.DataFrame,
                           insulin_free: pd.DataFrame, protocol: Protocol,
-                          data_cut: pd.Timestamp) -> pd.DataFrame:
+                          data_cut: pd.Timestamp, *, adlb: pd.DataFrame | None = None
+                          ) -> pd.DataFrame:
     """Input records that enter no dataset, one row each, with the reason.
+
+    Given ``adlb`` (derived from these ``measurements``), only the measurement
+    records absent from it are checked again, which is faster on large tables.
 
     Examples
     --------
@@ -222,7 +226,15 @@ def derivation_exclusions(measurements: pd.DataFrame, subjects: pd.DataFrame,
     [['measurements', 0, 'subject not in the subjects table']]
     """
     frames = []
-    lab = lab_exclusions(measurements, subjects, protocol)
+    if adlb is not None:
+        kept = np.zeros(len(measurements), dtype=bool)
+        seq = adlb["SRCSEQ"].to_numpy(dtype=float, na_value=np.nan)
+        kept[seq[~np.isnan(seq)].astype(np.int64)] = True
+        left_out = np.flatnonzero(~kept)
+        lab = lab_exclusions(measurements.iloc[left_out], subjects, protocol)
+        lab["SRCSEQ"] = left_out[lab["SRCSEQ"].to_numpy(dtype=np.int64)]
+    else:
+        lab = lab_exclusions(measurements, subjects, protocol)
     if len(lab):
         frames.append(pd.DataFrame({
             "table": "measurements", "SRCSEQ": lab["SRCSEQ"].to_numpy(),

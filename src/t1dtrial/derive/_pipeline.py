@@ -144,7 +144,7 @@ def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Der
     adae = derive_adae(tables["adverse_events"], adsl, tables["infusions"])
     exclusions = derivation_exclusions(tables["measurements"], tables["subjects"],
                                        tables["infusions"], tables["adverse_events"],
-                                       tables["insulin_free"], protocol, cut)
+                                       tables["insulin_free"], protocol, cut, adlb=adlb)
     log = derivation_log(measurements=tables["measurements"], subjects=tables["subjects"],
                          adverse_events=tables["adverse_events"], exclusions=exclusions,
                          adsl=adsl, adlb=adlb, adeff=adeff, adae=adae, protocol=protocol,
