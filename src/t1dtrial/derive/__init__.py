@@ -7,6 +7,18 @@ Small pure functions named by what they add (``derive_var_*`` one column,
 :func:`derive_all`. None sorts its output, mutates its input, prints or
 writes files, except :func:`write_derived` and :func:`derive_folder`.
 
+Conventions shared by the datasets:
+
+- CDISC names; AVISIT holds the protocol's visit code (``BL``, ``M12``) and
+  AVISITN the visit's nominal study day; study day 0 is the first infusion,
+  else enrolment (docs/internals.md), and ADY follows CDISC (no day 0).
+- Record flags (ABLFL, ANL01FL, OUTWINFL, TRTEMFL...) are "Y" or "";
+  population flags (ENRLFL, FASFL, PPROTFL, SAFFL) are "Y" or "N".
+- Text columns are pandas' Arrow-backed ``str`` dtype (comparisons give numpy
+  booleans), numbers float64, counts and days nullable Int64, dates datetime64.
+- Nothing is dropped silently: every input record is in a dataset or in
+  ``Derived.exclusions`` with its reason, and ``Derived.log`` counts every rule.
+
 Examples
 --------
 >>> from t1dtrial.derive import derive_all, write_derived

@@ -235,6 +235,11 @@ def derive_adlb(measurements: pd.DataFrame, subjects: pd.DataFrame, infusions: p
        (:mod:`t1dtrial.derive._params`).
     5. :func:`derive_vars_chg` (BASE, CHG, PCHG, PCHGREAS).
 
+    The rules are those of the functions named, applied once each on integer
+    codes and arrays (:mod:`t1dtrial.derive._kernels`), so that registry-sized
+    tables derive without per-subject loops; a property test checks that the
+    result equals running the functions one after the other.
+
     Parameters
     ----------
     measurements, subjects, infusions : DataFrame
