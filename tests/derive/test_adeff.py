@@ -153,7 +153,7 @@ def test_episodes_from_table_are_censored_at_the_data_cut():
     adsl = pd.DataFrame({"USUBJID": ["A", "B"], "RFSTDT": pd.to_datetime(["2020-01-01"] * 2)})
     free = make_insulin_free(("A", "2020-03-01", "2020-06-01"), ("A", "2020-09-01", None),
                              ("B", "2020-12-01", "2021-06-01"), ("B", "2021-04-01", None),
-                             ("GHOST", "2020-03-01", None))
+                             ("GHOST", "2020-03-01", None), ("B", "2020-06-01", "2020-05-01"))
     lb = pd.DataFrame(columns=["USUBJID", "PARAMCD", "AVISIT", "AVISITN", "ADT", "AVAL", "ANL01FL"])
     e = derive_insulin_free_episodes(free, lb, adsl, data_cut=CUT)
     got = {(r.USUBJID, r.EPISODE): (str(r.ASTDT.date()), str(r.AENDT.date()), r.AVAL, r.CNSR)

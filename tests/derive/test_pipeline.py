@@ -37,7 +37,8 @@ def trial():
     ae = make_adverse_events(("M1", "fever", "2020-01-02", "mild", "N", "related"),
                              ("M1", "chilblains", "2020-02-02", "mild", "N", "unrelated"),
                              ("YY", "rash", "2020-02-02", "mild", "N", "unrelated"))
-    free = make_insulin_free(("M1", "2020-06-01", None), ("M1", "2022-01-01", None))
+    free = make_insulin_free(("M1", "2020-06-01", None), ("M1", "2022-01-01", None),
+                             ("M2", "2020-06-01", "2020-05-01"))
     return make_trial(subjects=subjects, measurements=measurements, infusions=infusions,
                       adverse_events=ae, insulin_free=free)
 
@@ -81,7 +82,8 @@ def test_exclusions_list_every_record_left_out_with_its_reason(trial):
     assert got == {("measurements", 11, "subject not in the subjects table"),
                    ("infusions", 3, "subject not in the subjects table"),
                    ("adverse_events", 2, "subject not in the subjects table"),
-                   ("insulin_free", 1, "episode starts after the data cut")}
+                   ("insulin_free", 1, "episode starts after the data cut"),
+                   ("insulin_free", 2, "episode ends before it starts")}
 
 
 def test_log_counts_records_read_selected_and_excluded_with_reasons(trial):

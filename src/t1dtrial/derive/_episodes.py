@@ -24,7 +24,7 @@ import pandas as pd
 from ..protocol import Protocol
 from ._common import as_dates, check_frame
 
-__all__ = ["EPISODE_COLUMNS", "derive_insulin_free_episodes", "episodes_after_cut"]
+__all__ = ["EPISODE_COLUMNS", "derive_insulin_free_episodes", "episode_status"]
 
 #: Columns of the episode table (rows of ADEFF with PARAMCD = "INSFREE").
 EPISODE_COLUMNS = ["USUBJID", "EPISODE", "ASTDT", "AENDT", "AVAL", "CNSR", "SRCDOM", "SRCROW"]
@@ -40,18 +40,31 @@ def _empty() -> pd.DataFrame:
         "SRCDOM": pd.Series(dtype=object), "SRCROW": pd.Series(dtype="Int64")})
 
 
-def episodes_after_cut(insulin_free: pd.DataFrame, data_cut: pd.Timestamp) -> np.ndarray:
-    """Mask of ``insulin_free`` rows starting after the data cut (left out, logged).
+def episode_status(insulin_free: pd.DataFrame, data_cut: pd.Timestamp) -> np.ndarray:
+    """Why each ``insulin_free`` row gives no episode ("" when it gives one).
+
+    Reasons: "episode starts after the data cut", "episode ends before it starts".
+    (Rows of subjects missing from the subjects table are reported by the log.)
 
     Examples
     --------
     >>> import pandas as pd
-    >>> f = pd.DataFrame({"subject_id": ["A"], "start_date": pd.to_datetime(["2021-01-02"])})
-    >>> episodes_after_cut(f, pd.Timestamp("2021-01-01")).tolist()
-    [True]
+    >>> f = pd.DataFrame({"subject_id": ["A", "B"],
+    ...                   "start_date": pd.to_datetime(["2021-01-02", "2020-05-01"]),
+    ...                   "end_date": pd.to_datetime([None, "2020-04-01"])})
+    >>> episode_status(f, pd.Timestamp("2021-01-01")).tolist()
+    ['episode starts after the data cut', 'episode ends before it starts']
     """
-    start = as_dates(insulin_free["start_date"], "insulin_free", "episodes_after_cut", "start_date")
-    return (start > pd.Timestamp(data_cut)).to_numpy()
+    fn = "episode_status"
+    start = as_dates(insulin_free["start_date"], _TABLE, fn, "start_date").to_numpy()
+    end = (as_dates(insulin_free["end_date"], _TABLE, fn, "end_date").to_numpy()
+           if "end_date" in insulin_free.columns
+           else np.full(len(insulin_free), np.datetime64("NaT"), dtype="datetime64[ns]"))
+    cut = np.datetime64(pd.Timestamp(data_cut), "ns") if pd.notna(data_cut) else None
+    after = (start > cut) if cut is not None else np.zeros(len(start), dtype=bool)
+    reversed_ = ~np.isnat(end) & (end < start)
+    return np.select([after, reversed_], ["episode starts after the data cut",
+                                          "episode ends before it starts"], default="").astype(object)
 
 
 def derive_insulin_free_episodes(insulin_free: pd.DataFrame, adlb: pd.DataFrame,
@@ -63,7 +76,8 @@ def derive_insulin_free_episodes(insulin_free: pd.DataFrame, adlb: pd.DataFrame,
     ---------
     From the ``insulin_free`` table (used whenever it has rows):
 
-    1. Only subjects in ``adsl``; episodes starting after ``data_cut`` are left out.
+    1. Only subjects in ``adsl``; episodes starting after ``data_cut`` or ending
+       before they start are left out (:func:`episode_status`; the log counts them).
     2. ASTDT = start_date; AENDT = end_date, or ``data_cut`` when the episode is
        ongoing (blank end) or ends after the cut; CNSR = 1 in those two cases, else 0.
     3. AVAL = AENDT - ASTDT in days; EPISODE = 1, 2, ... by start date within a subject.
@@ -126,7 +140,7 @@ def _from_table(table: pd.DataFrame, adsl: pd.DataFrame, cut: pd.Timestamp) -> p
     start = as_dates(table["start_date"], _TABLE, fn, "start_date")
     end = (as_dates(table["end_date"], _TABLE, fn, "end_date") if "end_date" in table.columns
            else pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]"))
-    keep = (sid.isin(set(adsl["USUBJID"])) & (start <= cut)).to_numpy()
+    keep = sid.isin(set(adsl["USUBJID"])).to_numpy() & (episode_status(table, cut) == "")
     if not keep.any():
         return _empty()
     start, end, sid = start[keep], end[keep], sid[keep]

@@ -22,7 +22,7 @@ import pandas as pd
 from ..protocol import Protocol
 from ._records import lab_exclusions
 from ._common import ady_to_rel, codes_of, group_codes
-from ._episodes import episodes_after_cut
+from ._episodes import episode_status
 
 __all__ = ["LOG_COLUMNS", "EXCLUSION_COLUMNS", "derivation_log", "derivation_exclusions"]
 
@@ -249,9 +249,9 @@ def derivation_exclusions(measurements: pd.DataFrame, subjects: pd.DataFrame,
             continue
         reason = np.where(~table["subject_id"].astype(str).isin(known).to_numpy(),
                           "subject not in the subjects table", "")
-        if name == "insulin_free" and pd.notna(data_cut):
-            after = episodes_after_cut(table, data_cut)
-            reason = np.where((reason == "") & after, "episode starts after the data cut", reason)
+        if name == "insulin_free":
+            status = episode_status(table, data_cut)
+            reason = np.where(reason == "", status, reason)
         bad = reason != ""
         if bad.any():
             frames.append(pd.DataFrame({
