@@ -46,7 +46,8 @@ def derive(
         derived = derive_folder(data, protocol, out, data_cut=data_cut, overwrite=overwrite,
                                 drop_identifiers=drop_identifiers)
     console = Console(width=100)
-    table = Table(title=f"Derived datasets of {data} ({derived.protocol_id}) in {out}")
+    console.print(f"Derived datasets of {data} (protocol {derived.protocol_id}) written to {out}")
+    table = Table()
     table.add_column("item")
     table.add_column("n", justify="right")
     for row in derived.summary().itertuples(index=False):
