@@ -281,6 +281,14 @@ def derivation_log(*, measurements: pd.DataFrame, subjects: pd.DataFrame,
     the analysis record), ``flagged``, ``imputed``, ``derived``, ``undefined``
     (e.g. PCHG with a zero baseline), ``missing`` and the endpoint values
     ``Y``/``N``/``missing``/``excluded`` at each endpoint's assessment visit.
+
+    Examples
+    --------
+    >>> from t1dtrial.datasets import load_lu2021
+    >>> from t1dtrial.derive import derive_all
+    >>> log = derive_all(load_lu2021()).log
+    >>> log.loc[(log.dataset == "ADSL") & (log.outcome == "selected"), ["rule", "n"]].values.tolist()
+    [['ENRLFL', 53], ['FASFL', 53], ['PPROTFL', 53], ['SAFFL', 53]]
     """
     lab_excl = exclusions.loc[exclusions["table"] == "measurements"]
     rows = _adlb_rows(measurements, lab_excl, adlb, protocol)

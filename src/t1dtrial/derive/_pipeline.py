@@ -58,6 +58,13 @@ class Derived:
     data_cut : Timestamp
         Date at which ongoing insulin-free episodes are censored.
     protocol_id : str
+
+    Examples
+    --------
+    >>> from t1dtrial.datasets import load_lu2021
+    >>> d = derive_all(load_lu2021())
+    >>> d.summary().head(4).values.tolist()
+    [['ADSL rows', 53], ['ADLB rows', 2862], ['ADEFF rows', 1169], ['ADAE rows', 67]]
     """
 
     adsl: pd.DataFrame
@@ -126,6 +133,14 @@ def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Der
     Returns
     -------
     Derived
+
+    Examples
+    --------
+    >>> from t1dtrial.datasets import load_lu2021
+    >>> d = derive_all(load_lu2021())
+    >>> rem = d.adeff[(d.adeff.PARAMCD == "REMISSION") & (d.adeff.ANL01FL == "Y")]
+    >>> rem.groupby("TRT01P").AVALC.apply(lambda s: int((s == "Y").sum())).to_dict()
+    {'CONTROL': 3, 'MSC': 11}
     """
     protocol = getattr(trial, "protocol", None)
     check_protocol(protocol, "derive_all")
