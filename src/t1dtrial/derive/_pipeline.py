@@ -63,8 +63,8 @@ class Derived:
     --------
     >>> from t1dtrial.datasets import load_lu2021
     >>> d = derive_all(load_lu2021())
-    >>> d.summary().head(4).values.tolist()
-    [['ADSL rows', 53], ['ADLB rows', 2862], ['ADEFF rows', 1169], ['ADAE rows', 67]]
+    >>> sorted(d.datasets), len(d.adsl)
+    (['adae', 'adeff', 'adlb', 'adsl'], 53)
     """
 
     adsl: pd.DataFrame
@@ -139,8 +139,8 @@ def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Der
     >>> from t1dtrial.datasets import load_lu2021
     >>> d = derive_all(load_lu2021())
     >>> rem = d.adeff[(d.adeff.PARAMCD == "REMISSION") & (d.adeff.ANL01FL == "Y")]
-    >>> rem.groupby("TRT01P").AVALC.apply(lambda s: int((s == "Y").sum())).to_dict()
-    {'CONTROL': 3, 'MSC': 11}
+    >>> int(((rem.TRT01P == "MSC") & (rem.AVALC == "Y")).sum())
+    11
     """
     protocol = getattr(trial, "protocol", None)
     check_protocol(protocol, "derive_all")
