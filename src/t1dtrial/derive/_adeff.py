@@ -353,7 +353,7 @@ def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endp
         "ANL01FL": text_flags(assessed),
         "CRIT1": text_from_codes([_criterion(endpoint)], np.zeros(n, dtype=np.intp)),
         "REASON": to_text(reason),
-    })
+    }, copy=False)  # fresh arrays: no need to copy them into one block
 
 
 def derive_adeff(adlb: pd.DataFrame, adsl: pd.DataFrame, insulin_free: pd.DataFrame,
@@ -436,7 +436,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = text_from_codes([""], np.zeros(n, dtype=np.intp))
         else:
             out[column] = missing_array(dtype, n)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)
 
 
 def latest_date(*frames: pd.DataFrame) -> pd.Timestamp:

@@ -302,7 +302,7 @@ def rows_frame(rows: Rows, protocol: Protocol, labels: dict[str, str] | None = N
         "SRCSEQ": int_array(np.where(rows.srcseq >= 0, rows.srcseq, np.nan)),
         "SRCFILE": text_from_codes(rows.file_names, rows.srcfile),
         "SRCROW": int_array(rows.srcrow),
-    })
+    }, copy=False)  # fresh arrays: no need to copy them into one block
 
 
 def derive_lab_records(measurements: pd.DataFrame, subjects: pd.DataFrame,
