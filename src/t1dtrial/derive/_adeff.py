@@ -51,19 +51,17 @@ ADEFF_COLUMNS = ["STUDYID", "USUBJID", "TRT01P", "PARAMCD", "PARAM", "AVISIT", "
                  "ADT", "AVAL", "AVALC", "ANL01FL", "CRIT1", "REASON", "EPISODE", "ASTDT",
                  "AENDT", "CNSR", "SRCDOM", "SRCROW"]
 
-_CANONICAL = {"FCP": "nmol/L", "PCP": "nmol/L", "CPMAUC": "nmol/L", "CPAUC": "nmol/L x min",
-              "HBA1C": "%", "IDAA1C": "%", "INSULIN": "U/kg/day", "INSDOSE": "U/kg/day",
-              "WEIGHT": "kg", "FPG": "mmol/L", "PPG": "mmol/L"}
-# (from unit, to unit) -> (scale, shift): canonical = value * scale + shift
-_CONVERT = {
-    ("pmol/L", "nmol/L"): (1e-3, 0.0), ("ng/mL", "nmol/L"): (0.331, 0.0),
-    ("pmol/L x min", "nmol/L x min"): (1e-3, 0.0),
-    ("mmol/mol", "%"): (1 / 10.929, 2.15), ("mg/dL", "mmol/L"): (1 / 18.016, 0.0),
-}
+#: Derived parameters whose thresholds are written in the units of a measured one.
+_UNITS_OF = {"CPMAUC": "FCP", "INSDOSE": "INSULIN"}
+#: Canonical units of derived parameters that have no measured counterpart.
+_DERIVED_UNITS = {"IDAA1C": "%", "CPAUC": "nmol/L x min"}
 
 
 def canonical_threshold(endpoint: ThresholdEndpoint) -> float:
     """A threshold endpoint's value in the parameter's canonical unit.
+
+    Conversions are those of the input contract (:mod:`t1dtrial.data.units`);
+    ``CPMAUC`` takes C-peptide units, ``INSDOSE`` insulin-dose units.
 
     Raises
     ------
@@ -78,17 +76,27 @@ def canonical_threshold(endpoint: ThresholdEndpoint) -> float:
     >>> canonical_threshold(e)
     0.2
     """
+    from ..data.contract import is_known_param
+    from ..data.units import canonical_unit, needs_weight, normalise_unit, to_canonical
+
     code = endpoint.param
-    unit = _CANONICAL.get(code, "nmol/L" if code.startswith("CP") else endpoint.unit)
-    if endpoint.unit == unit:
-        return float(endpoint.value)
-    if (endpoint.unit, unit) not in _CONVERT:
-        raise ProtocolError([Problem(
-            file="protocol", row=None, column=f"endpoints.{endpoint.name}.unit",
-            value=endpoint.unit, problem=f"cannot convert to the canonical unit of {code}",
-            expected=f"{unit}")])
-    scale, shift = _CONVERT[(endpoint.unit, unit)]
-    return round(endpoint.value * scale + shift, 12)
+    measured = _UNITS_OF.get(code, code)
+    if code in _DERIVED_UNITS or not is_known_param(measured):
+        target = _DERIVED_UNITS.get(code, endpoint.unit)
+        if endpoint.unit == target:
+            return float(endpoint.value)
+    else:
+        target = canonical_unit(measured)
+        unit = normalise_unit(endpoint.unit)
+        if unit is not None and not needs_weight(unit):
+            try:
+                return round(float(to_canonical([endpoint.value], unit, measured)[0]), 12)
+            except ValueError:
+                pass
+    raise ProtocolError([Problem(
+        file="protocol", row=None, column=f"endpoints.{endpoint.name}.unit",
+        value=endpoint.unit, problem=f"cannot convert to the canonical unit of {code}",
+        expected=f"{target}")])
 
 
 def adeff_endpoints(protocol: Protocol) -> list[Endpoint]:
