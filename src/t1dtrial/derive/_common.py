@@ -25,13 +25,9 @@ import pandas as pd
 
 from ..errors import InputError
 from ..protocol import Protocol
+from ..protocol.comparison import RELATIVE_TOLERANCE, meets  # noqa: F401  (re-exported)
 
 __all__ = ["subject_day0", "compute_ady", "compute_rel_day"]
-
-#: Two values closer than this (relative) count as equal when compared with a
-#: threshold: laboratory values are rounded, so an exact 10 % rise is common and
-#: floating-point arithmetic must not decide it.
-RELATIVE_TOLERANCE = 1e-9
 
 
 def check_frame(df: object, arg: str, fn: str, required: Iterable[str]) -> None:
@@ -220,29 +216,6 @@ def first_in_group(groups: np.ndarray, *keys: np.ndarray) -> np.ndarray:
         is_first[1:] = sorted_groups[1:] != sorted_groups[:-1]
         mask[several[order[is_first]]] = True
     return mask
-
-
-def meets(values: np.ndarray, comparison: str, threshold: float) -> np.ndarray:
-    """Compare with a threshold, treating values within a relative 1e-9 as equal to it.
-
-    Returns a float array: 1.0 met, 0.0 not met, NaN when the value is missing.
-    """
-    v = np.asarray(values, dtype="float64")
-    tol = RELATIVE_TOLERANCE * max(1.0, abs(threshold))
-    with np.errstate(invalid="ignore"):
-        if comparison == ">=":
-            out = v >= threshold - tol
-        elif comparison == ">":
-            out = v > threshold + tol
-        elif comparison == "<=":
-            out = v <= threshold + tol
-        elif comparison == "<":
-            out = v < threshold - tol
-        else:  # pragma: no cover - the protocol model allows only these
-            raise ValueError(f"unknown comparison {comparison!r}")
-    result = out.astype("float64")
-    result[np.isnan(v)] = np.nan
-    return result
 
 
 def missing_array(dtype: object, n: int) -> object:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..protocol import Protocol
+from ..protocol.comparison import meets
 from .cohort import Cohort
 
 __all__ = ["RemissionRule", "remission_rule", "remission_flags", "percent_change",
@@ -110,8 +111,7 @@ def remission_flags(cohort: Cohort, *, noisy: bool = True, rule: RemissionRule |
         if code not in cohort.measured:
             raise ValueError(f"the simulator does not write {code!r}, named by rule {rule.name!r}")
         pchg = percent_change(cohort, code, rule.visit, noisy=noisy)
-        hit = pchg >= rule.threshold_pct if rule.comparison == ">=" else pchg > rule.threshold_pct
-        flags.append(np.where(np.isnan(pchg), np.nan, hit.astype(float)))
+        flags.append(meets(pchg, rule.comparison, rule.threshold_pct))
     stack = np.vstack(flags)
     if rule.combine == "any":
         out = np.where((stack == 1.0).any(axis=0), 1.0,
