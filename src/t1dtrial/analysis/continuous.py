@@ -25,8 +25,6 @@ Examples
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
@@ -72,13 +70,13 @@ def _describe(values: np.ndarray) -> dict[str, float]:
             "median": float(med), "q1": float(q1), "q3": float(q3)}
 
 
-def _test_row(kind: str, fn, *args, **kwargs) -> dict | None:
+def _safely(fn, *args, **kwargs) -> pd.DataFrame:
+    """Run a stats function; a one-row "not estimable" result when the data cannot support it."""
     try:
-        r = fn(*args, **kwargs)
+        return fn(*args, **kwargs)
     except T1DTrialError as exc:  # too few values, a constant covariate ...
-        return {"analysis": kind, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                "p_value": np.nan, "method": f"not estimable: {exc}", "n": 0}
-    return r
+        return pd.DataFrame([{"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                              "p_value": np.nan, "method": f"not estimable: {exc}", "n": 0}])
 
 
 def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Protocol,
@@ -137,38 +135,28 @@ def _compare(block: pd.DataFrame, column: str, ep: ContinuousEndpoint, key: dict
              treated: str, control: str, covariates: list[str], level: float) -> list[dict]:
     x = block.loc[block["TRT01P"] == treated, column].to_numpy(dtype=float)
     y = block.loc[block["TRT01P"] == control, column].to_numpy(dtype=float)
-    label = f"{treated} - {control}"
     base = {**key, "subgroup": sg}
-    out = []
-    for kind, fn in (("welch_t", welch_t), ("mann_whitney", mann_whitney)):
-        r = _test_row(kind, fn, x, y, conf_level=level)
-        out.append(_one(r, base, kind, label))
+    label = f"{treated} - {control}"
+    out = [_row(_safely(fn, x, y, conf_level=level).iloc[0], base, kind, label)
+           for kind, fn in (("welch_t", welch_t), ("mann_whitney", mann_whitney))]
     if ep.summary in ("change", "value"):
-        pair = block.loc[block["TRT01P"].isin([treated, control])].copy()
-        scales = [("ancova", "AVAL", "BASE")]
+        pair = block.loc[block["TRT01P"].isin([treated, control])]
+        scales = [("ancova", pair)]
         if is_cpeptide_param(ep.param) or ep.transform == "log1p":
-            pair["LAVAL"] = np.log1p(pair["AVAL"])
-            pair["LBASE"] = np.log1p(pair["BASE"])
-            scales.append(("ancova_log1p", "LAVAL", "LBASE"))
-        for kind, outcome, baseline in scales:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                r = _test_row(kind, ancova, pair, outcome=outcome, group="TRT01P",
-                              baseline=baseline, covariates=covariates, reference=control,
-                              conf_level=level)
-            if "term" not in r:
-                out.append(_one(r, base, kind, label))
+            scales.append(("ancova_log1p", pair.assign(AVAL=np.log1p(pair["AVAL"]),
+                                                       BASE=np.log1p(pair["BASE"]))))
+        for kind, frame in scales:
+            fit = _safely(ancova, frame, outcome="AVAL", group="TRT01P", baseline="BASE",
+                          covariates=covariates, reference=control, conf_level=level)
+            if "term" not in fit.columns:
+                out.append(_row(fit.iloc[0], base, kind, label))
                 continue
-            for rec in r.to_dict("records"):
-                rec_kind = kind if rec["term"] == "difference" else f"{kind}_lsmean"
-                out.append({**base, "analysis": rec_kind, "group": rec["group"],
-                            **{k: rec[k] for k in ("estimate", "ci_low", "ci_high", "p_value",
-                                                   "method", "n")}})
+            for rec in fit.itertuples(index=False):
+                kind_row = kind if rec.term == "difference" else f"{kind}_lsmean"
+                out.append(_row(rec._asdict(), base, kind_row, rec.group))
     return out
 
 
-def _one(r, base: dict, kind: str, label: str) -> dict:
-    rec = r if isinstance(r, dict) else r.iloc[0].to_dict()
-    return {**base, "analysis": kind, "group": label,
-            **{k: rec.get(k, np.nan) for k in ("estimate", "ci_low", "ci_high", "p_value",
-                                               "method", "n")}}
+def _row(rec, base: dict, kind: str, group: str) -> dict:
+    return {**base, "analysis": kind, "group": group,
+            **{k: rec[k] for k in ("estimate", "ci_low", "ci_high", "p_value", "method", "n")}}

@@ -213,25 +213,21 @@ def subgroup_interaction(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
     keep = status.isin(["Y", "N"]) | (status.eq("missing")
                                        & (protocol.analysis.missing_primary == "non_responder"))
     data = data.loc[keep].assign(RESPONSE=lambda d: d["AVALC"].eq("Y").astype(int))
-    frames, seen = [], []
-    masks = subgroup_masks(data, protocol)
+    masks = {name: m.to_numpy() for name, m in subgroup_masks(data, protocol).items()}
+    frames, done = [], set()
     for sg in protocol.subgroups:
-        inside = masks[sg.name].to_numpy()
-        known = data[f"SG_{sg.name.upper()}"].isin(["Y", "N"]).to_numpy()
-        key = (tuple(inside), tuple(known))
-        complement = (tuple(~inside & known), tuple(known))
-        twin = next((name for name, k in seen if k == complement), None)
-        seen.append((sg.name, key))
-        if twin is not None:
+        if sg.name in done:
             continue
-        sub = data.loc[known].assign(SUBGROUP=np.where(inside[known], sg.name, f"not {sg.name}"))
-        label = sg.name
-        others = [o.name for o in protocol.subgroups if o.name != sg.name]
-        comp_name = next((o for o in others
-                          if tuple(masks[o].to_numpy() & known) == complement[0]), None)
-        if comp_name:
-            sub["SUBGROUP"] = np.where(inside[known], sg.name, comp_name)
-            label = f"{sg.name} vs {comp_name}"
+        inside = masks[sg.name]
+        known = data[f"SG_{sg.name.upper()}"].isin(["Y", "N"]).to_numpy()
+        # a later subgroup that is exactly the rest (juvenile vs adult onset) names the other level
+        rest = next((o.name for o in protocol.subgroups if o.name != sg.name
+                     and np.array_equal(masks[o.name] & known, ~inside & known)), None)
+        if rest:
+            done.add(rest)
+        label = f"{sg.name} vs {rest}" if rest else sg.name
+        sub = data.loc[known].assign(
+            SUBGROUP=np.where(inside[known], sg.name, rest or f"not {sg.name}"))
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SeparationWarning)
             try:

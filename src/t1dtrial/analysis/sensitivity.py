@@ -64,6 +64,15 @@ def _rd_row(data: pd.DataFrame, treated: str, control: str, *, missing_as_failur
             "p_value": r.p_value, "method": r.method, "n": m + n}
 
 
+def _estimated(fn, *args, **kwargs) -> dict:
+    """The estimate columns of a stats result, or a "not estimable" method when it fails."""
+    try:
+        r = fn(*args, **kwargs).iloc[0]
+    except T1DTrialError as exc:
+        return {"method": f"not estimable: {exc}"}
+    return {k: r[k] for k in ("estimate", "ci_low", "ci_high", "p_value", "method", "n")}
+
+
 def sensitivity_analyses(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: Protocol,
                          seed: int, conf_level: float | None = None
                          ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
@@ -105,35 +114,24 @@ def sensitivity_analyses(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: P
     if n_missing == 0:
         notes.append("Multiple imputation: no subject misses the primary endpoint, so the "
                      "imputed analysis equals the complete-case one.")
-    try:
-        mi = mi_group_difference(fas.assign(ARM=fas["TRT01P"]), outcome="RESPONSE", group="ARM",
-                                 covariates=aux, reference=control, m=opts.mi_imputations,
-                                 seed=seed, conf_level=level).iloc[0]
-        rows.append({"analysis": "multiple_imputation", **common, "population": "FAS",
-                     "n_missing": n_missing, "estimate": mi.estimate, "ci_low": mi.ci_low,
-                     "ci_high": mi.ci_high, "p_value": mi.p_value, "method": mi.method,
-                     "n": mi.n})
-    except T1DTrialError as exc:
-        rows.append({"analysis": "multiple_imputation", **common, "population": "FAS",
-                     "n_missing": n_missing, "method": f"not estimable: {exc}"})
+    fas_row = {**common, "population": "FAS", "n_missing": n_missing}
+    rows.append({"analysis": "multiple_imputation", **fas_row, **_estimated(
+        mi_group_difference, fas.assign(ARM=fas["TRT01P"]), outcome="RESPONSE", group="ARM",
+        covariates=aux, reference=control, m=opts.mi_imputations, seed=seed, conf_level=level)})
 
     covs = [c for c in opts.propensity_covariates if c in fas.columns]
     balance = pd.DataFrame()
     if covs:
         data = fas.loc[fas["RESPONSE"].notna() | as_failure].copy()
         data["RESPONSE"] = data["RESPONSE"].fillna(0.0)
+        rows.append({"analysis": "iptw", **fas_row, **_estimated(
+            iptw_difference, data, outcome="RESPONSE", group="TRT01P", covariates=covs,
+            reference=control, conf_level=level)})
         try:
-            e = iptw_difference(data, outcome="RESPONSE", group="TRT01P", covariates=covs,
-                                reference=control, conf_level=level).iloc[0]
             weights = propensity_weights(data, group="TRT01P", covariates=covs,
                                          reference=control)["weight"]
             balance = standardized_differences(data, group="TRT01P", covariates=covs,
                                                weights=weights, reference=control)
-            rows.append({"analysis": "iptw", **common, "population": "FAS",
-                         "n_missing": n_missing, "estimate": e.estimate, "ci_low": e.ci_low,
-                         "ci_high": e.ci_high, "p_value": e.p_value, "method": e.method,
-                         "n": e.n})
         except T1DTrialError as exc:
-            rows.append({"analysis": "iptw", **common, "population": "FAS",
-                         "n_missing": n_missing, "method": f"not estimable: {exc}"})
+            notes.append(f"Propensity weighting: not estimable ({exc}).")
     return pd.DataFrame(rows).reindex(columns=SENSITIVITY_COLUMNS), balance, notes
