@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem, SeparationWarning
