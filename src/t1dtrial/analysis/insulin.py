@@ -99,6 +99,20 @@ def _duration_rows(rows: list[dict], arm: str, durations: np.ndarray) -> None:
                  method)
 
 
+def _episodes_and_arms(fn: str, derived: Any, protocol: Protocol,
+                       level: float) -> tuple[pd.DataFrame, pd.Series]:
+    """Insulin-free episodes of ADEFF, and the arm of each FAS subject (by USUBJID)."""
+    if (derived.adeff["PARAMCD"] == "INSFREE").any():
+        check_table_args(fn, derived, protocol, level, {"adeff": _EPISODE_COLUMNS})
+        episodes = episode_frame(derived.adeff)
+    else:
+        episodes = pd.DataFrame(columns=INSULIN_COLUMNS[5:11])
+    adsl = derived.adsl
+    pop = adsl.loc[adsl["FASFL"].eq("Y") & adsl["TRT01P"].isin(protocol.arm_codes)]
+    arm_of = pd.Series(pop["TRT01P"].astype(str).to_numpy(), index=pop["USUBJID"].astype(str))
+    return episodes, arm_of[~arm_of.index.duplicated()]
+
+
 def insulin_independence_table(derived: Any, protocol: Protocol, *,
                                conf_level: float = 0.95) -> pd.DataFrame:
     """Insulin-free subjects, episodes and durations by arm, and independence at the visit.
@@ -161,14 +175,7 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
                      {"adsl": ["USUBJID", "TRT01P", "FASFL"],
                       "adeff": ["USUBJID", "PARAMCD", "ANL01FL", "AVALC"]})
     adsl, adeff = derived.adsl, derived.adeff
-    if (adeff["PARAMCD"] == "INSFREE").any():
-        check_table_args(fn, derived, protocol, conf_level, {"adeff": _EPISODE_COLUMNS})
-        episodes = episode_frame(adeff)
-    else:
-        episodes = pd.DataFrame(columns=INSULIN_COLUMNS[5:11])
-    pop = adsl.loc[adsl["FASFL"].eq("Y") & adsl["TRT01P"].isin(protocol.arm_codes)]
-    arm_of = pd.Series(pop["TRT01P"].astype(str).to_numpy(), index=pop["USUBJID"].astype(str))
-    arm_of = arm_of[~arm_of.index.duplicated()]
+    episodes, arm_of = _episodes_and_arms(fn, derived, protocol, conf_level)
     inside = episodes["subject"].isin(arm_of.index).to_numpy()
     outside = episodes.loc[~inside]
     episodes = episodes.loc[inside].assign(arm=arm_of.reindex(episodes.loc[inside, "subject"])
@@ -294,15 +301,7 @@ def insulin_free_km(derived: Any, protocol: Protocol, *, conf_level: float = 0.9
         raise InputError([Problem(file=f"{fn}()", row=None, column="times", value=times,
                                   problem="not a list of non-negative numbers of days",
                                   expected="e.g. (90, 180, 365)")])
-    adsl, adeff = derived.adsl, derived.adeff
-    if (adeff["PARAMCD"] == "INSFREE").any():
-        check_table_args(fn, derived, protocol, level, {"adeff": _EPISODE_COLUMNS})
-        episodes = episode_frame(adeff)
-    else:
-        episodes = pd.DataFrame(columns=INSULIN_COLUMNS[5:11])
-    pop = adsl.loc[adsl["FASFL"].eq("Y") & adsl["TRT01P"].isin(protocol.arm_codes)]
-    arm_of = pd.Series(pop["TRT01P"].astype(str).to_numpy(), index=pop["USUBJID"].astype(str))
-    arm_of = arm_of[~arm_of.index.duplicated()]
+    episodes, arm_of = _episodes_and_arms(fn, derived, protocol, level)
     first = episodes.loc[episodes["subject"].isin(arm_of.index)].drop_duplicates("subject")
     first = first.assign(arm=arm_of.reindex(first["subject"]).to_numpy())
     rows: list[dict] = []
