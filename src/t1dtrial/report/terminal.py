@@ -102,6 +102,7 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
             table.add_row(ep, *[f"{desc.at[a, 'median']:.3g}" for a in arms],
                           fmt_ci(c.estimate, c.ci_low, c.ci_high, 3) if c is not None else "—",
                           fmt_p(c.p_value) if c is not None else "—",
+                          "—" if c is None else
                           "Hodges-Lehmann" if kind == "mann_whitney" else "ANCOVA")
         items.append(table)
 
