@@ -151,3 +151,26 @@ def test_missing_primary_visit_is_counted_and_handled_by_the_protocol_rule():
     assert sens.at["complete_case", "n"] == 52
     assert sens.at["multiple_imputation", "n_missing"] == 1
     assert np.isfinite(sens.at["multiple_imputation", "estimate"])
+
+
+@pytest.mark.parametrize("name", ["carlsson2015", "nasli2015"])
+def test_plan_runs_on_other_protocols_without_code_changes(name, tmp_path):
+    from t1dtrial.data import load_folder
+    from t1dtrial.protocol import load_protocol
+    from t1dtrial.simulate import simulate_to_folder
+
+    protocol = load_protocol(name)
+    simulate_to_folder(tmp_path / name, protocol, seed=3)
+    res = analyze(load_folder(tmp_path / name, protocol))
+    primary = protocol.primary_endpoint
+    sec = res["secondary_endpoints"]
+    at_primary = sec.loc[(sec["endpoint"] == primary.name) & (sec["visit"] == primary.visit)
+                         & (sec["subgroup"] == "all")]
+    assert set(at_primary["analysis"]) >= {"descriptive"}
+    if len(protocol.arms) == 2:  # carlsson2015: MMTT AUC on the log(x + 1) scale, ANCOVA
+        assert "ancova_log1p" in set(at_primary["analysis"])
+        assert (res["mmrm"]["param"] == "CPMAUC").any()
+    else:  # nasli2015: single arm, no between-arm comparison
+        assert set(at_primary["analysis"]) == {"descriptive"}
+        assert res["primary_comparison"].empty
+    assert len(res["disposition"]) and len(res["adverse_events"])
