@@ -43,18 +43,22 @@ class Results:
         Package version, protocol hash, input hashes, row counts, seed, time.
     notes : list of str
         Warnings and methodological notes a reader must see (e.g. Firth used).
+    files : dict of str to bytes
+        Further files to write, by path relative to the output folder (the
+        figures of :func:`t1dtrial.report.figures.render_figures`).
     """
 
     tables: dict[str, pd.DataFrame]
     adam: dict[str, pd.DataFrame] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
     def write(self, out: str | Path) -> Path:
-        """Write ``tables/*.csv``, ``adam/*.csv``, ``provenance.json`` and ``notes.txt``.
+        """Write ``tables/*.csv``, ``adam/*.csv``, ``provenance.json``, ``notes.txt`` and :attr:`files`.
 
         The folder is built next to ``out`` and renamed into place, so it is
         written whole or not at all; an existing ``out`` is replaced.
@@ -72,6 +76,10 @@ class Results:
                 encoding="utf-8")
             if self.notes:
                 (tmp / "notes.txt").write_text("\n".join(self.notes) + "\n", encoding="utf-8")
+            for relative, content in self.files.items():
+                path = tmp / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
 
         return write_atomically(out, build)
 

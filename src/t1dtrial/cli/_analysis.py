@@ -13,11 +13,14 @@ def _run(trial, out: Path, seed: int | None, title: str) -> None:
     from rich.console import Console
 
     from ..analysis import analyze
+    from ..report.figures import render_figures
     from ..report.terminal import summary_renderables
 
     console = Console()
     with console.status("analysing ...") as status:
         results = analyze(trial, seed=seed, progress=lambda s: status.update(f"analysing: {s} ..."))
+        status.update("drawing figures ...")
+        results.files.update(render_figures(results))
         status.update("writing tables ...")
         written = results.write(out)
     for item in summary_renderables(results, title=title, out=str(written)):
@@ -38,7 +41,7 @@ def analyze_(
     drop_identifiers: bool = typer.Option(False, "--drop-identifiers",
                                           help="Remove direct identifier columns instead of refusing them."),
 ) -> None:
-    """Run the protocol's analysis plan and write tables, ADaM datasets and provenance.
+    """Run the protocol's analysis plan and write tables, figures, ADaM datasets and provenance.
 
     Example: t1dtrial analyze exports/ --protocol lu2021 --out results/
     """

@@ -141,5 +141,5 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
     if results.notes:
         items.append(Panel("\n".join(results.notes), title="Notes", expand=False))
     if out:
-        items.append(Text(f"Tables, ADaM datasets and provenance written to {out}", style="green"))
+        items.append(Text(f"Tables, figures, ADaM datasets and provenance written to {out}", style="green"))
     return items
