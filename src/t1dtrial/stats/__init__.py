@@ -6,7 +6,8 @@ and return :class:`pandas.DataFrame` results whose leading columns are
 ``conf_level=0.95`` as the one confidence convention. Nothing is rounded.
 
 Families: two proportions (:mod:`.proportions`), continuous outcomes
-(:mod:`.continuous`), logistic regression with profile-likelihood intervals,
+(:mod:`.continuous`), one-sample location and within-arm change from
+baseline (:mod:`.one_sample`), logistic regression with profile-likelihood intervals,
 Firth's penalised likelihood and separation detection (:mod:`.logistic`),
 mixed models for repeated measures (:mod:`.mixed`), Kaplan-Meier
 (:mod:`.survival`), subgroup-by-treatment interaction (:mod:`.interaction`),
@@ -25,6 +26,7 @@ from .imputation import impute_chained, mi_group_difference, pool_rubin
 from .interaction import interaction_test
 from .logistic import Separation, detect_separation, logistic_regression
 from .mixed import mmrm
+from .one_sample import one_sample_t, wilcoxon_signed_rank
 from .survival import kaplan_meier
 from .weighting import iptw_difference, propensity_weights, standardized_differences
 from .proportions import chi_square, fisher_exact, odds_ratio, risk_difference, risk_ratio
@@ -32,6 +34,7 @@ from .proportions import chi_square, fisher_exact, odds_ratio, risk_difference, 
 __all__ = [
     "fisher_exact", "chi_square", "risk_difference", "risk_ratio", "odds_ratio",
     "welch_t", "mann_whitney", "ancova",
+    "one_sample_t", "wilcoxon_signed_rank",
     "logistic_regression", "detect_separation", "Separation",
     "mmrm", "kaplan_meier", "interaction_test",
     "pool_rubin", "impute_chained", "mi_group_difference",
