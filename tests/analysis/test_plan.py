@@ -170,7 +170,8 @@ def test_plan_runs_on_other_protocols_without_code_changes(name, tmp_path):
     if len(protocol.arms) == 2:  # carlsson2015: MMTT AUC on the log(x + 1) scale, ANCOVA
         assert "ancova_log1p" in set(at_primary["analysis"])
         assert (res["mmrm"]["param"] == "CPMAUC").any()
-    else:  # nasli2015: single arm, no between-arm comparison
-        assert set(at_primary["analysis"]) == {"descriptive"}
+    else:  # nasli2015: single arm: change within the arm, no between-arm comparison
+        assert set(at_primary["analysis"]) == {"descriptive", "within_arm_t",
+                                               "within_arm_wilcoxon"}
         assert res["primary_comparison"].empty
     assert len(res["disposition"]) and len(res["adverse_events"])

@@ -138,3 +138,29 @@ def test_iptw_matches_svyglm(results):
     _close(row["estimate"], r["estimate"], ITERATIVE, "IPTW risk difference")
     se = (row["ci_high"] - row["ci_low"]) / (2 * 1.959963984540054)
     _close(se, r["se"], ITERATIVE, "IPTW robust SE")
+
+
+def test_within_arm_changes_match_r_one_sample_tests(results):
+    """Rows of secondary_endpoints against tests/reference/one_sample.R on the twin at M12."""
+    records = json.loads((REF / "fixtures" / "one_sample.json").read_text())["records"]
+    endpoint = {("FCP", "CHG"): "fcp_change", ("PCP", "CHG"): "pcp_change",
+                ("FCP", "PCHG"): "fcp_pchg", ("PCP", "PCHG"): "pcp_pchg",
+                ("HBA1C", "CHG"): "hba1c_change"}
+    kinds = {"one_sample_t": "within_arm_t", "wilcoxon_signed_rank": "within_arm_wilcoxon"}
+    sec = results["secondary_endpoints"].set_index(["endpoint", "visit", "subgroup", "analysis",
+                                                    "group"])
+    checked = 0
+    for r in records:
+        parts = r["dataset"].split("_")
+        if r["dataset"].startswith("packaged_twin_") and (parts[2], parts[3]) in endpoint:
+            row = sec.loc[(endpoint[(parts[2], parts[3])], "M12", "all", kinds[r["fun"]], parts[4])]
+            _close(row["p_value"], r["p_value"], CLOSED, r["dataset"])
+            for col in ("ci_low", "ci_high"):
+                if "normal" in row["method"]:  # R: uniroot(tol = 1e-4) on a step function
+                    assert row[col] == pytest.approx(r[col], abs=2e-4), r["dataset"]
+                else:
+                    _close(row[col], r[col], CLOSED, f"{r['dataset']} {col}")
+            if r["fun"] == "one_sample_t":
+                _close(row["estimate"], r["estimate"], CLOSED, r["dataset"])
+            checked += 1
+    assert checked == 20

@@ -6,9 +6,12 @@ subgroup (``all`` first), over the full analysis set:
 1. descriptive statistics of the summary variable (AVAL, CHG or PCHG) by arm:
    ``n``, mean (``estimate``), ``sd``, ``median``, ``q1``, ``q3`` (type-7
    quantiles, R's default);
-2. between arms (treated minus control): Welch's t-test and the Wilcoxon–Mann–
+2. within each arm, for change and percent change: the one-sample t-test and
+   the Wilcoxon signed-rank test with the Hodges–Lehmann pseudo-median (the
+   only comparisons of a single-arm trial);
+3. between arms (treated minus control): Welch's t-test and the Wilcoxon–Mann–
    Whitney test with the Hodges–Lehmann shift and its interval;
-3. for change and value summaries, the ANCOVA of the follow-up value adjusted
+4. for change and value summaries, the ANCOVA of the follow-up value adjusted
    for its baseline and the protocol's ``ancova_covariates``, with
    least-squares means (the TrialNet shape); for C-peptide parameters also on
    the ``log(x + 1)`` scale (Lachin et al. 2011).
@@ -30,7 +33,7 @@ import pandas as pd
 
 from ..errors import T1DTrialError
 from ..protocol import ContinuousEndpoint, Protocol
-from ..stats import ancova, mann_whitney, welch_t
+from ..stats import ancova, mann_whitney, one_sample_t, welch_t, wilcoxon_signed_rank
 from ._arms import comparisons, population, subgroup_masks
 
 __all__ = ["continuous_endpoints", "secondary_continuous", "analysis_visits", "SECONDARY_COLUMNS",
@@ -98,7 +101,8 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
     -------
     DataFrame
         Columns :data:`SECONDARY_COLUMNS`. ``analysis`` is ``descriptive``
-        (``group`` = arm), ``welch_t``, ``mann_whitney``, ``ancova`` or
+        and ``within_arm_t`` / ``within_arm_wilcoxon`` (``group`` = arm),
+        ``welch_t``, ``mann_whitney``, ``ancova`` or
         ``ancova_log1p`` (``group`` = ``"MSC - CONTROL"``; ANCOVA rows also
         give least-squares means with ``analysis`` ``ancova_lsmean``).
     """
@@ -124,6 +128,11 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
                                  **_describe(vals), "ci_low": np.nan, "ci_high": np.nan,
                                  "p_value": np.nan, "method": "mean, SD, median, quartiles (type 7)",
                                  "n": int(np.sum(~np.isnan(vals)))})
+                    if ep.summary != "value":  # change within the arm: does it differ from 0?
+                        for kind, fn in (("within_arm_t", one_sample_t),
+                                         ("within_arm_wilcoxon", wilcoxon_signed_rank)):
+                            r = _safely(fn, vals[~np.isnan(vals)], conf_level=level).iloc[0]
+                            rows.append(_row(r, {**key, "subgroup": sg}, kind, arm))
                 for treated, control in pairs:
                     rows.extend(_compare(block, column, ep, key, sg, treated, control,
                                          covariates, level))
