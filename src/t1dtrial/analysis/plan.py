@@ -131,11 +131,10 @@ def analyze(trial: "Trial", *, seed: int | None = None,
             tables["balance"] = balance
             notes.extend(more)
 
-    for w in caught:
-        if issubclass(w.category, T1DTrialWarning):
-            text = f"{w.category.__name__}: {w.message}"
-            if text not in notes:
-                notes.append(text)
+    for w in caught:  # warnings not already turned into a note by the step that met them
+        message = str(w.message)
+        if issubclass(w.category, T1DTrialWarning) and not any(message in n for n in notes):
+            notes.append(f"{w.category.__name__}: {message}")
 
     n_subjects = len(trial.subjects)
     counts_prov = {
