@@ -62,6 +62,8 @@ def test_same_input_and_seed_give_identical_tables(results):
 def test_provenance_records_hashes_counts_and_seed(results):
     prov = results.provenance
     assert prov["protocol"]["id"] == "lu2021" and len(prov["protocol"]["sha256"]) == 64
+    fields = [a["field"] for a in prov["protocol"]["assumptions"]]
+    assert len(fields) == 16 and "endpoints.primary" in fields and "infusions[0].dose" in fields
     files = {f["name"]: f["sha256"] for f in prov["input"]["files"]}
     assert set(files) >= {"subjects.csv", "measurements.csv", "infusions.csv"}
     assert prov["counts"]["participants_in"] == 53
