@@ -94,17 +94,19 @@ def subject_day0(subjects: pd.DataFrame, infusions: pd.DataFrame) -> pd.Series:
     fn = "subject_day0"
     check_frame(subjects, "subjects", fn, ["subject_id", "enrolment_date"])
     check_frame(infusions, "infusions", fn, ["subject_id", "date"])
-    enrol = pd.Series(as_dates(subjects["enrolment_date"], "subjects", fn, "enrolment_date").to_numpy(),
-                      index=subjects["subject_id"].astype(str).to_numpy())
-    if len(infusions):
-        dates = as_dates(infusions["date"], "infusions", fn, "date")
-        first = dates.groupby(infusions["subject_id"].astype(str).to_numpy()).min()
-        day0 = first.reindex(enrol.index).fillna(enrol)
-    else:
-        day0 = enrol
-    day0 = day0.astype("datetime64[ns]")
+    from ..data import study_day0  # the one rule, shared with validation's window checks
+
+    subj = pd.DataFrame({
+        "subject_id": subjects["subject_id"].astype(str).to_numpy(),
+        "enrolment_date": as_dates(subjects["enrolment_date"], "subjects", fn,
+                                   "enrolment_date").to_numpy()})
+    inf = pd.DataFrame({
+        "subject_id": infusions["subject_id"].astype(str).to_numpy(),
+        "date": as_dates(infusions["date"], "infusions", fn, "date").to_numpy()
+        if len(infusions) else np.array([], dtype="datetime64[ns]")})
+    day0 = study_day0(subj, inf)
     day0.index.name = "subject_id"
-    return day0.rename("day0")
+    return day0
 
 
 def compute_rel_day(dates: pd.Series, day0: pd.Series) -> pd.Series:
