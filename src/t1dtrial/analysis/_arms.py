@@ -1,12 +1,14 @@
-"""Which arms are compared, and which subjects form each subgroup and population."""
+"""Which arms are compared, which subjects form each subgroup and population, and their endpoint status."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..protocol import Protocol
 
-__all__ = ["comparisons", "subgroup_masks", "population", "POPULATION_FLAGS"]
+__all__ = ["comparisons", "subgroup_masks", "population", "endpoint_status", "analysed",
+           "POPULATION_FLAGS"]
 
 #: Population code of the protocol -> ADSL flag.
 POPULATION_FLAGS = {"ENRL": "ENRLFL", "FAS": "FASFL", "PP": "PPROTFL", "SAF": "SAFFL"}
@@ -44,3 +46,38 @@ def subgroup_masks(adsl: pd.DataFrame, protocol: Protocol) -> dict[str, pd.Serie
 def population(adsl: pd.DataFrame, code: str) -> pd.DataFrame:
     """ADSL rows of a population (``FAS``, ``PP``, ``SAF``, ``ENRL``)."""
     return adsl.loc[adsl[POPULATION_FLAGS[code]].eq("Y")]
+
+
+def endpoint_status(subjects: pd.DataFrame, adeff: pd.DataFrame, endpoint: str) -> pd.DataFrame:
+    """Each subject's status for a responder endpoint at its analysis visit.
+
+    Returns ``subjects`` (same rows, same order) with ``AVALC`` from ADEFF
+    (``PARAMCD == endpoint.upper()``, ``ANL01FL == "Y"``): ``Y``, ``N``,
+    ``excluded``, or ``missing`` when ADEFF has no record; and ``RESPONSE``:
+    1.0, 0.0, or NaN when not assessable.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"USUBJID": ["A", "B", "C"]})
+    >>> e = pd.DataFrame({"USUBJID": ["A", "B"], "PARAMCD": "REMISSION", "ANL01FL": "Y",
+    ...                   "AVALC": ["Y", "N"]})
+    >>> endpoint_status(s, e, "remission")[["AVALC", "RESPONSE"]].values.tolist()
+    [['Y', 1.0], ['N', 0.0], ['missing', nan]]
+    """
+    rows = adeff.loc[(adeff["PARAMCD"] == endpoint.upper()) & (adeff["ANL01FL"] == "Y"),
+                     ["USUBJID", "AVALC"]].drop_duplicates("USUBJID")
+    out = subjects.merge(rows, on="USUBJID", how="left")
+    out["AVALC"] = out["AVALC"].astype(object).fillna("missing")
+    out["RESPONSE"] = np.where(out["AVALC"].eq("Y"), 1.0,
+                               np.where(out["AVALC"].eq("N"), 0.0, np.nan))
+    return out
+
+
+def analysed(status: pd.DataFrame, missing_rule: str) -> pd.Series:
+    """Which rows of :func:`endpoint_status` enter an analysis under ``analysis.missing_primary``.
+
+    Assessable subjects always; subjects without an assessable endpoint only
+    under ``non_responder`` (as non-responders); ``excluded`` subjects never.
+    """
+    avalc = status["AVALC"]
+    return avalc.isin(["Y", "N"]) | (avalc.eq("missing") & (missing_rule == "non_responder"))

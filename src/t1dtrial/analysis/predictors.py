@@ -26,7 +26,7 @@ import pandas as pd
 from ..errors import InputError, Problem, SeparationWarning
 from ..protocol import Protocol
 from ..stats import logistic_regression
-from ._arms import population
+from ._arms import analysed, endpoint_status, population
 
 __all__ = ["predictor_model", "SCALES", "LOGISTIC_COLUMNS"]
 
@@ -90,20 +90,15 @@ def predictor_model(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: Protoc
     subjects = population(adsl, population_code)
     if opts.predictor_arms:
         subjects = subjects.loc[subjects["TRT01P"].isin(opts.predictor_arms)]
-    flags = adeff.loc[(adeff["PARAMCD"] == endpoint.upper()) & (adeff["ANL01FL"] == "Y"),
-                      ["USUBJID", "AVALC"]]
-    data = subjects[["USUBJID", *covs]].merge(flags, on="USUBJID", how="left")
-    status = data["AVALC"].fillna("missing")
+    data = endpoint_status(subjects[["USUBJID", *covs]], adeff, endpoint)
     notes = []
-    keep = status.isin(["Y", "N"])
-    if opts.missing_primary == "non_responder":
-        keep |= status.eq("missing")
+    keep = analysed(data, opts.missing_primary)
     dropped = int((~keep).sum())
     if dropped:
         notes.append(f"Predictor model: {dropped} subject(s) without an assessable {endpoint} "
                      "left out.")
     data = data.loc[keep].copy()
-    data["RESPONSE"] = data["AVALC"].eq("Y").astype(int)
+    data["RESPONSE"] = data["RESPONSE"].fillna(0.0).astype(int)
     terms = {}
     for c in covs:
         if c in SCALES and pd.api.types.is_numeric_dtype(data[c]):

@@ -35,7 +35,7 @@ import pandas as pd
 from ..errors import T1DTrialError
 from ..protocol import Protocol
 from ..stats import chi_square, fisher_exact, interaction_test, odds_ratio, risk_difference
-from ._arms import comparisons, population, subgroup_masks
+from ._arms import analysed, comparisons, endpoint_status, population, subgroup_masks
 
 __all__ = ["responder_counts", "responder_comparison", "secondary_responders",
            "subgroup_interaction", "COUNT_COLUMNS", "COMPARISON_COLUMNS", "INTERACTION_COLUMNS"]
@@ -77,10 +77,7 @@ def responder_counts(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, *,
     """
     rule = protocol.analysis.missing_primary
     subjects = population(adsl, population_code)
-    rows = adeff.loc[(adeff["PARAMCD"] == endpoint.upper()) & (adeff["ANL01FL"] == "Y"),
-                     ["USUBJID", "AVALC"]].drop_duplicates("USUBJID")
-    status = subjects[["USUBJID"]].merge(rows, on="USUBJID", how="left")["AVALC"] \
-        .fillna("missing").to_numpy()
+    status = endpoint_status(subjects[["USUBJID"]], adeff, endpoint)["AVALC"].to_numpy()
     arms = subjects["TRT01P"].to_numpy()
     out = []
     for name, mask in subgroup_masks(subjects, protocol).items():
@@ -204,13 +201,9 @@ def subgroup_interaction(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
     treated, control = pairs[0]
     subjects = population(adsl, population_code)
     subjects = subjects.loc[subjects["TRT01P"].isin([treated, control])]
-    rows = adeff.loc[(adeff["PARAMCD"] == endpoint.upper()) & (adeff["ANL01FL"] == "Y"),
-                     ["USUBJID", "AVALC"]].drop_duplicates("USUBJID")
-    data = subjects.merge(rows, on="USUBJID", how="left")
-    status = data["AVALC"].fillna("missing")
-    keep = status.isin(["Y", "N"]) | (status.eq("missing")
-                                       & (protocol.analysis.missing_primary == "non_responder"))
-    data = data.loc[keep].assign(RESPONSE=lambda d: d["AVALC"].eq("Y").astype(int))
+    data = endpoint_status(subjects, adeff, endpoint)
+    data = data.loc[analysed(data, protocol.analysis.missing_primary)]
+    data = data.assign(RESPONSE=data["RESPONSE"].fillna(0.0).astype(int))
     masks = {name: m.to_numpy() for name, m in subgroup_masks(data, protocol).items()}
     frames, done = [], set()
     for sg in protocol.subgroups:

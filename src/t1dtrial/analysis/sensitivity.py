@@ -24,14 +24,13 @@ Examples
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..errors import T1DTrialError
 from ..protocol import Protocol
 from ..stats import (iptw_difference, mi_group_difference, propensity_weights, risk_difference,
                      standardized_differences)
-from ._arms import comparisons, population
+from ._arms import comparisons, endpoint_status, population
 
 __all__ = ["sensitivity_analyses", "SENSITIVITY_COLUMNS"]
 
@@ -42,12 +41,7 @@ _MI_AUXILIARY = ["BFCP", "AGEONSET"]
 
 
 def _status(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str) -> pd.DataFrame:
-    rows = adeff.loc[(adeff["PARAMCD"] == endpoint.upper()) & (adeff["ANL01FL"] == "Y"),
-                     ["USUBJID", "AVALC"]].drop_duplicates("USUBJID")
-    out = adsl.merge(rows, on="USUBJID", how="left")
-    out["AVALC"] = out["AVALC"].fillna("missing")
-    out["RESPONSE"] = np.where(out["AVALC"].eq("Y"), 1.0,
-                               np.where(out["AVALC"].eq("N"), 0.0, np.nan))
+    out = endpoint_status(adsl, adeff, endpoint)
     return out.loc[out["AVALC"] != "excluded"]
 
 
