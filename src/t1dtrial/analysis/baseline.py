@@ -37,7 +37,7 @@ from ..errors import InputError, Problem
 from ..protocol import Protocol
 from ._arms import POPULATION_FLAGS
 
-__all__ = ["BASELINE_COLUMNS", "BASELINE_VARIABLES", "baseline_characteristics"]
+__all__ = ["BASELINE_COLUMNS", "BASELINE_VARIABLES", "baseline_characteristics", "describe_values"]
 
 #: Columns of the baseline table, in order.
 BASELINE_COLUMNS = ["variable", "label", "level", "statistic", "arm", "value", "n", "method"]
@@ -175,8 +175,18 @@ def population_label(protocol: Protocol, code: str) -> str:
 
 # -- the table -------------------------------------------------------------------------------
 
-def _describe(values: np.ndarray) -> dict[str, float]:
-    """n, mean, sd, median, q1, q3, min, max of the non-missing values (NaN when undefined)."""
+def describe_values(values: np.ndarray) -> dict[str, float]:
+    """n, mean, sd, median, q1, q3, min, max of the non-missing values (NaN when undefined).
+
+    Quartiles are type 7 (R's default). The one descriptive summary of the
+    analysis tables (baseline characteristics and continuous endpoints).
+
+    Examples
+    --------
+    >>> d = describe_values(np.array([1.0, 2.0, 4.0, np.nan]))
+    >>> d["n"], d["median"], d["q3"]
+    (3.0, 2.0, 3.0)
+    """
     x = values[~np.isnan(values)]
     n = len(x)
     out = {"n": float(n)}
@@ -198,7 +208,7 @@ def _continuous_rows(pop: pd.DataFrame, masks: dict[str, np.ndarray], variable: 
     values = pd.to_numeric(pop[variable], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     rows = []
     for arm, mask in masks.items():
-        stats = _describe(values[mask])
+        stats = describe_values(values[mask])
         n = int(stats["n"])
         for statistic, value in stats.items():
             rows.append({"variable": variable, "label": label, "level": "",

@@ -34,21 +34,17 @@ import pandas as pd
 from ..errors import T1DTrialError
 from ..protocol import ContinuousEndpoint, Protocol
 from ..stats import ancova, mann_whitney, one_sample_t, welch_t, wilcoxon_signed_rank
+from ..derive import is_cpeptide
 from ._arms import comparisons, population, subgroup_masks
+from .baseline import describe_values
 
-__all__ = ["continuous_endpoints", "secondary_continuous", "analysis_visits", "SECONDARY_COLUMNS",
-           "is_cpeptide_param"]
+__all__ = ["continuous_endpoints", "secondary_continuous", "analysis_visits", "SECONDARY_COLUMNS"]
 
 SECONDARY_COLUMNS = ["endpoint", "param", "summary", "visit", "subgroup", "analysis", "group",
                      "estimate", "ci_low", "ci_high", "p_value", "method", "n", "sd", "median",
                      "q1", "q3"]
 
 _SUMMARY_COLUMN = {"value": "AVAL", "change": "CHG", "percent_change": "PCHG"}
-
-
-def is_cpeptide_param(code: str) -> bool:
-    """Whether a PARAMCD is a C-peptide measure (analysed also on the log(x + 1) scale)."""
-    return code in ("FCP", "PCP", "CPAUC", "CPMAUC") or (code.startswith("CP") and code[2:].isdigit())
 
 
 def continuous_endpoints(protocol: Protocol) -> list[ContinuousEndpoint]:
@@ -65,12 +61,8 @@ def analysis_visits(endpoint: ContinuousEndpoint, protocol: Protocol) -> list[st
 
 
 def _describe(values: np.ndarray) -> dict[str, float]:
-    v = values[~np.isnan(values)]
-    if v.size == 0:
-        return {"estimate": np.nan, "sd": np.nan, "median": np.nan, "q1": np.nan, "q3": np.nan}
-    q1, med, q3 = np.percentile(v, [25, 50, 75])
-    return {"estimate": float(v.mean()), "sd": float(v.std(ddof=1)) if v.size > 1 else np.nan,
-            "median": float(med), "q1": float(q1), "q3": float(q3)}
+    d = describe_values(values)
+    return {"estimate": d["mean"], **{k: d[k] for k in ("sd", "median", "q1", "q3")}}
 
 
 def _safely(fn, *args, **kwargs) -> pd.DataFrame:
@@ -151,7 +143,7 @@ def _compare(block: pd.DataFrame, column: str, ep: ContinuousEndpoint, key: dict
     if ep.summary in ("change", "value"):
         pair = block.loc[block["TRT01P"].isin([treated, control])]
         scales = [("ancova", pair)]
-        if is_cpeptide_param(ep.param) or ep.transform == "log1p":
+        if is_cpeptide(ep.param) or ep.transform == "log1p":
             scales.append(("ancova_log1p", pair.assign(AVAL=np.log1p(pair["AVAL"]),
                                                        BASE=np.log1p(pair["BASE"]))))
         for kind, frame in scales:

@@ -25,7 +25,8 @@ from ..errors import T1DTrialError
 from ..protocol import Protocol
 from ..stats import mmrm
 from ._arms import comparisons, population
-from .continuous import continuous_endpoints, is_cpeptide_param
+from ..derive import is_cpeptide
+from .continuous import continuous_endpoints
 
 __all__ = ["mmrm_params", "mmrm_table", "MMRM_COLUMNS"]
 
@@ -39,7 +40,7 @@ def mmrm_params(protocol: Protocol) -> list[tuple[str, str]]:
     for ep in continuous_endpoints(protocol):
         if ep.summary == "percent_change":
             continue
-        scales = ["none", "log1p"] if (is_cpeptide_param(ep.param) or ep.transform == "log1p") \
+        scales = ["none", "log1p"] if (is_cpeptide(ep.param) or ep.transform == "log1p") \
             else ["none"]
         for scale in scales:
             if (ep.param, scale) not in out:
