@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import app
+from ._app import DropIdentifiersOption, FormatOption, app
 
 
 def _run(trial, out: Path, seed: int | None, title: str) -> None:
@@ -37,9 +37,8 @@ def analyze_(
     seed: int = typer.Option(None, "--seed", help="Seed of stochastic steps (default: the protocol's)."),
     store: Path = typer.Option(None, "--store", help="Read a data cut from this study store instead of DATA."),
     as_of: str = typer.Option(None, "--as-of", help="With --store: the latest import on or before this date."),
-    format: str = typer.Option("auto", "--format", help="auto, csv, xlsx, sdtm or redcap."),
-    drop_identifiers: bool = typer.Option(False, "--drop-identifiers",
-                                          help="Remove direct identifier columns instead of refusing them."),
+    format: FormatOption = "auto",
+    drop_identifiers: DropIdentifiersOption = False,
 ) -> None:
     """Run the protocol's analysis plan and write tables, figures, ADaM datasets and provenance.
 

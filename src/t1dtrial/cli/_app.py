@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+#: Options several commands share, so that their spelling and help agree.
+ProtocolOption = Annotated[str, typer.Option("--protocol", "-p",
+                                             help="Packaged protocol name or YAML file.")]
+FormatOption = Annotated[str, typer.Option("--format", help="auto, csv, xlsx, sdtm or redcap.")]
+DropIdentifiersOption = Annotated[bool, typer.Option(
+    "--drop-identifiers",
+    help="Remove direct identifier columns (name, date_of_birth, phone...) instead of "
+         "refusing the data.")]
 
 app = typer.Typer(
     name="t1dtrial",

@@ -6,20 +6,16 @@ from pathlib import Path
 
 import typer
 
-from ._app import app
+from ._app import DropIdentifiersOption, FormatOption, ProtocolOption, app
 
 
 @app.command("validate")
 def validate(
     data: Path = typer.Argument(..., help="Data folder (CSV files, an Excel workbook, SDTM "
                                           "domains or a REDCap export), or an .xlsx workbook."),
-    protocol: str = typer.Option("lu2021", "--protocol", "-p",
-                                 help="Packaged protocol name or YAML file."),
-    format: str = typer.Option("auto", "--format", help="auto, csv, xlsx, sdtm or redcap."),
-    drop_identifiers: bool = typer.Option(
-        False, "--drop-identifiers",
-        help="Remove direct identifier columns (name, date_of_birth, phone...) instead of "
-             "refusing the data."),
+    protocol: ProtocolOption = "lu2021",
+    format: FormatOption = "auto",
+    drop_identifiers: DropIdentifiersOption = False,
 ) -> None:
     """Check a data folder against the input contract and a protocol, without importing it.
 

@@ -6,23 +6,20 @@ from pathlib import Path
 
 import typer
 
-from ._app import app
+from ._app import DropIdentifiersOption, ProtocolOption, app
 
 
 @app.command("derive")
 def derive(
     data: Path = typer.Argument(..., help="Data folder in the input contract (CSV files or an "
                                           "Excel workbook)."),
-    protocol: str = typer.Option("lu2021", "--protocol", "-p",
-                                 help="Packaged protocol name or YAML file."),
+    protocol: ProtocolOption = "lu2021",
     out: Path = typer.Option(..., "--out", "-o", help="Folder to write (new or empty)."),
     data_cut: str = typer.Option(None, "--data-cut",
                                  help="Data cut date YYYY-MM-DD (ongoing insulin-free episodes are "
                                       "censored there). Default: the latest date in the data."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out folder."),
-    drop_identifiers: bool = typer.Option(False, "--drop-identifiers",
-                                          help="Remove direct identifier columns instead of "
-                                               "refusing them."),
+    drop_identifiers: DropIdentifiersOption = False,
 ) -> None:
     """Derive the analysis datasets ADSL, ADLB, ADEFF and ADAE of a data folder.
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import typer
 
-from ._app import app
+from ._app import ProtocolOption, app
 
 
 @app.command("simulate")
 def simulate(
     out: Path = typer.Option(..., "--out", "-o", help="Folder to write (new or empty)."),
-    protocol: str = typer.Option("lu2021", "--protocol", "-p", help="Packaged protocol name or YAML file."),
+    protocol: ProtocolOption = "lu2021",
     seed: int = typer.Option(None, "--seed", help="Seed; the same seed gives byte-identical files."),
     n_per_arm: str = typer.Option(None, "--n-per-arm",
                                   help="Participants per arm: one number (30) or MSC=27,CONTROL=26. "
@@ -59,7 +59,7 @@ def simulate(
 
 @app.command("calibrate")
 def calibrate(
-    protocol: str = typer.Option("lu2021", "--protocol", "-p", help="Packaged protocol name or YAML file."),
+    protocol: ProtocolOption = "lu2021",
     n_trials: int = typer.Option(2000, "--n-trials", help="Number of simulated trials."),
     seed: int = typer.Option(None, "--seed", help="Seed; the same seed gives the same table."),
     parameters: bool = typer.Option(True, "--parameters/--no-parameters",

@@ -6,18 +6,17 @@ from pathlib import Path
 
 import typer
 
-from ._app import app
+from ._app import DropIdentifiersOption, FormatOption, ProtocolOption, app
 
 
 @app.command("import")
 def import_(
     data: Path = typer.Argument(..., help="Data folder (CSV files, an Excel workbook, SDTM or REDCap export)."),
     store: Path = typer.Option(..., "--store", help="DuckDB study database (created if absent)."),
-    protocol: str = typer.Option("lu2021", "--protocol", "-p", help="Packaged protocol name or YAML file."),
+    protocol: ProtocolOption = "lu2021",
     label: str = typer.Option(None, "--label", help="Text recorded in the import ledger."),
-    format: str = typer.Option("auto", "--format", help="auto, csv, xlsx, sdtm or redcap."),
-    drop_identifiers: bool = typer.Option(False, "--drop-identifiers",
-                                          help="Remove direct identifier columns instead of refusing them."),
+    format: FormatOption = "auto",
+    drop_identifiers: DropIdentifiersOption = False,
 ) -> None:
     """Validate a data folder and append it to the study store as one import.
 
