@@ -165,8 +165,7 @@ def _insert(con: Any, name: str, df: "pd.DataFrame", import_id: int) -> None:
         have = {r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]
         ).fetchall()}
-        types = dict(con.execute("DESCRIBE incoming").fetchall()[i][:2]
-                     for i in range(len(frame.columns)))
+        types = {row[0]: row[1] for row in con.execute("DESCRIBE incoming").fetchall()}
         for col in frame.columns:
             if col not in have:
                 con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {types[col]}')
