@@ -182,3 +182,11 @@ def test_cli_import_of_bad_data_exits_two_and_names_the_problem(tmp_path, capsys
 def test_history_of_a_missing_store_is_an_input_error(tmp_path, capsys):
     assert main(["history", "--store", str(tmp_path / "none.duckdb")]) == 2
     assert "no such study store" in capsys.readouterr().err
+
+
+def test_a_duckdb_file_without_imports_has_an_empty_history_and_no_cut(tmp_path):
+    db = tmp_path / "empty.duckdb"
+    duckdb.connect(str(db)).close()
+    assert history(db).empty
+    with pytest.raises(InputError, match="the store holds no import; expected a date on or after"):
+        read_trial(db)

@@ -199,10 +199,12 @@ def history(store: str | Path) -> "pd.DataFrame":
     """
     import pandas as pd
 
+    import duckdb
+
     con = _connect(store, read_only=True)
     try:
         raw = con.execute("SELECT * FROM ledger ORDER BY import_id").df()
-    except Exception:
+    except duckdb.CatalogException:  # a DuckDB file without a ledger: no import yet
         raw = pd.DataFrame(columns=["import_id"])
     finally:
         con.close()
@@ -242,6 +244,7 @@ def read_trial(store: str | Path, *, as_of: dt.date | str | None = None,
     InputError
         If the store is missing, empty, or has no import on or before ``as_of``.
     """
+    import duckdb
     import pandas as pd
 
     from ..data import LoadLog, Trial
@@ -257,7 +260,7 @@ def read_trial(store: str | Path, *, as_of: dt.date | str | None = None,
             params.append(cut)
         try:
             ledger = con.execute(query + " ORDER BY import_id DESC LIMIT 1", params).df()
-        except Exception:
+        except duckdb.CatalogException:  # no ledger: no import yet
             ledger = pd.DataFrame()
         if ledger.empty:
             when = f" on or before {cut.isoformat()}" if cut else ""
