@@ -11,6 +11,9 @@ Examples
 ...             problem="unknown sex", expected="one of M, F")
 >>> str(p)
 "subjects.csv:4:sex: 'X' — unknown sex; expected one of M, F"
+>>> str(Problem(file="measurements.csv", row=9, column="value", value="7.5",
+...             problem="not plausible", subject="S01", visit="M6", param="HBA1C"))
+"measurements.csv:9:value (participant S01, visit M6, HBA1C): '7.5' — not plausible"
 >>> err = InputError([p])
 >>> isinstance(err, ValueError)
 True
@@ -56,6 +59,9 @@ class Problem:
         What would be right.
     severity : {"error", "warning"}
         Errors stop the run; warnings are reported and the data kept.
+    subject, visit, param : str, optional
+        The participant (``subject_id``), visit and parameter the problem
+        concerns, where they apply; a clinician finds the record by these.
     """
 
     file: str
@@ -65,6 +71,27 @@ class Problem:
     problem: str
     expected: str = ""
     severity: Severity = "error"
+    subject: str | None = None
+    visit: str | None = None
+    param: str | None = None
+
+    @property
+    def record(self) -> str:
+        """Participant, visit and parameter in words (``""`` when none applies).
+
+        Examples
+        --------
+        >>> Problem("m.csv", 2, "date", None, "late", subject="S01", visit="M6").record
+        'participant S01, visit M6'
+        """
+        parts = []
+        if self.subject:
+            parts.append(f"participant {self.subject}")
+        if self.visit:
+            parts.append(f"visit {self.visit}")
+        if self.param:
+            parts.append(str(self.param))
+        return ", ".join(parts)
 
     def __str__(self) -> str:
         where = self.file
@@ -72,6 +99,8 @@ class Problem:
             where += f":{self.row}"
         if self.column:
             where += f":{self.column}"
+        if self.record:
+            where += f" ({self.record})"
         text = f"{where}: "
         if self.value is not None and self.value != "":
             text += f"{self.value!r} — "
@@ -90,6 +119,9 @@ class Problem:
             "value": None if self.value is None else str(self.value),
             "problem": self.problem,
             "expected": self.expected,
+            "subject": self.subject,
+            "visit": self.visit,
+            "param": self.param,
         }
 
 

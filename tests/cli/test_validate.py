@@ -164,14 +164,14 @@ def test_duplicate_subject_id_names_both_rows(tmp_path, tables, capsys):
 def test_arm_not_in_protocol(tmp_path, tables, capsys):
     tables["subjects"].loc[1, "arm"] = "PLACEBO"
     assert_problem(capsys, write(tmp_path, tables),
-                   r"subjects\.csv:3:arm: 'PLACEBO' — arm not in the protocol; expected an arm of "
+                   r"subjects\.csv:3:arm \(participant S02\): 'PLACEBO' — arm not in the protocol; expected an arm of "
                    r"the protocol: MSC, CONTROL")
 
 
 def test_unparseable_date(tmp_path, tables, capsys):
     tables["subjects"].loc[0, "diagnosis_date"] = "15/04/2019"
     assert_problem(capsys, write(tmp_path, tables),
-                   r"subjects\.csv:2:diagnosis_date: '15/04/2019' — not a date in ISO form; "
+                   r"subjects\.csv:2:diagnosis_date \(participant S01\): '15/04/2019' — not a date in ISO form; "
                    r"expected an ISO date YYYY-MM-DD")
 
 
@@ -179,14 +179,14 @@ def test_enrolment_before_diagnosis(tmp_path, tables, capsys):
     tables["subjects"].loc[3, "enrolment_date"] = "2018-01-01"
     diag = tables["subjects"].loc[3, "diagnosis_date"]
     assert_problem(capsys, write(tmp_path, tables),
-                   rf"subjects\.csv:5:enrolment_date: '2018-01-01' — enrolment before diagnosis "
+                   rf"subjects\.csv:5:enrolment_date \(participant S04\): '2018-01-01' — enrolment before diagnosis "
                    rf"\(diagnosis_date {diag}\)")
 
 
 def test_implausible_baseline_weight(tmp_path, tables, capsys):
     tables["subjects"].loc[0, "weight_kg"] = "300"
     assert_problem(capsys, write(tmp_path, tables),
-                   r"subjects\.csv:2:weight_kg: '300' — implausible body weight; expected kg "
+                   r"subjects\.csv:2:weight_kg \(participant S01\): '300' — implausible body weight; expected kg "
                    r"between 10 and 250")
 
 
@@ -195,46 +195,46 @@ def test_implausible_baseline_weight(tmp_path, tables, capsys):
 def test_subject_missing_from_subjects(tmp_path, tables, capsys):
     line = set_meas(tables, "S02", "M3", "FCP", subject_id="S99")
     assert_problem(capsys, write(tmp_path, tables),
-                   rf"measurements\.csv:{line}:subject_id: 'S99' — participant not listed in "
+                   rf"measurements\.csv:{line}:subject_id \(visit M3, FCP\): 'S99' — participant not listed in "
                    r"subjects\.csv")
 
 
 def test_visit_not_in_protocol(tmp_path, tables, capsys):
     line = set_meas(tables, "S01", "M12", "HBA1C", visit="M24")
     assert_problem(capsys, write(tmp_path, tables),
-                   rf"measurements\.csv:{line}:visit: 'M24' — visit not in the protocol; expected "
+                   rf"measurements\.csv:{line}:visit \(participant S01, HBA1C\): 'M24' — visit not in the protocol; expected "
                    r"a visit of the protocol: BL, M1, M3, M6, M9, M12")
 
 
 def test_unknown_parameter(tmp_path, tables, capsys):
     line = set_meas(tables, "S01", "BL", "HBA1C", param="LDL")
     assert_problem(capsys, write(tmp_path, tables),
-                   rf"measurements\.csv:{line}:param: 'LDL' — unknown parameter; expected FCP, PCP")
+                   rf"measurements\.csv:{line}:param \(participant S01, visit BL\): 'LDL' — unknown parameter; expected FCP, PCP")
 
 
 def test_unknown_unit(tmp_path, tables, capsys):
     line = set_meas(tables, "S03", "M6", "FCP", unit="nmol/X")
     assert_problem(capsys, write(tmp_path, tables),
-                   rf"measurements\.csv:{line}:unit: 'nmol/X' — unknown unit; expected a unit of "
+                   rf"measurements\.csv:{line}:unit \(participant S03, visit M6, FCP\): 'nmol/X' — unknown unit; expected a unit of "
                    r"FCP: nmol/L, pmol/L, ng/mL")
 
 
 def test_missing_unit(tmp_path, tables, capsys):
     line = set_meas(tables, "S03", "M6", "HBA1C", unit="")
     assert_problem(capsys, write(tmp_path, tables),
-                   rf"measurements\.csv:{line}:unit: no unit; expected a unit of HBA1C: %, mmol/mol")
+                   rf"measurements\.csv:{line}:unit \(participant S03, visit M6, HBA1C\): no unit; expected a unit of HBA1C: %, mmol/mol")
 
 
 def test_unit_of_another_parameter(tmp_path, tables, capsys):
     line = set_meas(tables, "S03", "M6", "HBA1C", unit="pmol/L")
     assert_problem(capsys, write(tmp_path, tables),
-                   rf"measurements\.csv:{line}:unit: 'pmol/L' — unit not accepted for HBA1C")
+                   rf"measurements\.csv:{line}:unit \(participant S03, visit M6, HBA1C\): 'pmol/L' — unit not accepted for HBA1C")
 
 
 def test_non_numeric_value(tmp_path, tables, capsys):
     line = set_meas(tables, "S04", "M9", "FCP", value="0,5")
     assert_problem(capsys, write(tmp_path, tables),
-                   rf"measurements\.csv:{line}:value: '0,5' — not a number; expected a number with "
+                   rf"measurements\.csv:{line}:value \(participant S04, visit M9, FCP\): '0,5' — not a number; expected a number with "
                    r"a decimal point")
 
 
@@ -250,7 +250,7 @@ def test_non_numeric_value(tmp_path, tables, capsys):
 def test_implausible_value_in_canonical_units(tmp_path, tables, capsys, param, value, unit, shown):
     line = set_meas(tables, "S05", "M3", param, value=value, unit=unit)
     err = assert_problem(capsys, write(tmp_path, tables),
-                         rf"measurements\.csv:{line}:value: '{re.escape(value)}' — implausible "
+                         rf"measurements\.csv:{line}:value \(participant S05, visit M3, {param}\): '{re.escape(value)}' — implausible "
                          rf"value: {re.escape(shown)} \({param}\)")
     assert "after conversion to canonical units" in err
 
@@ -262,7 +262,7 @@ def test_same_subject_visit_param_with_different_values(tmp_path, tables, capsys
     tables["measurements"] = pd.concat([m, extra], ignore_index=True)
     first = m.loc[i, "value"]
     assert_problem(capsys, write(tmp_path, tables),
-                   rf"measurements\.csv:{len(m) + 2}:value: '0.999' — a different value for the same "
+                   rf"measurements\.csv:{len(m) + 2}:value \(participant S02, visit M6, FCP\): '0.999' — a different value for the same "
                    rf"participant, visit and parameter is on row {i + 2} \({first}\)")
 
 
@@ -273,8 +273,8 @@ def test_insulin_per_day_without_any_weight(tmp_path, tables, capsys):
                                  & (m.param == "WEIGHT"))].reset_index(drop=True)
     tables["subjects"].loc[1, "weight_kg"] = ""
     err = assert_problem(capsys, write(tmp_path, tables),
-                         r"subjects\.csv:3:weight_kg: a value is required")
-    assert (f"measurements.csv:{line}:unit: 'U/day' — an insulin dose in U/day cannot be "
+                         r"subjects\.csv:3:weight_kg \(participant S02\): a value is required")
+    assert (f"measurements.csv:{line}:unit (participant S02, visit M1, INSULIN): 'U/day' — an insulin dose in U/day cannot be "
             "converted to U/kg/day: no body weight for this participant") in err
 
 
@@ -292,7 +292,7 @@ def test_infusion_for_a_control_subject(tmp_path, tables, capsys):
 def test_unknown_adverse_event_severity(tmp_path, tables, capsys):
     tables["adverse_events"].loc[1, "severity"] = "grade 7"
     assert_problem(capsys, write(tmp_path, tables),
-                   r"adverse_events\.csv:3:severity: 'grade 7' — unknown severity; expected mild, "
+                   r"adverse_events\.csv:3:severity \(participant S02\): 'grade 7' — unknown severity; expected mild, "
                    r"moderate, severe or a CTCAE grade 1 to 5")
 
 
@@ -311,7 +311,7 @@ def test_value_outside_its_window_is_kept_and_flagged(tmp_path, tables, capsys):
     tables["measurements"].loc[line - 2, "date"] = "2021-12-31"
     rc, out, err = run(capsys, write(tmp_path, tables))
     assert rc == 0, err
-    assert re.search(rf"measurements\.csv:{line}:date: '2021-12-31' — measured on study day \d+, "
+    assert re.search(rf"measurements\.csv:{line}:date \(participant S02, visit M6, FCP\): '2021-12-31' — measured on study day \d+, "
                      r"outside the window of visit M6 \(days 161 to 203\); kept and flagged "
                      "out_of_window", out)
 
@@ -338,7 +338,11 @@ def test_exact_duplicate_row_is_dropped_with_a_warning(tmp_path, tables, capsys)
     rc, out, err = run(capsys, write(tmp_path, tables))
     assert rc == 0, err
     assert re.search(r"measurements\s+181\s+180\s+1", out)
-    assert f"measurements.csv:{len(m) + 2}: the same value is already recorded on row 7" in out
+    assert re.search(rf"measurements\.csv:{len(m) + 2}:value \(participant S01, visit M1, FCP\): "
+                     r"'[\d.]+' — the same value is already recorded on row 7; the repeat is not used",
+                     out)
+    assert (f"measurements.csv:{len(m) + 2} (participant S01): the same value is already recorded "
+            "on row 7") in out
 
 
 # -- other input formats --------------------------------------------------------------------
@@ -359,4 +363,4 @@ def test_every_input_format_validates(tmp_path, tables, capsys, fmt):
 def test_sdtm_problem_names_domain_record_and_variable(tmp_path, tables, capsys):
     tables["subjects"].loc[1, "arm"] = "SOC"
     folder = example.write_sdtm(tables, tmp_path / "sdtm")
-    assert_problem(capsys, folder, r"dm\.xpt:3:ARMCD: 'SOC' — arm not in the protocol")
+    assert_problem(capsys, folder, r"dm\.xpt:3:ARMCD \(participant S02\): 'SOC' — arm not in the protocol")

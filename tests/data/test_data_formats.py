@@ -55,7 +55,7 @@ def test_excel_workbook_gives_the_same_trial(tmp_path, tables, example, referenc
 def test_excel_problems_name_workbook_sheet_row_and_column(tmp_path, tables, example):
     tables["subjects"].loc[2, "sex"] = "U"
     book = example.write_xlsx(tables, tmp_path / "trial.xlsx")
-    with pytest.raises(InputError, match=r"trial\.xlsx\[subjects\]:4:sex: 'U' — unknown sex"):
+    with pytest.raises(InputError, match=r"trial\.xlsx\[subjects\]:4:sex \(participant S03\): 'U' — unknown sex"):
         load(book)
 
 
@@ -92,7 +92,7 @@ def test_sdtm_domains_give_the_same_trial(tmp_path, tables, example, reference, 
 def test_sdtm_problems_use_sdtm_variable_names(tmp_path, tables, example):
     tables["measurements"].loc[0, "unit"] = "mmol/X"
     folder = example.write_sdtm(tables, tmp_path / "sdtm", "csv")
-    with pytest.raises(InputError, match=r"lb\.csv:2:LBORRESU: 'mmol/X' — unknown unit"):
+    with pytest.raises(InputError, match=r"lb\.csv:2:LBORRESU \(participant S01, visit BASELINE, FCP\): 'mmol/X' — unknown unit"):
         load(folder)
 
 
@@ -161,7 +161,7 @@ def test_redcap_unmapped_event_is_a_visit_not_in_the_protocol(tmp_path, tables, 
     folder = example.write_redcap(tables, tmp_path / "rc")
     text = (folder / "records.csv").read_text().replace("m9_arm_1", "month_9_arm_1", 1)
     (folder / "records.csv").write_text(text)
-    with pytest.raises(InputError, match=r"records\.csv:\d+:redcap_event_name: 'month_9_arm_1' — "
+    with pytest.raises(InputError, match=r"records\.csv:\d+:redcap_event_name \(participant S01, FCP\): 'month_9_arm_1' — "
                                          r"visit not in the protocol"):
         load(folder)
 
@@ -169,7 +169,7 @@ def test_redcap_unmapped_event_is_a_visit_not_in_the_protocol(tmp_path, tables, 
 def test_redcap_problem_names_the_field(tmp_path, tables, example):
     tables["measurements"].loc[2, "value"] = "n/a"  # S01 BL HBA1C
     folder = example.write_redcap(tables, tmp_path / "rc")
-    with pytest.raises(InputError, match=r"records\.csv:2:hba1c: 'n/a' — not a number"):
+    with pytest.raises(InputError, match=r"records\.csv:2:hba1c \(participant S01, visit BL, HBA1C\): 'n/a' — not a number"):
         load(folder)
 
 

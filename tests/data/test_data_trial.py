@@ -70,7 +70,7 @@ def test_from_tables_refuses_missing_tables_and_columns(trial):
 def test_from_tables_checks_codes_against_the_protocol(trial):
     tables = dict(trial.tables)
     tables["measurements"] = tables["measurements"].assign(visit="W52")
-    with pytest.raises(InputError, match=r"measurements table:2:visit: 'W52' — visit not in the "
+    with pytest.raises(InputError, match=r"measurements table:2:visit \(participant S01, FCP\): 'W52' — visit not in the "
                                          r"protocol"):
         Trial.from_tables(tables, "lu2021")
 
@@ -136,7 +136,7 @@ def test_load_tables_validates_in_memory_tables_like_files(tables, valid_folder)
 
 def test_load_tables_locates_problems_as_in_the_written_files(tables):
     tables["measurements"].loc[9, "param"] = "LDL"
-    with pytest.raises(InputError, match=r"measurements\.csv:11:param: 'LDL' — unknown parameter"):
+    with pytest.raises(InputError, match=r"measurements\.csv:11:param \(participant S01, visit M1\): 'LDL' — unknown parameter"):
         load_tables(tables, "lu2021")
 
 

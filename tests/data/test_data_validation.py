@@ -65,9 +65,10 @@ def test_problems_carry_file_row_column_and_value(rewrite, tables):
     tables["measurements"].loc[4, "value"] = "high"
     probs = problems_of(rewrite(tables))
     assert Problem(file="subjects.csv", row=2, column="sex", value="X", problem="unknown sex",
-                   expected="M or F") in probs
+                   expected="M or F", subject="S01") in probs
     assert any(p.file == "measurements.csv" and p.row == 6 and p.column == "value"
-               and p.value == "high" for p in probs)
+               and p.value == "high" and p.subject == "S01" and p.visit == "BL"
+               and p.param == "WEIGHT" for p in probs)
 
 
 def test_missing_required_values_are_reported_per_row(rewrite, tables):

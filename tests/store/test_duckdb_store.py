@@ -175,7 +175,7 @@ def test_cli_import_of_bad_data_exits_two_and_names_the_problem(tmp_path, capsys
     db = tmp_path / "study.duckdb"
     assert main(["import", str(_bad_copy(tmp_path)), "--store", str(db)]) == 2
     err = capsys.readouterr().err
-    assert "subjects.csv:2:arm: 'PLACEBO'" in err
+    assert "subjects.csv:2:arm (participant LU2021-001): 'PLACEBO'" in err
     assert not db.exists()
 
 

@@ -126,6 +126,17 @@ class RawData:
     exclusions: list[Exclusion] = field(default_factory=list)
 
 
+#: Problem field -> contract column naming the record a problem concerns.
+_RECORD_COLUMNS = {"subject": "subject_id", "visit": "visit", "param": "param"}
+
+
+def _text(cell: Any) -> str | None:
+    """A cell as text for naming a record (None when blank)."""
+    if cell is None or (not isinstance(cell, str) and pd.isna(cell)):
+        return None
+    return str(cell) or None
+
+
 class Collector:
     """Collects problems, at most ``cap`` rows per (file, column, problem kind).
 
@@ -198,6 +209,8 @@ class Collector:
         files = sel["source_file"].astype(str).to_numpy()
         rows = sel["source_row"].to_numpy()
         values = np.asarray(value, dtype=object)
+        record = {key: sel[name].to_numpy(dtype=object) for key, name in _RECORD_COLUMNS.items()
+                  if name in sel.columns and name != column}
         for f in pd.unique(files):
             idx = np.flatnonzero(files == f)
             key = (f, column, kind, severity)
@@ -210,7 +223,8 @@ class Collector:
                     v = None
                 self.add(Problem(file=f, row=int(rows[i]), column=shown, value=v,
                                  problem=str(texts.iloc[i]) if texts is not None else problem,
-                                 expected=expected, severity=severity),  # type: ignore[arg-type]
+                                 expected=expected, severity=severity,  # type: ignore[arg-type]
+                                 **{key: _text(cells[i]) for key, cells in record.items()}),
                          kind=kind)
             rest = len(idx) - room
             if rest > 0:

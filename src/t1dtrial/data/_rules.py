@@ -163,8 +163,12 @@ def exclude(log: LoadLog, table: str, frame: pd.DataFrame, mask: np.ndarray,
             reason: str | pd.Series) -> None:
     """Record rows of ``frame`` (``source_file``/``source_row``) as excluded in the log."""
     mask = np.asarray(mask, dtype=bool)
-    sel = frame.loc[mask, ["source_file", "source_row"]]
+    sel = frame.loc[mask]
     reasons = (reason[mask].astype(str).tolist() if isinstance(reason, pd.Series)
                else [reason] * len(sel))
-    log.exclusions.extend(Exclusion(file=str(f), row=int(r), reason=why, table=table)
-                          for f, r, why in zip(sel["source_file"], sel["source_row"], reasons))
+    subjects = (sel["subject_id"].where(sel["subject_id"].notna(), None).tolist()
+                if "subject_id" in sel.columns else [None] * len(sel))
+    log.exclusions.extend(Exclusion(file=str(f), row=int(r), reason=why, table=table,
+                                    subject=None if s is None else str(s))
+                          for f, r, why, s in zip(sel["source_file"], sel["source_row"], reasons,
+                                                  subjects))

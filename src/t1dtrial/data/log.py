@@ -49,12 +49,19 @@ class FileRecord:
 
 @dataclass(frozen=True)
 class Exclusion:
-    """A row read but not used, and why."""
+    """A row read but not used, and why (``subject`` names the participant when known)."""
 
     file: str
     row: int | None
     reason: str
     table: str = ""
+    subject: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.row is None else f"{self.file}:{self.row}"
+        if self.subject:
+            where += f" (participant {self.subject})"
+        return f"{where}: {self.reason}"
 
 
 @dataclass
@@ -133,7 +140,9 @@ class LoadLog:
             warnings.append(Problem(file=w.get("file") or "", row=w.get("row"),
                                     column=w.get("column"), value=w.get("value"),
                                     problem=w.get("problem", ""), expected=w.get("expected") or "",
-                                    severity=w.get("severity", "warning")))
+                                    severity=w.get("severity", "warning"),
+                                    subject=w.get("subject"), visit=w.get("visit"),
+                                    param=w.get("param")))
         return cls(
             source=data.get("source", ""),
             format=data.get("format", ""),
@@ -193,8 +202,7 @@ class LoadLog:
             lines.append("identifier columns dropped: "
                          + ", ".join(f"{d['file']}:{d['column']}" for d in self.identifiers_dropped))
         for title, items in (("warnings", [str(w) for w in self.warnings]),
-                             ("excluded rows", [f"{e.file}:{e.row}: {e.reason}"
-                                                for e in self.exclusions])):
+                             ("excluded rows", [str(e) for e in self.exclusions])):
             if items:
                 lines.append(f"{title} ({len(items)}):")
                 lines += [f"  {text}" for text in items[:max_lines]]

@@ -275,8 +275,10 @@ def _measurements(lb: pd.DataFrame | None, vs: pd.DataFrame | None, raw: RawData
         unused = param.isna().to_numpy()
         raw.exclusions.extend(
             Exclusion(file=file, row=int(r), table="measurements",
-                      reason=f"{testcd} {t} is not a parameter t1dtrial uses")
-            for r, t in zip(frame.loc[unused, "source_row"], frame.loc[unused, testcd]))
+                      reason=f"{testcd} {t} is not a parameter t1dtrial uses",
+                      subject=s if isinstance(s, str) else None)
+            for r, t, s in zip(frame.loc[unused, "source_row"], frame.loc[unused, testcd],
+                               frame.loc[unused, "USUBJID"]))
         bad = param.isin(["CPEPTIDE?", "CP-"]).to_numpy()
         for r, v in zip(frame.loc[bad, "source_row"], param[bad]):
             raw.problems.append(Problem(
