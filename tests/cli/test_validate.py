@@ -364,3 +364,40 @@ def test_sdtm_problem_names_domain_record_and_variable(tmp_path, tables, capsys)
     tables["subjects"].loc[1, "arm"] = "SOC"
     folder = example.write_sdtm(tables, tmp_path / "sdtm")
     assert_problem(capsys, folder, r"dm\.xpt:3:ARMCD \(participant S02\): 'SOC' — arm not in the protocol")
+
+
+# -- exports as they come -------------------------------------------------------------------
+
+def test_r_export_with_na_for_missing_validates_and_counts_them(tmp_path, tables, capsys):
+    r_style = {name: frame.replace("", "NA") for name, frame in tables.items()}
+    rc, out, err = run(capsys, write(tmp_path, r_style))
+    assert rc == 0, err
+    assert "cells read as missing (NA, NaN or .): adverse_events.csv 1, insulin_free.csv 1" in out
+
+
+def test_na_where_a_value_is_required_is_named_as_missing(tmp_path, tables, capsys):
+    tables["subjects"].loc[2, "sex"] = "NA"
+    assert_problem(capsys, write(tmp_path, tables),
+                   r"subjects\.csv:4:sex \(participant S03\): a value is required")
+
+
+def test_semicolon_file_with_decimal_commas_is_read_with_one_line_saying_so(tmp_path, tables,
+                                                                           capsys):
+    folder = write(tmp_path, tables)
+    eu = tables["measurements"].replace(r"^(\d+)\.(\d+)$", r"\1,\2", regex=True)
+    eu.to_csv(folder / "measurements.csv", sep=";", index=False, lineterminator="\n")
+    rc, out, err = run(capsys, folder)
+    assert rc == 0, err
+    lines = [line for line in out.splitlines() if "decimal commas" in line]
+    assert lines == ["  measurements.csv: semicolon-separated with decimal commas (a European "
+                     "spreadsheet export): 180 number(s) such as 0,25 were read as 0.25; expected "
+                     "nothing to do if that is right; otherwise a comma-separated file with "
+                     "decimal points"]
+
+
+def test_excel_serial_number_as_a_date_is_named_with_the_date_it_means(tmp_path, tables, capsys):
+    tables["subjects"].loc[0, "diagnosis_date"] = "43466"
+    assert_problem(capsys, write(tmp_path, tables),
+                   r"subjects\.csv:2:diagnosis_date \(participant S01\): '43466' — not a date in "
+                   r"ISO form \(an Excel date serial number\? 43466 is 2019-01-01; format the "
+                   r"column as dates before exporting\)")

@@ -24,7 +24,8 @@ def typed_columns(t: RawTable, col: Collector) -> tuple[pd.DataFrame, pd.DataFra
         if c in spec.dates:
             v, badm = parse_dates(s)
             bad = badm.to_numpy()
-            col.rows(t, f, bad, c, "not a date in ISO form", DATE_EXPECTED)
+            if bad.any():
+                col.rows(t, f, bad, c, _date_problem(s, bad), DATE_EXPECTED, kind="not a date")
         elif c in spec.numbers and not (t.name == "measurements" and c == "value"):
             v, badm = parse_numbers(s)
             bad = badm.to_numpy()
@@ -34,6 +35,20 @@ def typed_columns(t: RawTable, col: Collector) -> tuple[pd.DataFrame, pd.DataFra
         out[c] = v
         skip[c] = bad
     return pd.DataFrame(out, index=f.index), pd.DataFrame(skip, index=f.index)
+
+
+def _date_problem(s: pd.Series, bad: np.ndarray) -> pd.Series:
+    """Why each bad date cell is not a date, naming an Excel serial number when it is one."""
+    out = pd.Series("not a date in ISO form", index=s.index, dtype=object)
+    serial = pd.to_numeric(s[bad], errors="coerce")
+    excel = serial.notna() & serial.between(20000, 80000) & (serial % 1 == 0)
+    if excel.any():
+        days = pd.to_datetime("1899-12-30") + pd.to_timedelta(serial[excel], unit="D")
+        out[excel.index[excel]] = ("not a date in ISO form (an Excel date serial number? "
+                                   + serial[excel].astype(int).astype(str) + " is "
+                                   + days.dt.strftime("%Y-%m-%d")
+                                   + "; format the column as dates before exporting)")
+    return out
 
 
 def match_codes(s: pd.Series, codes: list[str], labels: dict[str, str] | None = None) -> pd.Series:

@@ -23,7 +23,7 @@ from .contract import IDENTIFIER_COLUMNS
 from .log import Exclusion, FileRecord
 
 __all__ = ["RawTable", "RawData", "Collector", "identifier_columns", "blank_to_na", "strip_cells",
-           "tag_source", "SRC_PREFIX"]
+           "tag_source", "SRC_PREFIX", "MISSING_MARKERS"]
 
 #: Prefix of a per-row column holding the source column name of a contract column.
 SRC_PREFIX = "_src:"
@@ -49,13 +49,21 @@ def identifier_columns(columns: Iterable[Any], extra: Iterable[str] = ()) -> lis
     return out
 
 
-def strip_cells(s: pd.Series) -> pd.Series:
-    """Strip a text column and turn blank cells into NaN (works on distinct values).
+#: Cell texts that mean "no value" in exports: R's ``write.csv`` (NA), pandas (NaN, nan), SAS (.).
+MISSING_MARKERS = ("NA", "NaN", "nan", ".")
+
+
+def strip_cells(s: pd.Series, counts: dict[str, int] | None = None) -> pd.Series:
+    """Strip a text column and turn blank cells and missing-value markers into NaN.
+
+    Works on distinct values. Cells holding only one of :data:`MISSING_MARKERS`
+    are missing; when ``counts`` is given, their number is added under the
+    column's name.
 
     Examples
     --------
-    >>> strip_cells(pd.Series([" a", "", None, "a "])).tolist()
-    ['a', nan, nan, 'a']
+    >>> strip_cells(pd.Series([" a", "", None, "a ", "NA", "."])).tolist()
+    ['a', nan, nan, 'a', nan, nan]
     """
     if s.dtype != object:
         return s
@@ -63,7 +71,11 @@ def strip_cells(s: pd.Series) -> pd.Series:
     u = pd.Series(uniques, dtype=object)
     text = u.map(lambda v: v if isinstance(v, str) else str(v)) if len(u) else u
     stripped = text.str.strip()
-    stripped = stripped.where(stripped.ne(""), np.nan)
+    marker = stripped.isin(MISSING_MARKERS).to_numpy()
+    if counts is not None and marker.any():
+        n = int(np.isin(codes, np.flatnonzero(marker)).sum())
+        counts[str(s.name)] = counts.get(str(s.name), 0) + n
+    stripped = stripped.where(stripped.ne("") & ~marker, np.nan)
     table = np.append(stripped.to_numpy(dtype=object), np.nan)
     return pd.Series(table[codes], index=s.index, dtype=object, name=s.name)
 
@@ -76,10 +88,13 @@ def tag_source(frame: pd.DataFrame, file: str) -> pd.DataFrame:
     return out
 
 
-def blank_to_na(frame: pd.DataFrame) -> pd.DataFrame:
-    """Strip text cells and turn blank ones into NaN (returns a new frame)."""
-    return pd.DataFrame({c: strip_cells(frame[c]) for c in frame.columns}, index=frame.index,
-                        columns=frame.columns)
+def blank_to_na(frame: pd.DataFrame, counts: dict[str, int] | None = None) -> pd.DataFrame:
+    """Strip text cells; blank ones and missing-value markers become NaN (a new frame).
+
+    ``counts`` (optional) receives the number of markers read as missing per column.
+    """
+    return pd.DataFrame({c: strip_cells(frame[c], counts) for c in frame.columns},
+                        index=frame.index, columns=frame.columns)
 
 
 @dataclass

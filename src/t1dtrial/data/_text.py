@@ -38,6 +38,8 @@ class TextTable:
     sha256: str = ""
     problems: list[Problem] = field(default_factory=list)
     empty: bool = False
+    read_as_missing: int = 0  # cells holding NA, NaN or . (see _raw.MISSING_MARKERS)
+    decimal_commas: int = 0  # numbers written with a decimal comma, read with a point
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -162,15 +164,51 @@ def parse_csv_text(text: str, file: str) -> TextTable:
         return out
     data = raw.iloc[1:]
     data.columns = header
-    data = blank_to_na(data)
-    blank = data.isna().all(axis=1).to_numpy()
-    frame = data.loc[~blank].copy() if blank.any() else data
+    counts: dict[str, int] = {}
+    cells = blank_to_na(data, counts)
+    blank = cells.isna().all(axis=1).to_numpy()
+    if blank.any():  # a line of NA markers is a record without values, not a blank line
+        blank[blank] = ~data.loc[blank].apply(lambda c: c.str.strip().ne("")).any(axis=1).to_numpy()
+    frame = cells.loc[~blank].copy() if blank.any() else cells
     frame["source_row"] = lines[1:][~blank]
     frame.index = pd.RangeIndex(len(frame))
+    out.read_as_missing = sum(counts.values())
+    if sep == ";":
+        out.decimal_commas = _read_decimal_commas(frame, header)
+        if out.decimal_commas:
+            out.problems.append(Problem(
+                file=file, row=None, column=None, value=None,
+                problem=f"semicolon-separated with decimal commas (a European spreadsheet export): "
+                        f"{out.decimal_commas} number(s) such as 0,25 were read as 0.25",
+                expected="nothing to do if that is right; otherwise a comma-separated file with "
+                         "decimal points", severity="warning"))
     out.header = header
     out.frame = frame
     out.rows_in = len(frame)
     return out
+
+
+_DECIMAL_COMMA = re.compile(r"^([<>]=?\s*)?([-+]?\d+),(\d+)$")
+
+
+def _read_decimal_commas(frame: pd.DataFrame, columns: list[str]) -> int:
+    """Rewrite ``0,25`` (also ``<0,003``) as ``0.25`` in place; return how many cells changed.
+
+    Only for a semicolon-separated file, where a comma cannot be a field separator
+    and is the decimal mark of the spreadsheet that wrote it.
+    """
+    changed = 0
+    for c in columns:
+        col = frame[c]
+        text = col.dropna()
+        if text.empty or not text.str.contains(",", regex=False).any():
+            continue
+        fixed = text.str.replace(_DECIMAL_COMMA, r"\1\2.\3", regex=True)
+        diff = fixed.ne(text)
+        if diff.any():
+            frame.loc[diff[diff].index, c] = fixed[diff]
+            changed += int(diff.sum())
+    return changed
 
 
 def _row_shape_problems(text: str, sep: str, file: str) -> list[Problem]:

@@ -38,6 +38,10 @@ class FileRecord:
         Data rows read for that table (blank lines not counted).
     encoding : str
         Text encoding the file was read with (``utf-8``, ``latin-1``, ``binary``).
+    read_as_missing : int
+        Cells holding a missing-value marker (``NA``, ``NaN``, ``.``), read as missing.
+    decimal_commas : int
+        Numbers written with a decimal comma (semicolon-separated files), read as decimals.
     """
 
     name: str
@@ -45,6 +49,8 @@ class FileRecord:
     sha256: str
     rows_in: int
     encoding: str = "utf-8"
+    read_as_missing: int = 0
+    decimal_commas: int = 0
 
 
 @dataclass(frozen=True)
@@ -192,6 +198,10 @@ class LoadLog:
             shown = dict.fromkeys(f"{f.name} ({f.encoding}, sha256 {f.sha256[:12]})" if f.sha256
                                   else f.name for f in self.files)
             lines.append("files: " + ", ".join(shown))
+        marked = {f.name: f.read_as_missing for f in self.files if f.read_as_missing}
+        if marked:
+            lines.append("cells read as missing (NA, NaN or .): "
+                         + ", ".join(f"{name} {n}" for name, n in marked.items()))
         if self.conversions:
             lines.append("unit conversions:")
             lines += [f"  {k}: {v}" for k, v in self.conversions.items()]

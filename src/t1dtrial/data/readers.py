@@ -209,7 +209,8 @@ def read_csv_folder(folder: str | Path) -> RawData:
 def _add_text_table(raw: RawData, name: str, text: TextTable, file: str) -> None:
     raw.problems.extend(text.problems)
     raw.files.append(FileRecord(name=file, table=name, sha256=text.sha256, rows_in=text.rows_in,
-                                encoding=text.encoding))
+                                encoding=text.encoding, read_as_missing=text.read_as_missing,
+                                decimal_commas=text.decimal_commas))
     if text.frame is None:
         raw.tables[name] = _empty_table(name, present=True, usable=False)
         return
@@ -326,9 +327,13 @@ def _sheet_table(ws: Any, file: str) -> TextTable:
     if out.problems:
         return out
     body = [tuple(cell_text(v) for v in r) + (np.nan,) * (width - len(r)) for r in rows[1:]]
-    frame = blank_to_na(pd.DataFrame(body, columns=header, dtype=object))
-    frame["source_row"] = np.arange(2, len(body) + 2)
-    frame = frame.loc[frame[header].notna().any(axis=1)].reset_index(drop=True)
+    cells = pd.DataFrame(body, columns=header, dtype=object)
+    keep = cells.notna().any(axis=1).to_numpy()  # rows of blank cells are not records
+    counts: dict[str, int] = {}
+    frame = blank_to_na(cells.loc[keep], counts)
+    out.read_as_missing = sum(counts.values())
+    frame["source_row"] = np.arange(2, len(body) + 2)[keep]
+    frame = frame.reset_index(drop=True)
     out.header = header
     out.frame = frame
     out.rows_in = len(frame)
