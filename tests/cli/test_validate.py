@@ -401,3 +401,34 @@ def test_excel_serial_number_as_a_date_is_named_with_the_date_it_means(tmp_path,
                    r"subjects\.csv:2:diagnosis_date \(participant S01\): '43466' — not a date in "
                    r"ISO form \(an Excel date serial number\? 43466 is 2019-01-01; format the "
                    r"column as dates before exporting\)")
+
+
+# -- doses against the protocol --------------------------------------------------------------
+
+def test_dose_written_in_millions_of_cells_per_kg_is_refused_with_a_unit_hint(tmp_path, tables,
+                                                                              capsys):
+    tables["infusions"].loc[0, "cells_per_kg"] = "1.48"
+    assert_problem(capsys, write(tmp_path, tables),
+                   r"infusions\.csv:2:cells_per_kg \(participant S01\): '1.48' — 1.48 cells/kg is "
+                   r"far below the planned dose \(1 × 10\^6 cells/kg, infusion 1 of arm MSC\): it "
+                   r"looks like a dose in 10\^6 cells/kg \(1.48 × 10\^6 = 1.48 × 10\^6 cells/kg\); "
+                   r"expected cells/kg")
+
+
+def test_total_cells_written_in_millions_is_refused_with_a_unit_hint(tmp_path, tables, capsys):
+    inf = tables["infusions"]
+    inf["total_cells"] = ""
+    inf.loc[1, ["cells_per_kg", "total_cells"]] = ["", "60"]
+    assert_problem(capsys, write(tmp_path, tables),
+                   r"infusions\.csv:3:total_cells \(participant S01\): '60' — .* far below the "
+                   r"planned dose .*: it looks like a number of cells in units of 10\^6 "
+                   r"\(60 × 10\^6 = 6 × 10\^7 cells\)")
+
+
+def test_dose_outside_the_planned_range_is_kept_with_a_warning(tmp_path, tables, capsys):
+    tables["infusions"].loc[2, "cells_per_kg"] = "3.1e6"
+    rc, out, err = run(capsys, write(tmp_path, tables))
+    assert rc == 0, err
+    assert ("infusions.csv:4:cells_per_kg (participant S03): '3.1e6' — a dose of 3.1 × 10^6 "
+            "cells/kg is outside the protocol's range for infusion 1 of arm MSC (5 × 10^5 to "
+            "2 × 10^6 cells/kg); kept (a protocol deviation)") in out

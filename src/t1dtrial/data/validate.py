@@ -39,6 +39,7 @@ from ..errors import InputError, InputWarning, Problem
 from ..protocol import Protocol
 from . import _rules
 from ._checks import match_codes, typed_columns
+from ._dose_checks import cells_per_kg, check_doses
 from ._measurement_checks import check_measurements
 from ._parse import (normalise_lower, normalise_related, normalise_serious, normalise_severity,
                      normalise_sex)
@@ -240,6 +241,8 @@ def validate_raw(raw: RawData, protocol: Protocol, *,
         if "infusions" in typed:
             failed["infusions"] |= _rules.control_infusions(typed["infusions"], subjects, protocol,
                                                             tables["infusions"], col)
+            failed["infusions"] |= check_doses(typed["infusions"], subjects, protocol,
+                                               tables["infusions"], col)
     if col.has_errors or set(typed) != set(TABLES):
         raise InputError(col.result())
     out = _finish(raw, typed, excluded, protocol, col, log)
@@ -291,10 +294,9 @@ def _finish(raw: RawData, typed: dict[str, pd.DataFrame], excluded: np.ndarray,
 def _dose_per_kg(inf: pd.DataFrame, subj: pd.DataFrame, t: RawTable, col: Collector,
                  log: LoadLog) -> pd.DataFrame:
     """cells_per_kg from total_cells / baseline weight when only the total is given."""
-    weight = inf["subject_id"].map(subj.drop_duplicates("subject_id").set_index("subject_id")["weight_kg"])
     fill = (inf["cells_per_kg"].isna() & inf["total_cells"].notna()).to_numpy()
     if fill.any():
-        inf.loc[fill, "cells_per_kg"] = inf.loc[fill, "total_cells"] / weight[fill]
+        inf["cells_per_kg"] = cells_per_kg(inf, subj)
         log.conversions["infusion dose: cells -> cells/kg"] = int(fill.sum())
     none = (inf["cells_per_kg"].isna() & inf["total_cells"].isna()).to_numpy()
     col.rows(t, t.frame.loc[inf.index], none, "cells_per_kg",

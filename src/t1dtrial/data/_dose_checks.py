@@ -1,0 +1,169 @@
+"""Infusion doses against the protocol's plan: cells per kg, planned dose and range, unit slips.
+
+Each infusion of ``infusions.csv`` is compared with the protocol's planned
+infusion of the same number for the participant's arm (``infusions[].dose``;
+placebo arms are given no cells and are not compared):
+
+* a dose a hundred times or more away from the planned one is an error (no
+  deviation is that large), with a hint when a power of ten explains it
+  (``1.48`` written for 1.48 x 10^6 cells/kg);
+* a dose outside the planned ``range_per_kg`` (or, without a range, more than
+  twice or less than half the planned dose) is kept with a warning: it is a
+  protocol deviation, not a wrong input.
+
+Examples
+--------
+>>> import pandas as pd
+>>> inf = pd.DataFrame({"subject_id": ["S1"], "cells_per_kg": [None], "total_cells": [6e7]})
+>>> subj = pd.DataFrame({"subject_id": ["S1"], "weight_kg": [60.0]})
+>>> cells_per_kg(inf, subj).tolist()
+[1000000.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..protocol import Protocol
+from ._raw import Collector, RawTable
+
+__all__ = ["cells_per_kg", "check_doses"]
+
+#: A dose this many times away from the plan (either way) cannot be a deviation: a unit slip.
+_UNIT_SLIP = 1e2
+
+
+def cells_per_kg(infusions: pd.DataFrame, subjects: pd.DataFrame) -> pd.Series:
+    """Dose in cells/kg: ``cells_per_kg``, else ``total_cells`` / baseline ``weight_kg``.
+
+    Parameters
+    ----------
+    infusions : DataFrame
+        ``subject_id``, ``cells_per_kg``, ``total_cells`` (numbers, NaN when blank).
+    subjects : DataFrame
+        ``subject_id``, ``weight_kg``.
+
+    Returns
+    -------
+    Series of float aligned with ``infusions`` (NaN when no dose or no weight).
+    """
+    weight = infusions["subject_id"].map(
+        subjects.drop_duplicates("subject_id").set_index("subject_id")["weight_kg"])
+    per_kg = pd.to_numeric(infusions["cells_per_kg"], errors="coerce").astype(float)
+    total = pd.to_numeric(infusions["total_cells"], errors="coerce").astype(float)
+    return per_kg.where(per_kg.notna(), total / weight.astype(float))
+
+
+def _planned(infusions: pd.DataFrame, arms: pd.Series, protocol: Protocol) -> pd.DataFrame:
+    """Planned dose (per kg and range) of each infusion row, by its number and the subject's arm."""
+    rows = []
+    for inf in protocol.infusions:
+        per_kg = inf.dose.per_kg
+        low, high = inf.dose.range_per_kg or (None, None)
+        for arm in inf.arms:
+            if protocol.arm(arm).kind == "placebo":  # a placebo infusion carries no cells
+                continue
+            rows.append({"arm": arm, "number": inf.number, "per_kg": per_kg,
+                         "total": inf.dose.total, "low": low, "high": high})
+    plan = pd.DataFrame(rows, columns=["arm", "number", "per_kg", "total", "low", "high"])
+    key = pd.DataFrame({"arm": arms.to_numpy(), "number": pd.to_numeric(
+        infusions["infusion_number"], errors="coerce").to_numpy()}, index=infusions.index)
+    return key.merge(plan.drop_duplicates(["arm", "number"]), on=["arm", "number"],
+                     how="left").set_index(infusions.index)
+
+
+def check_doses(infusions: pd.DataFrame, subjects: pd.DataFrame, protocol: Protocol,
+                raw: RawTable, collector: Collector) -> np.ndarray:
+    """Compare each infusion's dose with the plan; return the rows that are errors.
+
+    Parameters
+    ----------
+    infusions, subjects : DataFrame
+        Typed tables (numbers parsed, arms matched to protocol codes).
+    protocol : Protocol
+        Planned infusions with their doses.
+    raw : RawTable
+        The infusions table as read (for file, row and column names).
+    collector : Collector
+        Receives one problem per row concerned.
+
+    Returns
+    -------
+    ndarray of bool
+        Rows whose dose is an error (a unit slip).
+    """
+    arms = infusions["subject_id"].map(
+        subjects.drop_duplicates("subject_id").set_index("subject_id")["arm"])
+    plan = _planned(infusions, arms, protocol)
+    weight = infusions["subject_id"].map(
+        subjects.drop_duplicates("subject_id").set_index("subject_id")["weight_kg"]).astype(float)
+    dose = cells_per_kg(infusions, subjects)
+    target = plan["per_kg"].astype(float).where(plan["per_kg"].notna(),
+                                                plan["total"].astype(float) / weight)
+    ratio = (dose / target).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        slip = np.isfinite(ratio) & ((ratio >= _UNIT_SLIP) | (ratio <= 1 / _UNIT_SLIP))
+    column = np.where(infusions["cells_per_kg"].notna(), "cells_per_kg", "total_cells")
+    frame = raw.frame.loc[infusions.index]
+    for name in ("cells_per_kg", "total_cells"):
+        rows = slip & (column == name)
+        if rows.any():
+            collector.rows(raw, frame, rows, name, _slip_text(infusions, plan, dose, ratio, name),
+                           "cells/kg (e.g. 1.48e6 or 1480000)" if name == "cells_per_kg"
+                           else "a number of cells (e.g. 8.9e7 or 89000000)", kind="dose unit slip")
+    low = plan["low"].astype(float).where(plan["low"].notna(), target / 2).to_numpy(dtype=float)
+    high = plan["high"].astype(float).where(plan["high"].notna(), target * 2).to_numpy(dtype=float)
+    d = dose.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        outside = ~slip & np.isfinite(d) & np.isfinite(low) & ((d < low) | (d > high))
+    if outside.any():
+        text = pd.Series("", index=infusions.index, dtype=object)
+        text[outside] = [
+            f"a dose of {_sci(v)} cells/kg is outside the protocol's range for infusion "
+            f"{int(n)} of arm {a} ({_sci(lo)} to {_sci(hi)} cells/kg); kept (a protocol deviation)"
+            for v, n, a, lo, hi in zip(d[outside], plan["number"][outside], arms[outside],
+                                       low[outside], high[outside])]
+        collector.rows(raw, frame, outside, "cells_per_kg", text,
+                       "a dose within the planned range, or a deviation recorded as such",
+                       severity="warning", kind="dose outside range")
+    return slip
+
+
+def _sci(x: float) -> str:
+    """A cell count in words a clinician reads: ``1.48 × 10^6``, ``890``.
+
+    Examples
+    --------
+    >>> _sci(1480000.0), _sci(2e8), _sci(890.0)
+    ('1.48 × 10^6', '2 × 10^8', '890')
+    """
+    if not np.isfinite(x) or abs(x) < 1e4:
+        return f"{x:.3g}"
+    exp = int(np.floor(np.log10(abs(x))))
+    return f"{x / 10 ** exp:.3g} × 10^{exp}"
+
+
+def _slip_text(infusions: pd.DataFrame, plan: pd.DataFrame, dose: pd.Series, ratio: np.ndarray,
+               column: str) -> pd.Series:
+    """Words for a dose that is a power of ten away from the plan."""
+    text = pd.Series("", index=infusions.index, dtype=object)
+    for i, idx in enumerate(infusions.index):
+        r = ratio[i]
+        if not np.isfinite(r) or 1 / _UNIT_SLIP < r < _UNIT_SLIP:
+            continue
+        power = int(round(-np.log10(r))) if r > 0 else 0
+        planned = (f"{_sci(plan.at[idx, 'per_kg'])} cells/kg" if pd.notna(plan.at[idx, "per_kg"])
+                   else f"{_sci(plan.at[idx, 'total'])} cells")
+        words = (f"{_sci(dose.at[idx])} cells/kg is {'far below' if r < 1 else 'far above'} the "
+                 f"planned dose ({planned}, infusion {int(plan.at[idx, 'number'])} of arm "
+                 f"{plan.at[idx, 'arm']})")
+        given = infusions.at[idx, column]
+        if power in (3, 6) and column == "cells_per_kg":
+            words += (f": it looks like a dose in 10^{power} cells/kg "
+                      f"({given:g} × 10^{power} = {_sci(given * 10 ** power)} cells/kg)")
+        elif power in (3, 6, 9) and column == "total_cells":
+            words += (f": it looks like a number of cells in units of 10^{power} "
+                      f"({given:g} × 10^{power} = {_sci(given * 10 ** power)} cells)")
+        text[idx] = words
+    return text
