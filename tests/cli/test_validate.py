@@ -432,3 +432,36 @@ def test_dose_outside_the_planned_range_is_kept_with_a_warning(tmp_path, tables,
     assert ("infusions.csv:4:cells_per_kg (participant S03): '3.1e6' — a dose of 3.1 × 10^6 "
             "cells/kg is outside the protocol's range for infusion 1 of arm MSC (5 × 10^5 to "
             "2 × 10^6 cells/kg); kept (a protocol deviation)") in out
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+def test_measurement_dated_in_the_future_is_an_error_naming_the_participant(tmp_path, tables,
+                                                                            capsys):
+    line = set_meas(tables, "S03", "M12", "PCP", date="2031-03-02")
+    assert_problem(capsys, write(tmp_path, tables),
+                   rf"measurements\.csv:{line}:date \(participant S03, visit M12, PCP\): "
+                   r"'2031-03-02' — a date in the future \(the data are read on \d{4}-\d\d-\d\d\); "
+                   r"expected a date on or before")
+
+
+def test_adverse_event_ending_in_the_future_is_an_error(tmp_path, tables, capsys):
+    tables["adverse_events"].loc[0, "end_date"] = "2099-01-01"
+    assert_problem(capsys, write(tmp_path, tables),
+                   r"adverse_events\.csv:2:end_date \(participant S01\): '2099-01-01' — a date in "
+                   r"the future")
+
+
+def test_measurement_after_the_participants_withdrawal_is_an_error(tmp_path, tables, capsys):
+    s = tables["subjects"]
+    s["status"], s["withdrawal_date"] = "completed", ""
+    m = tables["measurements"]
+    m9 = m.loc[(m.subject_id == "S04") & (m.visit == "M9"), "date"].iloc[0]
+    s.loc[3, ["status", "withdrawal_date"]] = ["withdrawn", m9]
+    line = meas_row(tables, "S04", "M12", "FCP") + 2
+    err = assert_problem(capsys, write(tmp_path, tables),
+                         rf"measurements\.csv:{line}:date \(participant S04, visit M12, FCP\): "
+                         rf"'[\d-]+' — measured after the participant withdrew from the study "
+                         rf"\(withdrawal_date {m9}\); expected a date on or before the withdrawal "
+                         r"date, or the withdrawal date corrected")
+    assert "5 problem(s) must be fixed" in err  # the five parameters of M12

@@ -11,8 +11,9 @@ duplicate ``subject_id``; a subject in another table but not in subjects; an
 arm or visit not in the protocol; an unknown parameter; a missing, unknown or
 wrong unit; a value that is not a number; an implausible value (canonical
 units, ranges in :data:`~t1dtrial.data.contract.PARAMS`); a date that is not
-an ISO date; enrolment before diagnosis; an infusion for a standard-care
-participant; the same (subject, visit, parameter) twice with different
+an ISO date; a date in the future; a measurement or infusion after the
+participant's withdrawal; enrolment before diagnosis; an infusion for a
+standard-care participant; a dose a hundredfold from the protocol's plan; the same (subject, visit, parameter) twice with different
 values; an insulin dose in U/day without a body weight.
 
 Warnings (data kept, flagged and logged): a file read as latin-1; a value
@@ -30,6 +31,7 @@ counted in the log.
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 
 import numpy as np
@@ -39,6 +41,7 @@ from ..errors import InputError, InputWarning, Problem
 from ..protocol import Protocol
 from . import _rules
 from ._checks import match_codes, typed_columns
+from ._date_checks import check_dates
 from ._dose_checks import cells_per_kg, check_doses
 from ._measurement_checks import check_measurements
 from ._parse import (normalise_lower, normalise_related, normalise_serious, normalise_severity,
@@ -186,8 +189,8 @@ def _insulin_free(t: RawTable, protocol: Protocol, col: Collector) -> tuple[pd.D
     return typed, failed | _end_before_start(t, typed, "start_date", "end_date", col)
 
 
-def validate_raw(raw: RawData, protocol: Protocol, *,
-                 drop_identifiers: bool = False) -> tuple[dict[str, pd.DataFrame], LoadLog]:
+def validate_raw(raw: RawData, protocol: Protocol, *, drop_identifiers: bool = False,
+                 today: dt.date | None = None) -> tuple[dict[str, pd.DataFrame], LoadLog]:
     """Validate raw tables and return typed tables in canonical units and the load log.
 
     Parameters
@@ -198,6 +201,8 @@ def validate_raw(raw: RawData, protocol: Protocol, *,
         Arms, visits, windows and analysis options.
     drop_identifiers : bool
         Drop direct identifier columns (and log it) instead of refusing them.
+    today : date, optional
+        The day the data are read (default today): a later date is an error.
 
     Returns
     -------
@@ -243,6 +248,8 @@ def validate_raw(raw: RawData, protocol: Protocol, *,
                                                             tables["infusions"], col)
             failed["infusions"] |= check_doses(typed["infusions"], subjects, protocol,
                                                tables["infusions"], col)
+    for name, bad in check_dates(typed, tables, col, today or dt.date.today()).items():
+        failed[name] |= bad
     if col.has_errors or set(typed) != set(TABLES):
         raise InputError(col.result())
     out = _finish(raw, typed, excluded, protocol, col, log)
