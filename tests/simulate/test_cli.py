@@ -95,3 +95,12 @@ def test_arm_sizes_text_never_fails_with_anything_but_input_error(text):
 def test_a_negative_seed_exits_2_naming_the_seed(capsys, command):
     assert main([*command, "--seed", "-3"]) == 2
     assert "--seed: -3 — not a valid seed; expected a whole number >= 0" in capsys.readouterr().err
+
+
+def test_calibrate_without_a_seed_prints_the_seed_it_drew(capsys):
+    import re
+
+    assert main(["calibrate", "--n-trials", "4", "--no-parameters"]) == 0
+    out = capsys.readouterr().out
+    assert "seed None" not in out
+    assert re.search(r"4 simulated trials, seed \d+", out)

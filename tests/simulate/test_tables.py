@@ -229,3 +229,15 @@ def test_a_placebo_arm_is_infused_with_no_cells_and_never_responds(tmp_path):
     assert sim.truth.loc[sim.truth["arm"] == "PLACEBO", "responder"].eq(0).all()
     sim.write(tmp_path / "out")
     assert load_folder(tmp_path / "out", str(path)).load_log.warnings == []
+
+
+def test_simulated_trials_are_complete_before_today():
+    import datetime as dt
+
+    sim = simulate_trial("lu2021", seed=5, n_per_arm=400)
+    dates = [pd.to_datetime(sim.tables[name][c], errors="coerce").max()
+             for name, cols in (("measurements", ["date"]), ("infusions", ["date"]),
+                                ("adverse_events", ["onset_date", "end_date"]),
+                                ("insulin_free", ["start_date", "end_date"]))
+             for c in cols]
+    assert max(d for d in dates if pd.notna(d)) < pd.Timestamp(dt.date.today())

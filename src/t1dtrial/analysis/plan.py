@@ -31,11 +31,13 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import warnings
 from typing import TYPE_CHECKING, Callable
 
 import pandas as pd
 
+from ..data.cutoff import apply_cutoff
 from ..errors import T1DTrialWarning
 from ..protocol import ContinuousEndpoint
 from .provenance import build_provenance
@@ -52,7 +54,7 @@ CONTRACT_TABLES = ("baseline_characteristics", "primary_endpoint", "primary_comp
                    "insulin_independence", "disposition")
 
 
-def analyze(trial: "Trial", *, seed: int | None = None,
+def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date | None" = None,
             progress: Callable[[str], None] | None = None) -> Results:
     """Run the protocol's analysis plan on a validated trial.
 
@@ -63,6 +65,10 @@ def analyze(trial: "Trial", *, seed: int | None = None,
     seed : int, optional
         Seed of the stochastic steps (multiple imputation); default the
         protocol's ``analysis.seed``.
+    cutoff : str or date, optional
+        Clinical data cut-off: records dated after it are left out and counted
+        (:func:`t1dtrial.data.apply_cutoff`); ongoing insulin-free episodes are
+        censored there. Default: no cut, the latest date in the data.
     progress : callable, optional
         Called with the name of each step as it starts (the CLI shows it).
 
@@ -81,10 +87,14 @@ def analyze(trial: "Trial", *, seed: int | None = None,
     notes: list[str] = []
     tables: dict[str, pd.DataFrame] = {}
 
+    cut = None
+    if cutoff is not None:
+        trial, cut = apply_cutoff(trial, cutoff)
+        notes.extend(cut.notes())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", T1DTrialWarning)
         step("derivations")
-        derived = derive_all(trial)
+        derived = derive_all(trial, data_cut=None if cut is None else cut.cutoff.isoformat())
         adsl, adlb, adeff = derived.adsl, derived.adlb, derived.adeff
 
         step("disposition and baseline")
@@ -147,7 +157,9 @@ def analyze(trial: "Trial", *, seed: int | None = None,
         "derivation_exclusions": len(derived.exclusions),
     }
     provenance = build_provenance(protocol, load_log=trial.load_log.to_dict(), seed=seed,
-                                  counts=counts_prov, source=trial.load_log.source)
+                                  counts=counts_prov, source=trial.load_log.source,
+                                  data_cutoff=None if cut is None else cut.cutoff,
+                                  data_cut=derived.data_cut)
     adam = dict(derived.datasets)
     adam["derivation_log"] = derived.log
     return Results(tables=tables, adam=adam, provenance=provenance, notes=notes)

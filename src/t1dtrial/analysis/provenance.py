@@ -23,8 +23,9 @@ _LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "pandera", "lifelines",
 
 
 def build_provenance(protocol: Protocol, *, load_log: dict[str, Any], seed: int | None,
-                     counts: dict[str, Any] | None = None,
-                     source: str | None = None) -> dict[str, Any]:
+                     counts: dict[str, Any] | None = None, source: str | None = None,
+                     data_cutoff: dt.date | None = None,
+                     data_cut: Any = None) -> dict[str, Any]:
     """Assemble the provenance record written as ``provenance.json``.
 
     Parameters
@@ -39,7 +40,15 @@ def build_provenance(protocol: Protocol, *, load_log: dict[str, Any], seed: int 
     counts : dict, optional
         Participants and records in, used and excluded by the analysis.
     source : str, optional
-        The data folder or store analysed.
+        The data folder analysed (a store's import is described by
+        ``load_log["store"]``: file, import id, label, import time, as-of).
+    data_cutoff : date, optional
+        The clinical data cut-off asked for (``analyze --cutoff``), or None.
+    data_cut : date-like, optional
+        The date ongoing events were censored at (the cut-off, else the
+        latest date in the data).
+
+    The command line is added by the command-line interface (``command_line``).
     """
     from .. import __version__
 
@@ -59,6 +68,8 @@ def build_provenance(protocol: Protocol, *, load_log: dict[str, Any], seed: int 
                      "assumptions": [{"field": path, "assumption": " ".join(text.split())}
                                      for path, text in protocol.assumptions()]},
         "input": {"source": source, **load_log},
+        "data_cutoff": None if data_cutoff is None else data_cutoff.isoformat(),
+        "data_cut": None if data_cut is None or data_cut != data_cut else str(data_cut)[:10],
         "counts": counts or {},
         "seed": seed,
         "created_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from ._app import app
+from ._app import app, set_invocation
 from . import _protocol, _data, _store, _simulate, _derive, _analysis  # noqa: F401  (register commands)
 
 __all__ = ["app", "main"]
@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (0 done, 2 input/protocol wrong, 1 our fault)."""
     from ..errors import T1DTrialError
 
+    set_invocation(sys.argv[1:] if argv is None else list(argv))
     try:
         app(args=argv, prog_name="t1dtrial")
     except SystemExit as exc:  # click ends every run, usage errors included, this way

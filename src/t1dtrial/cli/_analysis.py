@@ -9,16 +9,19 @@ import typer
 from ._app import DropIdentifiersOption, FormatOption, app
 
 
-def _run(trial, out: Path, seed: int | None, title: str) -> None:
+def _run(trial, out: Path, seed: int | None, title: str, cutoff: str | None = None) -> None:
     from rich.console import Console
 
     from ..analysis import analyze
     from ..report.figures import render_figures
     from ..report.terminal import summary_renderables
+    from ._app import invocation
 
     console = Console()
     with console.status("analysing ...") as status:
-        results = analyze(trial, seed=seed, progress=lambda s: status.update(f"analysing: {s} ..."))
+        results = analyze(trial, seed=seed, cutoff=cutoff,
+                          progress=lambda s: status.update(f"analysing: {s} ..."))
+        results.provenance["command_line"] = invocation()
         status.update("drawing figures ...")
         results.files.update(render_figures(results))
         status.update("writing tables ...")
@@ -36,13 +39,16 @@ def analyze_(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (replaced whole)."),
     seed: int = typer.Option(None, "--seed", help="Seed of stochastic steps (default: the protocol's)."),
     store: Path = typer.Option(None, "--store", help="Read a data cut from this study store instead of DATA."),
-    as_of: str = typer.Option(None, "--as-of", help="With --store: the latest import on or before this date."),
+    as_of: str = typer.Option(None, "--as-of", help="With --store: the latest import on or before this "
+                                                    "date (a cut by import time)."),
+    cutoff: str = typer.Option(None, "--cutoff", help="Clinical data cut-off YYYY-MM-DD: records dated "
+                                                      "after it are left out and counted in disposition."),
     format: FormatOption = "auto",
     drop_identifiers: DropIdentifiersOption = False,
 ) -> None:
     """Run the protocol's analysis plan and write tables, figures, ADaM datasets and provenance.
 
-    Example: t1dtrial analyze exports/ --protocol lu2021 --out results/
+    Example: t1dtrial analyze exports/ --protocol lu2021 --cutoff 2021-06-30 --out results/
     """
     from ..data import load_folder
     from ..errors import InputError, Problem
@@ -59,7 +65,7 @@ def analyze_(
     else:
         trial = load_folder(data, load_protocol(protocol or "lu2021"), format=format,
                             drop_identifiers=drop_identifiers)
-    _run(trial, out, seed, f"t1dtrial — {trial.protocol.id}")
+    _run(trial, out, seed, f"t1dtrial — {trial.protocol.id}", cutoff=cutoff)
 
 
 @app.command("demo")

@@ -15,6 +15,19 @@ DropIdentifiersOption = Annotated[bool, typer.Option(
     help="Remove direct identifier columns (name, date_of_birth, phone...) instead of "
          "refusing the data.")]
 
+_INVOCATION: list[str] = []
+
+
+def set_invocation(argv: list[str]) -> None:
+    """Remember the command line being run (for provenance)."""
+    _INVOCATION[:] = ["t1dtrial", *argv]
+
+
+def invocation() -> list[str]:
+    """The command line being run, as a list of words (``["t1dtrial", "analyze", ...]``)."""
+    return list(_INVOCATION)
+
+
 app = typer.Typer(
     name="t1dtrial",
     help=(

@@ -89,7 +89,7 @@ def calibrate(
         for row in res.params.table().itertuples(index=False):
             table.add_row(row.name, f"{row.value:g}", row.unit, row.source)
         console.print(table)
-    table = Table(title=f"Calibration targets: {res.n_trials} simulated trials, seed {seed}")
+    table = Table(title=f"Calibration targets: {res.n_trials} simulated trials, seed {res.seed}")
     for col in ("target", "published", "expected", "sd", "5%-95%", "criterion", "ok"):
         table.add_column(col, overflow="fold")
     for r in res.summary.itertuples(index=False):

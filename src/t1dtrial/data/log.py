@@ -97,6 +97,9 @@ class LoadLog:
         baselines, latin-1 files, identifier columns dropped...
     identifiers_dropped : list of dict
         ``{"file": ..., "column": ...}`` for each identifier column removed.
+    store : dict
+        When the trial was read from a study store: ``path``, ``import_id``,
+        ``label``, ``imported_at`` and the ``as_of`` date asked for (empty otherwise).
     """
 
     source: str = ""
@@ -109,6 +112,7 @@ class LoadLog:
     below_lod: dict[str, int] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     identifiers_dropped: list[dict[str, str]] = field(default_factory=list)
+    store: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The log as plain JSON-ready data (lists, dicts, strings, numbers).
@@ -129,6 +133,7 @@ class LoadLog:
             "below_lod": dict(self.below_lod),
             "warnings": [p.as_dict() for p in self.warnings],
             "identifiers_dropped": [dict(d) for d in self.identifiers_dropped],
+            "store": dict(self.store),
         }
 
     @classmethod
@@ -160,6 +165,7 @@ class LoadLog:
             below_lod={k: int(v) for k, v in data.get("below_lod", {}).items()},
             warnings=warnings,
             identifiers_dropped=[dict(d) for d in data.get("identifiers_dropped", [])],
+            store=dict(data.get("store", {})),
         )
 
     def table_counts(self) -> list[dict[str, Any]]:

@@ -115,14 +115,16 @@ class CalibrationResult:
         n_trials, criterion, within, statistic, source.
     trials : DataFrame
         One row a simulated trial, one column a statistic.
-    n_trials, seed : int
+    n_trials : int
+    seed : int
+        The seed used (drawn afresh and recorded when none was given).
     params : ModelParameters
     """
 
     summary: "pd.DataFrame"
     trials: "pd.DataFrame"
     n_trials: int
-    seed: int | None
+    seed: int
     params: ModelParameters
 
     @property
@@ -322,7 +324,8 @@ def calibrate(
     protocol = load_protocol(protocol)
     params = params or ModelParameters()
     sizes = list(range(0, n_trials, chunk_size))
-    children = np.random.SeedSequence(check_seed(seed)).spawn(len(sizes))
+    root = np.random.SeedSequence(check_seed(seed))  # without a seed: fresh entropy, recorded
+    children = root.spawn(len(sizes))
     frames = []
     for i, (start, child) in enumerate(zip(sizes, children)):
         m = min(chunk_size, n_trials - start)
@@ -349,4 +352,4 @@ def calibrate(
             "statistic": tgt.statistic, "source": tgt.source,
         })
     return CalibrationResult(summary=pd.DataFrame(rows), trials=trials, n_trials=int(n_trials),
-                             seed=seed, params=params)
+                             seed=int(root.entropy), params=params)

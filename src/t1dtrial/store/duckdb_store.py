@@ -284,6 +284,10 @@ def read_trial(store: str | Path, *, as_of: dt.date | str | None = None,
     proto = (load_protocol(protocol) if protocol is not None
              else Protocol.model_validate_json(rec["protocol_json"]))
     log = LoadLog.from_dict(json.loads(rec["load_log_json"]))
+    log.store = {"path": str(Path(store).resolve()), "import_id": import_id,
+                 "label": None if pd.isna(rec["label"]) else str(rec["label"]),
+                 "imported_at": pd.Timestamp(rec["imported_at"]).isoformat(),
+                 "as_of": None if cut is None else cut.isoformat()}
     return Trial.from_tables(tables, proto, log)
 
 
