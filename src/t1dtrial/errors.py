@@ -21,11 +21,12 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Literal
 
 __all__ = [
     "Problem",
+    "group_problems",
     "T1DTrialError",
     "InputError",
     "ProtocolError",
@@ -62,6 +63,13 @@ class Problem:
     subject, visit, param : str, optional
         The participant (``subject_id``), visit and parameter the problem
         concerns, where they apply; a clinician finds the record by these.
+        ``param`` may list several (``"FCP, PCP"``) for a grouped problem.
+    rows : tuple of int
+        Every row of a problem found identically on several rows of one file
+        (:func:`group_problems`); ``row`` is the first. Empty for a single row.
+    count : int
+        How many records the problem stands for (the rows of a group, or the
+        rows a "... and N more" summary counts).
     """
 
     file: str
@@ -74,6 +82,19 @@ class Problem:
     subject: str | None = None
     visit: str | None = None
     param: str | None = None
+    rows: tuple[int, ...] = ()
+    count: int = 1
+
+    @property
+    def all_rows(self) -> tuple[int, ...]:
+        """Every row the problem concerns (``rows``, else ``(row,)``, else none).
+
+        Examples
+        --------
+        >>> Problem("m.csv", 4, "unit", "mg", "unknown unit").all_rows
+        (4,)
+        """
+        return self.rows or (() if self.row is None else (self.row,))
 
     @property
     def record(self) -> str:
@@ -95,7 +116,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file
-        if self.row is not None:
+        if self.rows:
+            where += f":{_row_list(self.rows)}"
+        elif self.row is not None:
             where += f":{self.row}"
         if self.column:
             where += f":{self.column}"
@@ -122,7 +145,63 @@ class Problem:
             "subject": self.subject,
             "visit": self.visit,
             "param": self.param,
+            "rows": list(self.rows),
+            "count": self.count,
         }
+
+
+def _row_list(rows: tuple[int, ...], shown: int = 6) -> str:
+    """Rows as a spreadsheet user reads them: ``12-18``, ``12,40,77``, ``12,40,...(30 rows)``.
+
+    Examples
+    --------
+    >>> _row_list((120, 121, 122)), _row_list((12, 40)), _row_list(tuple(range(2, 40, 3)))
+    ('120-122', '12,40', '2,5,8,11,14,17,...(13 rows)')
+    """
+    ordered = sorted(rows)
+    if ordered == list(range(ordered[0], ordered[-1] + 1)):
+        return f"{ordered[0]}-{ordered[-1]}" if len(ordered) > 1 else str(ordered[0])
+    text = ",".join(map(str, ordered[:shown]))
+    return text if len(ordered) <= shown else f"{text},...({len(ordered)} rows)"
+
+
+def group_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Merge problems that differ only by row and parameter into one per participant.
+
+    Seven values of one participant at one visit outside the visit window become
+    one problem naming the seven rows and parameters, so that a clinician reads
+    one line per thing to fix. Order is kept (a group sits where its first row was).
+
+    Examples
+    --------
+    >>> a = Problem("m.csv", 5, "date", "2021-12-31", "outside the window", subject="S01",
+    ...             visit="M6", param="FCP", severity="warning")
+    >>> b = Problem("m.csv", 6, "date", "2021-12-31", "outside the window", subject="S01",
+    ...             visit="M6", param="PCP", severity="warning")
+    >>> print(group_problems([a, b])[0])
+    m.csv:5-6:date (participant S01, visit M6, FCP, PCP): '2021-12-31' — 2 rows: outside the window
+    """
+    groups: dict[tuple, list[Problem]] = {}
+    for p in problems:
+        single = p.row is not None and not p.rows
+        key = (p.file, p.column, p.severity, p.subject, str(p.value), p.problem, p.expected)
+        groups.setdefault(key if single else (id(p),), []).append(p)
+    out = []
+    for members in groups.values():
+        first = members[0]
+        if len(members) == 1:
+            out.append(first)
+            continue
+
+        def joined(name: str) -> str | None:
+            return ", ".join(dict.fromkeys(getattr(m, name) for m in members
+                                           if getattr(m, name))) or None
+
+        rows = tuple(dict.fromkeys(m.row for m in members))
+        what = "rows" if len(rows) == len(members) else "values"
+        out.append(replace(first, rows=rows, count=len(members), visit=joined("visit"),
+                           param=joined("param"), problem=f"{len(members)} {what}: {first.problem}"))
+    return out
 
 
 class T1DTrialError(Exception):

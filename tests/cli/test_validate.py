@@ -312,7 +312,7 @@ def test_value_outside_its_window_is_kept_and_flagged(tmp_path, tables, capsys):
     rc, out, err = run(capsys, write(tmp_path, tables))
     assert rc == 0, err
     assert re.search(rf"measurements\.csv:{line}:date \(participant S02, visit M6, FCP\): '2021-12-31' — measured on study day \d+, "
-                     r"outside the window of visit M6 \(days 161 to 203\); kept and flagged "
+                     r"outside the window of visit M6 \(study days 162 to 204\); kept and flagged "
                      "out_of_window", out)
 
 
@@ -460,8 +460,9 @@ def test_measurement_after_the_participants_withdrawal_is_an_error(tmp_path, tab
     s.loc[3, ["status", "withdrawal_date"]] = ["withdrawn", m9]
     line = meas_row(tables, "S04", "M12", "FCP") + 2
     err = assert_problem(capsys, write(tmp_path, tables),
-                         rf"measurements\.csv:{line}:date \(participant S04, visit M12, FCP\): "
-                         rf"'[\d-]+' — measured after the participant withdrew from the study "
-                         rf"\(withdrawal_date {m9}\); expected a date on or before the withdrawal "
-                         r"date, or the withdrawal date corrected")
-    assert "5 problem(s) must be fixed" in err  # the five parameters of M12
+                         rf"measurements\.csv:{line}-{line + 4}:date \(participant S04, visit M12, "
+                         rf"FCP, PCP, HBA1C, INSULIN, WEIGHT\): '[\d-]+' — 5 rows: measured after "
+                         rf"the participant withdrew from the study \(withdrawal_date {m9}\); "
+                         r"expected a date on or before the withdrawal date, or the withdrawal date "
+                         r"corrected")
+    assert "error: 1 problem(s) (in 5 rows) must be fixed:" in err  # one line for the visit

@@ -161,8 +161,9 @@ def test_redcap_unmapped_event_is_a_visit_not_in_the_protocol(tmp_path, tables, 
     folder = example.write_redcap(tables, tmp_path / "rc")
     text = (folder / "records.csv").read_text().replace("m9_arm_1", "month_9_arm_1", 1)
     (folder / "records.csv").write_text(text)
-    with pytest.raises(InputError, match=r"records\.csv:\d+:redcap_event_name \(participant S01, FCP\): 'month_9_arm_1' — "
-                                         r"visit not in the protocol"):
+    with pytest.raises(InputError, match=r"records\.csv:\d+:redcap_event_name \(participant S01, "
+                                         r"FCP, PCP, HBA1C, INSULIN, WEIGHT\): 'month_9_arm_1' — "
+                                         r"5 values: visit not in the protocol"):
         load(folder)
 
 

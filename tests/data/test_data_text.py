@@ -164,7 +164,8 @@ def test_collector_caps_repeated_problems_with_a_count():
     col.rows(RawTable(name="measurements", frame=frame), frame, np.ones(300, bool), "unit",
              "unknown unit", "nmol/L")
     out = col.result()
-    assert len(out) == 101 and out[0].row == 2
+    assert len(out) == 2 and out[0].rows == tuple(range(2, 102)) and out[0].count == 100
+    assert str(out[0]) == "m.csv:2-101:unit: 'mg' — 100 rows: unknown unit; expected nmol/L"
     assert out[-1] == Problem(file="m.csv", row=None, column="unit", value=None,
                               problem="... and 200 more row(s) with the same problem",
-                              expected="nmol/L")
+                              expected="nmol/L", count=200)

@@ -190,7 +190,9 @@ def test_identifiers_are_dropped_and_logged_on_request(rewrite, tables):
 def test_many_rows_with_the_same_problem_are_summarised(rewrite, tables):
     tables["measurements"]["unit"] = "mg"
     probs = problems_of(rewrite(tables))
-    assert len(probs) == 101
+    assert sum(p.count for p in probs) == 180  # every row, one line per participant and parameter
+    assert all(p.subject and p.param for p in probs[:-1])
+    assert probs[0].rows == (2, 7, 12, 17, 22, 27) and probs[0].visit == "BL, M1, M3, M6, M9, M12"
     assert probs[-1].problem == "... and 80 more row(s) with the same problem"
 
 

@@ -119,3 +119,29 @@ def test_derive_help_ends_with_an_example(capsys):
     assert main(["derive", "--help"]) == 0
     assert "Example: t1dtrial derive exports/ --protocol lu2021 --out derived/" in \
         capsys.readouterr().out
+
+
+def test_the_study_day_in_a_window_warning_is_the_ady_of_adlb(tmp_path):
+    import re
+    import sys
+    import warnings
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "data"))
+    import data_example as example
+
+    from t1dtrial.data import load_folder
+    from t1dtrial.derive import derive_all
+
+    tables = example.make_tables()
+    m = tables["measurements"]
+    i = m.index[(m.subject_id == "S02") & (m.visit == "M6") & (m.param == "FCP")][0]
+    m.loc[i, "date"] = "2021-12-31"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        trial = load_folder(example.write_tables(tables, tmp_path / "d"), "lu2021")
+    warning = next(w for w in trial.load_log.warnings if "outside the window" in w.problem)
+    shown = int(re.search(r"study day (\d+)", warning.problem).group(1))
+    adlb = derive_all(trial).adlb
+    row = adlb.loc[(adlb.USUBJID == "S02") & (adlb.PARAMCD == "FCP") & (adlb.VISIT == "M6")]
+    assert row["ADY"].tolist() == [shown]

@@ -44,8 +44,12 @@ def _print_problems(exc: Exception) -> None:
         print(f"error: {exc}", file=sys.stderr)
         return
     errors = [p for p in problems if p.severity == "error"]
-    print(f"error: {len(errors)} problem(s) must be fixed:" if len(errors) > 1 else "error:",
-          file=sys.stderr)
+    records = sum(p.count for p in errors)
+    if len(errors) > 1 or records > 1:
+        within = f" (in {records} rows)" if records != len(errors) else ""
+        print(f"error: {len(errors)} problem(s){within} must be fixed:", file=sys.stderr)
+    else:
+        print("error:", file=sys.stderr)
     for p in errors:
         print(f"  {p}", file=sys.stderr)
 

@@ -14,7 +14,7 @@ Modules: :mod:`~t1dtrial.data.contract` (tables, parameters),
 :mod:`~t1dtrial.data.trial`.
 """
 
-from ._rules import study_day0
+from ._rules import study_day, study_day0
 from .cutoff import CutoffSummary, apply_cutoff
 from .contract import IDENTIFIER_COLUMNS, PARAMS, TABLES, is_known_param, param_spec
 from .log import Exclusion, FileRecord, LoadLog
@@ -26,7 +26,7 @@ from .validate import DERIVED_COLUMNS, MEASUREMENT_COLUMNS, validate_raw
 
 __all__ = [
     "Trial", "LoadLog", "FileRecord", "Exclusion",
-    "load_folder", "load_tables", "write_folder", "study_day0", "apply_cutoff", "CutoffSummary",
+    "load_folder", "load_tables", "write_folder", "study_day0", "study_day", "apply_cutoff", "CutoffSummary",
     "detect_format", "read_raw", "validate_raw", "FORMATS", "TABLE_NAMES",
     "table_schema", "MEASUREMENT_COLUMNS", "DERIVED_COLUMNS",
     "to_canonical", "from_canonical", "normalise_unit",

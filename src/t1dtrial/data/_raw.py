@@ -18,7 +18,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem
+from ..errors import Problem, group_problems
 from .contract import IDENTIFIER_COLUMNS
 from .log import Exclusion, FileRecord
 
@@ -177,7 +177,7 @@ class Collector:
             self._summary[key] = Problem(
                 file=problem.file, row=None, column=problem.column, value=None,
                 problem=f"... and {n - self.cap} more row(s) with the same problem",
-                expected=problem.expected, severity=problem.severity)
+                expected=problem.expected, severity=problem.severity, count=n - self.cap)
 
     def rows(self, table: RawTable, frame: pd.DataFrame, mask: Any, column: str, problem: Any,
              expected: str = "", *, value: Any = None, severity: str = "error",
@@ -247,18 +247,24 @@ class Collector:
                 self._summary[key] = Problem(
                     file=f, row=None, column=table.display_column(f, column), value=None,
                     problem=f"... and {self._counts[key] - self.cap} more row(s) with the same "
-                            "problem", expected=expected, severity=severity)  # type: ignore[arg-type]
+                            "problem", expected=expected, severity=severity,  # type: ignore[arg-type]
+                    count=self._counts[key] - self.cap)
         return n
 
     def result(self) -> list[Problem]:
-        """Problems in file then row order, summaries last within their file."""
+        """Problems in file then row order, summaries last within their file.
+
+        Problems that differ only by row and parameter (the seven values of one
+        participant's visit outside its window) are merged into one
+        (:func:`~t1dtrial.errors.group_problems`).
+        """
         def key(p: Problem, last: bool) -> tuple:
             return (p.file, 2 if last else (1 if p.row is not None else 0), p.row or 0)
 
         ordered = sorted([(key(p, False), i, p) for i, p in enumerate(self.problems)]
                          + [(key(p, True), -1, p) for p in self._summary.values()],
                          key=lambda t: (t[0], t[1]))
-        return [p for _, _, p in ordered]
+        return group_problems(p for _, _, p in ordered)
 
     @property
     def has_errors(self) -> bool:

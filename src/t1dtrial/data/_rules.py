@@ -3,7 +3,9 @@
 Study day (docs/internals.md): day 0 of a subject is the date of the first
 infusion if there is one, else the enrolment date; ``rel_day = (date - day0)``
 in days, and a record is inside visit V's window when
-``V.earliest <= rel_day <= V.latest``.
+``V.earliest <= rel_day <= V.latest`` (the protocol's days count from day 0).
+What a person reads is the CDISC study day of :func:`study_day` (ADY: day 1
+is day 0, there is no day 0), in validation messages as in ADLB.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from ._raw import Collector, RawTable
 from .contract import is_known_param
 from .log import Exclusion, LoadLog
 
-__all__ = ["study_day0", "rel_days", "flag_windows", "missing_baselines", "unknown_subjects",
+__all__ = ["study_day0", "study_day", "rel_days", "flag_windows", "missing_baselines", "unknown_subjects",
            "control_infusions", "baseline_params", "exclude"]
 
 
@@ -56,6 +58,20 @@ def study_day0(subjects: pd.DataFrame, infusions: pd.DataFrame) -> pd.Series:
     return day0.astype("datetime64[ns]").rename("day0")
 
 
+def study_day(rel_day: np.ndarray | pd.Series) -> np.ndarray:
+    """CDISC study day (ADY) of days since day 0: ``rel_day + 1`` from day 0 on, else ``rel_day``.
+
+    The one study-day convention of t1dtrial: ADLB's ADY and every message use it.
+
+    Examples
+    --------
+    >>> study_day(np.array([-3.0, 0.0, 182.0])).tolist()
+    [-3.0, 1.0, 183.0]
+    """
+    rel = np.asarray(rel_day, dtype=float)
+    return np.where(rel >= 0, rel + 1, rel)
+
+
 def rel_days(measurements: pd.DataFrame, day0: pd.Series) -> pd.Series:
     """Days from each subject's day 0 to each record's ``date`` (NaN when either is missing)."""
     origin = measurements["subject_id"].map(day0)
@@ -71,14 +87,16 @@ def flag_windows(measurements: pd.DataFrame, protocol: Protocol, day0: pd.Series
     out = rel.notna() & ((rel < lo) | (rel > hi))
     if out.any():
         sel = out.to_numpy()
-        text = ("measured on study day " + rel[sel].astype(int).astype(str)
+        day = lambda x: pd.Series(study_day(x[sel]), index=x[sel].index).astype(int).astype(str)  # noqa: E731
+        text = ("measured on study day " + day(rel)
                 + ", outside the window of visit " + measurements.loc[sel, "visit"]
-                + " (days " + lo[sel].astype(int).astype(str) + " to "
-                + hi[sel].astype(int).astype(str) + "); kept and flagged out_of_window")
+                + " (study days " + day(lo) + " to " + day(hi)
+                + "); kept and flagged out_of_window")
         problem = pd.Series("", index=measurements.index, dtype=object)
         problem[sel] = text
         collector.rows(raw, measurements, sel, "date", problem,
-                       "a date inside the visit window (day 0 = first infusion, else enrolment)",
+                       "a date inside the visit window (study day 1 = the first infusion, else "
+                       "enrolment)",
                        value=raw.frame.loc[measurements.index, "date"], severity="warning",
                        kind="out of window")
     return out.astype(bool)

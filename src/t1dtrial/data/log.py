@@ -153,7 +153,8 @@ class LoadLog:
                                     problem=w.get("problem", ""), expected=w.get("expected") or "",
                                     severity=w.get("severity", "warning"),
                                     subject=w.get("subject"), visit=w.get("visit"),
-                                    param=w.get("param")))
+                                    param=w.get("param"), rows=tuple(w.get("rows") or ()),
+                                    count=int(w.get("count") or 1)))
         return cls(
             source=data.get("source", ""),
             format=data.get("format", ""),

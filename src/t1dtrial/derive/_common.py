@@ -23,6 +23,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from ..data import study_day
 from ..errors import InputError
 from ..protocol import Protocol
 from ..protocol.comparison import RELATIVE_TOLERANCE, meets  # noqa: F401  (re-exported)
@@ -137,7 +138,8 @@ def compute_ady(rel_day: pd.Series) -> pd.Series:
     [-1, 1, 2]
     """
     rel = pd.Series(rel_day).astype("Int64")
-    return rel.where(rel < 0, rel + 1)
+    ady = study_day(rel.to_numpy(dtype=float, na_value=np.nan))  # the package's one convention
+    return pd.Series(ady, index=rel.index).round().astype("Int64")
 
 
 def ady_to_rel(ady: pd.Series) -> pd.Series:
