@@ -229,6 +229,26 @@ def test_without_an_atomic_swap_two_renames_replace_the_output(tmp_path, monkeyp
     assert _siblings(out) == []
 
 
+def test_without_an_atomic_swap_a_failed_second_rename_puts_the_previous_output_back(
+        tmp_path, monkeypatch):
+    out = write_output(tmp_path / "results", "analysis", _tables)
+    before = _snapshot(out)
+    monkeypatch.setattr(outputs, "_libc_renameat2", lambda: None)
+    real, failed = os.rename, []
+
+    def rename(src, dst):
+        if Path(dst) == out and not failed:  # the new folder into place (not the old one back)
+            failed.append(src)
+            raise OSError("device busy")
+        real(src, dst)
+
+    monkeypatch.setattr(outputs.os, "rename", rename)
+    with pytest.raises(OSError, match="device busy"):
+        write_output(out, "analysis", lambda tmp: _tables(tmp, "n\n26\n"), overwrite=True)
+    monkeypatch.undo()
+    assert _snapshot(out) == before and _siblings(out) == []
+
+
 @pytest.mark.parametrize("mask, folder_mode, file_mode", [(0o022, 0o755, 0o644),
                                                           (0o027, 0o750, 0o640)])
 def test_folders_and_files_follow_the_umask(tmp_path, umask, mask, folder_mode, file_mode):

@@ -312,7 +312,11 @@ def _put_in_place(tmp: Path, target: Path) -> Path | None:
     old = _new_sibling(target)
     os.rmdir(old)
     os.rename(target, old)
-    os.rename(tmp, target)
+    try:
+        os.rename(tmp, target)
+    except BaseException:
+        os.rename(old, target)  # put the previous folder back
+        raise
     return old
 
 
