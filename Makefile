@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/t1dtrial demo
+	$(BIN)/t1dtrial demo --overwrite
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -91,7 +91,7 @@ def test_a_failed_write_leaves_the_previous_output_untouched(results, tmp_path, 
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", broken)
     with pytest.raises(OSError, match="disk full"):
-        results.write(out)
+        results.write(out, overwrite=True)
     monkeypatch.undo()
     assert sorted(p.name for p in (out / "tables").iterdir()) == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]

@@ -12,6 +12,7 @@ from t1dtrial.cli import main
 from t1dtrial.data import load_folder
 from t1dtrial.datasets import lu2021_path
 from t1dtrial.derive import OUTPUT_FILES, derive_all
+from t1dtrial.outputs import MARKER
 from t1dtrial.simulate import simulate_to_folder
 
 
@@ -71,7 +72,7 @@ def test_derive_command_writes_every_file(tmp_path, capsys):
     out = tmp_path / "derived"
     rc = main(["derive", str(lu2021_path()), "--protocol", "lu2021", "--out", str(out)])
     assert rc == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([MARKER, *OUTPUT_FILES])
     shown = capsys.readouterr().out
     assert "ADSL rows" in shown and "53" in shown
     adsl = pd.read_csv(out / "adsl.csv")
@@ -95,9 +96,10 @@ def test_derive_command_refuses_a_non_empty_output(tmp_path, capsys):
     out = tmp_path / "derived"
     out.mkdir()
     (out / "keep.txt").write_text("x")
-    rc = main(["derive", str(lu2021_path()), "--out", str(out)])
+    rc = main(["derive", str(lu2021_path()), "--out", str(out), "--overwrite"])
     assert rc == 2
-    assert "the output folder exists and is not empty" in capsys.readouterr().err
+    assert "is not empty (1 item(s): keep.txt) and t1dtrial did not write it" in \
+        capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
 
 

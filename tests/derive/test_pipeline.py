@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from t1dtrial.derive import OUTPUT_FILES, Derived, derive_all, write_derived
+from t1dtrial.outputs import MARKER
 from t1dtrial.errors import DerivationWarning, InputError
 
 from derive_frames import (
@@ -123,7 +124,7 @@ def test_write_derived_writes_csv_parquet_and_the_log(trial, tmp_path):
         warnings.simplefilter("ignore", DerivationWarning)
         d = derive_all(trial)
     out = write_derived(d, tmp_path / "derived")
-    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([MARKER, *OUTPUT_FILES])
     adsl = pd.read_parquet(out / "adsl.parquet")
     assert adsl.USUBJID.tolist() == ["M1", "M2", "C1"]
     csv = pd.read_csv(out / "adlb.csv")
@@ -149,15 +150,26 @@ def test_existing_output_is_kept_unless_overwrite(trial, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DerivationWarning)
         d = derive_all(trial)
+    target = write_derived(d, tmp_path / "derived")
+    (target / "adsl.csv").write_text("previous")
+    with pytest.raises(InputError, match=r"derived' — holds a previous t1dtrial output \(derived "
+                                         r"datasets, .*expected --overwrite to replace it"):
+        write_derived(d, target)
+    assert (target / "adsl.csv").read_text() == "previous"
+    write_derived(d, target, overwrite=True)
+    assert (target / "adsl.csv").read_text() != "previous"
+
+
+def test_a_folder_derive_did_not_write_is_never_replaced(trial, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DerivationWarning)
+        d = derive_all(trial)
     target = tmp_path / "derived"
     target.mkdir()
     (target / "old.txt").write_text("keep me")
-    with pytest.raises(InputError, match=r"derived: the output folder exists and is not empty; "
-                                         r"expected a new or empty folder, or --overwrite"):
-        write_derived(d, target)
-    assert (target / "old.txt").read_text() == "keep me"
-    write_derived(d, target, overwrite=True)
-    assert not (target / "old.txt").exists() and (target / "adsl.csv").exists()
+    with pytest.raises(InputError, match=r"t1dtrial did not write it .*not even with --overwrite"):
+        write_derived(d, target, overwrite=True)
+    assert [p.name for p in target.iterdir()] == ["old.txt"]
 
 
 def test_bad_data_cut_is_reported(trial):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from t1dtrial.cli import main
 from t1dtrial.errors import InputError
+from t1dtrial.outputs import MARKER
 from t1dtrial.simulate import parse_arm_sizes, simulate_trial
 
 
@@ -21,7 +22,7 @@ def test_simulate_writes_the_folder_and_says_synthetic(tmp_path, capsys):
     assert "MSC        n=27" in text
     ref = tmp_path / "ref"
     simulate_trial("lu2021", seed=7).write(ref)
-    names = sorted(p.name for p in ref.iterdir())
+    names = sorted(p.name for p in ref.iterdir() if p.name != MARKER)  # the marker has a time
     assert filecmp.cmpfiles(out, ref, names, shallow=False)[0] == names
 
 
@@ -37,9 +38,9 @@ def test_simulate_options_reach_the_simulator(tmp_path, capsys):
 
 def test_simulate_into_a_non_empty_folder_exits_2_with_the_reason(tmp_path, capsys):
     (tmp_path / "x.txt").write_text("keep")
-    assert main(["simulate", "--seed", "1", "--out", str(tmp_path)]) == 2
-    assert "the output folder is not empty; expected a new or empty folder, or --overwrite" in \
-        capsys.readouterr().err
+    assert main(["simulate", "--seed", "1", "--out", str(tmp_path), "--overwrite"]) == 2
+    assert "is not empty (1 item(s): x.txt) and t1dtrial did not write it" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["x.txt"]
 
 
 @pytest.mark.parametrize("args, message", [

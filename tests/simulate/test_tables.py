@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from t1dtrial.data import TABLES, load_folder
 from t1dtrial.data.contract import PARAMS
 from t1dtrial.errors import InputError
+from t1dtrial.outputs import MARKER
 from t1dtrial.protocol import load_protocol
 from t1dtrial.simulate import TRUTH_COLUMNS, simulate_trial
 
@@ -31,7 +32,7 @@ def _read(folder, name):
 
 def test_folder_holds_the_contract_files_truth_and_metadata(folder):
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["adverse_events.csv", "infusions.csv", "insulin_free.csv", "measurements.csv",
+    assert names == [MARKER, "adverse_events.csv", "infusions.csv", "insulin_free.csv", "measurements.csv",
                      "simulation.json", "subjects.csv", "truth.csv"]
     meta = json.loads((folder / "simulation.json").read_text())
     assert meta["synthetic"] is True and meta["seed"] == 21 and meta["protocol"] == "lu2021"
@@ -118,7 +119,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     simulate_trial("lu2021", seed=77, messy=True).write(a)
     simulate_trial("lu2021", seed=77, messy=True).write(b)
-    names = sorted(p.name for p in a.iterdir())
+    names = sorted(p.name for p in a.iterdir() if p.name != MARKER)  # the marker has a time
     match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
     assert mismatch == [] and errors == [] and len(match) == 8  # 5 contract files, truth, faults, json
 
@@ -135,13 +136,22 @@ def test_without_a_seed_the_drawn_seed_reproduces_the_trial():
     assert first.tables["measurements"].equals(again.tables["measurements"])
 
 
-def test_writing_into_a_non_empty_folder_needs_overwrite(tmp_path):
+def test_a_previous_simulated_trial_is_replaced_only_with_overwrite(tmp_path):
+    sim = simulate_trial("lu2021", seed=1)
+    sim.write(tmp_path / "t")
+    with pytest.raises(InputError, match="holds a previous t1dtrial output .a simulated trial, "):
+        simulate_trial("lu2021", seed=2).write(tmp_path / "t")
+    assert json.loads((tmp_path / "t" / "simulation.json").read_text())["seed"] == 1
+    simulate_trial("lu2021", seed=2).write(tmp_path / "t", overwrite=True)
+    assert json.loads((tmp_path / "t" / "simulation.json").read_text())["seed"] == 2
+
+
+def test_a_folder_the_simulator_did_not_write_is_never_written_into(tmp_path):
     (tmp_path / "keep.txt").write_text("x")
     sim = simulate_trial("lu2021", seed=1)
-    with pytest.raises(InputError, match="the output folder is not empty; expected a new or empty folder"):
-        sim.write(tmp_path)
-    sim.write(tmp_path, overwrite=True)
-    assert (tmp_path / "keep.txt").exists() and (tmp_path / "subjects.csv").exists()
+    with pytest.raises(InputError, match="t1dtrial did not write it"):
+        sim.write(tmp_path, overwrite=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
 def test_options_for_arm_sizes_onset_mix_and_dropout_are_applied(tmp_path):

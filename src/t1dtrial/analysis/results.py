@@ -1,5 +1,8 @@
 """The ``Results`` of an analysis: named tidy tables plus provenance, written whole or not at all.
 
+Writing follows the rules of :mod:`t1dtrial.outputs` (a marked folder, never
+over what the user made).
+
 Examples
 --------
 >>> import pandas as pd, tempfile, pathlib
@@ -17,15 +20,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pandas as pd
 
-__all__ = ["Results", "write_atomically"]
+from ..outputs import write_output
+
+__all__ = ["Results"]
 
 
 @dataclass
@@ -57,11 +60,31 @@ class Results:
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
 
-    def write(self, out: str | Path) -> Path:
+    def write(self, out: str | os.PathLike, *, overwrite: bool = False,
+              inputs: Iterable[str | os.PathLike] = ()) -> Path:
         """Write ``tables/*.csv``, ``adam/*.csv``, ``provenance.json``, ``notes.txt`` and :attr:`files`.
 
-        The folder is built next to ``out`` and renamed into place, so it is
-        written whole or not at all; an existing ``out`` is replaced.
+        The folder is written whole or not at all, with the marker of an
+        analysis output (:func:`t1dtrial.outputs.write_output`).
+
+        Parameters
+        ----------
+        out : path
+            A new path, an empty folder, or (with ``overwrite``) a previous
+            t1dtrial analysis output.
+        overwrite : bool
+            Replace a previous analysis output.
+        inputs : iterable of paths
+            The data folder or store the results come from; never written over.
+
+        Returns
+        -------
+        Path of the folder written (absolute).
+
+        Raises
+        ------
+        InputError
+            When ``out`` is refused (see :func:`t1dtrial.outputs.check_output_folder`).
         """
         def build(tmp: Path) -> None:
             (tmp / "tables").mkdir()
@@ -81,7 +104,7 @@ class Results:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(content)
 
-        return write_atomically(out, build)
+        return write_output(out, "analysis", build, overwrite=overwrite, inputs=inputs)
 
     @classmethod
     def from_folder(cls, out: str | Path) -> "Results":
@@ -95,27 +118,3 @@ class Results:
         notes = notes_path.read_text(encoding="utf-8").splitlines() if notes_path.exists() else []
         return cls(tables=tables, adam=adam, provenance=provenance, notes=notes)
 
-
-def write_atomically(out: str | Path, build: Any) -> Path:
-    """Call ``build(tmp_dir)`` and move the finished folder to ``out``.
-
-    If ``build`` raises, nothing is left behind and an existing ``out`` is untouched.
-    """
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        build(tmp)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import typer
 
-from ._app import DropIdentifiersOption, FormatOption, app
+from ._app import DropIdentifiersOption, FormatOption, OverwriteOption, app
 
 
-def _run(trial, out: Path, seed: int | None, title: str, cutoff: str | None = None) -> None:
+def _run(trial, out: Path, seed: int | None, title: str, *, overwrite: bool, inputs: list,
+         cutoff: str | None = None) -> None:
     from rich.console import Console
 
     from ..analysis import analyze
@@ -25,7 +26,7 @@ def _run(trial, out: Path, seed: int | None, title: str, cutoff: str | None = No
         status.update("drawing figures ...")
         results.files.update(render_figures(results))
         status.update("writing tables ...")
-        written = results.write(out)
+        written = results.write(out, overwrite=overwrite, inputs=inputs)
     for item in summary_renderables(results, title=title, out=str(written)):
         console.print(item)
 
@@ -36,7 +37,8 @@ def analyze_(
     protocol: str = typer.Option(None, "--protocol", "-p",
                                  help="Packaged protocol name or YAML file (default lu2021; "
                                       "with --store, the protocol recorded at import)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder (replaced whole)."),
+    out: Path = typer.Option(..., "--out", "-o",
+                             help="Output folder: a new path or an empty folder (see --overwrite)."),
     seed: int = typer.Option(None, "--seed", help="Seed of stochastic steps (default: the protocol's)."),
     store: Path = typer.Option(None, "--store", help="Read a data cut from this study store instead of DATA."),
     as_of: str = typer.Option(None, "--as-of", help="With --store: the latest import on or before this "
@@ -45,15 +47,22 @@ def analyze_(
                                                       "after it are left out and counted in disposition."),
     format: FormatOption = "auto",
     drop_identifiers: DropIdentifiersOption = False,
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Run the protocol's analysis plan and write tables, figures, ADaM datasets and provenance.
 
     Example: t1dtrial analyze exports/ --protocol lu2021 --cutoff 2021-06-30 --out results/
     """
     from ..data import load_folder
+    from ..data.cutoff import parse_cutoff
     from ..errors import InputError, Problem
+    from ..outputs import check_output_folder
     from ..protocol import load_protocol
 
+    inputs = [p for p in (data, store) if p is not None]
+    check_output_folder(out, "analysis", overwrite=overwrite, inputs=inputs)  # before any work
+    if cutoff is not None:
+        parse_cutoff(cutoff)
     if store is not None:
         from ..store import read_trial
 
@@ -65,18 +74,24 @@ def analyze_(
     else:
         trial = load_folder(data, load_protocol(protocol or "lu2021"), format=format,
                             drop_identifiers=drop_identifiers)
-    _run(trial, out, seed, f"t1dtrial — {trial.protocol.id}", cutoff=cutoff)
+    _run(trial, out, seed, f"t1dtrial — {trial.protocol.id}", overwrite=overwrite, inputs=inputs,
+         cutoff=cutoff)
 
 
 @app.command("demo")
 def demo(
-    out: Path = typer.Option(Path("t1dtrial-demo"), "--out", "-o", help="Output folder."),
+    out: Path = typer.Option(Path("t1dtrial-demo"), "--out", "-o",
+                             help="Output folder: a new path or an empty folder (see --overwrite)."),
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Analyse the packaged SYNTHETIC twin of the reference trial and summarise it.
 
     Example: t1dtrial demo --out t1dtrial-demo
     """
-    from ..datasets import load_lu2021
+    from ..datasets import load_lu2021, lu2021_path
+    from ..outputs import check_output_folder
 
-    _run(load_lu2021(), out, None,
-         "t1dtrial demo — lu2021 SYNTHETIC twin (not the study's data)")
+    inputs = [lu2021_path()]
+    check_output_folder(out, "analysis", overwrite=overwrite, inputs=inputs)  # before any work
+    _run(load_lu2021(), out, None, "t1dtrial demo — lu2021 SYNTHETIC twin (not the study's data)",
+         overwrite=overwrite, inputs=inputs)

@@ -14,6 +14,10 @@ DropIdentifiersOption = Annotated[bool, typer.Option(
     "--drop-identifiers",
     help="Remove direct identifier columns (name, date_of_birth, phone...) instead of "
          "refusing the data.")]
+OverwriteOption = Annotated[bool, typer.Option(
+    "--overwrite",
+    help="Replace a previous t1dtrial output folder of the same kind; a folder t1dtrial did not "
+         "write is never replaced.")]
 
 _INVOCATION: list[str] = []
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import DropIdentifiersOption, ProtocolOption, app
+from ._app import DropIdentifiersOption, OverwriteOption, ProtocolOption, app
 
 
 @app.command("derive")
@@ -14,11 +14,12 @@ def derive(
     data: Path = typer.Argument(..., help="Data folder in the input contract (CSV files or an "
                                           "Excel workbook)."),
     protocol: ProtocolOption = "lu2021",
-    out: Path = typer.Option(..., "--out", "-o", help="Folder to write (new or empty)."),
+    out: Path = typer.Option(..., "--out", "-o",
+                             help="Output folder: a new path or an empty folder (see --overwrite)."),
     data_cut: str = typer.Option(None, "--data-cut",
                                  help="Data cut date YYYY-MM-DD (ongoing insulin-free episodes are "
                                       "censored there). Default: the latest date in the data."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out folder."),
+    overwrite: OverwriteOption = False,
     drop_identifiers: DropIdentifiersOption = False,
 ) -> None:
     """Derive the analysis datasets ADSL, ADLB, ADEFF and ADAE of a data folder.
@@ -26,7 +27,7 @@ def derive(
     Writes adsl, adlb, adeff and adae as CSV and Parquet, derivation_log.csv
     (records read, selected, excluded and flagged, per rule, with reasons) and
     derivation_exclusions.csv (each input record left out, with its reason).
-    The folder is written whole or not at all.
+    The folder is written whole or not at all, with the marker .t1dtrial-output.json.
 
     Example: t1dtrial derive exports/ --protocol lu2021 --out derived/
     """

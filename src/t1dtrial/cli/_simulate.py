@@ -6,12 +6,13 @@ from pathlib import Path
 
 import typer
 
-from ._app import ProtocolOption, app
+from ._app import OverwriteOption, ProtocolOption, app
 
 
 @app.command("simulate")
 def simulate(
-    out: Path = typer.Option(..., "--out", "-o", help="Folder to write (new or empty)."),
+    out: Path = typer.Option(..., "--out", "-o",
+                             help="Output folder: a new path or an empty folder (see --overwrite)."),
     protocol: ProtocolOption = "lu2021",
     seed: int = typer.Option(None, "--seed", help="Seed; the same seed gives byte-identical files."),
     n_per_arm: str = typer.Option(None, "--n-per-arm",
@@ -27,14 +28,15 @@ def simulate(
     match_published: bool = typer.Option(False, "--match-published",
                                          help="Use the first seed from --seed upward that reproduces "
                                               "the published counts (the packaged twin)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Write into a non-empty folder."),
+    overwrite: OverwriteOption = False,
 ) -> None:
     """Simulate a trial of a protocol and write a data folder (SYNTHETIC data).
 
     Writes subjects.csv, measurements.csv, infusions.csv, adverse_events.csv,
     insulin_free.csv (the input contract), truth.csv (what the simulator knows
     of each participant), simulation.json (seed and parameters) and, with
-    --messy, faults.csv.
+    --messy, faults.csv; the folder is written whole or not at all, with the
+    marker .t1dtrial-output.json.
 
     Example: t1dtrial simulate --protocol lu2021 --seed 7 --out trial7
     """

@@ -9,20 +9,19 @@ Examples
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..outputs import check_output_folder, write_output
 from ._pipeline import Derived, derive_all
 
 __all__ = ["OUTPUT_FILES", "write_derived", "derive_folder"]
 
 _NAMES = ("adsl", "adlb", "adeff", "adae")
 
-#: Files :func:`write_derived` writes.
+#: Files :func:`write_derived` writes (besides the marker :data:`t1dtrial.outputs.MARKER`).
 OUTPUT_FILES = [f"{n}.{ext}" for n in _NAMES for ext in ("csv", "parquet")] + [
     "derivation_log.csv", "derivation_exclusions.csv"]
 
@@ -39,65 +38,50 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
 
 
-def write_derived(derived: Derived, out: str | os.PathLike, *, overwrite: bool = False) -> Path:
+def write_derived(derived: Derived, out: str | os.PathLike, *, overwrite: bool = False,
+                  inputs: Iterable[str | os.PathLike] = ()) -> Path:
     """Write the datasets as CSV and Parquet, plus derivation_log.csv and derivation_exclusions.csv.
 
-    The files are written to a temporary folder beside ``out`` which is then
-    renamed, so ``out`` holds either every file or none of them.
+    The folder is written whole or not at all, with the marker of derived
+    datasets (:func:`t1dtrial.outputs.write_output`).
 
     Parameters
     ----------
     derived : Derived
         From :func:`~t1dtrial.derive.derive_all`.
     out : path
-        Output folder; must not exist or be empty unless ``overwrite``.
+        Output folder: a new path, an empty folder, or (with ``overwrite``) a
+        previous t1dtrial output of derived datasets.
     overwrite : bool
-        Replace an existing non-empty folder.
+        Replace a previous output of derived datasets.
+    inputs : iterable of paths
+        The data the datasets come from; never written over.
 
     Returns
     -------
-    Path of the folder written.
+    Path of the folder written (absolute).
 
     Raises
     ------
     InputError
-        When ``out`` exists, is not empty and ``overwrite`` is false, or is a file.
+        When ``out`` is refused (see :func:`t1dtrial.outputs.check_output_folder`).
 
     Examples
     --------
-    >>> # write_derived(derive_all(trial), "derived/")  -> Path("derived")
+    >>> # write_derived(derive_all(trial), "derived/")  -> Path("/.../derived")
     """
     if not isinstance(derived, Derived):
         raise TypeError(f"The 'derived' parameter of write_derived must be a Derived. "
                         f"Got {type(derived).__name__} instead.")
-    target = Path(out)
-    if target.exists() and not target.is_dir():
-        raise InputError([Problem(file=str(target), row=None, column=None, value=None,
-                                  problem="the output path is a file",
-                                  expected="a folder path (new or empty)")])
-    if target.is_dir() and any(target.iterdir()) and not overwrite:
-        raise InputError([Problem(file=str(target), row=None, column=None, value=None,
-                                  problem="the output folder exists and is not empty",
-                                  expected="a new or empty folder, or --overwrite")])
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+
+    def build(tmp: Path) -> None:
         for name, df in derived.datasets.items():
             _write_csv(df, tmp / f"{name}.csv")
             _for_parquet(df).to_parquet(tmp / f"{name}.parquet", index=False)
         _write_csv(derived.log, tmp / "derivation_log.csv")
         _write_csv(derived.exclusions, tmp / "derivation_exclusions.csv")
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+
+    return write_output(out, "derived", build, overwrite=overwrite, inputs=inputs)
 
 
 def derive_folder(data: str | os.PathLike, protocol: str | os.PathLike, out: str | os.PathLike,
@@ -116,7 +100,8 @@ def derive_folder(data: str | os.PathLike, protocol: str | os.PathLike, out: str
     data_cut : str, optional
         ISO date of the data cut (default the latest date in the data).
     overwrite, drop_identifiers : bool
-        Replace a non-empty ``out``; drop direct identifier columns on reading.
+        Replace a previous output of derived datasets; drop direct identifier
+        columns on reading.
 
     Returns
     -------
@@ -129,7 +114,8 @@ def derive_folder(data: str | os.PathLike, protocol: str | os.PathLike, out: str
     from ..data import load_folder
     from ..protocol import load_protocol
 
+    check_output_folder(out, "derived", overwrite=overwrite, inputs=[data])  # before any work
     trial = load_folder(data, load_protocol(protocol), drop_identifiers=drop_identifiers)
     derived = derive_all(trial, data_cut=data_cut)
-    write_derived(derived, out, overwrite=overwrite)
+    write_derived(derived, out, overwrite=overwrite, inputs=[data])
     return derived

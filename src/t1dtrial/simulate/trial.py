@@ -8,7 +8,7 @@ Examples
 53
 >>> out = sim.write(pathlib.Path(tempfile.mkdtemp()) / "trial")
 >>> sorted(p.name for p in out.iterdir())[:3]
-['adverse_events.csv', 'infusions.csv', 'insulin_free.csv']
+['.t1dtrial-output.json', 'adverse_events.csv', 'infusions.csv']
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from ..errors import InputError, Problem
+from ..outputs import check_output_folder, write_output
 from ..protocol import Protocol, load_protocol, protocol_hash
 from .cohort import Cohort, check_seed, simulate_cohort
 from .parameters import ModelParameters
@@ -86,47 +87,40 @@ class SimulatedTrial:
 def write_tables(tables: Mapping[str, "pd.DataFrame"], out: str | Path, *,
                  extra: Mapping[str, "pd.DataFrame"] | None = None,
                  meta: Mapping[str, Any] | None = None, overwrite: bool = False) -> Path:
-    """Write tables as ``<name>.csv`` (UTF-8, ``\\n`` line ends) in a folder.
+    """Write tables as ``<name>.csv`` (UTF-8, ``\\n`` line ends) in a folder, whole or not at all.
 
     Parameters
     ----------
     tables : mapping of str to DataFrame
         Contract tables.
     out : str or Path
-        Folder to create.
+        Folder to write: a new path, an empty folder, or (with ``overwrite``)
+        a previous simulated trial written by t1dtrial.
     extra : mapping, optional
         More tables (``truth``, ``faults``) written the same way.
     meta : mapping, optional
         Written as ``simulation.json`` (sorted keys; no time stamp, so the
         same seed gives the same bytes).
     overwrite : bool
-        Whether a non-empty folder may be written into (its files of the same
-        names are replaced; others are left alone).
+        Replace a previous simulated trial (:func:`t1dtrial.outputs.write_output`).
+
+    Returns
+    -------
+    Path of the folder written (absolute).
 
     Raises
     ------
     InputError
-        If ``out`` is a file, or a non-empty folder and ``overwrite`` is False.
+        When ``out`` is refused (see :func:`t1dtrial.outputs.check_output_folder`).
     """
-    out = _check_out(out, overwrite)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, frame in {**dict(tables), **dict(extra or {})}.items():
-        frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
-    if meta is not None:
-        (out / "simulation.json").write_text(json.dumps(_plain(meta), indent=2, sort_keys=True)
-                                             + "\n", encoding="utf-8")
-    return out
+    def build(tmp: Path) -> None:
+        for name, frame in {**dict(tables), **dict(extra or {})}.items():
+            frame.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
+        if meta is not None:
+            (tmp / "simulation.json").write_text(json.dumps(_plain(meta), indent=2, sort_keys=True)
+                                                 + "\n", encoding="utf-8")
 
-
-def _check_out(out: str | Path, overwrite: bool) -> Path:
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError([Problem(str(out), None, None, None, "the output path is a file",
-                                  "a folder name (it will be created)")])
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise InputError([Problem(str(out), None, None, None, "the output folder is not empty",
-                                  "a new or empty folder, or --overwrite")])
-    return out
+    return write_output(out, "simulated", build, overwrite=overwrite)
 
 
 def _plain(x: Any) -> Any:
@@ -266,7 +260,7 @@ def simulate_to_folder(
     Parameters
     ----------
     out : str or Path
-        Folder to write (must be new or empty unless ``overwrite``).
+        Folder to write: new, empty, or (with ``overwrite``) a previous simulated trial.
     protocol, seed, n_per_arm, adult_fraction, dropout_per_year, missed_visit_probability, messy
         As :func:`simulate_trial`; ``n_per_arm`` may be text such as ``"MSC=27,CONTROL=26"``.
     match_published : bool
@@ -274,7 +268,7 @@ def simulate_to_folder(
         the seed study's headline counts (:func:`t1dtrial.simulate.twin.find_published_seed`);
         only with the default numbers and options.
     overwrite : bool
-        Whether a non-empty folder may be written into.
+        Replace a previous simulated trial written by t1dtrial.
 
     Returns
     -------
@@ -290,7 +284,7 @@ def simulate_to_folder(
     if isinstance(n_per_arm, str):
         n_per_arm = parse_arm_sizes(n_per_arm)
     seed = check_seed(seed)
-    out = _check_out(out, overwrite)  # fail before simulating
+    check_output_folder(out, "simulated", overwrite=overwrite)  # fail before simulating
     if match_published:
         changed = [name for name, v in (("--n-per-arm", n_per_arm), ("--adult-fraction", adult_fraction),
                                         ("--dropout", dropout_per_year),
