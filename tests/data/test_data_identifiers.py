@@ -253,7 +253,7 @@ def test_a_content_flag_gives_the_first_row_and_the_number_of_cells_never_a_valu
                           "source_row": [2, 3, 5, 6]})
     [flag] = screen_frame(frame, "subjects.csv")
     assert (flag.file, flag.column, flag.row, flag.cells) == ("subjects.csv", "comment", 5, 2)
-    assert flag.why == "2 cells hold e-mail addresses and telephone numbers"
+    assert flag.why == "2 cells hold e-mail addresses and telephone numbers, the first on row 5"
     assert not re.search(r"555|ann@", str(flag.record()))
 
 
@@ -261,7 +261,7 @@ def test_a_column_flagged_by_name_and_content_is_one_flag():
     frame = pd.DataFrame({"Phone": ["555-123-4567", None], "source_row": [2, 3]})
     [flag] = screen_frame(frame, "x.csv")
     assert flag.why == ("its name says it holds a telephone number, and 1 cell holds telephone "
-                        "numbers (the first on row 2)")
+                        "numbers, the first on row 2")
     assert (flag.row, flag.cells) == (1, 1)
 
 

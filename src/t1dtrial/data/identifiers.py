@@ -345,7 +345,7 @@ class IdentifierFlag:
         Column name as written in that file.
     why : str
         Why it was flagged, without any cell value: ``"its name says it holds a
-        telephone number"``, ``"2 cells hold e-mail addresses"``.
+        telephone number"``, ``"2 cells hold e-mail addresses, the first on row 5"``.
     row : int
         The header line (1) for a name; the first line where a cell was seen.
     cells : int
@@ -392,7 +392,8 @@ def screen_frame(frame: pd.DataFrame, file: str, *,
     >>> frame = pd.DataFrame({"subject_id": ["S01", "S02"], "contact": [None, "a@b.org"],
     ...                       "Phone": ["1", "2"], "source_row": [2, 3]})
     >>> [(f.column, f.why, f.row) for f in screen_frame(frame, "subjects.csv")]
-    [('contact', '1 cell holds e-mail addresses', 3), ('Phone', 'its name says it holds a telephone number', 1)]
+    [('contact', '1 cell holds e-mail addresses, the first on row 3', 3),
+     ('Phone', 'its name says it holds a telephone number', 1)]
     """
     columns = [c for c in frame.columns if c not in _SKIP and not str(c).startswith("_src:")]
     screened = set(map(str, columns if names is None else names))
@@ -407,7 +408,7 @@ def screen_frame(frame: pd.DataFrame, file: str, *,
             continue
         why = f"its name says it holds {what}"
         if content is not None:
-            why += f", and {content.why} (the first on row {content.row})"
+            why += f", and {content.why}"
         flags.append(IdentifierFlag(file, str(c), why, cells=content.cells if content else 0))
     return flags
 
@@ -416,7 +417,8 @@ def _content_flag(cells: pd.Series, rows: np.ndarray, file: str,
                   column: str) -> IdentifierFlag | None:
     if not (pd.api.types.is_object_dtype(cells) or pd.api.types.is_string_dtype(cells)):
         return None
-    values = pd.unique(cells.dropna())
+    values = np.array([v for v in pd.unique(cells.to_numpy(dtype=object)) if isinstance(v, str)],
+                      dtype=object)
     kinds = _flagged_values(values) if len(values) else {}
     if not kinds:
         return None
@@ -424,7 +426,9 @@ def _content_flag(cells: pd.Series, rows: np.ndarray, file: str,
     n = int(mask.sum())
     what = " and ".join(sorted(set(kinds.values())))
     verb = "cells hold" if n != 1 else "cell holds"
-    return IdentifierFlag(file, column, f"{n} {verb} {what}", row=int(rows[mask].min()), cells=n)
+    first = int(rows[mask].min())
+    return IdentifierFlag(file, column, f"{n} {verb} {what}, the first on row {first}", row=first,
+                          cells=n)
 
 
 # -- refusing, dropping, releasing -------------------------------------------------------------
@@ -496,7 +500,7 @@ def _refusal(flag: IdentifierFlag, needed: str | None) -> Problem:
     what = "the cells" if flag.cells else "the column"
     if needed is not None:
         return _problem(flag, f"direct identifier column ({flag.why}); --drop-identifiers cannot "
-                              f"drop it because t1dtrial reads it as {needed}",
+                              f"drop it because t1dtrial needs it (it is read as {needed})",
                         f"{what} cleared of identifiers in the file, or {allow} if they identify "
                         "no one", "error")
     return _problem(flag, f"direct identifier column ({flag.why})",
