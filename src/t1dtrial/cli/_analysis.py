@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import DropIdentifiersOption, FormatOption, app
+from ._app import AllowColumnOption, DropIdentifiersOption, FormatOption, app
 
 
 def _run(trial, out: Path, seed: int | None, title: str) -> None:
@@ -39,6 +39,7 @@ def analyze_(
     as_of: str = typer.Option(None, "--as-of", help="With --store: the latest import on or before this date."),
     format: FormatOption = "auto",
     drop_identifiers: DropIdentifiersOption = False,
+    allow_column: AllowColumnOption = None,
 ) -> None:
     """Run the protocol's analysis plan and write tables, figures, ADaM datasets and provenance.
 
@@ -58,7 +59,7 @@ def analyze_(
                                   expected="a data folder, or --store study.duckdb")])
     else:
         trial = load_folder(data, load_protocol(protocol or "lu2021"), format=format,
-                            drop_identifiers=drop_identifiers)
+                            drop_identifiers=drop_identifiers, allow_columns=allow_column or ())
     _run(trial, out, seed, f"t1dtrial — {trial.protocol.id}")
 
 

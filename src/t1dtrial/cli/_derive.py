@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import DropIdentifiersOption, ProtocolOption, app
+from ._app import AllowColumnOption, DropIdentifiersOption, ProtocolOption, app
 
 
 @app.command("derive")
@@ -20,6 +20,7 @@ def derive(
                                       "censored there). Default: the latest date in the data."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out folder."),
     drop_identifiers: DropIdentifiersOption = False,
+    allow_column: AllowColumnOption = None,
 ) -> None:
     """Derive the analysis datasets ADSL, ADLB, ADEFF and ADAE of a data folder.
 
@@ -41,7 +42,8 @@ def derive(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", T1DTrialWarning)
         derived = derive_folder(data, protocol, out, data_cut=data_cut, overwrite=overwrite,
-                                drop_identifiers=drop_identifiers)
+                                drop_identifiers=drop_identifiers,
+                                allow_columns=allow_column or ())
     console = Console(width=100)
     console.print(f"Derived datasets of {data} (protocol {derived.protocol_id}) written to {out}")
     table = Table()

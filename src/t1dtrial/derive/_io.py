@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 
@@ -102,7 +103,7 @@ def write_derived(derived: Derived, out: str | os.PathLike, *, overwrite: bool =
 
 def derive_folder(data: str | os.PathLike, protocol: str | os.PathLike, out: str | os.PathLike,
                   *, data_cut: str | None = None, overwrite: bool = False,
-                  drop_identifiers: bool = False) -> Derived:
+                  drop_identifiers: bool = False, allow_columns: Iterable[str] = ()) -> Derived:
     """Load a data folder, derive every dataset and write them to ``out``.
 
     Parameters
@@ -117,6 +118,8 @@ def derive_folder(data: str | os.PathLike, protocol: str | os.PathLike, out: str
         ISO date of the data cut (default the latest date in the data).
     overwrite, drop_identifiers : bool
         Replace a non-empty ``out``; drop direct identifier columns on reading.
+    allow_columns : iterable of str
+        Flagged columns released as false positives (see :func:`t1dtrial.data.load_folder`).
 
     Returns
     -------
@@ -129,7 +132,8 @@ def derive_folder(data: str | os.PathLike, protocol: str | os.PathLike, out: str
     from ..data import load_folder
     from ..protocol import load_protocol
 
-    trial = load_folder(data, load_protocol(protocol), drop_identifiers=drop_identifiers)
+    trial = load_folder(data, load_protocol(protocol), drop_identifiers=drop_identifiers,
+                        allow_columns=allow_columns)
     derived = derive_all(trial, data_cut=data_cut)
     write_derived(derived, out, overwrite=overwrite)
     return derived

@@ -28,7 +28,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..errors import InputError, Problem
 
@@ -176,8 +176,14 @@ def _insert(con: Any, name: str, df: "pd.DataFrame", import_id: int) -> None:
 
 def import_folder(data: str | Path, store: str | Path, *, protocol: "str | Path | Protocol",
                   label: str | None = None, format: str = "auto",
-                  drop_identifiers: bool = False, at: dt.datetime | None = None) -> ImportRecord:
+                  drop_identifiers: bool = False, allow_columns: Iterable[str] = (),
+                  at: dt.datetime | None = None) -> ImportRecord:
     """Validate a data folder and import it into the store (nothing is written if invalid).
+
+    The folder is loaded as :func:`t1dtrial.data.load_folder` loads it (the
+    same validation and identifier screening as ``t1dtrial validate``;
+    ``drop_identifiers`` and ``allow_columns`` as there); the store is opened
+    only once the data are valid.
 
     Examples
     --------
@@ -187,7 +193,7 @@ def import_folder(data: str | Path, store: str | Path, *, protocol: "str | Path 
     from ..protocol import load_protocol
 
     trial = load_folder(data, load_protocol(protocol), format=format,
-                        drop_identifiers=drop_identifiers)
+                        drop_identifiers=drop_identifiers, allow_columns=allow_columns)
     return import_trial(trial, store, label=label, source=str(Path(data).resolve()), at=at)
 
 
