@@ -138,7 +138,8 @@ def test_drop_cannot_remove_a_column_t1dtrial_reads(rewrite, tables):
     assert ("adverse_events.csv:2:term: direct identifier column (1 cell holds e-mail addresses, the "
             "first on row 2); "
             "--drop-identifiers cannot drop it because t1dtrial needs it (it is read as term); "
-            "expected the cells cleared of identifiers in the file, or --allow-column term") in text
+            "expected the cells cleared of identifiers in the file, or --allow-column term if it "
+            "identifies no one") in text
 
 
 def test_drop_of_an_sdtm_variable_mapped_to_a_contract_column_is_refused(tmp_path, tables,
@@ -189,3 +190,20 @@ def test_allow_column_naming_a_column_not_flagged_is_an_error(rewrite, tables):
     text = refused(rewrite(tables), allow_columns=["Nmae"])
     assert ("--allow-column: 'Nmae' — no column of that name was flagged as an identifier; "
             "expected the name of a flagged column as written in the file (flagged: Name)") in text
+
+
+def test_drop_of_a_redcap_field_the_mapping_reads_is_refused(tmp_path, tables, example):
+    folder = example.write_redcap(tables, tmp_path / "rc")
+    records = pd.read_csv(folder / "records.csv", dtype=str, keep_default_na=False)
+    records["hospital_number"] = records["record_id"].map(lambda r: f"H{r}")
+    records.to_csv(folder / "records.csv", index=False)
+    mapping = (folder / "redcap_mapping.yaml").read_text()
+    (folder / "redcap_mapping.yaml").write_text(
+        mapping.replace("  weight_kg: weight_bl\n", "  weight_kg: weight_bl\n  site: hospital_number\n"))
+    text = refused(folder, drop_identifiers=True)
+    assert ("records.csv:1:hospital_number: direct identifier column (its name says it holds an "
+            "identity number); --drop-identifiers cannot drop it because t1dtrial needs it (it is "
+            "read as site); expected another column or field that holds no identifier, or "
+            "--allow-column hospital_number if it identifies no one") in text
+    trial = load(folder, allow_columns=["hospital_number"])
+    assert trial.subjects["site"].str.startswith("H").all()

@@ -96,14 +96,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
+from ._raw import SRC_PREFIX
 from .contract import TABLES
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._raw import Collector, RawData
     from .log import LoadLog
 
-__all__ = ["IdentifierFlag", "IDENTIFIER_VOCABULARY", "name_words", "identifier_name",
-           "identifier_columns", "cell_kind", "screen_frame", "apply_screening", "mask_values"]
+__all__ = ["IdentifierFlag", "IDENTIFIER_VOCABULARY", "PERSON_WORDS", "THING_WORDS", "name_words",
+           "identifier_name", "cell_kind", "screen_frame", "apply_screening", "mask_values"]
 
 _NUMBER = ("number", "no", "nr", "num", "nbr", "id", "identifier")
 
@@ -113,8 +114,8 @@ IDENTIFIER_VOCABULARY: dict[str, tuple[str, ...]] = {
         "name", "surname", "forename", "first name", "last name", "given name", "family name",
         "full name", "middle name", "maiden name", "nickname", "firstname", "lastname",
         "givenname", "familyname", "fullname", "middlename", "maidenname", "initials", "initial"),
-    "a date or place of birth": ("birth", "date of birth", "dob", "birthdate", "birthday", "brthdtc",
-                     "brthdt", "birthdtc"),
+    "a date or place of birth": ("birth", "date of birth", "dob", "birthdate", "birthday",
+                                 "brthdtc", "brthdt", "birthdtc"),
     "a telephone number": ("phone", "telephone", "tel", "mobile", "cell phone", "cellphone",
                            "fax", "pager", "cell"),
     "an e-mail address": ("email", "e mail", "mail address", "mail"),
@@ -245,22 +246,11 @@ def identifier_name(name: str) -> str | None:
     return None
 
 
-def identifier_columns(columns: Iterable[Any]) -> list[str]:
-    """Columns whose name says they hold a direct identifier.
-
-    Examples
-    --------
-    >>> identifier_columns(["subject_id", "Date of Birth", "EMAIL", "weight_kg", "Lot Name"])
-    ['Date of Birth', 'EMAIL']
-    """
-    return [c for c in columns if identifier_name(str(c)) is not None]
-
-
 # -- cell contents -----------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _EXT = r"(?:[ ]*(?:ext\.?|x|#)[ ]*\d{1,5})?"
-#: A whole cell shaped like a phone number (checked further by _phone_digits).
+#: A whole cell shaped like a phone number (checked further by _is_phone).
 _PHONE_CELL = re.compile(
     r"^(?:\+[ ]?\(?\d[\d ().\-/]*\d"
     r"|[\d ]*\(\d{1,5}\)[ ]?\d[\d .\-/]*\d"
@@ -303,12 +293,7 @@ def cell_kind(cell: Any) -> str | None:
     """
     if not isinstance(cell, str):
         return None
-    if "@" in cell and _EMAIL.search(cell):
-        return "e-mail addresses"
-    line = cell.replace("\n", " ").replace("\r", " ")
-    spans = [m.group(0) for m in _PHONE_CELL.finditer(line)]
-    spans += [m.group(0) for m in _PHONE_TEXT.finditer(line)]
-    return "telephone numbers" if any(_is_phone(s) for s in spans) else None
+    return _flagged_values(np.array([cell], dtype=object)).get(cell)
 
 
 def _flagged_values(values: np.ndarray) -> dict[Any, str]:
@@ -395,7 +380,7 @@ def screen_frame(frame: pd.DataFrame, file: str, *,
     [('contact', '1 cell holds e-mail addresses, the first on row 3', 3),
      ('Phone', 'its name says it holds a telephone number', 1)]
     """
-    columns = [c for c in frame.columns if c not in _SKIP and not str(c).startswith("_src:")]
+    columns = [c for c in frame.columns if c not in _SKIP and not str(c).startswith(SRC_PREFIX)]
     screened = set(map(str, columns if names is None else names))
     rows = frame["source_row"].to_numpy() if "source_row" in frame.columns else (
         np.arange(2, len(frame) + 2))
@@ -497,12 +482,12 @@ def _problem(flag: IdentifierFlag, problem: str, expected: str, severity: str) -
 
 def _refusal(flag: IdentifierFlag, needed: str | None) -> Problem:
     allow = f"--allow-column {shlex.quote(flag.column)}"
-    what = "the cells" if flag.cells else "the column"
     if needed is not None:
+        fix = ("the cells cleared of identifiers in the file" if flag.cells else
+               "another column or field that holds no identifier")
         return _problem(flag, f"direct identifier column ({flag.why}); --drop-identifiers cannot "
                               f"drop it because t1dtrial needs it (it is read as {needed})",
-                        f"{what} cleared of identifiers in the file, or {allow} if they identify "
-                        "no one", "error")
+                        f"{fix}, or {allow} if it identifies no one", "error")
     return _problem(flag, f"direct identifier column ({flag.why})",
                     f"the column removed from the file, --drop-identifiers (drop_identifiers=True) "
                     f"to drop it on reading, or {allow} if it identifies no one", "error")
@@ -518,8 +503,8 @@ def _drop(raw: "RawData", flag: IdentifierFlag) -> str | None:
         if not from_file:
             continue
         used = [c for c, src in t.column_names.get(flag.file, {}).items() if src == flag.column]
-        used += [c.removeprefix("_src:") for c in frame.columns
-                 if str(c).startswith("_src:") and frame[c].eq(flag.column).any()]
+        used += [c.removeprefix(SRC_PREFIX) for c in frame.columns
+                 if str(c).startswith(SRC_PREFIX) and frame[c].eq(flag.column).any()]
         if flag.column in TABLES[t.name].columns:
             used.append(flag.column)
         if used:
@@ -534,9 +519,10 @@ def mask_values(problems: Iterable[Problem], refused: Iterable[IdentifierFlag]) 
 
     Examples
     --------
-    >>> p = Problem("s.csv", 4, "contact", "a@b.org", "arm not in the protocol")
-    >>> str(mask_values([p], [IdentifierFlag("s.csv", "contact", "1 cell holds e-mail addresses")])[0])
-    's.csv:4:contact: arm not in the protocol'
+    >>> p = Problem("s.csv", 4, "arm", "a@b.org", "arm not in the protocol")
+    >>> flag = IdentifierFlag("s.csv", "arm", "1 cell holds e-mail addresses, the first on row 4")
+    >>> str(mask_values([p], [flag])[0])
+    's.csv:4:arm: arm not in the protocol'
     """
     hidden = {(f.file, f.column) for f in refused}
     return [replace(p, value=None) if (p.file, p.column) in hidden and p.value is not None else p
