@@ -8,7 +8,9 @@ validation) then refuses each flagged column (exit code 2), drops it with
 released it as a false positive with ``allow_columns=["NAME"]``
 (``--allow-column NAME``, recorded in the load log's ``identifiers_allowed``
 and so in provenance.json and the store ledger). ``import`` refuses exactly
-what ``validate`` refuses: both load through :func:`t1dtrial.data.load_folder`.
+what ``validate`` refuses: both load through :func:`t1dtrial.data.load_folder`;
+and the store itself takes no table holding a flagged column that was not
+released (:func:`refuse_identifiers`, for trials built in memory).
 Messages name the file, column, first row and number of cells, never the
 identifying value.
 
@@ -90,12 +92,12 @@ import re
 import shlex
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem
+from ..errors import InputError, Problem
 from ._raw import SRC_PREFIX
 from .contract import TABLES
 
@@ -104,7 +106,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .log import LoadLog
 
 __all__ = ["IdentifierFlag", "IDENTIFIER_VOCABULARY", "PERSON_WORDS", "THING_WORDS", "name_words",
-           "identifier_name", "cell_kind", "screen_frame", "apply_screening", "mask_values"]
+           "identifier_name", "cell_kind", "screen_frame", "apply_screening", "mask_values",
+           "refuse_identifiers"]
 
 _NUMBER = ("number", "no", "nr", "num", "nbr", "id", "identifier")
 
@@ -527,3 +530,36 @@ def mask_values(problems: Iterable[Problem], refused: Iterable[IdentifierFlag]) 
     hidden = {(f.file, f.column) for f in refused}
     return [replace(p, value=None) if (p.file, p.column) in hidden and p.value is not None else p
             for p in problems]
+
+
+def refuse_identifiers(tables: Mapping[str, pd.DataFrame], *, allowed: Iterable[str] = ()) -> None:
+    """Raise :class:`InputError` when a table holds a flagged column that was not released.
+
+    The study store's last guard: a trial built in memory
+    (:meth:`t1dtrial.data.Trial.from_tables`) was never screened by a reader.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Tables of a trial (``source_row`` gives the rows named).
+    allowed : iterable of str
+        Column names released when the data were loaded (``identifiers_allowed``).
+
+    Examples
+    --------
+    >>> refuse_identifiers({"subjects": pd.DataFrame({"subject_id": ["S01"], "note": ["ok"]})})
+    >>> try:
+    ...     refuse_identifiers({"subjects": pd.DataFrame({"subject_id": ["S01"], "Name": ["A"]})})
+    ... except InputError as exc:
+    ...     print(exc.problems[0].file, exc.problems[0].column, exc.problems[0].problem)
+    subjects table Name direct identifier column (its name says it holds a person's name)
+    """
+    released = {_key(a) for a in allowed}
+    flags = [f for name, frame in tables.items() for f in screen_frame(frame, f"{name} table")
+             if _key(f.column) not in released]
+    if flags:
+        raise InputError([_problem(
+            f, f"direct identifier column ({f.why})",
+            "the column removed before the trial is stored, or the data loaded with "
+            f"drop_identifiers=True or allow_columns=[{f.column!r}] if it identifies no one",
+            "error") for f in flags])

@@ -117,8 +117,11 @@ def import_trial(trial: "Trial", store: str | Path, *, label: str | None = None,
     ``import_id`` and the rows' input order; (5) insert the ledger row;
     (6) COMMIT. Any exception, or the process dying, before (6) leaves the
     file as it was (DuckDB's write-ahead log is rolled back on reopening).
+    Before (1), a table holding a direct identifier that was not released when
+    the data were loaded is refused (:func:`t1dtrial.data.identifiers.refuse_identifiers`).
     """
     from .. import __version__
+    from ..data.identifiers import refuse_identifiers
     from ..protocol import protocol_hash
 
     at = at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -128,6 +131,7 @@ def import_trial(trial: "Trial", store: str | Path, *, label: str | None = None,
     tables = {name: getattr(trial, name) for name in TABLE_NAMES}
     rows_loaded = {name: int(len(df)) for name, df in tables.items()}
     columns = {name: {str(c): str(t) for c, t in df.dtypes.items()} for name, df in tables.items()}
+    refuse_identifiers(tables, allowed=[d["column"] for d in log.get("identifiers_allowed", [])])
     con = _connect(store)
     try:
         con.execute("BEGIN TRANSACTION")
