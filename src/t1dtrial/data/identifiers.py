@@ -267,7 +267,8 @@ _PHONE_TEXT = re.compile(
 _EXT_TAIL = re.compile(_EXT + r"$", re.IGNORECASE)
 _GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(?:(?P<s>[ .,'\u00a0])\d{3})(?:(?P=s)\d{3})*"
                              r"(?:(?!(?P=s))[.,]\d+)?$")
-_DATE_GROUPS = re.compile(r"^(?:\d{4}[ .\-/]\d{1,2}[ .\-/]\d{1,2}|\d{1,2}[ .\-/]\d{1,2}[ .\-/]\d{4})$")
+_DATE_GROUPS = re.compile(r"^(?:\d{4}[ .\-/]\d{1,2}[ .\-/]\d{1,2}"
+                          r"|\d{1,2}[ .\-/]\d{1,2}[ .\-/]\d{4})$")
 
 
 def _is_phone(span: str) -> bool:
