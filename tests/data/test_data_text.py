@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from t1dtrial.data._parse import (normalise_related, normalise_serious, normalise_severity,
                                   normalise_sex, parse_dates, parse_numbers, parse_values)
-from t1dtrial.data._raw import Collector, RawTable, identifier_columns, strip_cells
+from t1dtrial.data._raw import Collector, RawTable, strip_cells
 from t1dtrial.data._text import decode_bytes, parse_csv_text, read_text_table
 from t1dtrial.errors import Problem
 
@@ -83,12 +83,6 @@ def test_an_empty_file_is_reported():
     t = read_text_table(b"  \n\n", "x.csv")
     assert t.empty and t.problems[0].problem == "the file is empty"
     assert len(t.sha256) == 64
-
-
-def test_identifier_columns_ignore_case_spaces_and_punctuation():
-    assert identifier_columns(["Name", "E-mail", "e_mail", "Phone", "national id", "weight_kg",
-                               "BRTHDTC"], extra=["brthdtc"]) == [
-        "Name", "Phone", "national id", "BRTHDTC"]
 
 
 def test_strip_cells_keeps_distinct_values_apart():

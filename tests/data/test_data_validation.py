@@ -184,7 +184,9 @@ def test_identifiers_are_dropped_and_logged_on_request(rewrite, tables):
     with pytest.warns(InputWarning, match="identifier column dropped"):
         trial = load_folder(folder, "lu2021", drop_identifiers=True)
     assert "Initials" not in trial.subjects.columns
-    assert trial.load_log.identifiers_dropped == [{"file": "subjects.csv", "column": "Initials"}]
+    assert trial.load_log.identifiers_dropped == [
+        {"file": "subjects.csv", "column": "Initials", "why": "its name says it holds a person's name",
+         "row": 1, "cells": 0}]
 
 
 def test_many_rows_with_the_same_problem_are_summarised(rewrite, tables):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import DropIdentifiersOption, FormatOption, OverwriteOption, app
+from ._app import AllowColumnOption, DropIdentifiersOption, FormatOption, OverwriteOption, app
 
 
 def _run(trial, out: Path, seed: int | None, title: str, *, overwrite: bool, inputs: list,
@@ -47,6 +47,7 @@ def analyze_(
                                                       "after it are left out and counted in disposition."),
     format: FormatOption = "auto",
     drop_identifiers: DropIdentifiersOption = False,
+    allow_column: AllowColumnOption = None,
     overwrite: OverwriteOption = False,
 ) -> None:
     """Run the protocol's analysis plan and write tables, figures, ADaM datasets and provenance.
@@ -73,7 +74,7 @@ def analyze_(
                                   expected="a data folder, or --store study.duckdb")])
     else:
         trial = load_folder(data, load_protocol(protocol or "lu2021"), format=format,
-                            drop_identifiers=drop_identifiers)
+                            drop_identifiers=drop_identifiers, allow_columns=allow_column or ())
     _run(trial, out, seed, f"t1dtrial — {trial.protocol.id}", overwrite=overwrite, inputs=inputs,
          cutoff=cutoff)
 

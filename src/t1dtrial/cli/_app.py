@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -12,8 +12,12 @@ ProtocolOption = Annotated[str, typer.Option("--protocol", "-p",
 FormatOption = Annotated[str, typer.Option("--format", help="auto, csv, xlsx, sdtm or redcap.")]
 DropIdentifiersOption = Annotated[bool, typer.Option(
     "--drop-identifiers",
-    help="Remove direct identifier columns (name, date_of_birth, phone...) instead of "
-         "refusing the data.")]
+    help="Remove direct identifier columns (a name, birth date, phone number or e-mail "
+         "address in the column name or its cells) instead of refusing the data.")]
+AllowColumnOption = Annotated[Optional[list[str]], typer.Option(
+    "--allow-column", metavar="NAME",
+    help="Keep a column flagged as an identifier that identifies no one (repeatable; "
+         "recorded in the load log and provenance).")]
 OverwriteOption = Annotated[bool, typer.Option(
     "--overwrite",
     help="Replace a previous t1dtrial output folder of the same kind; a folder t1dtrial did not "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import DropIdentifiersOption, FormatOption, ProtocolOption, app
+from ._app import AllowColumnOption, DropIdentifiersOption, FormatOption, ProtocolOption, app
 
 
 @app.command("validate")
@@ -16,6 +16,7 @@ def validate(
     protocol: ProtocolOption = "lu2021",
     format: FormatOption = "auto",
     drop_identifiers: DropIdentifiersOption = False,
+    allow_column: AllowColumnOption = None,
 ) -> None:
     """Check a data folder against the input contract and a protocol, without importing it.
 
@@ -32,7 +33,8 @@ def validate(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InputWarning)  # listed from the load log below
-        trial = load_folder(data, protocol, format=format, drop_identifiers=drop_identifiers)
+        trial = load_folder(data, protocol, format=format, drop_identifiers=drop_identifiers,
+                            allow_columns=allow_column or ())
     log = trial.load_log
     typer.echo(f"{data}: valid {log.format} data for protocol {trial.protocol.id} "
                f"({len(trial.subjects)} participants, {len(trial.measurements)} measurements)")

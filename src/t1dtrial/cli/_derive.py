@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import DropIdentifiersOption, OverwriteOption, ProtocolOption, app
+from ._app import AllowColumnOption, DropIdentifiersOption, OverwriteOption, ProtocolOption, app
 
 
 @app.command("derive")
@@ -21,6 +21,7 @@ def derive(
                                       "censored there). Default: the latest date in the data."),
     overwrite: OverwriteOption = False,
     drop_identifiers: DropIdentifiersOption = False,
+    allow_column: AllowColumnOption = None,
 ) -> None:
     """Derive the analysis datasets ADSL, ADLB, ADEFF and ADAE of a data folder.
 
@@ -42,7 +43,8 @@ def derive(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", T1DTrialWarning)
         derived = derive_folder(data, protocol, out, data_cut=data_cut, overwrite=overwrite,
-                                drop_identifiers=drop_identifiers)
+                                drop_identifiers=drop_identifiers,
+                                allow_columns=allow_column or ())
     console = Console(width=100)
     console.print(f"Derived datasets of {data} (protocol {derived.protocol_id}) written to {out}")
     table = Table()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ._app import DropIdentifiersOption, FormatOption, ProtocolOption, app
+from ._app import AllowColumnOption, DropIdentifiersOption, FormatOption, ProtocolOption, app
 
 
 @app.command("import")
@@ -17,6 +17,7 @@ def import_(
     label: str = typer.Option(None, "--label", help="Text recorded in the import ledger."),
     format: FormatOption = "auto",
     drop_identifiers: DropIdentifiersOption = False,
+    allow_column: AllowColumnOption = None,
 ) -> None:
     """Validate a data folder and append it to the study store as one import.
 
@@ -27,7 +28,7 @@ def import_(
     from ..store import import_folder
 
     rec = import_folder(data, store, protocol=protocol, label=label, format=format,
-                        drop_identifiers=drop_identifiers)
+                        drop_identifiers=drop_identifiers, allow_columns=allow_column or ())
     loaded = ", ".join(f"{name} {n}" for name, n in rec.rows_loaded.items())
     typer.echo(f"import {rec.import_id} into {store}: {loaded} rows"
                + (f" ({rec.label})" if rec.label else ""))

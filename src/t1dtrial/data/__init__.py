@@ -11,12 +11,14 @@ Modules: :mod:`~t1dtrial.data.contract` (tables, parameters),
 :mod:`~t1dtrial.data.units`, :mod:`~t1dtrial.data.readers` (CSV, Excel),
 :mod:`~t1dtrial.data.sdtm`, :mod:`~t1dtrial.data.redcap`,
 :mod:`~t1dtrial.data.validate`, :mod:`~t1dtrial.data.schemas`,
+:mod:`~t1dtrial.data.identifiers` (direct identifiers in names and cells),
 :mod:`~t1dtrial.data.trial`.
 """
 
 from ._rules import study_day, study_day0
 from .cutoff import CutoffSummary, apply_cutoff
-from .contract import IDENTIFIER_COLUMNS, PARAMS, TABLES, is_known_param, param_spec
+from .contract import PARAMS, TABLES, is_known_param, param_spec
+from .identifiers import IDENTIFIER_VOCABULARY, identifier_name
 from .log import Exclusion, FileRecord, LoadLog
 from .readers import FORMATS, detect_format, read_raw
 from .schemas import table_schema
@@ -30,5 +32,6 @@ __all__ = [
     "detect_format", "read_raw", "validate_raw", "FORMATS", "TABLE_NAMES",
     "table_schema", "MEASUREMENT_COLUMNS", "DERIVED_COLUMNS",
     "to_canonical", "from_canonical", "normalise_unit",
-    "TABLES", "PARAMS", "IDENTIFIER_COLUMNS", "param_spec", "is_known_param",
+    "TABLES", "PARAMS", "param_spec", "is_known_param",
+    "IDENTIFIER_VOCABULARY", "identifier_name",
 ]

@@ -10,43 +10,24 @@ validator reports problems in the user's terms from these.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 import pandas as pd
 
 from ..errors import Problem, group_problems
-from .contract import IDENTIFIER_COLUMNS
 from .log import Exclusion, FileRecord
 
-__all__ = ["RawTable", "RawData", "Collector", "identifier_columns", "blank_to_na", "strip_cells",
-           "tag_source", "SRC_PREFIX", "MISSING_MARKERS"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .identifiers import IdentifierFlag
+
+__all__ = ["RawTable", "RawData", "Collector", "blank_to_na", "strip_cells", "tag_source",
+           "SRC_PREFIX", "MISSING_MARKERS"]
 
 #: Prefix of a per-row column holding the source column name of a contract column.
 SRC_PREFIX = "_src:"
-
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-_IDENTIFIERS = frozenset(IDENTIFIER_COLUMNS)
-
-
-def identifier_columns(columns: Iterable[Any], extra: Iterable[str] = ()) -> list[str]:
-    """Columns whose name is a direct identifier (case, spaces and punctuation ignored).
-
-    Examples
-    --------
-    >>> identifier_columns(["subject_id", "Date of Birth", "EMAIL", "weight_kg"])
-    ['Date of Birth', 'EMAIL']
-    """
-    names = _IDENTIFIERS | {e.lower() for e in extra}
-    out = []
-    for col in columns:
-        key = _NON_WORD.sub("_", str(col).strip().lower()).strip("_")
-        if key in names:
-            out.append(col)
-    return out
 
 
 #: Cell texts that mean "no value" in exports: R's ``write.csv`` (NA), pandas (NaN, nan), SAS (.).
@@ -130,14 +111,15 @@ class RawTable:
 
 @dataclass
 class RawData:
-    """Everything a reader produced."""
+    """Everything a reader produced (``identifiers``: the columns
+    :func:`t1dtrial.data.identifiers.screen_frame` flagged in the files read)."""
 
     format: str
     source: str
     tables: dict[str, RawTable] = field(default_factory=dict)
     files: list[FileRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    identifiers: list[tuple[str, str]] = field(default_factory=list)
+    identifiers: list["IdentifierFlag"] = field(default_factory=list)
     exclusions: list[Exclusion] = field(default_factory=list)
 
 

@@ -26,7 +26,6 @@ __all__ = [
     "ParamSpec",
     "TABLES",
     "PARAMS",
-    "IDENTIFIER_COLUMNS",
     "param_spec",
     "is_known_param",
     "meal_test_minute",
@@ -114,14 +113,6 @@ STATUSES = ("completed", "withdrawn", "lost")
 SEVERITIES = ("mild", "moderate", "severe", "1", "2", "3", "4", "5")
 SERIOUS = ("Y", "N")
 RELATEDNESS = ("related", "possible", "unrelated")
-
-#: Column names that directly identify a person; refused unless dropped.
-IDENTIFIER_COLUMNS = (
-    "name", "first_name", "last_name", "surname", "given_name", "full_name",
-    "initials", "date_of_birth", "dob", "birth_date", "phone", "telephone",
-    "mobile", "email", "address", "street", "postcode", "zip", "national_id",
-    "ssn", "mrn", "medical_record_number", "id_card",
-)
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,11 @@ class LoadLog:
         Warnings (severity ``"warning"``): out-of-window values, missing
         baselines, latin-1 files, identifier columns dropped...
     identifiers_dropped : list of dict
-        ``{"file": ..., "column": ...}`` for each identifier column removed.
+        ``{"file", "column", "why", "row", "cells"}`` for each identifier column
+        removed (``drop_identifiers``); ``why`` never quotes a cell.
+    identifiers_allowed : list of dict
+        The same for each flagged column kept because the user released it
+        (``allow_columns``, ``--allow-column``).
     store : dict
         When the trial was read from a study store: ``path``, ``import_id``,
         ``label``, ``imported_at`` and the ``as_of`` date asked for (empty otherwise).
@@ -111,7 +115,8 @@ class LoadLog:
     conversions: dict[str, int] = field(default_factory=dict)
     below_lod: dict[str, int] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
-    identifiers_dropped: list[dict[str, str]] = field(default_factory=list)
+    identifiers_dropped: list[dict[str, Any]] = field(default_factory=list)
+    identifiers_allowed: list[dict[str, Any]] = field(default_factory=list)
     store: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,6 +139,7 @@ class LoadLog:
             "warnings": [p.as_dict() for p in self.warnings],
             "identifiers_dropped": [dict(d) for d in self.identifiers_dropped],
             "store": dict(self.store),
+            "identifiers_allowed": [dict(d) for d in self.identifiers_allowed],
         }
 
     @classmethod
@@ -167,6 +173,7 @@ class LoadLog:
             warnings=warnings,
             identifiers_dropped=[dict(d) for d in data.get("identifiers_dropped", [])],
             store=dict(data.get("store", {})),
+            identifiers_allowed=[dict(d) for d in data.get("identifiers_allowed", [])],
         )
 
     def table_counts(self) -> list[dict[str, Any]]:
@@ -218,6 +225,9 @@ class LoadLog:
         if self.identifiers_dropped:
             lines.append("identifier columns dropped: "
                          + ", ".join(f"{d['file']}:{d['column']}" for d in self.identifiers_dropped))
+        if self.identifiers_allowed:
+            lines.append("flagged columns kept (--allow-column): " + ", ".join(
+                f"{d['file']}:{d['column']} ({d.get('why', '')})" for d in self.identifiers_allowed))
         for title, items in (("warnings", [str(w) for w in self.warnings]),
                              ("excluded rows", [str(e) for e in self.exclusions])):
             if items:

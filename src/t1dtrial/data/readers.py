@@ -43,9 +43,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
-from ._raw import RawData, RawTable, blank_to_na, identifier_columns, tag_source
+from ._raw import RawData, RawTable, blank_to_na, tag_source
 from ._text import TextTable, read_text_table, sha256_bytes
 from .contract import TABLES
+from .identifiers import screen_frame
 from .log import FileRecord
 
 __all__ = ["FORMATS", "detect_format", "read_raw", "read_csv_folder", "read_xlsx",
@@ -214,8 +215,8 @@ def _add_text_table(raw: RawData, name: str, text: TextTable, file: str) -> None
     if text.frame is None:
         raw.tables[name] = _empty_table(name, present=True, usable=False)
         return
+    raw.identifiers.extend(screen_frame(text.frame, file))
     frame, names = contract_frame(name, text, file)
-    raw.identifiers.extend((file, c) for c in identifier_columns(text.header))
     raw.tables[name] = RawTable(name=name, frame=frame, column_names={file: names})
 
 

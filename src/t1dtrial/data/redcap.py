@@ -38,10 +38,16 @@ record (REDCap writes every field on every row). An event missing from
 ``events`` is reported as a visit not in the protocol. ``infusion_number``
 is a mapped field if given, else ``redcap_repeat_instance``, else the order
 of the infusion dates within the participant.
+
+Every column of the export, mapped or not, is screened for direct
+identifiers (:mod:`t1dtrial.data.identifiers`); the names of REDCap's system
+fields (``redcap_*``, ``<form>_complete``, ``<form>_timestamp``) are left out
+of the name screening, not their cells.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Union
 
@@ -51,14 +57,18 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from ..errors import InputError, Problem
-from ._raw import SRC_PREFIX, RawData, RawTable, identifier_columns, tag_source
+from ._raw import SRC_PREFIX, RawData, RawTable, tag_source
 from ._text import read_text_table, sha256_bytes
 from .contract import TABLES
+from .identifiers import screen_frame
 from .log import FileRecord
 
 __all__ = ["RedcapMapping", "read_redcap", "MAPPING_FILES"]
 
 MAPPING_FILES = ("redcap_mapping.yaml", "redcap_mapping.yml")
+
+#: REDCap system fields: their names are not screened for identifiers (their cells are).
+SYSTEM_FIELD = re.compile(r"^(?:redcap_\w+|\w+_complete|\w+_timestamp)$")
 
 
 class _Model(BaseModel):
@@ -184,7 +194,8 @@ def read_redcap(folder: str | Path) -> RawData:
             raw.tables[name] = _unusable(name)
         return raw
     frame = text.frame
-    raw.identifiers.extend((rpath.name, c) for c in identifier_columns(text.header))
+    raw.identifiers.extend(screen_frame(frame, rpath.name, names=[
+        c for c in text.header if not SYSTEM_FIELD.match(c)]))
     file = rpath.name
     needed = _fields(mapping)
     missing = [f for f in needed if f not in frame.columns]

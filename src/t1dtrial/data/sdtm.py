@@ -39,7 +39,7 @@ insulin —, ``WEIGHT``, ``FPG``, ``PPG``) is taken as it is; ``INSDOSE`` ->
 ``FCP`` when LBFAST = ``Y`` and ``PCP`` when LBFAST = ``N``; ``GLUC`` -> ``FPG``
 when LBFAST = ``Y``, else ``PPG``. Other laboratory tests (safety labs) and
 other vital signs are not used: they are listed in the load log's exclusions.
-DM.BRTHDTC (birth date) counts as a direct identifier. Participant status and
+DM.BRTHDTC (birth date) is a direct identifier (:mod:`t1dtrial.data.identifiers`). Participant status and
 withdrawal (DS domain) are not read.
 """
 
@@ -52,15 +52,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem
-from ._raw import SRC_PREFIX, RawData, RawTable, blank_to_na, identifier_columns, tag_source
+from ._raw import SRC_PREFIX, RawData, RawTable, blank_to_na, tag_source
 from ._text import read_text_table, sha256_bytes
 from .contract import TABLES, is_known_param
+from .identifiers import screen_frame
 from .log import Exclusion, FileRecord
 
-__all__ = ["read_sdtm", "lb_param", "SDTM_IDENTIFIERS", "SUPPDM_QNAMS"]
-
-#: SDTM variables that identify a person directly.
-SDTM_IDENTIFIERS = ("brthdtc",)
+__all__ = ["read_sdtm", "lb_param", "SUPPDM_QNAMS"]
 
 #: SUPPDM qualifiers read, and the subjects column each fills.
 SUPPDM_QNAMS = {"AGEONSET": "age_at_onset", "DIAGDTC": "diagnosis_date",
@@ -152,8 +150,7 @@ def _read_domain(path: Path, raw: RawData) -> pd.DataFrame | None:
             return None
         frame, encoding = text.frame, text.encoding
     frame.columns = [str(c).strip().upper() if c != "source_row" else c for c in frame.columns]
-    raw.identifiers.extend((path.name, c) for c in identifier_columns(
-        [c for c in frame.columns if c != "source_row"], extra=SDTM_IDENTIFIERS))
+    raw.identifiers.extend(screen_frame(frame, path.name))
     raw.files.append(FileRecord(name=path.name, table=_TABLE_OF[path.stem.lower()],
                                 sha256=sha256_bytes(data), rows_in=len(frame), encoding=encoding))
     frame = tag_source(frame, path.name)

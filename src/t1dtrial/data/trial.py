@@ -35,15 +35,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError, Problem
 from ..protocol import Protocol, load_protocol
-from ._raw import Collector, RawData, RawTable, blank_to_na, identifier_columns, tag_source
+from ._raw import Collector, RawData, RawTable, blank_to_na, tag_source
 from .contract import TABLES
+from .identifiers import screen_frame
 from .log import FileRecord, LoadLog
 from .readers import read_raw
 from .schemas import schema_problems
@@ -89,9 +90,11 @@ class Trial:
 
     @classmethod
     def from_folder(cls, path: str | Path, protocol: "Protocol | str | Path", *,
-                    format: str = "auto", drop_identifiers: bool = False) -> "Trial":
+                    format: str = "auto", drop_identifiers: bool = False,
+                    allow_columns: Iterable[str] = ()) -> "Trial":
         """Read and validate a data folder (same as :func:`load_folder`)."""
-        return load_folder(path, protocol, format=format, drop_identifiers=drop_identifiers)
+        return load_folder(path, protocol, format=format, drop_identifiers=drop_identifiers,
+                           allow_columns=allow_columns)
 
     @classmethod
     def from_store(cls, path: str | Path, as_of: dt.date | str | None = None) -> "Trial":
@@ -184,7 +187,7 @@ def _canonical_frame(name: str, frame: pd.DataFrame, col: Collector,
 
 
 def load_folder(path: str | Path, protocol: "Protocol | str | Path", *, format: str = "auto",
-                drop_identifiers: bool = False) -> Trial:
+                drop_identifiers: bool = False, allow_columns: Iterable[str] = ()) -> Trial:
     """Read a data folder, validate it and convert every value to canonical units.
 
     Parameters
@@ -197,8 +200,13 @@ def load_folder(path: str | Path, protocol: "Protocol | str | Path", *, format: 
     format : {"auto", "csv", "xlsx", "sdtm", "redcap"}
         Input format; ``auto`` detects it (:func:`t1dtrial.data.readers.detect_format`).
     drop_identifiers : bool
-        Remove direct identifier columns (name, date_of_birth, phone...) and
-        log it, instead of refusing the data.
+        Remove direct identifier columns (a name, a birth date, a phone number
+        or an e-mail address in its name or its cells: see
+        :mod:`t1dtrial.data.identifiers`) and log it, instead of refusing the data.
+    allow_columns : iterable of str
+        Names of flagged columns that identify no one (false positives), kept
+        as ordinary columns and recorded in the load log's ``identifiers_allowed``.
+        A name that matches no flagged column is an error.
 
     Returns
     -------
@@ -220,7 +228,8 @@ def load_folder(path: str | Path, protocol: "Protocol | str | Path", *, format: 
     """
     protocol = load_protocol(protocol)
     raw = read_raw(path, format=format)
-    tables, log = validate_raw(raw, protocol, drop_identifiers=drop_identifiers)
+    tables, log = validate_raw(raw, protocol, drop_identifiers=drop_identifiers,
+                               allow_columns=allow_columns)
     return Trial(protocol=protocol, load_log=log, **tables)
 
 
@@ -239,7 +248,8 @@ def _as_text(s: pd.Series) -> pd.Series:
 
 
 def load_tables(tables: Mapping[str, pd.DataFrame], protocol: "Protocol | str | Path", *,
-                drop_identifiers: bool = False, source: str = "tables") -> Trial:
+                drop_identifiers: bool = False, allow_columns: Iterable[str] = (),
+                source: str = "tables") -> Trial:
     """Validate raw contract-shaped tables held in memory (as :func:`load_folder` would).
 
     Problems are located as if the tables had been written to
@@ -250,7 +260,7 @@ def load_tables(tables: Mapping[str, pd.DataFrame], protocol: "Protocol | str | 
     tables : mapping of str to DataFrame
         Tables of the input contract (any dtypes; values in any accepted unit).
     protocol : Protocol, or a packaged name or YAML path
-    drop_identifiers : bool
+    drop_identifiers, allow_columns
         As for :func:`load_folder`.
     source : str
         Recorded in the load log.
@@ -286,11 +296,12 @@ def load_tables(tables: Mapping[str, pd.DataFrame], protocol: "Protocol | str | 
         text = blank_to_na(text)
         text = tag_source(text, file)
         text["source_row"] = np.arange(2, len(text) + 2)
-        raw.tables[name] = RawTable(name=name, frame=text)
+        raw.tables[name] = RawTable(name=name, frame=text, column_names={file: {}})
         raw.files.append(FileRecord(name=file, table=name, sha256="", rows_in=len(text),
                                     encoding="memory"))
-        raw.identifiers.extend((file, c) for c in identifier_columns(frame.columns))
-    out, log = validate_raw(raw, protocol, drop_identifiers=drop_identifiers)
+        raw.identifiers.extend(screen_frame(text, file))
+    out, log = validate_raw(raw, protocol, drop_identifiers=drop_identifiers,
+                            allow_columns=allow_columns)
     return Trial(protocol=protocol, load_log=log, **out)
 
 

@@ -6,7 +6,8 @@ every problem found. Each problem names the file, line (header = 1), column
 and value, and says what would be right.
 
 Errors (the load stops): a missing file or required column; an empty file; a
-file that is not text; a direct identifier column (unless dropped); a
+file that is not text; a direct identifier column, by name or content
+(unless dropped or released: :mod:`~t1dtrial.data.identifiers`); a
 duplicate ``subject_id``; a subject in another table but not in subjects; an
 arm or visit not in the protocol; an unknown parameter; a missing, unknown or
 wrong unit; a value that is not a number; an implausible value (canonical
@@ -20,8 +21,8 @@ Warnings (data kept, flagged and logged): a file read as latin-1; a value
 outside its visit window (``out_of_window``); a missing baseline
 (``missing_baseline`` on subjects); a measurement row with no value (not
 used, listed in the log's exclusions); a repeated identical value (the repeat
-is not used and listed in the exclusions); an identifier column dropped on
-request; an infusion with no dose.
+is not used and listed in the exclusions); an identifier column dropped or
+released on request; an infusion with no dose.
 
 Below-detection values written ``<limit`` (e.g. ``<0.003``) are not errors:
 the protocol option ``analysis.below_detection`` replaces them by half the
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from typing import Iterable
 
 import numpy as np
 import pandas as pd
@@ -48,6 +50,7 @@ from ._parse import (normalise_lower, normalise_related, normalise_serious, norm
                      normalise_sex)
 from ._raw import SRC_PREFIX, Collector, RawData, RawTable
 from .contract import TABLES
+from .identifiers import apply_screening, mask_values
 from .log import LoadLog
 from .schemas import schema_problems
 
@@ -99,29 +102,6 @@ def _structure(raw: RawData, t: RawTable, col: Collector) -> bool:
                         else "one row per measured value"))
         return False
     return True
-
-
-def _identifiers(raw: RawData, col: Collector, log: LoadLog, drop: bool) -> None:
-    if not raw.identifiers:
-        return
-    if not drop:
-        for file, column in raw.identifiers:
-            col.add(Problem(file=file, row=1, column=column, value=None,
-                            problem="direct identifier column (it names, dates the birth of or "
-                                    "contacts a person)",
-                            expected="the column removed, or --drop-identifiers "
-                                     "(drop_identifiers=True) to drop it on reading"))
-        return
-    names = {c for _, c in raw.identifiers}
-    for t in raw.tables.values():
-        present = [c for c in t.frame.columns if c in names]
-        if present:
-            t.frame = t.frame.drop(columns=present)
-    for file, column in raw.identifiers:
-        log.identifiers_dropped.append({"file": file, "column": column})
-        col.add(Problem(file=file, row=1, column=column, value=None,
-                        problem="identifier column dropped on request; it is not kept",
-                        severity="warning"))
 
 
 def _subjects(t: RawTable, protocol: Protocol, col: Collector) -> tuple[pd.DataFrame, np.ndarray]:
@@ -190,6 +170,7 @@ def _insulin_free(t: RawTable, protocol: Protocol, col: Collector) -> tuple[pd.D
 
 
 def validate_raw(raw: RawData, protocol: Protocol, *, drop_identifiers: bool = False,
+                 allow_columns: Iterable[str] = (),
                  today: dt.date | None = None) -> tuple[dict[str, pd.DataFrame], LoadLog]:
     """Validate raw tables and return typed tables in canonical units and the load log.
 
@@ -201,6 +182,8 @@ def validate_raw(raw: RawData, protocol: Protocol, *, drop_identifiers: bool = F
         Arms, visits, windows and analysis options.
     drop_identifiers : bool
         Drop direct identifier columns (and log it) instead of refusing them.
+    allow_columns : iterable of str
+        Flagged columns released as false positives (logged in ``identifiers_allowed``).
     today : date, optional
         The day the data are read (default today): a later date is an error.
 
@@ -217,7 +200,7 @@ def validate_raw(raw: RawData, protocol: Protocol, *, drop_identifiers: bool = F
     col = Collector()
     log = LoadLog(source=raw.source, format=raw.format, files=list(raw.files))
     col.extend(raw.problems)
-    _identifiers(raw, col, log, drop_identifiers)
+    refused = apply_screening(raw, col, log, drop=drop_identifiers, allow=allow_columns)
     tables = raw.tables
     log.rows_in = {name: int(len(t.frame)) for name, t in tables.items()}
     for e in raw.exclusions:  # rows a reader read and set aside (e.g. SDTM safety labs)
@@ -251,7 +234,7 @@ def validate_raw(raw: RawData, protocol: Protocol, *, drop_identifiers: bool = F
     for name, bad in check_dates(typed, tables, col, today or dt.date.today()).items():
         failed[name] |= bad
     if col.has_errors or set(typed) != set(TABLES):
-        raise InputError(col.result())
+        raise InputError(mask_values(col.result(), refused))
     out = _finish(raw, typed, excluded, protocol, col, log)
     log.warnings = [p for p in col.result() if p.severity == "warning"]
     log.rows_used = {name: int(len(df)) for name, df in out.items()}

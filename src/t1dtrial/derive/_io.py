@@ -86,7 +86,7 @@ def write_derived(derived: Derived, out: str | os.PathLike, *, overwrite: bool =
 
 def derive_folder(data: str | os.PathLike, protocol: str | os.PathLike, out: str | os.PathLike,
                   *, data_cut: str | None = None, overwrite: bool = False,
-                  drop_identifiers: bool = False) -> Derived:
+                  drop_identifiers: bool = False, allow_columns: Iterable[str] = ()) -> Derived:
     """Load a data folder, derive every dataset and write them to ``out``.
 
     Parameters
@@ -102,6 +102,8 @@ def derive_folder(data: str | os.PathLike, protocol: str | os.PathLike, out: str
     overwrite, drop_identifiers : bool
         Replace a previous output of derived datasets; drop direct identifier
         columns on reading.
+    allow_columns : iterable of str
+        Flagged columns released as false positives (see :func:`t1dtrial.data.load_folder`).
 
     Returns
     -------
@@ -115,7 +117,8 @@ def derive_folder(data: str | os.PathLike, protocol: str | os.PathLike, out: str
     from ..protocol import load_protocol
 
     check_output_folder(out, "derived", overwrite=overwrite, inputs=[data])  # before any work
-    trial = load_folder(data, load_protocol(protocol), drop_identifiers=drop_identifiers)
+    trial = load_folder(data, load_protocol(protocol), drop_identifiers=drop_identifiers,
+                        allow_columns=allow_columns)
     derived = derive_all(trial, data_cut=data_cut)
     write_derived(derived, out, overwrite=overwrite, inputs=[data])
     return derived

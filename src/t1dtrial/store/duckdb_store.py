@@ -28,7 +28,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ..errors import InputError, Problem
 
@@ -117,8 +117,11 @@ def import_trial(trial: "Trial", store: str | Path, *, label: str | None = None,
     ``import_id`` and the rows' input order; (5) insert the ledger row;
     (6) COMMIT. Any exception, or the process dying, before (6) leaves the
     file as it was (DuckDB's write-ahead log is rolled back on reopening).
+    Before (1), a table holding a direct identifier that was not released when
+    the data were loaded is refused (:func:`t1dtrial.data.identifiers.refuse_identifiers`).
     """
     from .. import __version__
+    from ..data.identifiers import refuse_identifiers
     from ..protocol import protocol_hash
 
     at = at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
@@ -128,6 +131,7 @@ def import_trial(trial: "Trial", store: str | Path, *, label: str | None = None,
     tables = {name: getattr(trial, name) for name in TABLE_NAMES}
     rows_loaded = {name: int(len(df)) for name, df in tables.items()}
     columns = {name: {str(c): str(t) for c, t in df.dtypes.items()} for name, df in tables.items()}
+    refuse_identifiers(tables, allowed=[d["column"] for d in log.get("identifiers_allowed", [])])
     con = _connect(store)
     try:
         con.execute("BEGIN TRANSACTION")
@@ -176,8 +180,14 @@ def _insert(con: Any, name: str, df: "pd.DataFrame", import_id: int) -> None:
 
 def import_folder(data: str | Path, store: str | Path, *, protocol: "str | Path | Protocol",
                   label: str | None = None, format: str = "auto",
-                  drop_identifiers: bool = False, at: dt.datetime | None = None) -> ImportRecord:
+                  drop_identifiers: bool = False, allow_columns: Iterable[str] = (),
+                  at: dt.datetime | None = None) -> ImportRecord:
     """Validate a data folder and import it into the store (nothing is written if invalid).
+
+    The folder is loaded as :func:`t1dtrial.data.load_folder` loads it (the
+    same validation and identifier screening as ``t1dtrial validate``;
+    ``drop_identifiers`` and ``allow_columns`` as there); the store is opened
+    only once the data are valid.
 
     Examples
     --------
@@ -187,7 +197,7 @@ def import_folder(data: str | Path, store: str | Path, *, protocol: "str | Path 
     from ..protocol import load_protocol
 
     trial = load_folder(data, load_protocol(protocol), format=format,
-                        drop_identifiers=drop_identifiers)
+                        drop_identifiers=drop_identifiers, allow_columns=allow_columns)
     return import_trial(trial, store, label=label, source=str(Path(data).resolve()), at=at)
 
 
