@@ -146,8 +146,8 @@ class MealTest(_Model):
 
     Examples
     --------
-    >>> MealTest(kind="standard-meal", minutes=[0, 120], postprandial_minute=120).postprandial_minute
-    120
+    >>> MealTest(kind="standard-meal", minutes=[0, 120], postprandial_minute=120).minutes
+    [0, 120]
     """
 
     kind: Literal["MMTT", "OGTT", "standard-meal", "none"]
