@@ -326,3 +326,22 @@ def test_a_participant_without_insulin_periods_is_warned_about(tmp_path, tables,
                                           r"treatment period in CM for this participant: "
                                           r"insulin-free episodes cannot be told"):
         load_folder(folder, "lu2021")
+
+
+def test_episodes_inferred_from_visits_carry_a_note_with_their_resolution(
+        tmp_path, example, twin_tables):
+    domains = example.sdtm_domains(twin_tables)
+    domains["cm"] = domains["cm"][domains["cm"].VISIT != ""]  # daily doses only, no stop dates
+    folder = example.write_domains(domains, tmp_path / "sdtm", "csv")
+    trial = load(folder)
+    assert trial.insulin_free.empty
+    derived, notes = derive(trial)
+    assert [e[1] for e in episodes(derived)] == [81.0, 0.0, 86.0]
+    assert [n for n in notes if "inferred from visits" in n] == [
+        "insulin-free episodes were inferred from visits with a zero daily insulin dose "
+        "(3 episode(s)): the data hold no dated record of insulin being stopped and restarted "
+        "(insulin_free.csv, or SDTM CM insulin records with CMSTDTC/CMENDTC). Their start and "
+        "end are known only to the visit (an episode starts between its first zero-dose visit "
+        "and the visit before, and ends between its last one and the visit after): with this "
+        "protocol's schedule, visits up to 92 days apart, each duration is a lower bound, short "
+        "by up to 184 days."]
