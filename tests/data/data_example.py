@@ -117,34 +117,101 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
 
 VISIT_LABELS = {v.code: v.label for v in PROTOCOL.visits}
 
+#: How a data manager codes each contract parameter in LB: (LBTESTCD, LBFAST, LBTPT, LBELTM).
+LB_CODING = {"FCP": ("CPEPTIDE", "Y", "0 MIN", "PT0M"),
+             "PCP": ("CPEPTIDE", "N", "120 MIN", "PT120M"),
+             "FPG": ("GLUC", "Y", "0 MIN", "PT0M"),
+             "PPG": ("GLUC", "N", "120 MIN", "PT120M"),
+             "HBA1C": ("HBA1C", "", "", "")}
+
+
+def read_text_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    """The contract CSV files of a folder (e.g. the packaged twin) as text tables."""
+    return {name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+            for name in ("subjects", "measurements", "infusions", "adverse_events", "insulin_free")
+            if (folder / f"{name}.csv").exists()}
+
+
+def _lb(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """LB: C-peptide and glucose with LBFAST, LBTPT and LBELTM; HbA1c; serum insulin at every
+    baseline visit (a laboratory value, not the dose); one safety lab (ALT)."""
+    m, s = tables["measurements"], tables["subjects"]
+    labs = m[m["param"].isin(list(LB_CODING))]
+    coding = pd.DataFrame([LB_CODING[p] for p in labs["param"]],
+                          columns=["LBTESTCD", "LBFAST", "LBTPT", "LBELTM"], index=labs.index)
+    lb = pd.DataFrame({"STUDYID": "LU2021", "DOMAIN": "LB", "USUBJID": labs["subject_id"],
+                       **{c: coding[c] for c in coding.columns},
+                       "LBORRES": labs["value"], "LBORRESU": labs["unit"],
+                       "VISIT": labs["visit"].map(VISIT_LABELS).str.upper(), "LBDTC": labs["date"]})
+    base = m[(m["visit"] == "BL") & (m["param"] == "FCP")]
+    serum = pd.DataFrame({"STUDYID": "LU2021", "DOMAIN": "LB", "USUBJID": base["subject_id"],
+                          "LBTESTCD": "INSULIN", "LBFAST": "Y", "LBTPT": "0 MIN", "LBELTM": "PT0M",
+                          "LBORRES": "7.4", "LBORRESU": "uIU/mL", "VISIT": "BASELINE",
+                          "LBDTC": base["date"]})
+    alt = pd.DataFrame({"STUDYID": ["LU2021"], "DOMAIN": ["LB"],
+                        "USUBJID": [s["subject_id"].iloc[0]],
+                        "LBTESTCD": ["ALT"], "LBFAST": [""], "LBTPT": [""], "LBELTM": [""],
+                        "LBORRES": ["21"], "LBORRESU": ["U/L"], "VISIT": ["BASELINE"],
+                        "LBDTC": [m["date"].iloc[0]]})
+    lb = pd.concat([lb, serum, alt], ignore_index=True)
+    lb.insert(3, "LBSEQ", np.arange(1, len(lb) + 1, dtype=float))
+    return lb
+
+
+def _cm(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """CM: the total daily insulin dose at each visit (CMDOSTOT, CMDOSU U/kg, VISIT, CMDTC),
+    the insulin therapy log (no VISIT; CMSTDTC/CMENDTC around each insulin-free episode) and
+    one other medication."""
+    m, s = tables["measurements"], tables["subjects"]
+    ins = m[m["param"] == "INSULIN"]
+    unit = ins["unit"].str.replace("/day", "", regex=False)
+    doses = pd.DataFrame({"USUBJID": ins["subject_id"], "CMTRT": "INSULIN", "CMDECOD": "INSULIN",
+                          "CMDOSTOT": ins["value"], "CMDOSU": unit, "CMDOSFRQ": "",
+                          "VISIT": ins["visit"].map(VISIT_LABELS).str.upper(), "CMDTC": ins["date"],
+                          "CMSTDTC": "", "CMENDTC": "", "CMENRTPT": ""})
+    free = tables.get("insulin_free",
+                      pd.DataFrame(columns=["subject_id", "start_date", "end_date"]))
+    log = []
+    for sid, diagnosis in zip(s["subject_id"], s["diagnosis_date"]):
+        begin = diagnosis
+        for ep in free[free["subject_id"] == sid].sort_values("start_date").itertuples():
+            log.append((sid, begin, ep.start_date, ""))
+            begin = ep.end_date or None
+            if begin is None:
+                break
+        if begin is not None:
+            log.append((sid, begin, "", "ONGOING"))
+    therapy = pd.DataFrame([{"USUBJID": sid, "CMTRT": "INSULIN ASPART", "CMDECOD": "INSULIN ASPART",
+                             "CMDOSTOT": "", "CMDOSU": "", "CMDOSFRQ": "", "VISIT": "", "CMDTC": "",
+                             "CMSTDTC": st, "CMENDTC": en, "CMENRTPT": on}
+                            for sid, st, en, on in log])
+    other = pd.DataFrame([{"USUBJID": s["subject_id"].iloc[0], "CMTRT": "PARACETAMOL",
+                           "CMDECOD": "PARACETAMOL", "CMDOSTOT": "1000", "CMDOSU": "mg",
+                           "CMDOSFRQ": "QD", "VISIT": "MONTH 1", "CMDTC": "", "CMSTDTC": "",
+                           "CMENDTC": "", "CMENRTPT": ""}])
+    cm = pd.concat([doses, therapy, other], ignore_index=True)
+    cm.insert(0, "STUDYID", "LU2021")
+    cm.insert(1, "DOMAIN", "CM")
+    cm.insert(3, "CMSEQ", np.arange(1, len(cm) + 1, dtype=float))
+    return cm
+
 
 def sdtm_domains(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """SDTM DM, SUPPDM, LB, VS, EX, AE of the example (age and diagnosis date in SUPPDM,
-    baseline weight as a DM column, C-peptide as CPEPTIDE with LBFAST, one safety lab)."""
+    """SDTM DM, SUPPDM, LB, VS, EX, AE, CM of contract text tables, as a data manager writes
+    them: age at onset, diagnosis date (and height) in SUPPDM, baseline weight in DM; C-peptide
+    and glucose in LB with LBFAST, LBTPT and LBELTM, serum insulin and a safety lab too; the
+    daily insulin dose and insulin stops and restarts in CM (:func:`_lb`, :func:`_cm`)."""
     s, m = tables["subjects"], tables["measurements"]
     dm = pd.DataFrame({"STUDYID": "LU2021", "DOMAIN": "DM", "USUBJID": s["subject_id"],
                        "ARMCD": s["arm"], "SEX": s["sex"],
-                       "RFSTDTC": s["enrolment_date"] + "T09:30", "SITEID": "01",
+                       "RFSTDTC": s["enrolment_date"] + "T09:30",
+                       "SITEID": s["site"] if "site" in s.columns else "01",
                        "WEIGHTBL": s["weight_kg"].astype(float)})
+    quals = [("AGEONSET", "age_at_onset"), ("DIAGDTC", "diagnosis_date"), ("HEIGHTBL", "height_cm")]
     supp = pd.concat([
         pd.DataFrame({"STUDYID": "LU2021", "RDOMAIN": "DM", "USUBJID": s["subject_id"],
-                      "QNAM": "AGEONSET", "QVAL": s["age_at_onset"]}),
-        pd.DataFrame({"STUDYID": "LU2021", "RDOMAIN": "DM", "USUBJID": s["subject_id"],
-                      "QNAM": "DIAGDTC", "QVAL": s["diagnosis_date"]}),
-    ], ignore_index=True)
-    labs = m[m["param"] != "WEIGHT"]
-    testcd = labs["param"].replace({"FCP": "CPEPTIDE", "PCP": "CPEPTIDE"})
-    fast = labs["param"].map({"FCP": "Y", "PCP": "N"}).fillna("")
-    lb = pd.DataFrame({"STUDYID": "LU2021", "DOMAIN": "LB", "USUBJID": labs["subject_id"],
-                       "LBSEQ": np.arange(1, len(labs) + 1, dtype=float), "LBTESTCD": testcd,
-                       "LBFAST": fast, "LBORRES": labs["value"], "LBORRESU": labs["unit"],
-                       "VISIT": labs["visit"].map(VISIT_LABELS).str.upper(),
-                       "LBDTC": labs["date"]})
-    alt = pd.DataFrame({"STUDYID": ["LU2021"], "DOMAIN": ["LB"], "USUBJID": [s["subject_id"][0]],
-                        "LBSEQ": [float(len(labs) + 1)], "LBTESTCD": ["ALT"], "LBFAST": [""],
-                        "LBORRES": ["21"], "LBORRESU": ["U/L"], "VISIT": ["BASELINE"],
-                        "LBDTC": [m["date"].iloc[0]]})
-    lb = pd.concat([lb, alt], ignore_index=True)
+                      "QNAM": qnam, "QVAL": s[col]})
+        for qnam, col in quals if col in s.columns], ignore_index=True)
     w = m[m["param"] == "WEIGHT"]
     vs = pd.DataFrame({"STUDYID": "LU2021", "DOMAIN": "VS", "USUBJID": w["subject_id"],
                        "VSTESTCD": "WEIGHT", "VSORRES": w["value"], "VSORRESU": w["unit"],
@@ -162,15 +229,16 @@ def sdtm_domains(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                        "AEREL": a["related"].map({"possible": "POSSIBLY RELATED",
                                                   "unrelated": "NOT RELATED",
                                                   "related": "RELATED"})})
-    return {"dm": dm, "suppdm": supp, "lb": lb, "vs": vs, "ex": ex, "ae": ae}
+    return {"dm": dm, "suppdm": supp, "lb": _lb(tables), "vs": vs, "ex": ex, "ae": ae,
+            "cm": _cm(tables)}
 
 
-def write_sdtm(tables: dict[str, pd.DataFrame], folder: Path, fmt: str = "xpt") -> Path:
-    """Write the SDTM domains of the example as .xpt (pyreadstat) or .csv files."""
+def write_domains(domains: dict[str, pd.DataFrame], folder: Path, fmt: str = "xpt") -> Path:
+    """Write SDTM domains as .xpt (pyreadstat, SAS transport version 5) or .csv files."""
     import pyreadstat
 
     folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in sdtm_domains(tables).items():
+    for name, frame in domains.items():
         if fmt == "xpt":
             out = frame.copy()
             for c in out.columns:
@@ -181,6 +249,11 @@ def write_sdtm(tables: dict[str, pd.DataFrame], folder: Path, fmt: str = "xpt") 
         else:
             frame.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
     return folder
+
+
+def write_sdtm(tables: dict[str, pd.DataFrame], folder: Path, fmt: str = "xpt") -> Path:
+    """Write the SDTM domains of contract text tables as .xpt (pyreadstat) or .csv files."""
+    return write_domains(sdtm_domains(tables), folder, fmt)
 
 
 REDCAP_EVENTS = {code: f"{code.lower()}_arm_1" for code in VISIT_LABELS}

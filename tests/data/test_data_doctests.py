@@ -11,7 +11,7 @@ import pytest
 from t1dtrial.errors import InputWarning
 
 MODULES = ["contract", "units", "log", "_raw", "_text", "_parse", "_rules", "readers", "schemas",
-           "sdtm", "trial", "identifiers"]
+           "sdtm", "_sdtm_lb", "_sdtm_cm", "_sdtm_common", "trial", "identifiers"]
 
 
 @pytest.mark.parametrize("name", MODULES)

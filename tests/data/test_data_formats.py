@@ -9,7 +9,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from t1dtrial.data import detect_format, load_folder
-from t1dtrial.data.sdtm import lb_param
+from t1dtrial.data.sdtm import SERUM_INSULIN_REASON, lb_param
 from t1dtrial.errors import InputError, InputWarning
 
 CORE = {
@@ -80,13 +80,19 @@ def test_sdtm_domains_give_the_same_trial(tmp_path, tables, example, reference, 
     assert detect_format(folder) == "sdtm"
     trial = load(folder)
     same_core(trial, reference)
+    assert_frame_equal(trial.insulin_free.drop(columns="source_row"),
+                       reference.insulin_free.drop(columns="source_row"))
     assert trial.load_log.format == "sdtm"
-    assert [(e.file, e.reason) for e in trial.load_log.exclusions] == [
-        (f"lb.{fmt}", "LBTESTCD ALT is not a parameter t1dtrial uses")]
+    reasons = [(e.file, e.reason) for e in trial.load_log.exclusions]
+    assert reasons.count((f"lb.{fmt}", SERUM_INSULIN_REASON)) == 6
+    assert reasons[-2:] == [(f"lb.{fmt}", "LBTESTCD ALT is not a parameter t1dtrial uses"),
+                            (f"cm.{fmt}", "CMTRT PARACETAMOL is not an insulin: not used")]
     counts = {c["table"]: c for c in trial.load_log.table_counts()}
-    assert counts["measurements"] == {"table": "measurements", "rows_in": 181, "rows_used": 180,
-                                      "excluded": 1}
-    assert set(trial.measurements["source_file"]) == {f"lb.{fmt}", f"vs.{fmt}"}
+    assert counts["measurements"] == {"table": "measurements", "rows_in": 188, "rows_used": 180,
+                                      "excluded": 8}
+    assert set(trial.measurements["source_file"]) == {f"lb.{fmt}", f"vs.{fmt}", f"cm.{fmt}"}
+    assert set(trial.measurements.loc[trial.measurements["param"] == "INSULIN", "source_file"]) \
+        == {f"cm.{fmt}"}
 
 
 def test_sdtm_problems_use_sdtm_variable_names(tmp_path, tables, example):
@@ -121,9 +127,9 @@ def test_sdtm_birth_date_is_a_direct_identifier(tmp_path, tables, example):
 def test_sdtm_c_peptide_without_fasting_status_is_refused(tmp_path, tables, example):
     folder = example.write_sdtm(tables, tmp_path / "sdtm", "csv")
     lb = pd.read_csv(folder / "lb.csv", dtype=str, keep_default_na=False)
-    lb.loc[0, "LBFAST"] = ""
+    lb.loc[0, ["LBFAST", "LBTPT", "LBELTM"]] = ""
     lb.to_csv(folder / "lb.csv", index=False)
-    with pytest.raises(InputError, match=r"lb\.csv:2:LBFAST: C-peptide record: cannot tell fasting"):
+    with pytest.raises(InputError, match=r"lb\.csv:2:LBFAST \(participant S01, visit BASELINE\): C-peptide record: cannot tell fasting"):
         load(folder)
 
 

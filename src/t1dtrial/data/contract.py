@@ -18,8 +18,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..protocol.vocabulary import MEASURED_PARAMS, SUBJECT_COLUMNS
+
+if TYPE_CHECKING:
+    from ..protocol import Protocol
 
 __all__ = [
     "TableSpec",
@@ -29,6 +33,7 @@ __all__ = [
     "param_spec",
     "is_known_param",
     "meal_test_minute",
+    "meal_sample_minutes",
 ]
 
 
@@ -176,6 +181,34 @@ def meal_test_minute(code: str) -> int | None:
     """
     m = _MEAL_TEST.match(code)
     return int(m.group(1)) if m else None
+
+
+_AUC_PARAMS = ("CPAUC", "CPMAUC")
+
+
+def meal_sample_minutes(protocol: "Protocol") -> tuple[int, ...]:
+    """Meal-test minutes whose C-peptide the protocol keeps as ``CPxx`` samples.
+
+    They are the protocol's ``meal_test.minutes`` when it analyses the meal
+    test's curve (an endpoint on ``CPAUC``/``CPMAUC``, or three or more
+    sampling minutes), else none: a fasting and a 2-h sample alone are
+    ``FCP`` and ``PCP``. The simulator writes these samples and the SDTM
+    reader maps timed C-peptide records onto them.
+
+    Examples
+    --------
+    >>> from t1dtrial.protocol import load_protocol
+    >>> meal_sample_minutes(load_protocol("carlsson2015"))
+    (0, 15, 30, 60, 90, 120)
+    >>> meal_sample_minutes(load_protocol("lu2021"))
+    ()
+    """
+    meal = protocol.meal_test
+    auc = any(getattr(e, "param", None) in _AUC_PARAMS
+              or any(x in _AUC_PARAMS for x in getattr(e, "params", None) or [])
+              for e in protocol.all_endpoints)
+    keep = meal.kind != "none" and (len(meal.minutes) >= 3 or auc)
+    return tuple(meal.minutes) if keep else ()
 
 
 def param_spec(code: str) -> ParamSpec:

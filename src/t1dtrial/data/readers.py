@@ -15,7 +15,7 @@ Formats (``format=``):
     ``DATA`` is the workbook or a folder holding exactly one. Dates typed as
     Excel dates are read as ISO dates.
 ``sdtm``
-    CDISC SDTM domains DM, LB, EX, AE (optional VS, SUPPDM) as ``.xpt`` or
+    CDISC SDTM domains DM, LB, EX, AE (optional VS, CM, SUPPDM) as ``.xpt`` or
     ``.csv`` (see :mod:`t1dtrial.data.sdtm`).
 ``redcap``
     A REDCap longitudinal export and a mapping file ``redcap_mapping.yaml``
@@ -37,7 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,9 @@ from ._text import TextTable, read_text_table, sha256_bytes
 from .contract import TABLES
 from .identifiers import screen_frame
 from .log import FileRecord
+
+if TYPE_CHECKING:
+    from ..protocol import Protocol
 
 __all__ = ["FORMATS", "detect_format", "read_raw", "read_csv_folder", "read_xlsx",
            "contract_frame", "cell_text"]
@@ -105,7 +108,8 @@ def detect_format(path: str | Path) -> str:
                                        "with redcap_mapping.yaml")])
 
 
-def read_raw(path: str | Path, *, format: str = "auto") -> RawData:
+def read_raw(path: str | Path, *, format: str = "auto",
+             protocol: "Protocol | None" = None) -> RawData:
     """Read a data folder in any supported format into raw text tables.
 
     Parameters
@@ -114,6 +118,9 @@ def read_raw(path: str | Path, *, format: str = "auto") -> RawData:
         The data folder (or an Excel workbook).
     format : {"auto", "csv", "xlsx", "sdtm", "redcap"}
         Input format; ``auto`` uses :func:`detect_format`.
+    protocol : Protocol, optional
+        Needed for SDTM domains, whose timed C-peptide samples are read by the
+        protocol's meal test (:func:`t1dtrial.data.sdtm.read_sdtm`).
 
     Returns
     -------
@@ -123,6 +130,8 @@ def read_raw(path: str | Path, *, format: str = "auto") -> RawData:
     ------
     InputError
         If the path is missing or ``format`` is unknown.
+    TypeError
+        If the folder holds SDTM domains and no protocol is given.
 
     Examples
     --------
@@ -147,7 +156,11 @@ def read_raw(path: str | Path, *, format: str = "auto") -> RawData:
     if chosen == "sdtm":
         from .sdtm import read_sdtm
 
-        return read_sdtm(p)
+        if protocol is None:
+            raise TypeError("The 'protocol' parameter of read_raw is needed for SDTM domains "
+                            "(its meal test says which C-peptide minute is postprandial). "
+                            "Got None instead.")
+        return read_sdtm(p, protocol)
     from .redcap import read_redcap
 
     return read_redcap(p)

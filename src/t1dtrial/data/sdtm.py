@@ -1,4 +1,4 @@
-"""CDISC SDTM domains (DM, LB, EX, AE; optional VS, SUPPDM) mapped onto the input contract.
+"""CDISC SDTM domains (DM, LB, EX, AE; optional VS, CM, SUPPDM) mapped onto the input contract.
 
 Each domain is a SAS transport file (``dm.xpt``) or a CSV file (``dm.csv``),
 names matched case-insensitively. Row numbers in problems count the variable
@@ -20,7 +20,8 @@ subjects.weight_kg     DM.WEIGHTBL, else SUPPDM QNAM ``WEIGHTBL`` (baseline weig
 subjects.height_cm     DM.HEIGHTBL, else SUPPDM QNAM ``HEIGHTBL`` (optional)
 measurements           LB: USUBJID, VISIT, LBDTC, LBORRES, LBORRESU; parameter from
                        LBTESTCD (below); VS rows with VSTESTCD ``WEIGHT`` (VSORRES,
-                       VSORRESU, VSDTC) give ``WEIGHT``
+                       VSORRESU, VSDTC) give ``WEIGHT``; CM insulin records at a VISIT
+                       give ``INSULIN``, the total daily insulin dose (below)
 infusions              EX: USUBJID, EXSTDTC -> date, EXLOT -> lot_id, EXROUTE -> route;
                        EXDOSE with EXDOSU ``cells/kg`` -> cells_per_kg, ``cells`` ->
                        total_cells (a power of ten such as ``10^6 cells/kg`` or
@@ -29,86 +30,105 @@ infusions              EX: USUBJID, EXSTDTC -> date, EXLOT -> lot_id, EXROUTE ->
 adverse_events         AE: USUBJID, AETERM -> term, AESTDTC -> onset_date, AEENDTC ->
                        end_date, AESEV (else AETOXGR) -> severity, AESER -> serious,
                        AEREL -> related (RELATED / POSSIBLY RELATED / NOT RELATED ...)
+insulin_free           CM insulin treatment periods (below)
 =====================  ==================================================================
 
+Laboratory tests
+----------------
 LBTESTCD -> parameter: a contract code (``FCP``, ``PCP``, ``CPxx``, ``HBA1C``,
-``INSULIN`` — the total daily insulin dose in U/day or U/kg/day, not serum
-insulin —, ``WEIGHT``, ``FPG``, ``PPG``) is taken as it is; ``INSDOSE`` ->
-``INSULIN``; ``CPEPTIDE`` (C-peptide) with a time point after a meal test
-(LBELTM such as ``PT30M``, or LBTPT such as ``30 MIN``) -> ``CP30``, else
-``FCP`` when LBFAST = ``Y`` and ``PCP`` when LBFAST = ``N``; ``GLUC`` -> ``FPG``
-when LBFAST = ``Y``, else ``PPG``. Other laboratory tests (safety labs) and
-other vital signs are not used: they are listed in the load log's exclusions.
-DM.BRTHDTC (birth date) is a direct identifier (:mod:`t1dtrial.data.identifiers`). Participant status and
-withdrawal (DS domain) are not read.
+``WEIGHT``, ``FPG``, ``PPG``) is taken as it is; ``INSDOSE`` (a sponsor test
+code for the total daily insulin dose, U/day or U/kg/day) -> ``INSULIN``.
+``LBTESTCD = INSULIN`` is serum insulin, a laboratory value: it is never taken
+for the daily dose; such records are not used and are listed in the load
+log's exclusions with that reason. Other laboratory tests (safety labs) and
+other vital signs are not used either and are listed there too.
+
+C-peptide (``CPEPTIDE``) is read by the protocol's meal test
+(``meal_test.postprandial_minute`` and ``minutes``). Its minute after the meal
+comes from LBELTM (ISO 8601, ``PT120M``, ``PT2H``) or LBTPT (``120 MIN``,
+``2 H``):
+
+* minute 0, or no time point with LBFAST = ``Y`` -> ``FCP`` (fasting);
+* the protocol's postprandial minute -> ``PCP``; no time point with LBFAST =
+  ``N`` -> ``PCP``;
+* any other minute -> ``CPxx`` (``CP30``), a sample of the meal test;
+* when the protocol analyses the meal-test curve (an AUC endpoint, or three or
+  more sampling minutes: :func:`~t1dtrial.data.contract.meal_sample_minutes`),
+  a sample at minute 0 or at the postprandial minute is *also* kept as
+  ``CP0`` / ``CPxx``, so that it feeds the AUC as well as ``FCP`` / ``PCP``
+  (one record, two measurement rows with the same file and row). In an MMTT
+  protocol with AUC endpoints and no postprandial minute (carlsson2015) the
+  120-minute sample is ``CP120``.
+
+A C-peptide record that cannot be told (no time point and LBFAST blank; a
+negative minute; minute 0 with LBFAST = ``N``) is an error. Glucose
+(``GLUC``): minute 0, or no time point with LBFAST = ``Y`` -> ``FPG``; the
+postprandial minute (120 when the protocol names none), or no time point and
+LBFAST not ``Y`` -> ``PPG``; other minutes are not used (excluded).
+
+Insulin (CM)
+------------
+The daily insulin dose comes from CM (concomitant medications), as a data
+manager maps a CRF's "total daily insulin dose at this visit" and its insulin
+therapy log. Insulin records are those with INSULIN in CMTRT, CMDECOD, CMCAT,
+CMSCAT or CMCLAS, or an insulin ATC code (CMCLASCD ``A10A``...); other CM
+records are not used (excluded, with the medication's name).
+
+* An insulin record **with a VISIT** is the total daily dose at that visit
+  (measurement ``INSULIN``): CMDOSTOT, else CMDOSE when CMDOSFRQ is once a day
+  (QD, Q24H, DAILY, EVERY DAY ...); CMDOSU read per day (``U`` -> ``U/day``,
+  ``U/kg`` -> ``U/kg/day``; a dose in U/day is divided by the body weight at
+  that visit); date CMDTC; CMOCCUR = ``N`` without a dose is a dose of 0. One
+  such record a participant and visit: two are refused as duplicates.
+* An insulin record **without a VISIT** is a period of insulin treatment, from
+  CMSTDTC to CMENDTC (blank CMENDTC: ongoing). An insulin-free episode is a
+  time after the participant's first infusion (earliest EXSTDTC; DM.RFSTDTC
+  without one) that no period covers: it starts on the CMENDTC of the period
+  before it (the first infusion, if that is later) and ends on the CMSTDTC of
+  the next period (none: ongoing, censored at the data cut). A period that
+  starts on or the day after the previous one ends continues the treatment (a
+  dose change); a record with CMOCCUR = ``N`` or a zero dose covers nothing.
+  A participant without any period gets a warning (episodes cannot be told).
+* Without such periods (no CM, or dose records only) there is no
+  ``insulin_free`` table and the derivations infer episodes from visits with
+  a zero daily dose, with a note saying so (their start and end are known only
+  to the visit).
+
+The sponsor code ``INSDOSE`` in LB is read too; a dose in both LB and CM at
+one visit is a duplicate. DM.BRTHDTC (birth date) is a direct identifier
+(:mod:`t1dtrial.data.identifiers`). Participant status and withdrawal (DS
+domain) are not read.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import Problem
+from . import _sdtm_cm as cm_map
 from ._raw import SRC_PREFIX, RawData, RawTable, blank_to_na, tag_source
+from ._sdtm_common import column, file_of, require
+from ._sdtm_lb import SERUM_INSULIN_REASON, MealSampling, domain_part, lb_param, lb_params
 from ._text import read_text_table, sha256_bytes
-from .contract import TABLES, is_known_param
+from .contract import TABLES
 from .identifiers import screen_frame
-from .log import Exclusion, FileRecord
+from .log import FileRecord
 
-__all__ = ["read_sdtm", "lb_param", "SUPPDM_QNAMS"]
+if TYPE_CHECKING:
+    from ..protocol import Protocol
+
+__all__ = ["read_sdtm", "lb_param", "lb_params", "MealSampling", "SUPPDM_QNAMS",
+           "SERUM_INSULIN_REASON"]
 
 #: SUPPDM qualifiers read, and the subjects column each fills.
 SUPPDM_QNAMS = {"AGEONSET": "age_at_onset", "DIAGDTC": "diagnosis_date",
                 "WEIGHTBL": "weight_kg", "HEIGHTBL": "height_cm"}
-
-_CPEP = {"CPEPTIDE", "CPEPTID", "CPEP"}
-_SYNONYMS = {"INSDOSE": "INSULIN"}
-_ELTM = re.compile(r"^-?P(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?)$")
-_TPT = re.compile(r"(-?\d+)\s*(MIN|MINS|MINUTES|M|H|HR|HRS|HOUR|HOURS)\b")
-
-
-def _minutes(eltm: object, tpt: object) -> float:
-    """Minutes after the meal from LBELTM (ISO 8601 duration) or LBTPT text; NaN if none."""
-    if isinstance(eltm, str):
-        m = _ELTM.match(eltm.strip().upper())
-        if m and (m.group(1) or m.group(2)):
-            total = float(m.group(1) or 0) * 60 + float(m.group(2) or 0)
-            return -total if eltm.strip().startswith("-") else total
-    if isinstance(tpt, str):
-        m = _TPT.search(tpt.upper())
-        if m:
-            n = float(m.group(1))
-            return n * 60 if m.group(2).startswith("H") else n
-    return np.nan
-
-
-def lb_param(testcd: object, fast: object = None, eltm: object = None, tpt: object = None) -> str | None:
-    """Contract parameter of one LB record, or None for a test t1dtrial does not use.
-
-    Examples
-    --------
-    >>> lb_param("CPEPTIDE", "Y"), lb_param("CPEPTIDE", "N"), lb_param("CPEPTIDE", None, "PT30M")
-    ('FCP', 'PCP', 'CP30')
-    >>> lb_param("GLUC", "Y"), lb_param("HBA1C"), lb_param("ALT")
-    ('FPG', 'HBA1C', None)
-    """
-    if not isinstance(testcd, str):
-        return None
-    code = testcd.strip().upper()
-    code = _SYNONYMS.get(code, code)
-    if code in _CPEP:
-        minute = _minutes(eltm, tpt)
-        if not np.isnan(minute):
-            return f"CP{int(minute)}" if minute >= 0 else "CP-"
-        flag = fast.strip().upper() if isinstance(fast, str) else ""
-        return {"Y": "FCP", "N": "PCP"}.get(flag, "CPEPTIDE?")
-    if code == "GLUC":
-        return "FPG" if isinstance(fast, str) and fast.strip().upper() == "Y" else "PPG"
-    return code if is_known_param(code) else None
-
 
 def _find(folder: Path, domain: str) -> Path | None:
     names = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
@@ -140,34 +160,27 @@ def _read_domain(path: Path, raw: RawData) -> pd.DataFrame | None:
             return None
         frame = pd.DataFrame({c: _number_text(df[c]) if df[c].dtype.kind in "fiu"
                               else df[c].astype(object) for c in df.columns}, index=df.index)
-        frame = blank_to_na(frame)
+        counts: dict[str, int] = {}
+        frame = blank_to_na(frame, counts)
         frame["source_row"] = np.arange(2, len(frame) + 2)
-        encoding = "binary"
+        encoding, marked = "binary", sum(counts.values())
     else:
         text = read_text_table(data, path.name)
         raw.problems.extend(text.problems)
         if text.frame is None:
             return None
-        frame, encoding = text.frame, text.encoding
+        frame, encoding, marked = text.frame, text.encoding, text.read_as_missing
     frame.columns = [str(c).strip().upper() if c != "source_row" else c for c in frame.columns]
     raw.identifiers.extend(screen_frame(frame, path.name))
     raw.files.append(FileRecord(name=path.name, table=_TABLE_OF[path.stem.lower()],
-                                sha256=sha256_bytes(data), rows_in=len(frame), encoding=encoding))
+                                sha256=sha256_bytes(data), rows_in=len(frame), encoding=encoding,
+                                read_as_missing=marked))
     frame = tag_source(frame, path.name)
     return frame
 
 
 _TABLE_OF = {"dm": "subjects", "suppdm": "subjects", "lb": "measurements", "vs": "measurements",
-             "ex": "infusions", "ae": "adverse_events"}
-
-
-def _require(frame: pd.DataFrame, file: str, names: list[str], raw: RawData) -> bool:
-    missing = [n for n in names if n not in frame.columns]
-    for n in missing:
-        raw.problems.append(Problem(file=file, row=1, column=n, value=None,
-                                    problem="required SDTM variable missing",
-                                    expected=f"a variable named {n}"))
-    return not missing
+             "ex": "infusions", "ae": "adverse_events", "cm": "measurements"}
 
 
 def _table(name: str, frame: pd.DataFrame, mapping: dict[str, str], file_names: dict) -> RawTable:
@@ -185,12 +198,26 @@ def _unusable(name: str) -> RawTable:
                     present=True, usable=False)
 
 
-def read_sdtm(folder: str | Path) -> RawData:
-    """Read SDTM domains from a folder and map them onto the input contract (see module doc)."""
+def read_sdtm(folder: str | Path, protocol: "Protocol") -> RawData:
+    """Read SDTM domains from a folder and map them onto the input contract (see module doc).
+
+    Parameters
+    ----------
+    folder : str or Path
+        Folder holding ``dm``, ``lb``, ``ex``, ``ae`` (and optionally ``vs``,
+        ``cm``, ``suppdm``) as ``.xpt`` or ``.csv``.
+    protocol : Protocol
+        Its meal test says which C-peptide sampling minute is postprandial
+        (:class:`MealSampling`).
+
+    Returns
+    -------
+    RawData
+    """
     folder = Path(folder)
     raw = RawData(format="sdtm", source=str(folder))
     domains: dict[str, pd.DataFrame | None] = {}
-    for d in ("dm", "suppdm", "lb", "vs", "ex", "ae"):
+    for d in ("dm", "suppdm", "lb", "vs", "ex", "ae", "cm"):
         path = _find(folder, d)
         if path is None:
             if d in ("dm", "lb", "ex", "ae"):
@@ -201,14 +228,34 @@ def read_sdtm(folder: str | Path) -> RawData:
             continue
         domains[d] = _read_domain(path, raw)
     raw.tables["subjects"] = _subjects(domains["dm"], domains["suppdm"], raw)
-    raw.tables["measurements"] = _measurements(domains["lb"], domains["vs"], raw)
+    raw.tables["measurements"] = _measurements(domains["lb"], domains["vs"], domains["cm"], raw,
+                                               MealSampling.of(protocol))
     raw.tables["infusions"] = _infusions(domains["ex"], raw)
     raw.tables["adverse_events"] = _adverse_events(domains["ae"], raw)
-    raw.tables["insulin_free"] = RawTable(
-        name="insulin_free", present=False,
-        frame=pd.DataFrame({c: pd.Series(dtype=object)
-                            for c in ["source_file", "source_row", *TABLES["insulin_free"].columns]}))
+    raw.tables["insulin_free"] = _insulin_free(domains, raw)
     return raw
+
+
+def _insulin_free(domains: dict[str, pd.DataFrame | None], raw: RawData) -> RawTable:
+    """Episodes from CM insulin periods; an absent table when CM records none."""
+    cm = domains["cm"]
+    table = None
+    if cm is not None and {"USUBJID", "CMTRT"} <= set(cm.columns):
+        dm = domains["dm"]
+        subjects = list(dm["USUBJID"].dropna().unique()) if dm is not None and \
+            "USUBJID" in dm.columns else None
+        table = cm_map.episodes(cm, cm_map.is_insulin(cm),
+                                cm_map.treatment_start(dm, domains["ex"]), raw, subjects)
+    if table is None:
+        return RawTable(name="insulin_free", present=False, frame=pd.DataFrame(
+            {c: pd.Series(dtype=object) for c in ["source_file", "source_row",
+                                                  *TABLES["insulin_free"].columns]}))
+    file = file_of(cm, "cm")  # type: ignore[arg-type]
+    periods = int((cm_map.is_insulin(cm) & column(cm, "VISIT").isna().to_numpy()).sum())
+    at = next(i for i, f in enumerate(raw.files) if f.name == file)
+    raw.files[at] = replace(raw.files[at], rows_in=raw.files[at].rows_in - periods)
+    raw.files.insert(at + 1, replace(raw.files[at], table="insulin_free", rows_in=periods))
+    return table
 
 
 def _subjects(dm: pd.DataFrame | None, supp: pd.DataFrame | None, raw: RawData) -> RawTable:
@@ -216,7 +263,7 @@ def _subjects(dm: pd.DataFrame | None, supp: pd.DataFrame | None, raw: RawData) 
         return _unusable("subjects")
     file = str(dm["source_file"].iloc[0]) if len(dm) else "dm.xpt"
     arm = "ARMCD" if "ARMCD" in dm.columns or "ACTARMCD" not in dm.columns else "ACTARMCD"
-    if not _require(dm, file, ["USUBJID", arm, "SEX", "RFSTDTC"], raw):
+    if not require(dm, file, ["USUBJID", arm, "SEX", "RFSTDTC"], raw):
         return _unusable("subjects")
     mapping = {"subject_id": "USUBJID", "arm": arm, "sex": "SEX", "enrolment_date": "RFSTDTC",
                "site": "SITEID"}
@@ -228,7 +275,7 @@ def _subjects(dm: pd.DataFrame | None, supp: pd.DataFrame | None, raw: RawData) 
         qual = s.assign(QNAM=s["QNAM"].str.upper()).drop_duplicates(["USUBJID", "QNAM"]).pivot(
             index="USUBJID", columns="QNAM", values="QVAL")
     elif supp is not None:
-        _require(supp, str(supp["source_file"].iloc[0]) if len(supp) else "suppdm.xpt",
+        require(supp, str(supp["source_file"].iloc[0]) if len(supp) else "suppdm.xpt",
                  ["USUBJID", "QNAM", "QVAL"], raw)
     for qnam, column in SUPPDM_QNAMS.items():
         if qnam in dm.columns:
@@ -247,55 +294,27 @@ def _subjects(dm: pd.DataFrame | None, supp: pd.DataFrame | None, raw: RawData) 
     return _table("subjects", dm, mapping, {file: names})
 
 
-def _measurements(lb: pd.DataFrame | None, vs: pd.DataFrame | None, raw: RawData) -> RawTable:
+def _measurements(lb: pd.DataFrame | None, vs: pd.DataFrame | None, cm: pd.DataFrame | None,
+                  raw: RawData, meal: MealSampling) -> RawTable:
     if lb is None:
         return _unusable("measurements")
     parts, names = [], {}
-    specs = [(lb, "LB", "LBTESTCD")]
-    if vs is not None:
-        specs.append((vs, "VS", "VSTESTCD"))
-    for frame, dom, testcd in specs:
-        file = str(frame["source_file"].iloc[0]) if len(frame) else f"{dom.lower()}.xpt"
-        p = dom
-        if not _require(frame, file, ["USUBJID", "VISIT", testcd, f"{p}ORRES", f"{p}ORRESU"], raw):
+    for frame, dom in ((lb, "LB"), (vs, "VS")):
+        if frame is None:
+            continue
+        got = domain_part(frame, dom, raw, meal)
+        if got is None:
             return _unusable("measurements")
-        get = lambda c: frame[c] if c in frame.columns else pd.Series(np.nan, index=frame.index)  # noqa: E731
-        if dom == "LB":
-            keys = pd.DataFrame({"t": get("LBTESTCD"), "f": get("LBFAST"), "e": get("LBELTM"),
-                                 "p": get("LBTPT")}).astype(object).fillna("")
-            uniq = keys.drop_duplicates().copy()
-            uniq["param"] = [lb_param(*r) for r in uniq[["t", "f", "e", "p"]].itertuples(index=False)]
-            param = keys.merge(uniq, on=["t", "f", "e", "p"], how="left")["param"].to_numpy()
-        else:
-            param = np.where(get("VSTESTCD").str.upper().eq("WEIGHT"), "WEIGHT", None)
-        param = pd.Series(param, index=frame.index, dtype=object)
-        unused = param.isna().to_numpy()
-        raw.exclusions.extend(
-            Exclusion(file=file, row=int(r), table="measurements",
-                      reason=f"{testcd} {t} is not a parameter t1dtrial uses",
-                      subject=s if isinstance(s, str) else None)
-            for r, t, s in zip(frame.loc[unused, "source_row"], frame.loc[unused, testcd],
-                               frame.loc[unused, "USUBJID"]))
-        bad = param.isin(["CPEPTIDE?", "CP-"]).to_numpy()
-        for r, v in zip(frame.loc[bad, "source_row"], param[bad]):
-            raw.problems.append(Problem(
-                file=file, row=int(r), column="LBFAST" if v == "CPEPTIDE?" else "LBELTM",
-                value=None, problem="C-peptide record: cannot tell fasting, postprandial or "
-                                    "meal-test minute" if v == "CPEPTIDE?" else
-                                    "C-peptide record before the meal (negative time point)",
-                expected="LBFAST Y (fasting) or N (postprandial), or a time point after the meal "
-                         "in LBELTM (PT30M) or LBTPT (30 MIN)"))
-        keep = ~unused & ~bad
-        part = frame.loc[keep].copy()
-        part[testcd] = param[keep]
-        dtc = f"{p}DTC"
-        if dtc in part.columns:
-            part[dtc] = part[dtc].str.slice(0, 10)
-        mapping = {"subject_id": "USUBJID", "visit": "VISIT", "param": testcd,
-                   "value": f"{p}ORRES", "unit": f"{p}ORRESU", "date": dtc}
-        part = part.rename(columns={v: k for k, v in mapping.items() if v in part.columns})
+        parts.append(got[0])
+        names.update(got[1])
+    if cm is not None:
+        if not require(cm, file_of(cm, "cm"), ["USUBJID", "CMTRT"], raw):
+            return _unusable("measurements")
+        insulin = cm_map.is_insulin(cm)
+        cm_map.exclude_other_medications(cm, insulin, raw)
+        part, more = cm_map.dose_records(cm, insulin, raw)
         parts.append(part)
-        names[file] = mapping
+        names.update(more)
     frame = pd.concat(parts, ignore_index=True, sort=False)
     for c in TABLES["measurements"].columns:
         if c not in frame.columns:
@@ -328,7 +347,7 @@ def _infusions(ex: pd.DataFrame | None, raw: RawData) -> RawTable:
     if ex is None:
         return _unusable("infusions")
     file = str(ex["source_file"].iloc[0]) if len(ex) else "ex.xpt"
-    if not _require(ex, file, ["USUBJID", "EXSTDTC"], raw):
+    if not require(ex, file, ["USUBJID", "EXSTDTC"], raw):
         return _unusable("infusions")
     ex = ex.copy()
     ex["EXSTDTC"] = ex["EXSTDTC"].str.slice(0, 10) if len(ex) else ex["EXSTDTC"]
@@ -373,7 +392,7 @@ def _adverse_events(ae: pd.DataFrame | None, raw: RawData) -> RawTable:
         return _unusable("adverse_events")
     file = str(ae["source_file"].iloc[0]) if len(ae) else "ae.xpt"
     sev = "AESEV" if "AESEV" in ae.columns else "AETOXGR"
-    if not _require(ae, file, ["USUBJID", "AETERM", "AESTDTC", sev, "AESER", "AEREL"], raw):
+    if not require(ae, file, ["USUBJID", "AETERM", "AESTDTC", sev, "AESER", "AEREL"], raw):
         return _unusable("adverse_events")
     ae = ae.copy()
     if sev == "AESEV" and "AETOXGR" in ae.columns:

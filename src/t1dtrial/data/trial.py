@@ -227,7 +227,7 @@ def load_folder(path: str | Path, protocol: "Protocol | str | Path", *, format: 
     See the module docstring.
     """
     protocol = load_protocol(protocol)
-    raw = read_raw(path, format=format)
+    raw = read_raw(path, format=format, protocol=protocol)
     tables, log = validate_raw(raw, protocol, drop_identifiers=drop_identifiers,
                                allow_columns=allow_columns)
     return Trial(protocol=protocol, load_log=log, **tables)

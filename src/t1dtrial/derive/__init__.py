@@ -45,7 +45,7 @@ from ._adsl import (
     is_cpeptide,
 )
 from ._common import compute_ady, compute_rel_day, subject_day0
-from ._episodes import EPISODE_COLUMNS, derive_insulin_free_episodes
+from ._episodes import EPISODE_COLUMNS, derive_insulin_free_episodes, visit_inference_note
 from ._io import OUTPUT_FILES, derive_folder, write_derived
 from ._log import EXCLUSION_COLUMNS, LOG_COLUMNS, derivation_exclusions, derivation_log
 from ._params import (
@@ -68,5 +68,6 @@ __all__ = [
     "derive_param_idaa1c", "derive_param_insdose", "derive_param_response", "derive_var_ablfl",
     "derive_var_anl01fl", "derive_vars_baseline", "derive_vars_chg", "derive_vars_demog",
     "derive_vars_disposition", "derive_vars_exposure", "derive_vars_popfl", "is_cpeptide",
-    "lab_exclusions", "lab_record_status", "latest_date", "subject_day0", "write_derived",
+    "lab_exclusions", "lab_record_status", "latest_date", "subject_day0", "visit_inference_note",
+    "write_derived",
 ]

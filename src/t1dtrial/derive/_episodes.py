@@ -1,8 +1,13 @@
 """Insulin-free episodes: start, end, duration in days and censoring at the data cut.
 
 Episodes come from the ``insulin_free`` table when the trial recorded one
-(a non-empty table is taken as the complete record of episodes), else from
-runs of consecutive zero-dose visits in ADLB (INSDOSE analysis records).
+(a non-empty table is taken as the complete record of episodes: the contract
+file ``insulin_free.csv``, or the SDTM CM insulin periods the reader turns
+into it), else from runs of consecutive zero-dose visits in ADLB (INSDOSE
+analysis records). Episodes inferred from visits are known only to the visit:
+:func:`derive_all <t1dtrial.derive.derive_all>` then emits a
+:class:`~t1dtrial.errors.DerivationWarning` (a line of the analysis'
+``notes.txt``) with :func:`visit_inference_note`, which gives the resolution.
 
 Examples
 --------
@@ -24,7 +29,8 @@ import pandas as pd
 from ..protocol import Protocol
 from ._common import as_dates, check_frame
 
-__all__ = ["EPISODE_COLUMNS", "derive_insulin_free_episodes", "episode_status"]
+__all__ = ["EPISODE_COLUMNS", "derive_insulin_free_episodes", "episode_status",
+           "visit_inference_note"]
 
 #: Columns of the episode table (rows of ADEFF with PARAMCD = "INSFREE").
 EPISODE_COLUMNS = ["USUBJID", "EPISODE", "ASTDT", "AENDT", "AVAL", "CNSR", "SRCDOM", "SRCROW"]
@@ -65,6 +71,34 @@ def episode_status(insulin_free: pd.DataFrame, data_cut: pd.Timestamp) -> np.nda
     reversed_ = ~np.isnat(end) & (end < start)
     return np.select([after, reversed_], ["episode starts after the data cut",
                                           "episode ends before it starts"], default="").astype(object)
+
+
+def visit_inference_note(protocol: Protocol, n_episodes: int) -> str:
+    """The note saying that insulin-free episodes were inferred from visits, and how precisely.
+
+    An episode inferred from visits starts somewhere between its first
+    zero-dose visit and the visit before, and ends between its last zero-dose
+    visit and the visit after; with visits at most ``G`` days apart in the
+    protocol's schedule, a duration may be short by up to ``2 G`` days.
+
+    Examples
+    --------
+    >>> from t1dtrial.protocol import load_protocol
+    >>> note = visit_inference_note(load_protocol("lu2021"), 3)
+    >>> note[:80]
+    'insulin-free episodes were inferred from visits with a zero daily insulin dose ('
+    >>> "visits up to 92 days apart" in note, note.endswith("short by up to 184 days.")
+    (True, True)
+    """
+    days = sorted(v.day for v in protocol.visits)
+    gap = max((b - a for a, b in zip(days, days[1:])), default=0)
+    return (f"insulin-free episodes were inferred from visits with a zero daily insulin dose "
+            f"({n_episodes} episode(s)): the data hold no dated record of insulin being stopped "
+            f"and restarted (insulin_free.csv, or SDTM CM insulin records with CMSTDTC/CMENDTC). "
+            f"Their start and end are known only to the visit (an episode starts between its "
+            f"first zero-dose visit and the visit before, and ends between its last one and the "
+            f"visit after): with this protocol's schedule, visits up to {gap} days apart, each "
+            f"duration is a lower bound, short by up to {2 * gap} days.")
 
 
 def derive_insulin_free_episodes(insulin_free: pd.DataFrame, adlb: pd.DataFrame,

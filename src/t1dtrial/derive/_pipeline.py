@@ -34,6 +34,7 @@ from ._adae import derive_adae
 from ._adeff import derive_adeff, latest_date
 from ._adlb import derive_adlb
 from ._adsl import derive_adsl
+from ._episodes import visit_inference_note
 from ._common import check_protocol
 from ._log import derivation_exclusions, derivation_log
 
@@ -119,7 +120,11 @@ def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Der
     4. ADEFF (endpoints and insulin-free episodes) and ADAE.
     5. The exclusions and the log. A :class:`~t1dtrial.errors.DerivationWarning`
        is emitted when a percent change is undefined because of a zero
-       baseline, or when the primary endpoint is missing for some subjects.
+       baseline, when the primary endpoint is missing for some subjects, and
+       when insulin-free episodes were inferred from zero-dose visits
+       (:func:`~t1dtrial.derive.visit_inference_note`; not when the data
+       recorded episodes, nor when an episode source was read and the visits
+       show none).
 
     Parameters
     ----------
@@ -165,6 +170,7 @@ def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Der
                          adsl=adsl, adlb=adlb, adeff=adeff, adae=adae, protocol=protocol,
                          data_cut=cut)
     _warn(adlb, adeff, protocol)
+    _warn_inferred_episodes(trial, tables["insulin_free"], adlb, adeff, protocol)
     return Derived(adsl=adsl, adlb=adlb, adeff=adeff, adae=adae, log=log,
                    exclusions=exclusions, data_cut=cut, protocol_id=protocol.id)
 
@@ -186,3 +192,16 @@ def _warn(adlb: pd.DataFrame, adeff: pd.DataFrame, protocol: Any) -> None:
             f"{protocol.primary_endpoint.visit}; the analysis handles them per "
             f"analysis.missing_primary = {protocol.analysis.missing_primary!r}.",
             DerivationWarning, stacklevel=3)
+
+
+def _warn_inferred_episodes(trial: Any, insulin_free: pd.DataFrame, adlb: pd.DataFrame,
+                            adeff: pd.DataFrame, protocol: Any) -> None:
+    """Say so when insulin-free episodes come from zero-dose visits (no dated source)."""
+    doses = (adlb["PARAMCD"] == "INSDOSE") & (adlb["ANL01FL"] == "Y")
+    if len(insulin_free) or not doses.any():
+        return
+    inferred = int(((adeff["PARAMCD"] == "INSFREE") & (adeff["SRCDOM"] == "ADLB")).sum())
+    files = getattr(getattr(trial, "load_log", None), "files", None) or []
+    source_read = any(getattr(f, "table", None) == "insulin_free" for f in files)
+    if inferred or not source_read:
+        warnings.warn(visit_inference_note(protocol, inferred), DerivationWarning, stacklevel=3)

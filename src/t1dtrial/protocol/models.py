@@ -137,11 +137,25 @@ class Infusion(_Model):
 
 
 class MealTest(_Model):
-    """The stimulation test behind postprandial / AUC C-peptide."""
+    """The stimulation test behind postprandial / AUC C-peptide.
+
+    ``postprandial_minute`` says which sampling minute is *the* postprandial
+    sample (``PCP``, e.g. 120 for a 2-h C-peptide): readers of timed samples
+    (SDTM LBTPT/LBELTM) map a C-peptide at that minute to ``PCP`` and one at
+    minute 0 to ``FCP``. Left out, timed samples stay ``CPxx``.
+
+    Examples
+    --------
+    >>> MealTest(kind="standard-meal", minutes=[0, 120], postprandial_minute=120).minutes
+    [0, 120]
+    """
 
     kind: Literal["MMTT", "OGTT", "standard-meal", "none"]
     description: str | None = None
     minutes: list[int] = Field(default_factory=list, description="Sampling minutes, e.g. [0, 15, 30, 60, 90, 120].")
+    postprandial_minute: int | None = Field(
+        default=None, description="The sampling minute whose C-peptide is the postprandial "
+                                  "value PCP (e.g. 120); one of minutes, after 0.")
 
     @field_validator("minutes")
     @classmethod
@@ -149,6 +163,14 @@ class MealTest(_Model):
         if any(b <= a for a, b in zip(v, v[1:])):
             raise ValueError(f"sampling minutes must be strictly increasing; got {v}")
         return v
+
+    @model_validator(mode="after")
+    def _postprandial_is_sampled(self) -> "MealTest":
+        m = self.postprandial_minute
+        if m is not None and (m <= 0 or m not in self.minutes):
+            raise ValueError(f"postprandial_minute must be one of the sampling minutes after 0 "
+                             f"(minutes: {self.minutes}); got {m}")
+        return self
 
 
 class _Endpoint(_Model):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..data.contract import meal_sample_minutes
 from ..protocol import Protocol
 from .parameters import ModelParameters
 
@@ -25,10 +26,7 @@ _DAYS_PER_YEAR = 365.25
 
 
 def _writes_meal_samples(protocol: Protocol) -> bool:
-    auc = any(getattr(e, "param", None) in ("CPAUC", "CPMAUC") or
-              any(x in ("CPAUC", "CPMAUC") for x in getattr(e, "params", []) or [])
-              for e in protocol.all_endpoints)
-    return protocol.meal_test.kind != "none" and (len(protocol.meal_test.minutes) >= 3 or auc)
+    return bool(meal_sample_minutes(protocol))
 
 
 def _report_cpeptide(x: np.ndarray, floor: float) -> np.ndarray:
