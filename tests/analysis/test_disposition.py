@@ -133,7 +133,21 @@ def test_load_log_exclusions_are_added_by_table_and_reason(tiny, lu2021):
         t = disposition(tiny, lu2021, load_log=given_log)
         rows = t.loc[t.stage == "input rows excluded at loading"]
         assert rows[["arm", "n", "reason"]].values.tolist() == [
+            ["unknown", 2, "measurements: exact duplicate row"], ["unknown", 1, "subjects: blank row"],
             ["all", 2, "measurements: exact duplicate row"], ["all", 1, "subjects: blank row"]]
+
+
+def test_load_log_exclusions_are_counted_by_the_arm_of_their_participant(tiny, lu2021):
+    adsl = tiny.adsl
+    sid, arm = str(adsl["USUBJID"].iloc[0]), str(adsl["TRT01P"].iloc[0])
+    log = LoadLog(exclusions=[
+        Exclusion(file="measurements.csv", row=r, table="measurements", subject=sid,
+                  reason=f"the same value is already recorded on row {r - 1}") for r in (8, 12)])
+    t = disposition(tiny, lu2021, load_log=log)
+    rows = t.loc[t.stage == "input rows excluded at loading"]
+    assert rows[["arm", "n", "reason"]].values.tolist() == [
+        [arm, 2, "measurements: the same value is already recorded"],
+        ["all", 2, "measurements: the same value is already recorded"]]
 
 
 def test_a_load_log_of_the_wrong_type_is_an_input_error(tiny, lu2021):

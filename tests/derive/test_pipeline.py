@@ -71,8 +71,8 @@ def test_zero_baseline_and_missing_primary_raise_derivation_warnings(trial):
         derive_all(trial)
     messages = [str(w.message) for w in record]
     assert any(m.startswith("1 subject(s) have a zero baseline") for m in messages)
-    assert any(m.startswith("the primary endpoint is missing for 1 subject(s) at M12")
-               for m in messages)
+    assert any(m.startswith("the primary endpoint is missing at M12 for 1 subject(s) of the "
+                            "full analysis set; ") for m in messages)
 
 
 def test_exclusions_list_every_record_left_out_with_its_reason(trial):

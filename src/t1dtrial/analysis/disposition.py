@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.log import Exclusion
 from ..errors import InputError, Problem
 from ..protocol import Protocol
 from .baseline import ALL_ARMS, arm_masks, check_table_args
@@ -163,29 +164,34 @@ def _excluded_record_rows(derived: Any, adsl: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def _load_log_rows(load_log: Any) -> list[dict]:
+def _load_log_rows(load_log: Any, adsl: pd.DataFrame) -> list[dict]:
     if load_log is None:
         return []
     if isinstance(load_log, dict):
-        items = load_log.get("exclusions", [])
+        items = [Exclusion(**e) for e in load_log.get("exclusions", [])]
     elif hasattr(load_log, "exclusions"):
-        items = load_log.exclusions
+        items = list(load_log.exclusions)
     else:
         raise InputError([Problem(
             file="disposition()", row=None, column="load_log", value=type(load_log).__name__,
             problem="not a load log", expected="a t1dtrial.data.LoadLog (trial.load_log), "
                                                "its to_dict() or None")])
-    counts: dict[str, int] = {}
-    for item in items:
-        get = item.get if isinstance(item, dict) else (lambda k, i=item: getattr(i, k, ""))
-        table = get("table") or get("file") or "input"
-        key = f"{table}: {get('reason')}"
-        counts[key] = counts.get(key, 0) + 1
-    method = ("input rows read but not used at loading (load log); not attributable to an "
-              "arm, so counted under 'all'")
-    return [{"stage": "input rows excluded at loading", "arm": ALL_ARMS, "n": n,
-             "reason": reason, "counted": "records", "method": method}
-            for reason, n in sorted(counts.items())]
+    if not items:
+        return []
+    arm_of = dict(zip(adsl["USUBJID"].astype(str), adsl["TRT01P"].astype(str)))
+    frame = pd.DataFrame({
+        "arm": [arm_of.get(str(e.subject), UNKNOWN_ARM) if e.subject else UNKNOWN_ARM
+                for e in items],
+        "reason": [f"{e.table or e.file or 'input'}: {e.category}" for e in items]})
+    method = ("input rows read but not used at loading (load log); arm of the row's participant, "
+              "'unknown' when the participant is not analysed or the row names none")
+    rows = [{"stage": "input rows excluded at loading", "arm": arm, "n": int(n), "reason": reason,
+             "counted": "records", "method": method}
+            for (arm, reason), n in frame.groupby(["arm", "reason"], sort=True).size().items()]
+    rows += [{"stage": "input rows excluded at loading", "arm": ALL_ARMS, "n": int(n),
+              "reason": reason, "counted": "records", "method": method}
+             for reason, n in frame.groupby("reason", sort=True).size().items()]
+    return rows
 
 
 def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
@@ -288,7 +294,7 @@ def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
         rows.by_reason(f"not in {code}", enrolled & ~inside, _text(adsl, why),
                        f"ADSL {flag} = N among the enrolled, by {why}")
     _primary_rows(rows, adsl, adeff, enrolled & adsl["FASFL"].eq("Y").to_numpy(), protocol)
-    records = _excluded_record_rows(derived, adsl) + _load_log_rows(load_log)
+    records = _excluded_record_rows(derived, adsl) + _load_log_rows(load_log, adsl)
     table = pd.DataFrame(rows.rows + records, columns=DISPOSITION_COLUMNS)
     table["n"] = table["n"].astype("int64")
     return table

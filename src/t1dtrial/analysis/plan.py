@@ -40,6 +40,7 @@ import pandas as pd
 from ..data.cutoff import apply_cutoff
 from ..errors import T1DTrialWarning
 from ..protocol import ContinuousEndpoint
+from .notes import input_notes, window_notes
 from .provenance import build_provenance
 from .results import Results
 
@@ -91,11 +92,13 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
     if cutoff is not None:
         trial, cut = apply_cutoff(trial, cutoff)
         notes.extend(cut.notes())
+    notes.extend(input_notes(trial.load_log))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", T1DTrialWarning)
         step("derivations")
         derived = derive_all(trial, data_cut=None if cut is None else cut.cutoff.isoformat())
         adsl, adlb, adeff = derived.adsl, derived.adlb, derived.adeff
+        notes.extend(window_notes(adlb, protocol.baseline_visit))
 
         step("disposition and baseline")
         tables["disposition"] = disposition.disposition(derived, protocol, load_log=trial.load_log)

@@ -12,6 +12,7 @@ with exit code 2; anything else is a fault of ours and exits with 1.
 from __future__ import annotations
 
 import sys
+import warnings
 
 from ._app import app, set_invocation
 from . import _protocol, _data, _store, _simulate, _derive, _analysis  # noqa: F401  (register commands)
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..errors import T1DTrialError
 
     set_invocation(sys.argv[1:] if argv is None else list(argv))
+    shown, warnings.showwarning = warnings.showwarning, _show_warning
     try:
         app(args=argv, prog_name="t1dtrial")
     except SystemExit as exc:  # click ends every run, usage errors included, this way
@@ -35,7 +37,19 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 1
+    finally:
+        warnings.showwarning = shown
     return 0
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line a user reads: ours as they are, a library's with its kind."""
+    from ..errors import T1DTrialWarning
+
+    text = " ".join(str(message).split())
+    if not issubclass(category, T1DTrialWarning):
+        text = f"{category.__name__}: {text}"
+    print(f"warning: {text}", file=file or sys.stderr)
 
 
 def _print_problems(exc: Exception) -> None:

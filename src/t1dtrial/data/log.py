@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -53,6 +54,9 @@ class FileRecord:
     decimal_commas: int = 0
 
 
+_ROW_REFERENCE = re.compile(r"\s*\(?\b(?:on|at|in) rows? [\d, -]+\)?")
+
+
 @dataclass(frozen=True)
 class Exclusion:
     """A row read but not used, and why (``subject`` names the participant when known)."""
@@ -62,6 +66,17 @@ class Exclusion:
     reason: str
     table: str = ""
     subject: str | None = None
+
+    @property
+    def category(self) -> str:
+        """The reason without references to other rows, for counting alike exclusions.
+
+        Examples
+        --------
+        >>> Exclusion("m.csv", 9, "the same value is already recorded on row 7").category
+        'the same value is already recorded'
+        """
+        return _ROW_REFERENCE.sub("", self.reason).strip()
 
     def __str__(self) -> str:
         where = self.file if self.row is None else f"{self.file}:{self.row}"

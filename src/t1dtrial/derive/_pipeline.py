@@ -169,13 +169,13 @@ def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Der
                          adverse_events=tables["adverse_events"], exclusions=exclusions,
                          adsl=adsl, adlb=adlb, adeff=adeff, adae=adae, protocol=protocol,
                          data_cut=cut)
-    _warn(adlb, adeff, protocol)
+    _warn(adsl, adlb, adeff, protocol)
     _warn_inferred_episodes(trial, tables["insulin_free"], adlb, adeff, protocol)
     return Derived(adsl=adsl, adlb=adlb, adeff=adeff, adae=adae, log=log,
                    exclusions=exclusions, data_cut=cut, protocol_id=protocol.id)
 
 
-def _warn(adlb: pd.DataFrame, adeff: pd.DataFrame, protocol: Any) -> None:
+def _warn(adsl: pd.DataFrame, adlb: pd.DataFrame, adeff: pd.DataFrame, protocol: Any) -> None:
     zero = adlb.loc[adlb["PCHGREAS"].str.startswith("baseline is zero"), "USUBJID"].nunique()
     if zero:
         warnings.warn(
@@ -185,13 +185,16 @@ def _warn(adlb: pd.DataFrame, adeff: pd.DataFrame, protocol: Any) -> None:
             DerivationWarning, stacklevel=3)
     primary = protocol.primary_endpoint.name.upper()
     rows = adeff.loc[(adeff["PARAMCD"] == primary) & (adeff["ANL01FL"] == "Y")]
-    missing = int((rows["AVALC"] == "missing").sum())
-    if missing:
+    missing = rows.loc[rows["AVALC"] == "missing", "USUBJID"]
+    if len(missing):  # counted as disposition counts them: in the full analysis set
+        fas = int(missing.isin(adsl.loc[adsl["FASFL"] == "Y", "USUBJID"]).sum())
+        outside = len(missing) - fas
         warnings.warn(
-            f"the primary endpoint is missing for {missing} subject(s) at "
-            f"{protocol.primary_endpoint.visit}; the analysis handles them per "
-            f"analysis.missing_primary = {protocol.analysis.missing_primary!r}.",
-            DerivationWarning, stacklevel=3)
+            f"the primary endpoint is missing at {protocol.primary_endpoint.visit} for {fas} "
+            f"subject(s) of the full analysis set"
+            + (f" (and {outside} subject(s) outside it)" if outside else "")
+            + f"; the analysis handles them per analysis.missing_primary = "
+            f"{protocol.analysis.missing_primary!r}.", DerivationWarning, stacklevel=3)
 
 
 def _warn_inferred_episodes(trial: Any, insulin_free: pd.DataFrame, adlb: pd.DataFrame,

@@ -1,0 +1,97 @@
+"""Notes a reader must see (notes.txt): what loading kept, flagged or left out, and what was used.
+
+Counted as disposition counts them, so that notes.txt and disposition.csv agree:
+
+* rows read but not used at loading, by table and reason (disposition stage
+  ``input rows excluded at loading``);
+* participants flagged ``missing_baseline``;
+* analysis values (ADLB ``ANL01FL = "Y"``) measured outside their visit window,
+  used because the visit has no value inside it;
+* every other loading warning, one line each as validation grouped them
+  (a participant's values at one visit are one line), at most
+  ``max_lines``; all of them are in provenance.json (``input.warnings``).
+
+Examples
+--------
+>>> from t1dtrial.data import LoadLog
+>>> from t1dtrial.data.log import Exclusion
+>>> log = LoadLog(exclusions=[Exclusion("m.csv", 9, "no value recorded", "measurements", "S1")])
+>>> input_notes(log)
+['Input: 1 row(s) read but not used (measurements: no value recorded 1); see disposition.csv.']
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..data import LoadLog
+
+__all__ = ["input_notes", "window_notes"]
+
+#: Loading warnings summarised by a note of their own instead of listed one by one.
+_SUMMARISED = ("no baseline (", "no value recorded; the row is not used",
+               "the repeat is not used")
+
+
+def input_notes(load_log: "LoadLog", *, max_lines: int = 30) -> list[str]:
+    """Notes on loading: rows not used, missing baselines, and every other warning.
+
+    Parameters
+    ----------
+    load_log : LoadLog
+        ``trial.load_log``.
+    max_lines : int
+        Other warnings listed at most (the rest are counted).
+
+    Returns
+    -------
+    list of str
+    """
+    notes = []
+    if load_log.exclusions:
+        counts = Counter(f"{e.table or e.file}: {e.category}" for e in load_log.exclusions)
+        notes.append(f"Input: {len(load_log.exclusions)} row(s) read but not used ("
+                     + "; ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
+                     + "); see disposition.csv.")
+    baselines = [w for w in load_log.warnings if w.problem.startswith("no baseline (")]
+    if baselines:
+        who = sorted({w.subject or str(w.value) for w in baselines})
+        shown = ", ".join(who[:10]) + (f" and {len(who) - 10} more" if len(who) > 10 else "")
+        notes.append(f"Input: {len(who)} participant(s) lack a baseline value of a parameter they "
+                     f"are followed for (kept, flagged missing_baseline; their change from "
+                     f"baseline of that parameter is missing): {shown}.")
+    others = [w for w in load_log.warnings if not any(t in w.problem for t in _SUMMARISED)]
+    for w in others[:max_lines]:
+        notes.append(f"Input warning: {w}")
+    if len(others) > max_lines:
+        notes.append(f"Input warning: ... and {len(others) - max_lines} more; every warning is in "
+                     "provenance.json (input.warnings).")
+    return notes
+
+
+def window_notes(adlb: pd.DataFrame, baseline_visit: str) -> list[str]:
+    """A note on analysis values measured outside their visit window (used: no value inside).
+
+    Examples
+    --------
+    >>> lb = pd.DataFrame({"USUBJID": ["S1", "S1", "S2"], "AVISIT": ["M6", "M6", "BL"],
+    ...                    "PARAMCD": ["FCP", "PCP", "FCP"], "ANL01FL": ["Y", "Y", "Y"],
+    ...                    "OUTWINFL": ["Y", "Y", ""]})
+    >>> print(window_notes(lb, "BL")[0])
+    Analysis visits: 2 analysis value(s) of 1 participant(s) were measured outside their visit window and are used because the visit has no value inside it (ADLB OUTWINFL = Y, ANL01FL = Y): S1 at M6 (FCP, PCP).
+    """
+    used = adlb.loc[(adlb["ANL01FL"] == "Y") & (adlb["OUTWINFL"] == "Y")
+                    & (adlb["AVISIT"] != baseline_visit)]
+    if used.empty:
+        return []
+    where = used.groupby(["USUBJID", "AVISIT"], sort=False)["PARAMCD"].agg(
+        lambda s: ", ".join(dict.fromkeys(map(str, s))))
+    items = [f"{sid} at {visit} ({params})" for (sid, visit), params in where.items()]
+    shown = "; ".join(items[:10]) + (f"; and {len(items) - 10} more" if len(items) > 10 else "")
+    return [f"Analysis visits: {len(used)} analysis value(s) of {used['USUBJID'].nunique()} "
+            "participant(s) were measured outside their visit window and are used because the "
+            f"visit has no value inside it (ADLB OUTWINFL = Y, ANL01FL = Y): {shown}."]
