@@ -138,7 +138,7 @@ def test_sdtm_dose_unit_must_be_cells(tmp_path, tables, example):
     ex = pd.read_csv(folder / "ex.csv", dtype=str)
     ex.loc[1, "EXDOSU"] = "mL"
     ex.to_csv(folder / "ex.csv", index=False)
-    with pytest.raises(InputError, match=r"ex\.csv:3:EXDOSU: 'mL' — unknown dose unit"):
+    with pytest.raises(InputError, match=r"ex\.csv:3:EXDOSU \(participant S01\): 'mL' — unknown dose unit"):
         load(folder)
 
 

@@ -362,17 +362,18 @@ def _infusions(ex: pd.DataFrame | None, raw: RawData) -> RawTable:
         parsed = {u: _dose_unit(u) for u in units.dropna().unique()}
         dose = pd.to_numeric(ex["EXDOSE"], errors="coerce")
         not_number = ex["EXDOSE"].notna() & dose.isna()
+        who = ex["USUBJID"].where(ex["USUBJID"].notna(), None)
         raw.problems.extend(Problem(file=file, row=int(r), column="EXDOSE", value=v,
-                                    problem="not a number", expected="a number of cells")
-                            for r, v in zip(ex.loc[not_number, "source_row"],
-                                            ex.loc[not_number, "EXDOSE"]))
+                                    problem="not a number", expected="a number of cells", subject=s)
+                            for r, v, s in zip(ex.loc[not_number, "source_row"],
+                                               ex.loc[not_number, "EXDOSE"], who[not_number]))
         for u, spec in parsed.items():
             rows = units.eq(u)
             if spec is None:
                 raw.problems.extend(Problem(
                     file=file, row=int(r), column="EXDOSU", value=u, problem="unknown dose unit",
-                    expected="cells/kg or cells, optionally with a power of ten (10^6 cells/kg)")
-                    for r in ex.loc[rows, "source_row"])
+                    expected="cells/kg or cells, optionally with a power of ten (10^6 cells/kg)",
+                    subject=s) for r, s in zip(ex.loc[rows, "source_row"], who[rows]))
                 continue
             target = "cells_per_kg" if spec[1] else "total_cells"
             rows = rows & dose.notna()
@@ -380,8 +381,8 @@ def _infusions(ex: pd.DataFrame | None, raw: RawData) -> RawTable:
         no_unit = units.isna() & ex["EXDOSE"].notna()
         raw.problems.extend(Problem(file=file, row=int(r), column="EXDOSU", value=None,
                                     problem="dose without a unit",
-                                    expected="cells/kg or cells (e.g. 10^6 cells/kg)")
-                            for r in ex.loc[no_unit, "source_row"])
+                                    expected="cells/kg or cells (e.g. 10^6 cells/kg)", subject=s)
+                            for r, s in zip(ex.loc[no_unit, "source_row"], who[no_unit]))
     mapping = {"subject_id": "USUBJID", "date": "EXSTDTC", "lot_id": "EXLOT", "route": "EXROUTE"}
     names = dict(mapping, cells_per_kg="EXDOSE", total_cells="EXDOSE")
     return _table("infusions", ex, mapping, {file: names})
