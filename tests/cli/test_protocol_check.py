@@ -293,6 +293,69 @@ def test_infusions_go_to_arms_that_receive_them(tmp_path, capsys):
     assert f"p.yaml:{n}:infusions[1].arms: the infusion is given to no arm" in err
 
 
+# -- subgroups --------------------------------------------------------------------------
+
+def _subgroups(*specs: tuple[str, str, str | None]) -> Callable[[dict], None]:
+    def change(d):
+        d["subgroups"] = [{"name": n, "label": n, "where": w, **({"partition": p} if p else {})}
+                          for n, w, p in specs]
+    return change
+
+
+def test_overlapping_subgroups_of_a_partition_are_shown_a_witness(tmp_path, capsys):
+    code, err, text = _check(tmp_path, capsys, _subgroups(
+        ("adult_onset", "age_at_onset >= 18", "onset_age"),
+        ("juvenile_onset", "age_at_onset <= 18", "onset_age")))
+    assert code == 2
+    n = _line(text, "name: juvenile_onset", "where:")
+    assert (f"p.yaml:{n}:subgroups[1].where: 'age_at_onset <= 18' — age_at_onset = 18 is in "
+            "both adult_onset and juvenile_onset (partition onset_age); expected subgroups of "
+            "one partition that do not overlap") in err
+
+
+def test_a_partition_that_leaves_participants_out_is_shown_a_witness(tmp_path, capsys):
+    code, err, text = _check(tmp_path, capsys, _subgroups(
+        ("adult_onset", "age_at_onset > 18", "onset_age"),
+        ("juvenile_onset", "age_at_onset < 18", "onset_age")))
+    assert code == 2
+    n = _line(text, "name: adult_onset", "partition:")
+    assert (f"p.yaml:{n}:subgroups[0].partition: 'onset_age' — age_at_onset = 18 is in none of "
+            "adult_onset, juvenile_onset (partition onset_age)") in err
+
+
+def test_subgroups_without_a_partition_may_overlap_but_not_repeat(tmp_path, capsys):
+    code, err, text = _check(tmp_path, capsys, _subgroups(
+        ("adult_onset", "age_at_onset >= 18", None), ("women", "sex == 'F'", None),
+        ("grown_up", "18 <= age_at_onset", None), ("nobody", "age_at_onset > 50 and "
+                                                   "age_at_onset < 20", None)))
+    assert code == 2
+    assert (f"p.yaml:{_line(text, 'name: grown_up', 'where:')}:subgroups[2].where: "
+            "'18 <= age_at_onset' — grown_up has the same definition as adult_onset") in err
+    assert (f"p.yaml:{_line(text, 'name: nobody', 'where:')}:subgroups[3].where: "
+            "'age_at_onset > 50 and age_at_onset < 20' — no participant can be in nobody") in err
+    assert "women" not in err
+    assert "error: 2 problem(s)" in err
+
+
+def test_a_subgroup_constant_of_the_wrong_type_is_reported(tmp_path, capsys):
+    code, err, text = _check(tmp_path, capsys, _subgroups(
+        ("adult_onset", "age_at_onset >= '18'", None), ("site_one", "site == 1", None)))
+    assert code == 2
+    assert (f"p.yaml:{_line(text, 'name: adult_onset', 'where:')}:subgroups[0].where: "
+            "\"age_at_onset >= '18'\" — compares the number column age_at_onset with '18'; "
+            "expected a number without quotes") in err
+    assert "compares the text column site with 1, which no text equals" in err
+
+
+def test_a_partition_over_two_columns_is_proved_exactly(tmp_path, capsys):
+    code, err, _ = _check(tmp_path, capsys, _subgroups(
+        ("young_women", "sex == 'F' and age_at_onset < 18", "sex_age"),
+        ("others", "sex != 'F' or age_at_onset >= 18", "sex_age"),
+        ("early", "enrolment_date < '2020-01-01'", "period"),
+        ("late", "enrolment_date >= '2020-01-01'", "period")))
+    assert code == 0, err
+
+
 # -- one pass ---------------------------------------------------------------------------
 
 def test_every_kind_of_problem_is_reported_in_one_pass_and_counted_right(tmp_path, capsys):
@@ -302,6 +365,7 @@ def test_every_kind_of_problem_is_reported_in_one_pass_and_counted_right(tmp_pat
         d["endpoints"]["secondary"][0]["visit"] = "M18"        # an unknown visit
         d["analysis"]["ancova_covariates"] = ["AGE_ONSET"]     # a bad covariate (same section)
         d["endpoints"]["primary"]["threshold_pct"] = -10       # a negative threshold
+        d["subgroups"][1]["where"] = "age_at_onset <= 18"      # an overlapping partition
         d["infusions"][1]["dose"]["per_kg"] = "lots"           # a type error in a nested rule
         d["infusions"][1]["visit"] = "M4"                      # ... whose visit is unknown
     code, err, _ = _check(tmp_path, capsys, many)
@@ -309,11 +373,12 @@ def test_every_kind_of_problem_is_reported_in_one_pass_and_counted_right(tmp_pat
     lines = err.splitlines()
     count = int(re.match(r"error: (\d+) problem\(s\) must be fixed:", lines[0]).group(1))
     problems = lines[1:]
-    assert count == len(problems) == 7
+    assert count == len(problems) == 8
     for fragment in (":visits[2].day: 'ninety'", ":analysis.alpha: 'five percent'",
                      ":endpoints.secondary[0].visit: unknown visit 'M18'",
                      ":analysis.ancova_covariates[0]: 'AGE_ONSET' — not a variable of ADSL",
                      ":endpoints.primary.threshold_pct: -10 — a negative threshold",
+                     ":subgroups[1].where: 'age_at_onset <= 18' — age_at_onset = 18 is in both",
                      ":infusions[1].dose.per_kg: 'lots'", ":infusions[1].visit: unknown visit 'M4'"):
         assert sum(fragment in line for line in problems) == 1, fragment
     rows = [int(re.match(r"\s+p\.yaml:(\d+):", line).group(1)) for line in problems]

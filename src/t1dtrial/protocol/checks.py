@@ -6,7 +6,7 @@ arm, parameter, subject column and ADSL covariate named anywhere exists,
 endpoints are assessed after baseline, meal-test samples are sampled, the
 design has the arms it says, infusions go to arms that receive them, models
 do not adjust for what is constant or collinear by construction, and
-subgroups name columns of ``subjects.csv``.
+subgroups declared as a partition split the participants (:mod:`.partitions`).
 
 The checks run on a whole :class:`~.models.Protocol` or on one built
 partially (fields that failed validation are None), so that one pass of
@@ -26,8 +26,9 @@ from typing import Any
 from ..errors import Problem
 from .expressions import Expression, ExpressionSyntaxError
 from .models import ContinuousEndpoint, PercentRiseEndpoint, Protocol
-from .vocabulary import (RISE_IS_WORSE, SUBJECT_COLUMNS, covariate, covariate_hints,
-                         covariate_names, is_endpoint_param, meal_sample_minute)
+from .partitions import subgroup_problems
+from .vocabulary import (RISE_IS_WORSE, covariate, covariate_hints, covariate_names,
+                         is_endpoint_param, meal_sample_minute)
 
 __all__ = ["protocol_problems"]
 
@@ -57,7 +58,7 @@ def protocol_problems(p: Protocol, raw: dict | None = None) -> list[Problem]:
     for check in (_unique_codes, _visit_schedule, _design, _infusions, _endpoints,
                   _covariates, _predictor_model):
         out.extend(check(ctx))
-    out.extend(_subgroups(ctx))
+    out.extend(subgroup_problems(ctx.items("subgroups")))
     return out
 
 
@@ -262,17 +263,6 @@ def _endpoint_params(ctx: _Context, where: str, ep: Any) -> list[Problem]:
                                 "count worsening participants as responders",
                                 "C-peptide parameters (FCP, PCP, CPxx, CPAUC, CPMAUC), or a "
                                 f"threshold endpoint such as {code} <= ...", code))
-    return out
-
-
-def _subgroups(ctx: _Context) -> list[Problem]:
-    out = []
-    for i, sg in ctx.items("subgroups"):
-        unknown = sorted(_names(sg.where) - set(SUBJECT_COLUMNS))
-        if unknown:
-            out.append(_finding(f"subgroups[{i}].where", f"unknown column(s) {unknown} in "
-                                f"{sg.where!r}", f"columns of subjects.csv: "
-                                f"{', '.join(SUBJECT_COLUMNS)}"))
     return out
 
 

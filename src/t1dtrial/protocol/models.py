@@ -292,11 +292,19 @@ class Endpoints(_Model):
 
 
 class Subgroup(_Model):
-    """A subgroup defined by an expression over subject columns."""
+    """A subgroup defined by an expression over subject columns.
+
+    Subgroups that share a ``partition`` name split the participants: they
+    must not overlap and together must take in every participant (whose
+    columns are known). ``protocol check`` proves both from the expressions.
+    """
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
     where: str
+    partition: str | None = Field(
+        default=None, pattern=r"^[a-z][a-z0-9_]*$",
+        description="Name shared by subgroups that split the participants (disjoint, covering all).")
 
     @field_validator("name")
     @classmethod
@@ -374,7 +382,7 @@ class Protocol(_Model):
     """A study protocol. Load one with :func:`t1dtrial.protocol.load_protocol`.
 
     Field types are checked on construction; cross-references (visits, arms,
-    parameters, covariates and columns named elsewhere) by
+    parameters, covariates and columns named elsewhere, subgroup partitions) by
     :func:`t1dtrial.protocol.checks.protocol_problems`, which
     :func:`~t1dtrial.protocol.load_protocol` runs.
     """
