@@ -51,3 +51,10 @@ def test_any_wrong_values_give_located_problems_never_an_exception(tmp_path, cha
 def test_the_packaged_protocols_have_no_cross_field_problem():
     for name in ("lu2021", "carlsson2015", "nasli2015"):
         assert protocol_problems(load_protocol(name)) == []
+
+
+def test_a_yaml_alias_inside_itself_is_a_problem_not_a_crash(tmp_path):
+    path = tmp_path / "loop.yaml"
+    path.write_text("id: loop\ntitle: &t [1, *t]\n", encoding="utf-8")
+    [problem] = check_protocol_file(path)
+    assert problem.problem == "a YAML alias (*name) refers to a value that contains it"

@@ -27,7 +27,7 @@ from ..errors import Problem
 from .expressions import Expression, ExpressionSyntaxError
 from .models import ContinuousEndpoint, PercentRiseEndpoint, Protocol
 from .partitions import subgroup_problems
-from .vocabulary import (RISE_IS_WORSE, covariate, covariate_hints, covariate_names,
+from .vocabulary import (RISE_IS_WORSE, Covariate, covariate, covariate_hints, covariate_names,
                          is_endpoint_param, meal_sample_minute)
 
 __all__ = ["protocol_problems"]
@@ -90,7 +90,7 @@ class _Context:
             return []
         return [x[key] for x in items if isinstance(x, dict) and isinstance(x.get(key), str)]
 
-    def covariate(self, name: Any):
+    def covariate(self, name: Any) -> Covariate | None:
         """The vocabulary's covariate ``name`` (None when unknown or not text)."""
         if not isinstance(name, str):
             return None

@@ -115,7 +115,7 @@ def protocol_hash(protocol: Protocol) -> str:
 def _parse(file_name: str, text: str) -> tuple[Protocol | None, list[Problem]]:
     try:
         data = yaml.safe_load(text)
-        lines = _line_index(text)
+        lines = _line_index(text) if not _holds_itself(data) else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, [Problem(file=file_name, row=mark.line + 1 if mark else None, column=None,
@@ -125,6 +125,10 @@ def _parse(file_name: str, text: str) -> tuple[Protocol | None, list[Problem]]:
         return None, [Problem(file=file_name, row=None, column=None, value=None,
                               problem="the file does not hold a YAML mapping",
                               expected="keys such as id, title, arms, visits, endpoints")]
+    if _holds_itself(data):
+        return None, [Problem(file=file_name, row=None, column=None, value=None,
+                              problem="a YAML alias (*name) refers to a value that contains it",
+                              expected="anchors (&name) used only outside themselves")]
     try:
         protocol: Protocol | None = Protocol.model_validate(data)
         field_problems: list[Problem] = []
@@ -138,6 +142,25 @@ def _parse(file_name: str, text: str) -> tuple[Protocol | None, list[Problem]]:
              for p in protocol_problems(checked, data)]  # type: ignore[arg-type]
     problems = sorted(field_problems + cross, key=lambda p: (p.row is None, p.row or 0))
     return (None if problems else protocol), problems
+
+
+def _holds_itself(node: Any) -> bool:
+    """Whether YAML anchors made ``node`` contain itself (a structure without end)."""
+    done: set[int] = set()
+    path: set[int] = set()
+
+    def visit(value: Any) -> bool:
+        if not isinstance(value, (dict, list)) or id(value) in done:
+            return False
+        if id(value) in path:
+            return True
+        path.add(id(value))
+        found = any(visit(v) for v in (value.values() if isinstance(value, dict) else value))
+        path.discard(id(value))
+        done.add(id(value))
+        return found
+
+    return visit(node)
 
 
 def _problem(file_name: str, err: dict[str, Any], lines: dict[tuple, int]) -> Problem:

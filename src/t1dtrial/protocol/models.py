@@ -42,6 +42,10 @@ Comparison = Literal[">=", ">", "<=", "<"]
 #: would sort participants by assay noise.
 PERCENT_RISE_RANGE: tuple[float, float] = (1.0, 1000.0)
 
+#: Highest infusion number: ADSL gets one DOSE<k> column per number up to the highest,
+#: and no cell-therapy schedule comes near 100 infusions.
+MAX_INFUSIONS = 100
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -154,7 +158,8 @@ class Infusion(_Model):
     e.g. ``INSULIN > 0`` for "a second dose only if still on insulin".
     """
 
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=MAX_INFUSIONS,
+                        description="1, 2, ... in schedule order (ADSL gets DOSE1..DOSE<number>).")
     visit: str
     arms: list[str]
     dose: Dose
