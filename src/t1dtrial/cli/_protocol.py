@@ -33,7 +33,7 @@ def show(name: str = typer.Argument(..., help="A packaged protocol name or a YAM
 
 @protocol_app.command("check")
 def check(path: str = typer.Argument(..., help="A protocol YAML file.")) -> None:
-    """Report every problem of a protocol file (exit code 2 if any).
+    """Report, in one pass, every problem of a protocol file knowable without data (exit 2 if any).
 
     Example: t1dtrial protocol check my-trial.yaml
     """

@@ -13,7 +13,8 @@ body weight    kg           ``kg``
 glucose        mmol/L       ``mmol/L`` (x 1); ``mg/dL`` (/ 18.016)
 =============  ===========  ==========================================================
 
-Unit text is matched leniently (:func:`normalise_unit`): case and spaces are
+Unit text is matched leniently (:func:`normalise_unit`, from
+:mod:`t1dtrial.protocol.units`, as protocols write units too): case and spaces are
 ignored; ``l``/``litre``/``liter`` are the same; ``IU``, ``units`` and ``U``
 are the same; ``/d``, ``/24h`` and ``/day`` are the same; ``µ``/``μ`` read as
 ``u``. Accepted spellings therefore include ``nmol/l``, ``NMOL/L``,
@@ -35,11 +36,11 @@ Examples
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 
+from ..protocol.units import UNIT_SPELLINGS, normalise_unit
 from .contract import param_spec
 
 __all__ = [
@@ -63,26 +64,6 @@ CANONICAL_UNITS = {
     "glucose": "mmol/L",
 }
 
-#: Normalised spelling (see :func:`normalise_unit`) -> the unit's canonical spelling.
-UNIT_SPELLINGS: dict[str, str] = {
-    "nmol/l": "nmol/L",
-    "pmol/l": "pmol/L",
-    "ng/ml": "ng/mL",
-    "%": "%",
-    "percent": "%",
-    "pct": "%",
-    "%(ngsp)": "%",
-    "%ngsp": "%",
-    "mmol/mol": "mmol/mol",
-    "u/kg/day": "U/kg/day",
-    "u/(kg*day)": "U/kg/day",
-    "u/kg.day": "U/kg/day",
-    "u/day": "U/day",
-    "kg": "kg",
-    "mmol/l": "mmol/L",
-    "mg/dl": "mg/dL",
-}
-
 # (num, den) such that canonical = raw * num / den (affine HbA1c and U/day handled apart)
 _FACTORS: dict[tuple[str, str], tuple[float, float]] = {
     ("nmol/L", "nmol/L"): (1.0, 1.0),
@@ -96,40 +77,6 @@ _FACTORS: dict[tuple[str, str], tuple[float, float]] = {
 }
 _IFCC_SLOPE = 10.929
 _IFCC_OFFSET = 2.15
-
-_SPACES = re.compile(r"\s+")
-_LITRE = re.compile(r"(litre|liter)s?")
-_UNITS = re.compile(r"\b(iu|units?)(?=/)")
-_PER_DAY = re.compile(r"/(d|24h|24hr|24hours|day)$")
-
-
-def normalise_unit(text: Any) -> str | None:
-    """Canonical spelling of a unit text, or None if it is not a known unit.
-
-    Parameters
-    ----------
-    text : Any
-        Unit as written in the input, e.g. ``"pmol/l"`` or ``"IU/d"``.
-
-    Returns
-    -------
-    str or None
-        One of ``nmol/L, pmol/L, ng/mL, %, mmol/mol, U/kg/day, U/day, kg,
-        mmol/L, mg/dL``; None for a missing or unknown unit.
-
-    Examples
-    --------
-    >>> normalise_unit("PMOL/L"), normalise_unit("units/kg/d"), normalise_unit("mg")
-    ('pmol/L', 'U/kg/day', None)
-    """
-    if not isinstance(text, str):
-        return None
-    key = _SPACES.sub("", text.lower().replace("µ", "u").replace("μ", "u"))
-    key = _LITRE.sub("l", key)
-    key = _UNITS.sub("u", key)
-    if key.startswith("u/") or key.startswith("u/kg"):
-        key = _PER_DAY.sub("/day", key)
-    return UNIT_SPELLINGS.get(key)
 
 
 def accepted_units(param: str) -> tuple[str, ...]:

@@ -91,7 +91,11 @@ def describe_protocol(p: Protocol) -> str:
         add("")
         add("Subgroups")
         for sg in p.subgroups:
-            add(f"  {sg.name:<16} {sg.where:<24} {sg.label}")
+            part = f"  [partition {sg.partition}]" if sg.partition else ""
+            add(f"  {sg.name:<16} {sg.where:<24} {sg.label}{part}")
+        if any(sg.partition for sg in p.subgroups):
+            add("  (the subgroups of a partition split the participants: none in two, none left "
+                "out)")
     if p.populations:
         add("")
         add("Populations")

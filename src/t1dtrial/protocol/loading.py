@@ -11,6 +11,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from importlib import resources
@@ -21,7 +22,9 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import Problem, ProtocolError
-from .models import Protocol, consistency_problems
+from ._partial import partial_model
+from .checks import protocol_problems
+from .models import Protocol
 
 __all__ = ["load_protocol", "list_protocols", "protocol_hash", "protocol_source", "check_protocol_file"]
 
@@ -112,7 +115,7 @@ def protocol_hash(protocol: Protocol) -> str:
 def _parse(file_name: str, text: str) -> tuple[Protocol | None, list[Problem]]:
     try:
         data = yaml.safe_load(text)
-        lines = _line_index(text)
+        lines = _line_index(text) if not _holds_itself(data) else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, [Problem(file=file_name, row=mark.line + 1 if mark else None, column=None,
@@ -122,15 +125,42 @@ def _parse(file_name: str, text: str) -> tuple[Protocol | None, list[Problem]]:
         return None, [Problem(file=file_name, row=None, column=None, value=None,
                               problem="the file does not hold a YAML mapping",
                               expected="keys such as id, title, arms, visits, endpoints")]
+    if _holds_itself(data):
+        return None, [Problem(file=file_name, row=None, column=None, value=None,
+                              problem="a YAML alias (*name) refers to a value that contains it",
+                              expected="anchors (&name) used only outside themselves")]
     try:
-        protocol = Protocol.model_validate(data)
+        protocol: Protocol | None = Protocol.model_validate(data)
+        field_problems: list[Problem] = []
     except ValidationError as exc:
-        # Cross-references are checked once every field has the right type.
-        return None, [_problem(file_name, err, lines) for err in exc.errors()]
-    problems = [Problem(file=file_name, row=_line_of(lines, _path_tuple(path)), column=path,
-                        value=None, problem=message)
-                for path, message in consistency_problems(protocol)]
+        field_problems = [_problem(file_name, err, lines) for err in exc.errors()]
+        protocol = None
+    # Cross-references are checked on what validated, so every problem comes in one pass.
+    checked = protocol if protocol is not None else partial_model(Protocol, data)
+    cross = [dataclasses.replace(p, file=file_name,
+                                 row=_line_of(lines, _path_tuple(p.column or "")))
+             for p in protocol_problems(checked, data)]  # type: ignore[arg-type]
+    problems = sorted(field_problems + cross, key=lambda p: (p.row is None, p.row or 0))
     return (None if problems else protocol), problems
+
+
+def _holds_itself(node: Any) -> bool:
+    """Whether YAML anchors made ``node`` contain itself (a structure without end)."""
+    done: set[int] = set()
+    path: set[int] = set()
+
+    def visit(value: Any) -> bool:
+        if not isinstance(value, (dict, list)) or id(value) in done:
+            return False
+        if id(value) in path:
+            return True
+        path.add(id(value))
+        found = any(visit(v) for v in (value.values() if isinstance(value, dict) else value))
+        path.discard(id(value))
+        done.add(id(value))
+        return found
+
+    return visit(node)
 
 
 def _problem(file_name: str, err: dict[str, Any], lines: dict[tuple, int]) -> Problem:
@@ -149,8 +179,10 @@ def _problem(file_name: str, err: dict[str, Any], lines: dict[tuple, int]) -> Pr
     elif err["type"] in ("literal_error", "union_tag_invalid"):
         expected = msg.removeprefix("Input should be ")
         msg = "value not allowed"
+    if "; expected " in msg and not expected:
+        msg, expected = msg.split("; expected ", 1)
     return Problem(file=file_name, row=_line_of(lines, loc), column=path or None,
-                   value=value, problem=msg, expected=expected)
+                   value=value, problem=" ".join(msg.split()), expected=expected)
 
 
 _UNION_TAGS = {"percent_rise", "threshold", "continuous", "insulin_independence"}

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .doses import cell_dose_problem, total_dose_range_problem
 from .expressions import Expression, ExpressionSyntaxError
-from .vocabulary import SUBJECT_COLUMNS, is_endpoint_param
+from .units import threshold_unit_problem, threshold_value_problem
+from .vocabulary import RESERVED_ENDPOINT_NAMES, RESERVED_SUBGROUP_NAMES
 
 __all__ = [
     "Arm", "Visit", "Dose", "Infusion", "MealTest", "PercentRiseEndpoint",
@@ -33,6 +35,16 @@ __all__ = [
 ]
 
 Comparison = Literal[">=", ">", "<=", "<"]
+
+#: Thresholds a percent-rise endpoint may use. Below 1 % a rise is within any assay's
+#: imprecision (and 0.1 is usually a proportion meant as 10 %); above 1000 % (tenfold)
+#: percent changes arise only from baselines near the detection limit, so such a rule
+#: would sort participants by assay noise.
+PERCENT_RISE_RANGE: tuple[float, float] = (1.0, 1000.0)
+
+#: Highest infusion number: ADSL gets one DOSE<k> column per number up to the highest,
+#: and no cell-therapy schedule comes near 100 infusions.
+MAX_INFUSIONS = 100
 
 
 class _Model(BaseModel):
@@ -101,6 +113,35 @@ class Dose(_Model):
     range_per_kg: tuple[float, float] | None = Field(
         default=None, description="Range of cells/kg actually given, when it varied.")
 
+    @field_validator("per_kg", "total")
+    @classmethod
+    def _plausible(cls, v: float | None, info: ValidationInfo) -> float | None:
+        found = None if v is None else cell_dose_problem(v, per_kg=info.field_name == "per_kg")
+        if found:
+            raise ValueError(f"{found[0]}; expected {found[1]}")
+        return v
+
+    @field_validator("range_per_kg")
+    @classmethod
+    def _range_fits(cls, v: tuple[float, float] | None, info: ValidationInfo
+                    ) -> tuple[float, float] | None:
+        if v is None:
+            return v
+        for bound in v:
+            found = cell_dose_problem(bound, per_kg=True)
+            if found:
+                raise ValueError(f"{found[0]}; expected {found[1]}")
+        per_kg, total = info.data.get("per_kg"), info.data.get("total")
+        if v[0] <= v[1] and per_kg is not None and not v[0] <= per_kg <= v[1]:
+            raise ValueError(f"the planned per_kg {per_kg:.3g} is outside [{v[0]:.3g}, "
+                             f"{v[1]:.3g}]; expected a range that contains the planned dose")
+        if v[0] <= v[1] and total is not None:
+            problem = total_dose_range_problem(total, v)
+            if problem:
+                raise ValueError(f"{problem}; expected a range per kg the total can give, "
+                                 "or per_kg instead of total")
+        return v
+
     @model_validator(mode="after")
     def _one_rule(self) -> "Dose":
         if (self.per_kg is None) == (self.total is None):
@@ -117,7 +158,8 @@ class Infusion(_Model):
     e.g. ``INSULIN > 0`` for "a second dose only if still on insulin".
     """
 
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=MAX_INFUSIONS,
+                        description="1, 2, ... in schedule order (ADSL gets DOSE1..DOSE<number>).")
     visit: str
     arms: list[str]
     dose: Dose
@@ -178,6 +220,14 @@ class _Endpoint(_Model):
     label: str
     visit: str = Field(description="Visit at which the endpoint is assessed.")
 
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, v: str) -> str:
+        if v in RESERVED_ENDPOINT_NAMES:
+            raise ValueError(f"{v!r} is the name of the insulin-free episodes in ADEFF; "
+                             "expected another name, e.g. insulin_free_time")
+        return v
+
 
 class PercentRiseEndpoint(_Endpoint):
     """Responder if the percent change from baseline reaches a threshold.
@@ -188,8 +238,27 @@ class PercentRiseEndpoint(_Endpoint):
     kind: Literal["percent_rise"]
     params: list[str] = Field(min_length=1)
     combine: Literal["any", "all"] = "any"
-    threshold_pct: float
+    threshold_pct: float = Field(description="The rise in percent of baseline, e.g. 10 for 10 %; "
+                                 f"from {PERCENT_RISE_RANGE[0]:g} to {PERCENT_RISE_RANGE[1]:g}.")
     comparison: Literal[">=", ">"] = ">="
+
+    @field_validator("threshold_pct")
+    @classmethod
+    def _sensible_rise(cls, v: float) -> float:
+        low, high = PERCENT_RISE_RANGE
+        expected = f"; expected a rise in percent from {low:g} to {high:g}, e.g. 10 for a 10 % rise"
+        if v < 0:
+            raise ValueError(f"a negative threshold counts a participant whose value fell by up "
+                             f"to {-v:g} % as a responder{expected}")
+        if v == 0:
+            raise ValueError(f"a threshold of 0 counts a participant whose value did not rise "
+                             f"at all as a responder{expected}")
+        if v < low:
+            raise ValueError(f"{v:g} looks like a proportion ({v:g} = {100 * v:g} %){expected}")
+        if v > high:
+            raise ValueError(f"a rise of more than {high:g} % (tenfold) comes only from "
+                             f"baselines near the assay's detection limit{expected}")
+        return v
 
 
 class ThresholdEndpoint(_Endpoint):
@@ -198,8 +267,26 @@ class ThresholdEndpoint(_Endpoint):
     kind: Literal["threshold"]
     param: str
     comparison: Comparison
-    value: float
     unit: str
+    value: float
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, v: str, info: ValidationInfo) -> str:
+        found = threshold_unit_problem(info.data["param"], v) if "param" in info.data else None
+        if found:
+            raise ValueError(f"{found[0]}; expected {found[1]}")
+        return v
+
+    @field_validator("value")
+    @classmethod
+    def _possible(cls, v: float, info: ValidationInfo) -> float:
+        if {"param", "comparison", "unit"} <= set(info.data):
+            found = threshold_value_problem(info.data["param"], info.data["comparison"], v,
+                                            info.data["unit"])
+            if found:
+                raise ValueError(f"{found[0]}; expected {found[1]}")
+        return v
 
 
 class ContinuousEndpoint(_Endpoint):
@@ -232,11 +319,27 @@ class Endpoints(_Model):
 
 
 class Subgroup(_Model):
-    """A subgroup defined by an expression over subject columns."""
+    """A subgroup defined by an expression over subject columns.
+
+    Subgroups that share a ``partition`` name split the participants: they
+    must not overlap and together must take in every participant (whose
+    columns are known). ``protocol check`` proves both from the expressions.
+    """
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
     where: str
+    partition: str | None = Field(
+        default=None, pattern=r"^[a-z][a-z0-9_]*$",
+        description="Name shared by subgroups that split the participants (disjoint, covering all).")
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, v: str) -> str:
+        if v in RESERVED_SUBGROUP_NAMES:
+            raise ValueError(f"{v!r} is the whole population in every table; expected another "
+                             "name")
+        return v
 
     @field_validator("where")
     @classmethod
@@ -264,8 +367,8 @@ class Population(_Model):
 class AnalysisOptions(_Model):
     """Options of the statistical analysis plan."""
 
-    alpha: float = Field(default=0.05, gt=0, lt=1)
-    conf_level: float = Field(default=0.95, gt=0, lt=1)
+    alpha: float = Field(default=0.05, description="Two-sided significance level, 0 < alpha <= 0.5.")
+    conf_level: float = Field(default=0.95, description="Confidence level, 0.5 <= conf_level < 1.")
     primary_test: Literal["fisher", "chisq", "chisq_cc"] = "fisher"
     predictor_arms: list[str] = Field(default_factory=list, description="Arms whose subjects enter the predictor model.")
     predictor_covariates: list[str] = Field(default_factory=list)
@@ -277,13 +380,38 @@ class AnalysisOptions(_Model):
     mi_imputations: int = Field(default=20, ge=2)
     seed: int = 20210415
 
+    @field_validator("alpha", "conf_level")
+    @classmethod
+    def _a_proportion(cls, v: float, info: ValidationInfo) -> float:
+        name = info.field_name
+        example = "0.05" if name == "alpha" else "0.95"
+        if 1 < v <= 100:
+            raise ValueError(f"{v:g} looks like a percentage; expected a proportion, e.g. {example}")
+        if name == "alpha" and not 0 < v <= 0.5:
+            raise ValueError("a significance level must be above 0 and at most 0.5 (a test that "
+                             "rejects more often than not when nothing differs); expected e.g. 0.05")
+        if name == "conf_level" and not 0.5 <= v < 1:
+            raise ValueError("a confidence level must be at least 0.5 (an interval that misses "
+                             "more often than it covers) and below 1; expected e.g. 0.95")
+        return v
+
+    @field_validator("predictor_covariates", "ancova_covariates", "propensity_covariates",
+                     "predictor_arms")
+    @classmethod
+    def _no_repeats(cls, v: list[str]) -> list[str]:
+        repeated = sorted({c for c in v if v.count(c) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed more than once; expected each once")
+        return v
+
 
 class Protocol(_Model):
     """A study protocol. Load one with :func:`t1dtrial.protocol.load_protocol`.
 
     Field types are checked on construction; cross-references (visits, arms,
-    parameters and columns named elsewhere) by :func:`consistency_problems`,
-    which :func:`~t1dtrial.protocol.load_protocol` runs.
+    parameters, covariates and columns named elsewhere, subgroup partitions) by
+    :func:`t1dtrial.protocol.checks.protocol_problems`, which
+    :func:`~t1dtrial.protocol.load_protocol` runs.
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_\-]*$")
@@ -357,73 +485,3 @@ def _collect_assumptions(obj: object, path: str, found: list[tuple[str, str]]) -
     elif isinstance(obj, list):
         for i, item in enumerate(obj):
             _collect_assumptions(item, f"{path}[{i}]", found)
-
-
-def consistency_problems(p: Protocol) -> list[tuple[str, str]]:
-    """Cross-field problems of a protocol as ``(field path, message)`` pairs.
-
-    Checks unique codes, ordered and non-overlapping visit windows, that every
-    visit, arm, parameter and subject column named anywhere exists.
-    """
-    out: list[tuple[str, str]] = []
-    visits = [v.code for v in p.visits]
-    arms = [a.code for a in p.arms]
-    for label, codes in (("arms", arms), ("visits", visits),
-                         ("subgroups", [s.name for s in p.subgroups]),
-                         ("endpoints", [e.name for e in p.all_endpoints])):
-        dupes = sorted({c for c in codes if codes.count(c) > 1})
-        if dupes:
-            out.append((label, f"duplicate code(s) {dupes}; each must be unique"))
-    for i, (a, b) in enumerate(zip(p.visits, p.visits[1:])):
-        if b.day <= a.day:
-            out.append((f"visits[{i + 1}].day", f"visit {b.code} (day {b.day}) is not after "
-                        f"{a.code} (day {a.day}); list visits in schedule order"))
-        elif b.earliest <= a.latest:
-            out.append((f"visits[{i + 1}].window",
-                        f"window of {b.code} (days {b.earliest}..{b.latest}) overlaps window of "
-                        f"{a.code} (days {a.earliest}..{a.latest}); windows must not overlap"))
-    for name, code in (("baseline_visit", p.baseline_visit), ("primary_visit", p.primary_visit)):
-        if code not in visits:
-            out.append((name, f"unknown visit {code!r}; expected one of {visits}"))
-    numbers = [inf.number for inf in p.infusions]
-    if numbers != sorted(set(numbers)):
-        out.append(("infusions", f"infusion numbers {numbers} must be unique and increasing"))
-    for i, inf in enumerate(p.infusions):
-        if inf.visit not in visits:
-            out.append((f"infusions[{i}].visit", f"unknown visit {inf.visit!r}; expected one of {visits}"))
-        for arm in inf.arms:
-            if arm not in arms:
-                out.append((f"infusions[{i}].arms", f"unknown arm {arm!r}; expected one of {arms}"))
-            elif p.arm(arm).kind == "standard-care":
-                out.append((f"infusions[{i}].arms",
-                            f"arm {arm!r} is standard care and cannot receive infusions"))
-        if inf.condition:
-            for name in Expression.parse(inf.condition).names:
-                if not is_endpoint_param(name):
-                    out.append((f"infusions[{i}].condition",
-                                f"unknown parameter {name!r} in {inf.condition!r}"))
-    for i, ep in enumerate(p.all_endpoints):
-        where = "endpoints.primary" if i == 0 else f"endpoints.secondary[{i - 1}]"
-        if ep.visit not in visits:
-            out.append((f"{where}.visit", f"unknown visit {ep.visit!r}; expected one of {visits}"))
-        params = getattr(ep, "params", None) or ([ep.param] if hasattr(ep, "param") else [])
-        for code in params:
-            if not is_endpoint_param(code):
-                out.append((f"{where}.param", f"unknown parameter {code!r}; expected FCP, PCP, "
-                            "HBA1C, INSULIN, WEIGHT, FPG, PPG, CPxx or a derived INSDOSE, IDAA1C, "
-                            "CPAUC, CPMAUC"))
-        for code in getattr(ep, "visits", None) or []:
-            if code not in visits:
-                out.append((f"{where}.visits", f"unknown visit {code!r}; expected one of {visits}"))
-        if any(code in ("CPAUC", "CPMAUC") for code in params) and len(p.meal_test.minutes) < 2:
-            out.append((f"{where}.param", "a C-peptide AUC needs meal_test.minutes with at least "
-                        "two sampling times"))
-    for i, sg in enumerate(p.subgroups):
-        unknown = sorted(sg.expression.names - set(SUBJECT_COLUMNS))
-        if unknown:
-            out.append((f"subgroups[{i}].where", f"unknown column(s) {unknown} in {sg.where!r}; "
-                        f"expected columns of subjects.csv: {', '.join(SUBJECT_COLUMNS)}"))
-    for arm in p.analysis.predictor_arms:
-        if arm not in arms:
-            out.append(("analysis.predictor_arms", f"unknown arm {arm!r}; expected one of {arms}"))
-    return out

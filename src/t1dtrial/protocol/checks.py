@@ -1,0 +1,366 @@
+"""Cross-field checks of a protocol: everything that can be known without data.
+
+Field types and single-field rules are pydantic's (:mod:`.models`); here are
+the rules that relate fields: codes are unique, visits ordered, every visit,
+arm, parameter, subject column and ADSL covariate named anywhere exists,
+endpoints are assessed after baseline, meal-test samples are sampled, the
+design has the arms it says, infusions go to arms that receive them, models
+do not adjust for what is constant or collinear by construction, and
+subgroups declared as a partition split the participants (:mod:`.partitions`).
+
+The checks run on a whole :class:`~.models.Protocol` or on one built
+partially (fields that failed validation are None), so that one pass of
+``t1dtrial protocol check`` reports every problem.
+
+Examples
+--------
+>>> from t1dtrial.protocol import load_protocol
+>>> protocol_problems(load_protocol("lu2021"))
+[]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Problem
+from .expressions import Expression, ExpressionSyntaxError
+from .models import ContinuousEndpoint, PercentRiseEndpoint, Protocol
+from .partitions import subgroup_problems
+from .vocabulary import (RISE_IS_WORSE, Covariate, covariate, covariate_hints, covariate_names,
+                         is_endpoint_param, meal_sample_minute)
+
+__all__ = ["protocol_problems"]
+
+_CONTROL_KINDS = ("standard-care", "placebo")
+_COVARIATE_LISTS = ("predictor_covariates", "ancova_covariates", "propensity_covariates")
+
+
+def protocol_problems(p: Protocol, raw: dict | None = None) -> list[Problem]:
+    """Cross-field problems of a (possibly partial) protocol.
+
+    Parameters
+    ----------
+    p : Protocol
+        A protocol; fields that failed validation may be None.
+    raw : dict, optional
+        The mapping read from the file. Arm and visit codes are taken from it,
+        so that a code whose own item failed validation is still known.
+
+    Returns
+    -------
+    list of Problem
+        ``file`` empty and ``row`` None (the loader fills both); ``column`` is
+        the field path, e.g. ``analysis.ancova_covariates[0]``.
+    """
+    ctx = _Context(p, raw or {})
+    out: list[Problem] = []
+    for check in (_unique_codes, _visit_schedule, _design, _infusions, _endpoints,
+                  _covariates, _predictor_model):
+        out.extend(check(ctx))
+    out.extend(subgroup_problems(ctx.items("subgroups")))
+    return out
+
+
+def _finding(path: str, problem: str, expected: str = "", value: Any = None) -> Problem:
+    return Problem(file="", row=None, column=path, value=value, problem=problem,
+                   expected=expected)
+
+
+class _Context:
+    """The protocol, its codes (from the file where an item failed) and look-ups."""
+
+    def __init__(self, p: Protocol, raw: dict):
+        self.p = p
+        self.arms = self._codes(raw, "arms", "code")
+        self.visits = self._codes(raw, "visits", "code")
+        self.kind_of = {a.code: a.kind for _, a in self.items("arms") if a.kind}
+        self.given = {arm for _, inf in self.items("infusions") for arm in inf.arms or []
+                      if isinstance(arm, str)}
+        numbers = [inf.number for _, inf in self.items("infusions") if isinstance(inf.number, int)]
+        self.highest_infusion = max(numbers, default=0)
+        meal = p.meal_test
+        minutes = (meal.minutes or []) if meal is not None else []
+        self.minutes = tuple(m for m in minutes if isinstance(m, int))
+
+    def _codes(self, raw: dict, section: str, key: str) -> list[str]:
+        items = raw.get(section) if section in raw else [
+            {key: getattr(x, key, None)} for _, x in self.items(section)]
+        if not isinstance(items, list):
+            return []
+        return [x[key] for x in items if isinstance(x, dict) and isinstance(x.get(key), str)]
+
+    def covariate(self, name: Any) -> Covariate | None:
+        """The vocabulary's covariate ``name`` (None when unknown or not text)."""
+        if not isinstance(name, str):
+            return None
+        return covariate(name, infusions=self.highest_infusion, meal_minutes=self.minutes)
+
+    def items(self, section: str) -> list[tuple[int, Any]]:
+        """``(index, item)`` of a list section, items that could not be read left out."""
+        values = getattr(self.p, section, None)
+        return [(i, x) for i, x in enumerate(values or []) if x is not None]
+
+    def endpoints(self) -> list[tuple[str, Any]]:
+        """``(path, endpoint)`` of the primary and secondary endpoints that could be read."""
+        eps = self.p.endpoints
+        if eps is None:
+            return []
+        out = [("endpoints.primary", eps.primary)] if eps.primary is not None else []
+        out += [(f"endpoints.secondary[{i}]", e) for i, e in enumerate(eps.secondary or [])
+                if e is not None]
+        return out
+
+    def after_baseline(self) -> list[str]:
+        base = self.p.baseline_visit
+        return self.visits[self.visits.index(base) + 1:] if base in self.visits else []
+
+    def unknown_visit(self, path: str, code: Any) -> list[Problem]:
+        if not isinstance(code, str) or code in self.visits or not self.visits:
+            return []
+        return [_finding(path, f"unknown visit {code!r}", f"one of {', '.join(self.visits)}")]
+
+    def unknown_arm(self, path: str, code: Any) -> list[Problem]:
+        if not isinstance(code, str) or code in self.arms or not self.arms:
+            return []
+        return [_finding(path, f"unknown arm {code!r}", f"one of {', '.join(self.arms)}")]
+
+
+def _unique_codes(ctx: _Context) -> list[Problem]:
+    out = []
+    lists = (("arms", ctx.arms), ("visits", ctx.visits),
+             ("subgroups", [s.name for _, s in ctx.items("subgroups") if s.name]),
+             ("endpoints", [e.name for _, e in ctx.endpoints() if e.name]),
+             ("populations", [x.code for _, x in ctx.items("populations") if x.code]))
+    for label, codes in lists:
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            out.append(_finding(label, f"duplicate code(s) {dupes}", "each code once"))
+    return out
+
+
+def _visit_schedule(ctx: _Context) -> list[Problem]:
+    p, out = ctx.p, []
+    visits = [(i, v) for i, v in ctx.items("visits") if v.day is not None and v.window]
+    for (_, a), (j, b) in zip(visits, visits[1:]):
+        if b.day <= a.day:
+            out.append(_finding(f"visits[{j}].day", f"visit {b.code} (day {b.day}) is not after "
+                                f"{a.code} (day {a.day})", "visits listed in schedule order"))
+        elif b.earliest <= a.latest:
+            out.append(_finding(
+                f"visits[{j}].window", f"window of {b.code} (days {b.earliest}..{b.latest}) "
+                f"overlaps window of {a.code} (days {a.earliest}..{a.latest})",
+                "windows that do not overlap"))
+    out += ctx.unknown_visit("baseline_visit", p.baseline_visit)
+    out += ctx.unknown_visit("primary_visit", p.primary_visit)
+    if p.primary_visit in ctx.visits and p.baseline_visit in ctx.visits \
+            and p.primary_visit not in ctx.after_baseline():
+        out.append(_finding("primary_visit", f"the primary visit {p.primary_visit} is not after "
+                            f"the baseline visit {p.baseline_visit}",
+                            f"one of {', '.join(ctx.after_baseline()) or 'the later visits'}"))
+    return out
+
+
+def _design(ctx: _Context) -> list[Problem]:
+    allocation = getattr(ctx.p.design, "allocation", None)
+    kinds = list(ctx.kind_of.values())
+    if allocation is None or len(kinds) != len(ctx.arms):
+        return []
+    if allocation == "single-arm" and len(ctx.arms) > 1:
+        return [_finding("design.allocation", f"a single-arm design with {len(ctx.arms)} arms "
+                         f"({', '.join(ctx.arms)})", "allocation randomised or nonrandomised, "
+                         "or one arm", allocation)]
+    if allocation != "single-arm" and len(ctx.arms) == 1:
+        return [_finding("design.allocation", f"a {allocation} design with one arm",
+                         "allocation single-arm, or the arms compared", allocation)]
+    if allocation != "single-arm" and not any(k in _CONTROL_KINDS for k in kinds):
+        return [_finding("arms", "no arm is a control (kind standard-care or placebo), so the "
+                         "analysis has nothing to compare the treated arms with",
+                         "one arm of kind standard-care or placebo")]
+    return []
+
+
+def _infusions(ctx: _Context) -> list[Problem]:
+    out = []
+    numbers = [inf.number for _, inf in ctx.items("infusions") if inf.number is not None]
+    if numbers != sorted(set(numbers)):
+        out.append(_finding("infusions", f"infusion numbers {numbers} are not unique and "
+                            "increasing", "1, 2, ... in schedule order"))
+    for i, inf in ctx.items("infusions"):
+        where = f"infusions[{i}]"
+        out += ctx.unknown_visit(f"{where}.visit", inf.visit)
+        if inf.arms is not None and not inf.arms:
+            out.append(_finding(f"{where}.arms", "the infusion is given to no arm",
+                                "the arms that receive it, e.g. [MSC]"))
+        for arm in inf.arms or []:
+            out += ctx.unknown_arm(f"{where}.arms", arm)
+            if ctx.kind_of.get(arm) == "standard-care":
+                out.append(_finding(f"{where}.arms", f"arm {arm!r} is standard care and cannot "
+                                    "receive infusions", "arms of kind cell-therapy, active or "
+                                    "placebo"))
+        for name in _names(inf.condition):
+            if not is_endpoint_param(name):
+                out.append(_finding(f"{where}.condition", f"unknown parameter {name!r} in "
+                                    f"{inf.condition!r}", "parameters measured at the visit, "
+                                    "e.g. INSULIN > 0"))
+    return out
+
+
+def _names(text: Any) -> frozenset[str]:
+    try:
+        return Expression.parse(text).names if isinstance(text, str) else frozenset()
+    except ExpressionSyntaxError:
+        return frozenset()
+
+
+_PARAMS = ("FCP, PCP, HBA1C, INSULIN, WEIGHT, FPG, PPG, CPxx (a meal-test sample) or a "
+           "derived INSDOSE, IDAA1C, CPAUC, CPMAUC")
+
+
+def _endpoints(ctx: _Context) -> list[Problem]:
+    out = []
+    later = ctx.after_baseline()
+    base = ctx.p.baseline_visit
+    for where, ep in ctx.endpoints():
+        out += ctx.unknown_visit(f"{where}.visit", ep.visit)
+        visits = [(f"{where}.visit", ep.visit)]
+        visits += [(f"{where}.visits[{j}]", v) for j, v in enumerate(getattr(ep, "visits", None)
+                                                                     or [])]
+        for path, code in visits[1:]:
+            out += ctx.unknown_visit(path, code)
+        for path, code in visits:
+            if code in ctx.visits and later and code not in later:
+                out.append(_finding(path, f"{ep.name} is assessed at {code}, not after the "
+                                    f"baseline visit {base}: there is no change from baseline "
+                                    "to assess", f"a visit after {base}: {', '.join(later)}",
+                                    code))
+        out += _endpoint_params(ctx, where, ep)
+    return out
+
+
+def _endpoint_params(ctx: _Context, where: str, ep: Any) -> list[Problem]:
+    if isinstance(ep, PercentRiseEndpoint):
+        params = [(f"{where}.params[{j}]", c) for j, c in enumerate(ep.params or [])]
+    else:
+        params = [(f"{where}.param", getattr(ep, "param", None))]
+    out = []
+    for path, code in params:
+        if not isinstance(code, str):
+            continue
+        minute = meal_sample_minute(code)
+        if not is_endpoint_param(code):
+            out.append(_finding(path, f"unknown parameter {code!r}", _PARAMS))
+        elif minute is not None and minute not in ctx.minutes:
+            out.append(_finding(path, f"{code} is the C-peptide at minute {minute} of the meal "
+                                f"test, which samples at minutes {list(ctx.minutes)}",
+                                "a sampled minute, or that minute in meal_test.minutes", code))
+        elif code in ("CPAUC", "CPMAUC") and len(ctx.minutes) < 2:
+            out.append(_finding(path, "a C-peptide AUC needs meal_test.minutes with at least "
+                                "two sampling times", "meal_test.minutes such as [0, 30, 60, "
+                                "90, 120]", code))
+        elif isinstance(ep, PercentRiseEndpoint) and code in RISE_IS_WORSE:
+            out.append(_finding(path, f"a rise in {code} is a worsening, so this endpoint would "
+                                "count worsening participants as responders",
+                                "C-peptide parameters (FCP, PCP, CPxx, CPAUC, CPMAUC), or a "
+                                f"threshold endpoint such as {code} <= ...", code))
+    return out
+
+
+def _covariates(ctx: _Context) -> list[Problem]:
+    opts = ctx.p.analysis
+    if opts is None:
+        return []
+    out = []
+    for j, arm in enumerate(opts.predictor_arms or []):
+        out += ctx.unknown_arm(f"analysis.predictor_arms[{j}]", arm)
+    for field in _COVARIATE_LISTS:
+        for j, name in enumerate(getattr(opts, field) or []):
+            path = f"analysis.{field}[{j}]"
+            if isinstance(name, str) and ctx.covariate(name) is None:
+                out.append(_unknown_covariate(ctx, path, name))
+    out += _exposure_covariates(ctx)
+    out += _collinear_covariates(ctx)
+    return out
+
+
+def _unknown_covariate(ctx: _Context, path: str, name: str) -> Problem:
+    hints = covariate_hints(name, infusions=ctx.highest_infusion)
+    words = [f"{h} ({c.words}{', ' + c.unit if c.unit else ''})" for h in hints
+             if (c := covariate(h, infusions=ctx.highest_infusion)) is not None]
+    hint = f"; did you mean {' or '.join(words)}" if words else ""
+    names = ", ".join(covariate_names(infusions=ctx.highest_infusion))
+    return _finding(path, f"not a variable of ADSL, the subject-level dataset the models "
+                    f"use{hint}", f"one of {names}, or B<parameter> for a baseline value", name)
+
+
+def _model_arms(ctx: _Context, field: str) -> list[str]:
+    """Arms whose participants enter the models of a covariate list."""
+    if field == "predictor_covariates":
+        return list(ctx.p.analysis.predictor_arms or []) or list(ctx.arms)
+    controls = [a for a in ctx.arms if ctx.kind_of.get(a) in _CONTROL_KINDS]
+    treated = [a for a in ctx.arms if a in ctx.kind_of and ctx.kind_of[a] not in _CONTROL_KINDS]
+    return treated + controls[:1] if controls and treated else []
+
+
+def _exposure_covariates(ctx: _Context) -> list[Problem]:
+    out = []
+    for field in _COVARIATE_LISTS:
+        arms = [a for a in _model_arms(ctx, field) if a in ctx.arms]
+        without = [a for a in arms if a not in ctx.given]
+        if not without:
+            continue
+        for j, name in enumerate(getattr(ctx.p.analysis, field) or []):
+            cov = ctx.covariate(name)
+            if cov is None or not cov.exposure:
+                continue
+            path = f"analysis.{field}[{j}]"
+            if len(without) == len(arms):
+                out.append(_finding(path, f"{name} is 0 for everyone in the model: its arms "
+                                    f"({', '.join(arms)}) receive no infusions",
+                                    "analysis.predictor_arms that receive infusions "
+                                    f"({', '.join(sorted(ctx.given)) or 'none in this protocol'}), "
+                                    f"or no {name}", name))
+            else:
+                why = ("it predicts the arm perfectly (infinite weights)"
+                       if field == "propensity_covariates"
+                       else "adjusting for it removes the treatment effect")
+                out.append(_finding(path, f"{name} is 0 in every participant of "
+                                    f"{', '.join(without)} (no infusions), so it stands for the "
+                                    f"arm itself: {why}", "baseline covariates, measured before "
+                                    "treatment, e.g. AGEONSET, SEX, BFCP", name))
+    return out
+
+
+def _collinear_covariates(ctx: _Context) -> list[Problem]:
+    opts, out = ctx.p.analysis, []
+    doses = {f"DOSE{k}" for k in range(1, ctx.highest_infusion + 1)}
+    for field in _COVARIATE_LISTS:
+        names = list(getattr(opts, field) or [])
+        if doses and "CUMDOSE" in names and doses <= set(names):
+            out.append(_finding(f"analysis.{field}", "CUMDOSE is the sum of "
+                                f"{', '.join(sorted(doses))}: a model with all of them cannot "
+                                "be estimated", "CUMDOSE or the doses of single infusions"))
+    changes = [e for _, e in ctx.endpoints() if isinstance(e, ContinuousEndpoint)
+               and e.summary in ("change", "value") and e.param]
+    for j, name in enumerate(opts.ancova_covariates or []):
+        same = [e.name for e in changes if f"B{e.param}" == name]
+        if same:
+            out.append(_finding(f"analysis.ancova_covariates[{j}]", f"{name} is the baseline "
+                                f"of {', '.join(same)}, which every ANCOVA of it adjusts for "
+                                "already (a covariate collinear with itself)",
+                                f"covariates other than the endpoints' baselines; remove {name}",
+                                name))
+    return out
+
+
+def _predictor_model(ctx: _Context) -> list[Problem]:
+    opts = ctx.p.analysis
+    primary = getattr(ctx.p.endpoints, "primary", None)
+    if opts is None or not opts.predictor_covariates or not isinstance(primary,
+                                                                      ContinuousEndpoint):
+        return []
+    return [_finding("analysis.predictor_covariates", "the predictor model is a logistic "
+                     f"regression of the primary responder endpoint, but {primary.name!r} is "
+                     "continuous", "no predictor_covariates, or a responder primary endpoint "
+                     "(percent_rise, threshold or insulin_independence)")]
+
