@@ -35,3 +35,12 @@ def test_postprandial_minute_outside_the_minutes_is_located_in_the_protocol_file
     assert problems[0].column == "meal_test"
     assert "postprandial_minute must be one of the sampling minutes after 0" in problems[0].problem
     assert "got 90" in problems[0].problem
+
+
+def test_protocol_show_says_which_sample_is_the_postprandial_c_peptide():
+    from t1dtrial.protocol import load_protocol
+    from t1dtrial.protocol.describe import describe_protocol
+
+    text = describe_protocol(load_protocol("lu2021"))
+    assert "postprandial C-peptide (PCP) = the minute-120 sample" in text
+    assert "postprandial C-peptide (PCP)" not in describe_protocol(load_protocol("carlsson2015"))

@@ -79,7 +79,9 @@ def describe_protocol(p: Protocol) -> str:
         add("")
         add(f"Meal test: {p.meal_test.kind}"
             + (f" — {p.meal_test.description}" if p.meal_test.description else "")
-            + (f"; samples at {p.meal_test.minutes} min" if p.meal_test.minutes else ""))
+            + (f"; samples at {p.meal_test.minutes} min" if p.meal_test.minutes else "")
+            + (f"; postprandial C-peptide (PCP) = the minute-{p.meal_test.postprandial_minute} "
+               "sample" if p.meal_test.postprandial_minute is not None else ""))
     add("")
     add("Primary endpoint")
     add(f"  {describe_endpoint(p.endpoints.primary)}")
