@@ -190,3 +190,23 @@ def test_a_duckdb_file_without_imports_has_an_empty_history_and_no_cut(tmp_path)
     assert history(db).empty
     with pytest.raises(InputError, match="the store holds no import; expected a date on or after"):
         read_trial(db)
+
+
+def test_a_recorded_protocol_this_version_refuses_is_a_protocol_error(tmp_path, capsys):
+    import duckdb
+
+    from t1dtrial.cli import main
+
+    db = tmp_path / "s.duckdb"
+    import_folder(lu2021_path(), db, protocol="lu2021")
+    con = duckdb.connect(str(db))
+    recorded = con.execute("SELECT protocol_json FROM ledger").fetchall()[0][0]
+    con.execute("UPDATE ledger SET protocol_json = ?",
+                [recorded.replace('"threshold_pct":10.0', '"threshold_pct":"ten"')])
+    con.close()
+    rc = main(["analyze", "--store", str(db), "--out", str(tmp_path / "o")])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "s.duckdb:import 1: the protocol recorded with this import does not pass this " \
+           "version's checks (endpoints.primary.percent_rise.threshold_pct:" in err
+    assert "expected --protocol naming a corrected protocol file" in err

@@ -292,13 +292,31 @@ def read_trial(store: str | Path, *, as_of: dt.date | str | None = None,
     finally:
         con.close()
     proto = (load_protocol(protocol) if protocol is not None
-             else Protocol.model_validate_json(rec["protocol_json"]))
+             else _recorded_protocol(rec["protocol_json"], store, import_id))
     log = LoadLog.from_dict(json.loads(rec["load_log_json"]))
     log.store = {"path": str(Path(store).resolve()), "import_id": import_id,
                  "label": None if pd.isna(rec["label"]) else str(rec["label"]),
                  "imported_at": pd.Timestamp(rec["imported_at"]).isoformat(),
                  "as_of": None if cut is None else cut.isoformat()}
     return Trial.from_tables(tables, proto, log)
+
+
+def _recorded_protocol(text: str, store: str | Path, import_id: int) -> "Protocol":
+    """The protocol recorded with an import, or a ProtocolError when this version refuses it."""
+    from pydantic import ValidationError
+
+    from ..errors import ProtocolError
+    from ..protocol import Protocol
+
+    try:
+        return Protocol.model_validate_json(text)
+    except ValidationError as exc:
+        fields = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ProtocolError([Problem(
+            file=Path(store).name, row=None, column=f"import {import_id}", value=None,
+            problem=f"the protocol recorded with this import does not pass this version's checks "
+                    f"({fields})",
+            expected="--protocol naming a corrected protocol file")]) from None
 
 
 def _restore_dtypes(df: "pd.DataFrame", dtypes: dict[str, str]) -> "pd.DataFrame":
