@@ -60,3 +60,16 @@ def test_total_cells_are_compared_per_kg_of_baseline_weight():
 def test_the_packaged_twin_doses_are_all_within_the_plan():
     trial = load_lu2021()
     assert not [w for w in trial.load_log.warnings if "dose" in w.problem]
+
+
+def test_an_infusion_the_plan_does_not_foresee_is_held_to_plausible_cell_doses():
+    inf = pd.DataFrame({"subject_id": ["S1", "S1"], "infusion_number": [3.0, 3.0],
+                        "cells_per_kg": [1.48, 1.2e6], "total_cells": [np.nan, np.nan]})
+    subj = pd.DataFrame({"subject_id": ["S1"], "arm": ["MSC"], "weight_kg": [50.0]})
+    raw = RawTable("infusions", inf.astype(object).assign(source_file="infusions.csv",
+                                                          source_row=[2, 3]))
+    col = Collector()
+    failed = check_doses(inf, subj, PROTOCOL, raw, col)
+    assert failed.tolist() == [True, False]
+    assert [p.problem for p in col.result()] == [
+        "1.48 looks like a dose in 10^6 cells/kg (1.48 x 10^6 = 1.48e+06 cells/kg)"]

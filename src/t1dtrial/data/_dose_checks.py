@@ -9,7 +9,10 @@ placebo arms are given no cells and are not compared):
   (``1.48`` written for 1.48 x 10^6 cells/kg);
 * a dose outside the planned ``range_per_kg`` (or, without a range, more than
   twice or less than half the planned dose) is kept with a warning: it is a
-  protocol deviation, not a wrong input.
+  protocol deviation, not a wrong input;
+* an infusion the plan does not foresee (another number, an arm without that
+  infusion) is held to what any cell therapy gives, the protocol check's rule
+  (:func:`t1dtrial.protocol.doses.cell_dose_problem`).
 
 Examples
 --------
@@ -26,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..protocol import Protocol
+from ..protocol.doses import cell_dose_problem
 from ._raw import Collector, RawTable
 
 __all__ = ["cells_per_kg", "check_doses"]
@@ -109,9 +113,11 @@ def check_doses(infusions: pd.DataFrame, subjects: pd.DataFrame, protocol: Proto
     for name in ("cells_per_kg", "total_cells"):
         rows = slip & (column == name)
         if rows.any():
-            collector.rows(raw, frame, rows, name, _slip_text(infusions, plan, dose, ratio, name),
+            collector.rows(raw, frame, rows, name,
+                           _slip_text(infusions, plan, dose, ratio, rows, name),
                            "cells/kg (e.g. 1.48e6 or 1480000)" if name == "cells_per_kg"
                            else "a number of cells (e.g. 8.9e7 or 89000000)", kind="dose unit slip")
+    slip |= _implausible_unplanned(infusions, target, column, raw, frame, collector)
     low = plan["low"].astype(float).where(plan["low"].notna(), target / 2).to_numpy(dtype=float)
     high = plan["high"].astype(float).where(plan["high"].notna(), target * 2).to_numpy(dtype=float)
     d = dose.to_numpy(dtype=float)
@@ -130,6 +136,30 @@ def check_doses(infusions: pd.DataFrame, subjects: pd.DataFrame, protocol: Proto
     return slip
 
 
+def _implausible_unplanned(infusions: pd.DataFrame, target: pd.Series, column: np.ndarray,
+                           raw: RawTable, frame: pd.DataFrame, collector: Collector) -> np.ndarray:
+    """Doses with no planned dose to compare with, checked against what any cell therapy gives
+    (:func:`t1dtrial.protocol.doses.cell_dose_problem`, the protocol check's rule)."""
+    bad = np.zeros(len(infusions), dtype=bool)
+    unplanned = target.isna().to_numpy()
+    for name in ("cells_per_kg", "total_cells"):
+        values = pd.to_numeric(infusions[name], errors="coerce").to_numpy(dtype=float)
+        rows = unplanned & (column == name) & np.isfinite(values)
+        found = {i: cell_dose_problem(values[i], per_kg=name == "cells_per_kg")
+                 for i in np.flatnonzero(rows)}
+        found = {i: v for i, v in found.items() if v is not None}
+        if not found:
+            continue
+        mask = np.zeros(len(infusions), dtype=bool)
+        mask[list(found)] = True
+        text = pd.Series("", index=infusions.index, dtype=object)
+        text.iloc[list(found)] = [problem for problem, _ in found.values()]
+        collector.rows(raw, frame, mask, name, text, next(iter(found.values()))[1],
+                       kind="implausible dose")
+        bad |= mask
+    return bad
+
+
 def _sci(x: float) -> str:
     """A cell count in words a clinician reads: ``1.48 × 10^6``, ``890``.
 
@@ -145,13 +175,11 @@ def _sci(x: float) -> str:
 
 
 def _slip_text(infusions: pd.DataFrame, plan: pd.DataFrame, dose: pd.Series, ratio: np.ndarray,
-               column: str) -> pd.Series:
-    """Words for a dose that is a power of ten away from the plan."""
+               rows: np.ndarray, column: str) -> pd.Series:
+    """Words for each dose of ``rows`` that is a power of ten or more away from the plan."""
     text = pd.Series("", index=infusions.index, dtype=object)
-    for i, idx in enumerate(infusions.index):
-        r = ratio[i]
-        if not np.isfinite(r) or 1 / _UNIT_SLIP < r < _UNIT_SLIP:
-            continue
+    for i in np.flatnonzero(rows):
+        idx, r = infusions.index[i], ratio[i]
         power = int(round(-np.log10(r))) if r > 0 else 0
         planned = (f"{_sci(plan.at[idx, 'per_kg'])} cells/kg" if pd.notna(plan.at[idx, "per_kg"])
                    else f"{_sci(plan.at[idx, 'total'])} cells")
