@@ -117,7 +117,9 @@ def check_doses(infusions: pd.DataFrame, subjects: pd.DataFrame, protocol: Proto
                            _slip_text(infusions, plan, dose, ratio, rows, name),
                            "cells/kg (e.g. 1.48e6 or 1480000)" if name == "cells_per_kg"
                            else "a number of cells (e.g. 8.9e7 or 89000000)", kind="dose unit slip")
-    slip |= _implausible_unplanned(infusions, target, column, raw, frame, collector)
+    placebo = arms.map({a.code: a.kind for a in protocol.arms}).eq("placebo").to_numpy()
+    unplanned = target.isna().to_numpy() & ~placebo  # a placebo infusion carries no cells
+    slip |= _implausible_unplanned(infusions, unplanned, column, raw, frame, collector)
     low = plan["low"].astype(float).where(plan["low"].notna(), target / 2).to_numpy(dtype=float)
     high = plan["high"].astype(float).where(plan["high"].notna(), target * 2).to_numpy(dtype=float)
     d = dose.to_numpy(dtype=float)
@@ -136,12 +138,11 @@ def check_doses(infusions: pd.DataFrame, subjects: pd.DataFrame, protocol: Proto
     return slip
 
 
-def _implausible_unplanned(infusions: pd.DataFrame, target: pd.Series, column: np.ndarray,
+def _implausible_unplanned(infusions: pd.DataFrame, unplanned: np.ndarray, column: np.ndarray,
                            raw: RawTable, frame: pd.DataFrame, collector: Collector) -> np.ndarray:
-    """Doses with no planned dose to compare with, checked against what any cell therapy gives
-    (:func:`t1dtrial.protocol.doses.cell_dose_problem`, the protocol check's rule)."""
+    """Doses of ``unplanned`` rows (no planned dose to compare with) against what any cell
+    therapy gives (:func:`t1dtrial.protocol.doses.cell_dose_problem`, the protocol check's rule)."""
     bad = np.zeros(len(infusions), dtype=bool)
-    unplanned = target.isna().to_numpy()
     for name in ("cells_per_kg", "total_cells"):
         values = pd.to_numeric(infusions[name], errors="coerce").to_numpy(dtype=float)
         rows = unplanned & (column == name) & np.isfinite(values)
