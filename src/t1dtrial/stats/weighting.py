@@ -88,7 +88,8 @@ def propensity_weights(data: pd.DataFrame, *, group: str, covariates: Sequence[s
 
 
 def _overlap(sep: Separation) -> str:
-    return f"the covariates {sep.kind}ly separate the groups (no overlap: {', '.join(sep.terms)})"
+    terms = [t for t in sep.terms if t != "(Intercept)"] or list(sep.terms)
+    return f"the covariates {sep.kind}ly separate the groups (no overlap: {', '.join(terms)})"
 
 
 def _propensity(fn: str, data: pd.DataFrame, group: str, covariates: Sequence[str],
