@@ -5,6 +5,11 @@ as a subclass of :class:`ValueError` with a domain name. The command-line
 interface turns each into clear lines on stderr and exit code 2; anything
 else is a fault of ours (exit code 1).
 
+Data that cannot support an estimate (one outcome value, too few subjects, a
+model that does not converge) are not a user error: the statistics raise
+:class:`EstimationError`, and the analysis turns it into a row marked "not
+estimable" with the reason (it is never an exit code 2).
+
 Examples
 --------
 >>> p = Problem(file="subjects.csv", row=4, column="sex", value="X",
@@ -17,6 +22,10 @@ Examples
 >>> err = InputError([p])
 >>> isinstance(err, ValueError)
 True
+>>> e = EstimationError("logistic_regression", "outcome", "RESPONSE",
+...                     "only one outcome value among the analysed rows", "both 0 and 1 present")
+>>> isinstance(e, ValueError), e.reason
+(False, 'only one outcome value among the analysed rows; expected both 0 and 1 present')
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ __all__ = [
     "T1DTrialError",
     "InputError",
     "ProtocolError",
+    "EstimationError",
     "T1DTrialWarning",
     "InputWarning",
     "DerivationWarning",
@@ -231,6 +241,45 @@ class InputError(_ProblemsError, ValueError):
 
 class ProtocolError(_ProblemsError, ValueError):
     """The protocol file is wrong or inconsistent."""
+
+
+class EstimationError(_ProblemsError):
+    """The data do not allow this estimate (not a wrong input: the analysis reports it).
+
+    Raised by the statistics for data-dependent failures: one outcome value,
+    an empty group, too few values, no variation, a rank-deficient design,
+    separation without a remedy, no convergence, a NaN or infinity arising
+    inside a model. Argument errors stay :class:`InputError`.
+
+    Parameters
+    ----------
+    function : str
+        The statistics function, e.g. ``"mmrm"``.
+    argument : str
+        The argument whose data cannot support the estimate.
+    value : Any
+        What was received (shown as in :class:`Problem`).
+    problem : str
+        Why the estimate cannot be made, in words.
+    expected : str
+        What the data would need.
+    """
+
+    def __init__(self, function: str, argument: str | None, value: Any, problem: str,
+                 expected: str = ""):
+        self._args = (function, argument, value, problem, expected)
+        self.problem = problem
+        self.expected = expected
+        super().__init__([Problem(file=f"{function}()", row=None, column=argument, value=value,
+                                  problem=problem, expected=expected)])
+
+    def __reduce__(self):  # pickles (e.g. across processes) with its own arguments
+        return (type(self), self._args)
+
+    @property
+    def reason(self) -> str:
+        """Why the estimate cannot be made, in words (no function or argument names)."""
+        return self.problem + (f"; expected {self.expected}" if self.expected else "")
 
 
 class T1DTrialWarning(UserWarning):

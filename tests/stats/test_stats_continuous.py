@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from t1dtrial.errors import InputError
+from t1dtrial.errors import EstimationError, InputError
 from t1dtrial.stats import ancova, mann_whitney, welch_t
 
 CLOSED = 1e-6
@@ -107,7 +107,7 @@ def test_ancova_refuses_a_group_with_three_levels():
 
 
 def test_welch_t_needs_two_values_per_group():
-    with pytest.raises(InputError, match="y: .* — only 1 non-missing value\\(s\\); expected at least 2"):
+    with pytest.raises(EstimationError, match="y: .* — only 1 non-missing value\\(s\\); expected at least 2"):
         welch_t([1.0, 2.0, 3.0], [1.0, np.nan])
 
 
@@ -116,7 +116,7 @@ def test_welch_t_needs_two_values_per_group():
        st.lists(st.integers(-20, 20), min_size=2, max_size=12))
 def test_hodges_lehmann_shift_lies_within_its_interval(x, y):
     if len(set(x + y)) == 1:
-        with pytest.raises(InputError, match="every value is the same"):
+        with pytest.raises(EstimationError, match="every value is the same"):
             mann_whitney(x, y)
         return
     r = mann_whitney(x, y).iloc[0]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from t1dtrial.errors import InputError, InputWarning
+from t1dtrial.errors import EstimationError, InputError, InputWarning
 from t1dtrial.stats import one_sample_t, wilcoxon_signed_rank
 
 CLOSED = 1e-6
@@ -124,8 +124,8 @@ def test_signed_rank_exact_false_uses_the_normal_approximation_without_ties():
     assert got.method[0].startswith("Wilcoxon signed-rank test, normal approximation;")
 
 
-def test_signed_rank_refuses_a_sample_equal_to_mu_everywhere():
-    with pytest.raises(InputError, match="x: 2.0 — every value equals mu = 2; expected at least one"):
+def test_signed_rank_of_a_sample_equal_to_mu_everywhere_is_not_estimable():
+    with pytest.raises(EstimationError, match="x: 2.0 — every value equals mu = 2; expected at least one"):
         wilcoxon_signed_rank([2.0, 2.0, np.nan], mu=2)
 
 
@@ -135,10 +135,10 @@ def test_signed_rank_all_values_tied_gives_no_interval_and_the_midrange():
     assert np.isnan(got["ci_low"]) and np.isnan(got["ci_high"]) and got["estimate"] == 1.5
 
 
-def test_one_sample_t_refuses_constant_values_and_a_single_value():
-    with pytest.raises(InputError, match="x: 0.2 — every value is the same"):
+def test_one_sample_t_of_constant_values_or_a_single_value_is_not_estimable():
+    with pytest.raises(EstimationError, match="x: 0.2 — every value is the same"):
         one_sample_t([0.2, 0.2, 0.2])
-    with pytest.raises(InputError, match="x: .* — only 1 non-missing value\\(s\\); expected at least 2"):
+    with pytest.raises(EstimationError, match="x: .* — only 1 non-missing value\\(s\\); expected at least 2"):
         one_sample_t([0.2, np.nan])
 
 
@@ -167,7 +167,7 @@ def test_one_sample_t_of_changes_is_the_paired_t_test():
 def test_signed_rank_pseudo_median_lies_within_its_interval(values, mu, exact):
     x = [v / 4 for v in values]
     if all(v == mu for v in x):
-        with pytest.raises(InputError, match="every value equals mu"):
+        with pytest.raises(EstimationError, match="every value equals mu"):
             wilcoxon_signed_rank(x, mu=mu)
         return
     with warnings.catch_warnings():

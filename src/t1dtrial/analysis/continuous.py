@@ -31,11 +31,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import T1DTrialError
 from ..protocol import ContinuousEndpoint, Protocol
 from ..stats import ancova, mann_whitney, one_sample_t, welch_t, wilcoxon_signed_rank
 from ..derive import is_cpeptide
 from ._arms import comparisons, population, subgroup_masks
+from ._estimable import estimate
 from .baseline import describe_values
 
 __all__ = ["continuous_endpoints", "secondary_continuous", "analysis_visits", "SECONDARY_COLUMNS"]
@@ -63,15 +63,6 @@ def analysis_visits(endpoint: ContinuousEndpoint, protocol: Protocol) -> list[st
 def _describe(values: np.ndarray) -> dict[str, float]:
     d = describe_values(values)
     return {"estimate": d["mean"], **{k: d[k] for k in ("sd", "median", "q1", "q3")}}
-
-
-def _safely(fn, *args, **kwargs) -> pd.DataFrame:
-    """Run a stats function; a one-row "not estimable" result when the data cannot support it."""
-    try:
-        return fn(*args, **kwargs)
-    except T1DTrialError as exc:  # too few values, a constant covariate ...
-        return pd.DataFrame([{"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                              "p_value": np.nan, "method": f"not estimable: {exc}", "n": 0}])
 
 
 def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Protocol,
@@ -123,7 +114,7 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
                     if ep.summary != "value":  # change within the arm: does it differ from 0?
                         for kind, fn in (("within_arm_t", one_sample_t),
                                          ("within_arm_wilcoxon", wilcoxon_signed_rank)):
-                            r = _safely(fn, vals[~np.isnan(vals)], conf_level=level).iloc[0]
+                            r = estimate(fn, vals[~np.isnan(vals)], conf_level=level).iloc[0]
                             rows.append(_row(r, {**key, "subgroup": sg}, kind, arm))
                 for treated, control in pairs:
                     rows.extend(_compare(block, column, ep, key, sg, treated, control,
@@ -138,7 +129,7 @@ def _compare(block: pd.DataFrame, column: str, ep: ContinuousEndpoint, key: dict
     y = block.loc[block["TRT01P"] == control, column].to_numpy(dtype=float)
     base = {**key, "subgroup": sg}
     label = f"{treated} - {control}"
-    out = [_row(_safely(fn, x, y, conf_level=level).iloc[0], base, kind, label)
+    out = [_row(estimate(fn, x, y, conf_level=level).iloc[0], base, kind, label)
            for kind, fn in (("welch_t", welch_t), ("mann_whitney", mann_whitney))]
     if ep.summary in ("change", "value"):
         pair = block.loc[block["TRT01P"].isin([treated, control])]
@@ -147,7 +138,7 @@ def _compare(block: pd.DataFrame, column: str, ep: ContinuousEndpoint, key: dict
             scales.append(("ancova_log1p", pair.assign(AVAL=np.log1p(pair["AVAL"]),
                                                        BASE=np.log1p(pair["BASE"]))))
         for kind, frame in scales:
-            fit = _safely(ancova, frame, outcome="AVAL", group="TRT01P", baseline="BASE",
+            fit = estimate(ancova, frame, outcome="AVAL", group="TRT01P", baseline="BASE",
                           covariates=covariates, reference=control, conf_level=level)
             if "term" not in fit.columns:
                 out.append(_row(fit.iloc[0], base, kind, label))

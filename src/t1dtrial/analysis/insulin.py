@@ -34,6 +34,7 @@ from ..derive import adeff_endpoints
 from ..errors import InputError, Problem
 from ..protocol import InsulinIndependenceEndpoint, Protocol
 from ..stats.survival import kaplan_meier
+from ._estimable import attempt, method_text
 from .baseline import arm_masks, check_table_args
 
 __all__ = ["INSULIN_COLUMNS", "KM_COLUMNS", "episode_frame", "insulin_free_km",
@@ -307,16 +308,18 @@ def insulin_free_km(derived: Any, protocol: Protocol, *, conf_level: float = 0.9
     rows: list[dict] = []
     for arm, mask in arm_masks(first["arm"], protocol).items():
         part = first.loc[mask]
-        if not len(part):
-            why = "not estimable: no subject of the arm became insulin-free"
+        km, why = None, "no subject of the arm became insulin-free"
+        if len(part):
+            km, why = attempt(kaplan_meier, part["duration"].to_numpy(dtype=float),
+                              1 - part["censored"].to_numpy(dtype=int), times=grid,
+                              conf_level=level)
+        if why is not None:
             rows += [{"arm": arm, "statistic": s, "time": t, "estimate": np.nan,
-                      "ci_low": np.nan, "ci_high": np.nan, "n": 0, "events": 0,
-                      "n_risk": np.nan, "method": why}
+                      "ci_low": np.nan, "ci_high": np.nan, "n": len(part),
+                      "events": int((part["censored"] == 0).sum()),
+                      "n_risk": np.nan, "method": method_text(why)}
                      for s, t in [("median", np.nan), *[("survival", t) for t in grid]]]
             continue
-        events = 1 - part["censored"].to_numpy(dtype=int)
-        km = kaplan_meier(part["duration"].to_numpy(dtype=float), events, times=grid,
-                          conf_level=level)
         method = (f"{km['method'].iloc[0]} ({level:.0%}); first insulin-free episode of each "
                   "subject of the FAS; event = return to insulin, censored when ongoing at "
                   "the data cut")

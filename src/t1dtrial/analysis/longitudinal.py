@@ -7,7 +7,10 @@ post-baseline visit ~ treatment x visit + baseline x visit + the protocol's
 subject random intercept when that cannot be estimated; ``method`` says which).
 C-peptide parameters are also analysed on the log(x + 1) scale. Subjects
 contribute every visit they have: missing visits are not imputed (valid under
-missing at random).
+missing at random). The model uses the visits present in the data: a visit
+with no value is left out (an interim data cut), and a visit where an arm has
+no value, or fewer subjects than its own terms (intercept, treatment effect,
+baseline slope), is left out with a row saying so.
 
 Examples
 --------
@@ -21,10 +24,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import T1DTrialError
 from ..protocol import Protocol
 from ..stats import mmrm
 from ._arms import comparisons, population
+from ._estimable import attempt, not_estimable_rows
 from ..derive import is_cpeptide
 from .continuous import continuous_endpoints
 
@@ -56,7 +59,8 @@ def mmrm_table(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Protocol,
     -------
     DataFrame
         Columns :data:`MMRM_COLUMNS`; ``term`` is ``lsmean`` or ``difference``.
-        A parameter whose model cannot be fitted gets one row saying why.
+        A parameter whose model cannot be fitted gets one row saying why; a
+        visit left out of the model gets one ``difference`` row saying why.
     """
     level = conf_level if conf_level is not None else protocol.analysis.conf_level
     pairs = comparisons(protocol)
@@ -76,16 +80,45 @@ def mmrm_table(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Protocol,
         data = subjects.merge(recs, on="USUBJID", how="inner")
         if scale == "log1p":
             data = data.assign(AVAL=np.log1p(data["AVAL"]), BASE=np.log1p(data["BASE"]))
-        present = [v for v in post if v in set(data["AVISIT"])]
-        try:
-            fit = mmrm(data, subject="USUBJID", visit="AVISIT", outcome="AVAL", group="TRT01P",
-                       baseline="BASE", covariates=covs, reference=control,
-                       visit_order=present, conf_level=level)
-        except T1DTrialError as exc:
-            frames.append(pd.DataFrame([{"param": param, "scale": scale,
-                                         "method": f"not estimable: {exc}"}]))
-            continue
-        frames.append(fit.assign(param=param, scale=scale))
+        present, left_out = _model_visits(data, post, [treated, control])
+        key = {"param": param, "scale": scale}
+        fit, reason = (None, "no post-baseline visit with values in both arms")
+        if present:
+            fit, reason = attempt(mmrm, data.loc[data["AVISIT"].isin(present)],
+                                  subject="USUBJID", visit="AVISIT", outcome="AVAL",
+                                  group="TRT01P", baseline="BASE", covariates=covs,
+                                  reference=control, visit_order=present, conf_level=level)
+        frames.append(fit.assign(**key) if reason is None
+                      else not_estimable_rows(MMRM_COLUMNS, reason, [key]))
+        frames += [not_estimable_rows(MMRM_COLUMNS, why, [{**key, "visit": v,
+                                                            "term": "difference"}])
+                   for v, why in left_out.items()]
     if not frames:
         return pd.DataFrame(columns=MMRM_COLUMNS)
     return pd.concat(frames, ignore_index=True).reindex(columns=MMRM_COLUMNS)
+
+
+def _model_visits(data: pd.DataFrame, visits: list[str],
+                  arms: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Visits the model can use, and why each other visit with values is left out.
+
+    A visit needs a value in each arm and at least three subjects (its own
+    intercept, treatment effect and baseline slope); a visit without any
+    value is simply absent (e.g. after an interim data cut).
+    """
+    use, left_out = [], {}
+    for v in visits:
+        at = data.loc[data["AVISIT"] == v]
+        if at.empty:
+            continue
+        absent = [a for a in arms if not at["TRT01P"].eq(a).any()]
+        if absent:
+            left_out[v] = (f"no value of arm {', '.join(absent)} at {v}; the visit is left out "
+                           "of the model")
+        elif at["USUBJID"].nunique() < 3:
+            left_out[v] = (f"{at['USUBJID'].nunique()} subjects with a value at {v}, fewer than "
+                           "the visit's own terms (intercept, treatment, baseline); the visit is "
+                           "left out of the model")
+        else:
+            use.append(v)
+    return use, left_out

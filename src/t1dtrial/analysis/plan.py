@@ -40,6 +40,8 @@ import pandas as pd
 from ..data.cutoff import apply_cutoff
 from ..errors import T1DTrialWarning
 from ..protocol import ContinuousEndpoint
+from . import _estimable
+from ._estimable import guard
 from .notes import input_notes, window_notes
 from .provenance import build_provenance
 from .results import Results
@@ -76,7 +78,10 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
     Returns
     -------
     Results
-        Every table, the ADaM datasets, provenance and notes.
+        Every table, the ADaM datasets, provenance and notes. An analysis the
+        data cannot support is a row marked "not estimable" with the reason
+        (:mod:`t1dtrial.analysis._estimable`), listed in the notes; the rest
+        of the plan runs.
     """
     from ..derive import derive_all
     from . import (baseline, continuous, disposition, insulin, longitudinal, predictors,
@@ -114,32 +119,43 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
         else:
             counts = responders.responder_counts(adsl, adeff, primary.name, protocol=protocol)
             tables["primary_endpoint"] = counts
-            tables["primary_comparison"] = responders.responder_comparison(counts, protocol=protocol)
-            tables["primary_interaction"] = responders.subgroup_interaction(
-                adsl, adeff, primary.name, protocol=protocol)
+            tables["primary_comparison"] = guard(responders.COMPARISON_COLUMNS,
+                                                 responders.responder_comparison, counts,
+                                                 protocol=protocol)
+            tables["primary_interaction"] = guard(responders.INTERACTION_COLUMNS,
+                                                  responders.subgroup_interaction, adsl, adeff,
+                                                  primary.name, protocol=protocol)
 
         step("secondary endpoints")
-        tables["secondary_endpoints"] = continuous.secondary_continuous(adsl, adlb, protocol=protocol)
-        tables["secondary_responders"] = responders.secondary_responders(adsl, adeff,
-                                                                         protocol=protocol)
-        tables["mmrm"] = longitudinal.mmrm_table(adsl, adlb, protocol=protocol)
+        tables["secondary_endpoints"] = guard(continuous.SECONDARY_COLUMNS,
+                                              continuous.secondary_continuous, adsl, adlb,
+                                              protocol=protocol)
+        tables["secondary_responders"] = guard(
+            responders.COUNT_COLUMNS + responders.COMPARISON_COLUMNS,
+            responders.secondary_responders, adsl, adeff, protocol=protocol)
+        tables["mmrm"] = guard(longitudinal.MMRM_COLUMNS, longitudinal.mmrm_table, adsl, adlb,
+                               protocol=protocol)
 
         step("predictors")
-        table, more = predictors.predictor_model(adsl, adeff, protocol=protocol)
+        table, more = guard(predictors.LOGISTIC_COLUMNS, predictors.predictor_model, adsl, adeff,
+                            protocol=protocol, also=([],))
         tables["logistic_regression"] = table
         notes.extend(more)
 
         step("insulin independence")
         tables["insulin_independence"] = insulin.insulin_independence_table(derived, protocol)
-        tables["insulin_free_km"] = insulin.insulin_free_km(derived, protocol)
+        tables["insulin_free_km"] = guard(insulin.KM_COLUMNS, insulin.insulin_free_km, derived,
+                                          protocol)
 
         step("safety")
-        tables["adverse_events"] = safety.adverse_events_table(derived, protocol)
+        tables["adverse_events"] = guard(safety.AE_TABLE_COLUMNS, safety.adverse_events_table,
+                                         derived, protocol)
 
         step("sensitivity analyses")
         if not isinstance(primary, ContinuousEndpoint):
-            sens, balance, more = sensitivity.sensitivity_analyses(adsl, adeff, protocol=protocol,
-                                                                   seed=seed)
+            sens, balance, more = guard(sensitivity.SENSITIVITY_COLUMNS,
+                                        sensitivity.sensitivity_analyses, adsl, adeff,
+                                        protocol=protocol, seed=seed, also=(pd.DataFrame(), []))
             tables["sensitivity"] = sens
             tables["balance"] = balance
             notes.extend(more)
@@ -148,6 +164,7 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
         message = str(w.message)
         if issubclass(w.category, T1DTrialWarning) and not any(message in n for n in notes):
             notes.append(f"{w.category.__name__}: {message}")
+    notes.extend(_estimable.notes(tables))
 
     n_subjects = len(trial.subjects)
     counts_prov = {

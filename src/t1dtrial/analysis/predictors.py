@@ -10,6 +10,9 @@ used instead, the ``method`` column says so and a
 
 Covariates enter on clinically readable scales: C-peptide per 0.1 nmol/L,
 cell doses per 10^6 cells/kg, durations per 30 days; the ``term`` says which.
+When the data cannot support the model (every subject a responder, or none;
+too few subjects for the covariates) each covariate gets a row marked not
+estimable, with the reason.
 
 Examples
 --------
@@ -27,6 +30,7 @@ from ..errors import InputError, Problem, SeparationWarning
 from ..protocol import Protocol
 from ..stats import logistic_regression
 from ._arms import analysed, endpoint_status, population
+from ._estimable import attempt, not_estimable_rows
 
 __all__ = ["predictor_model", "SCALES", "LOGISTIC_COLUMNS"]
 
@@ -107,12 +111,16 @@ def predictor_model(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: Protoc
             terms[c] = f"{c} ({words})"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SeparationWarning)
-        fit = logistic_regression(data, outcome="RESPONSE", predictors=covs, method="auto",
-                                  conf_level=level)
+        fit, reason = attempt(logistic_regression, data, outcome="RESPONSE", predictors=covs,
+                              method="auto", conf_level=level)
     for w in caught:
         if issubclass(w.category, SeparationWarning):
             notes.append(f"Predictor model: {w.message}")
             warnings.warn(w.message, SeparationWarning, stacklevel=2)
+    if reason is not None:
+        fit = not_estimable_rows(["estimate", "or_ci_low", "or_ci_high", "p_value", "method",
+                                  "odds_ratio", "se"], reason, [{"term": c} for c in covs])
+        fit["n"] = len(data)
     fit = fit.loc[fit["term"] != "(Intercept)"].copy()
     fit["scale"] = [SCALES[t][1] if t in terms else "" for t in fit["term"]]
     fit["term"] = [terms.get(t, t) for t in fit["term"]]

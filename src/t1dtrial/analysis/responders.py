@@ -32,10 +32,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import T1DTrialError
 from ..protocol import Protocol
 from ..stats import chi_square, fisher_exact, interaction_test, odds_ratio, risk_difference
 from ._arms import analysed, comparisons, endpoint_status, population, subgroup_masks
+from ._estimable import empty_arms, estimate, not_estimable_rows
 
 __all__ = ["responder_counts", "responder_comparison", "secondary_responders",
            "subgroup_interaction", "COUNT_COLUMNS", "COMPARISON_COLUMNS", "INTERACTION_COLUMNS"]
@@ -124,14 +124,14 @@ def responder_comparison(counts: pd.DataFrame, *, protocol: Protocol,
         for treated, control in comparisons(protocol):
             a, m = int(by_arm.at[treated, "responders"]), int(by_arm.at[treated, "n"])
             c, n = int(by_arm.at[control, "responders"]), int(by_arm.at[control, "n"])
-            if m == 0 or n == 0:
-                rd = orr = pv = pd.DataFrame([{"estimate": np.nan, "ci_low": np.nan,
-                                               "ci_high": np.nan, "p_value": np.nan,
-                                               "method": "not estimable: an arm has no subject"}])
+            empty = empty_arms({treated: m, control: n}, f"subgroup {subgroup}")
+            if empty:
+                rd = orr = pv = not_estimable_rows(
+                    ["estimate", "ci_low", "ci_high", "p_value", "method"], empty)
             else:
-                rd = risk_difference(a, m, c, n, method="newcombe", conf_level=level)
-                orr = odds_ratio(a, m, c, n, method="conditional", conf_level=level)
-                pv = _TESTS[test](a, m, c, n, level)
+                rd = estimate(risk_difference, a, m, c, n, method="newcombe", conf_level=level)
+                orr = estimate(odds_ratio, a, m, c, n, method="conditional", conf_level=level)
+                pv = estimate(_TESTS[test], a, m, c, n, level)
             out.append({
                 "subgroup": subgroup, "risk_difference": rd.estimate[0],
                 "rd_ci_low": rd.ci_low[0], "rd_ci_high": rd.ci_high[0],
@@ -219,11 +219,10 @@ def subgroup_interaction(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
         label = f"{sg.name} vs {rest}" if rest else sg.name
         sub = data.loc[known].assign(
             SUBGROUP=np.where(inside[known], sg.name, rest or f"not {sg.name}"))
-        try:  # a SeparationWarning (Firth used) reaches the caller as it is
-            fit = interaction_test(sub, outcome="RESPONSE", group="TRT01P", subgroup="SUBGROUP",
-                                   family="binomial", reference=control, conf_level=level)
-        except T1DTrialError as exc:
-            fit = pd.DataFrame([{"term": "interaction", "method": f"not estimable: {exc}"}])
+        # a SeparationWarning (Firth used) reaches the caller as it is
+        fit = estimate(interaction_test, sub, outcome="RESPONSE", group="TRT01P",
+                       subgroup="SUBGROUP", family="binomial", reference=control,
+                       conf_level=level, keys=[{"term": "interaction"}])
         fit.loc[fit["term"] == "interaction", "subgroup"] = ""
         frames.append(fit.assign(subgroup_variable=label, endpoint=endpoint))
     if not frames:

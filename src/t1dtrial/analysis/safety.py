@@ -32,6 +32,7 @@ import pandas as pd
 from ..protocol import Protocol
 from ..stats import fisher_exact
 from ._arms import comparisons
+from ._estimable import empty_arms, method_text
 from .baseline import ALL_ARMS, arm_levels, check_table_args
 
 __all__ = ["AE_TABLE_COLUMNS", "adverse_events_table"]
@@ -97,10 +98,10 @@ def _comparison_rows(rows: list[dict], protocol: Protocol, denominators: dict[st
         row = {"category": "comparison", "term": "any TEAE", "arm": f"{treated} vs {control}",
                "n": n1 + n2, "subjects": any_teae[treated] + any_teae[control],
                "percent": np.nan, "events": pd.NA}
-        if n1 == 0 or n2 == 0:
+        empty = empty_arms({treated: n1, control: n2}, "the safety set")
+        if empty:
             out.append({**row, "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                        "p_value": np.nan, "method": "not estimable: an arm has no subject in "
-                                                     "the safety set"})
+                        "p_value": np.nan, "method": method_text(empty)})
             continue
         test = fisher_exact(any_teae[treated], n1, any_teae[control], n2, conf_level=conf_level)
         out.append({**row, "estimate": float(test["estimate"].iloc[0]),

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..errors import T1DTrialError
 from ..protocol import Protocol
 from ..stats import (iptw_difference, mi_group_difference, propensity_weights, risk_difference,
                      standardized_differences)
 from ._arms import comparisons, endpoint_status, population
+from ._estimable import attempt, empty_arms, estimate, not_estimable_rows
 
 __all__ = ["sensitivity_analyses", "SENSITIVITY_COLUMNS"]
 
@@ -38,6 +38,7 @@ SENSITIVITY_COLUMNS = ["analysis", "estimand", "estimate", "ci_low", "ci_high", 
                        "method", "n", "n_missing", "population", "comparison"]
 
 _MI_AUXILIARY = ["BFCP", "AGEONSET"]
+_ESTIMATE = ["estimate", "ci_low", "ci_high", "p_value", "method", "n"]
 
 
 def _status(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str) -> pd.DataFrame:
@@ -46,25 +47,26 @@ def _status(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str) -> pd.DataFr
 
 
 def _rd_row(data: pd.DataFrame, treated: str, control: str, *, missing_as_failure: bool,
-            level: float) -> dict:
+            level: float, population: str) -> dict:
     y = data["RESPONSE"].fillna(0.0) if missing_as_failure else data["RESPONSE"]
     keep = y.notna()
     arm = data["TRT01P"][keep]
     y = y[keep]
     a, m = int(y[arm == treated].sum()), int((arm == treated).sum())
     c, n = int(y[arm == control].sum()), int((arm == control).sum())
-    r = risk_difference(a, m, c, n, method="newcombe", conf_level=level).iloc[0]
-    return {"estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high,
-            "p_value": r.p_value, "method": r.method, "n": m + n}
+    where = f"the {population}" + ("" if missing_as_failure else " with an assessable endpoint")
+    empty = empty_arms({treated: m, control: n}, where)
+    if empty:
+        return {**not_estimable_rows(_ESTIMATE, empty).iloc[0].to_dict(), "n": m + n}
+    return {**_estimated(risk_difference, a, m, c, n, method="newcombe", conf_level=level),
+            "n": m + n}
 
 
 def _estimated(fn, *args, **kwargs) -> dict:
-    """The estimate columns of a stats result, or a "not estimable" method when it fails."""
-    try:
-        r = fn(*args, **kwargs).iloc[0]
-    except T1DTrialError as exc:
-        return {"method": f"not estimable: {exc}"}
-    return {k: r[k] for k in ("estimate", "ci_low", "ci_high", "p_value", "method", "n")}
+    """The estimate columns of a stats result (NaN and a "not estimable" method when it fails)."""
+    r = estimate(fn, *args, **kwargs).iloc[0]
+    return {k: r[k] for k in _ESTIMATE}
+
 
 
 def sensitivity_analyses(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: Protocol,
@@ -96,12 +98,15 @@ def sensitivity_analyses(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: P
     common = {"estimand": "risk difference", "comparison": f"{treated} vs {control}"}
     rows = [
         {"analysis": "primary", **common, "population": "FAS", "n_missing": n_missing,
-         **_rd_row(fas, treated, control, missing_as_failure=as_failure, level=level)},
+         **_rd_row(fas, treated, control, missing_as_failure=as_failure, level=level,
+                  population="full analysis set")},
         {"analysis": "per_protocol", **common, "population": "PP",
          "n_missing": int(pp["RESPONSE"].isna().sum()),
-         **_rd_row(pp, treated, control, missing_as_failure=as_failure, level=level)},
+         **_rd_row(pp, treated, control, missing_as_failure=as_failure, level=level,
+                  population="per-protocol set")},
         {"analysis": "complete_case", **common, "population": "FAS", "n_missing": n_missing,
-         **_rd_row(fas, treated, control, missing_as_failure=False, level=level)},
+         **_rd_row(fas, treated, control, missing_as_failure=False, level=level,
+                  population="full analysis set")},
     ]
 
     aux = [c for c in _MI_AUXILIARY if c in fas.columns and fas[c].notna().all()]
@@ -121,11 +126,14 @@ def sensitivity_analyses(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: P
         rows.append({"analysis": "iptw", **fas_row, **_estimated(
             iptw_difference, data, outcome="RESPONSE", group="TRT01P", covariates=covs,
             reference=control, conf_level=level)})
-        try:
-            weights = propensity_weights(data, group="TRT01P", covariates=covs,
-                                         reference=control)["weight"]
-            balance = standardized_differences(data, group="TRT01P", covariates=covs,
-                                               weights=weights, reference=control)
-        except T1DTrialError as exc:
-            notes.append(f"Propensity weighting: not estimable ({exc}).")
+        weights, reason = attempt(propensity_weights, data, group="TRT01P", covariates=covs,
+                                  reference=control)
+        if reason is None:
+            balance, reason = attempt(standardized_differences, data, group="TRT01P",
+                                      covariates=covs, weights=weights["weight"],
+                                      reference=control)
+        if reason is not None:
+            balance = pd.DataFrame()
+            notes.append("Covariate balance of the propensity weighting: not estimable "
+                         f"({reason}).")
     return pd.DataFrame(rows).reindex(columns=SENSITIVITY_COLUMNS), balance, notes

@@ -6,7 +6,10 @@ here. Library imports happen inside the command functions so that
 
 Errors the user can fix (:class:`~t1dtrial.errors.InputError`,
 :class:`~t1dtrial.errors.ProtocolError`) are printed one per line on stderr
-with exit code 2; anything else is a fault of ours and exits with 1.
+with exit code 2; anything else is a fault of ours and exits with 1. An
+:class:`~t1dtrial.errors.EstimationError` is never the user's to fix: the
+analysis turns it into a "not estimable" row, so one that reaches the CLI is
+a fault of ours (one line on stderr, exit code 1).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ __all__ = ["app", "main"]
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (0 done, 2 input/protocol wrong, 1 our fault)."""
-    from ..errors import T1DTrialError
+    from ..errors import EstimationError, T1DTrialError
 
     set_invocation(sys.argv[1:] if argv is None else list(argv))
     shown, warnings.showwarning = warnings.showwarning, _show_warning
@@ -31,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # click ends every run, usage errors included, this way
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    except EstimationError as exc:
+        print(f"internal error (please report it): an estimate failed outside the analysis "
+              f"that should have reported it as not estimable: {exc}", file=sys.stderr)
+        return 1
     except T1DTrialError as exc:
         _print_problems(exc)
         return 2

@@ -4,6 +4,9 @@ The functions know nothing of trials: they take counts, arrays or DataFrames
 and return :class:`pandas.DataFrame` results whose leading columns are
 ``estimate, ci_low, ci_high, p_value, method, n`` (where they apply), with
 ``conf_level=0.95`` as the one confidence convention. Nothing is rounded.
+A wrong argument raises :class:`~t1dtrial.errors.InputError`; data that cannot
+support the estimate (one outcome value, too few values, no convergence, a
+NaN inside a model ...) raise :class:`~t1dtrial.errors.EstimationError`.
 
 Families: two proportions (:mod:`.proportions`), continuous outcomes
 (:mod:`.continuous`), one-sample location and within-arm change from

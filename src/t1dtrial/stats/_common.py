@@ -1,18 +1,27 @@
-"""Argument checks and result builders shared by the statistics modules.
+"""Argument checks, estimability checks and result builders shared by the statistics modules.
 
-Every check raises :class:`t1dtrial.errors.InputError` whose message names the
-argument, what was expected and what was received.
+Two kinds of failure, two exceptions, one message shape (the argument, what
+was received, what is wrong, what was expected):
+
+- an argument is wrong (a type, a missing column, a bad ``conf_level``):
+  :class:`t1dtrial.errors.InputError`, built by :func:`fail`;
+- the data do not allow the estimate (one outcome value, an empty group, too
+  few values, no variation, a rank-deficient design, no convergence, a NaN or
+  infinity inside a model): :class:`t1dtrial.errors.EstimationError`, built
+  by :func:`not_estimable`, or translated from numpy's and scipy's numerical
+  exceptions by :func:`numerical_trouble` where a model can meet them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
+from ..errors import EstimationError, InputError, Problem
 
 RESULT_COLUMNS = ["estimate", "ci_low", "ci_high", "p_value", "method", "n"]
 
@@ -21,6 +30,62 @@ def fail(function: str, argument: str, value: Any, problem: str, expected: str) 
     """Build an InputError about one argument of a statistics function."""
     return InputError([Problem(file=f"{function}()", row=None, column=argument,
                                value=value, problem=problem, expected=expected)])
+
+
+def not_estimable(function: str, argument: str | None, value: Any, problem: str,
+                  expected: str = "") -> EstimationError:
+    """Build an EstimationError: the data given as ``argument`` cannot support the estimate."""
+    return EstimationError(function, argument, value, problem, expected)
+
+
+#: Text of the ValueError numpy and scipy raise on a NaN or infinity (``check_finite``).
+_NONFINITE_MESSAGE = "must not contain infs or nans"
+
+
+@contextmanager
+def numerical_trouble(function: str, what: str = "the model") -> Iterator[None]:
+    """Turn numerical failures met while fitting ``what`` into an :class:`EstimationError`.
+
+    Translated: numpy's (and scipy's) ``LinAlgError`` (a singular or not
+    positive definite matrix), ``FloatingPointError`` and the ``ValueError``
+    "array must not contain infs or NaNs" of scipy's ``check_finite``. Any
+    other exception passes unchanged (it is a fault, not the data's).
+
+    Examples
+    --------
+    >>> try:
+    ...     with numerical_trouble("demo", "the covariance"):
+    ...         np.linalg.cholesky(np.zeros((2, 2)))
+    ... except EstimationError as exc:
+    ...     print(exc.problem)
+    the covariance: a matrix is singular or not positive definite (Matrix is not positive definite)
+    """
+    try:
+        yield
+    except np.linalg.LinAlgError as exc:
+        raise not_estimable(function, None, None,
+                            f"{what}: a matrix is singular or not positive definite ({exc})",
+                            "more subjects or values, or covariates that are not collinear"
+                            ) from exc
+    except FloatingPointError as exc:
+        raise not_estimable(function, None, None,
+                            f"{what}: a floating-point overflow or invalid operation ({exc})",
+                            "less extreme values or more subjects") from exc
+    except ValueError as exc:
+        if isinstance(exc, InputError) or _NONFINITE_MESSAGE not in str(exc).lower():
+            raise
+        raise not_estimable(function, None, None,
+                            f"{what}: a NaN or infinite value arose inside the computation",
+                            "more subjects or values") from exc
+
+
+def check_finite(function: str, what: str, *arrays: Any) -> None:
+    """Raise an :class:`EstimationError` when a fitted quantity is NaN or infinite."""
+    for values in arrays:
+        if not np.all(np.isfinite(np.asarray(values, dtype=float))):
+            raise not_estimable(function, None, None,
+                                f"{what}: a NaN or infinite value arose inside the model",
+                                "more subjects or values")
 
 
 def check_conf_level(function: str, conf_level: float) -> float:
@@ -58,9 +123,9 @@ def check_counts(function: str, x1: Any, n1: Any, x2: Any, n2: Any) -> tuple[int
         out.append(int(as_float))
     a, m, c, n = out
     if m == 0:
-        raise fail(function, "n1", n1, "empty group", "at least one subject in group 1")
+        raise not_estimable(function, "n1", n1, "empty group", "at least one subject in group 1")
     if n == 0:
-        raise fail(function, "n2", n2, "empty group", "at least one subject in group 2")
+        raise not_estimable(function, "n2", n2, "empty group", "at least one subject in group 2")
     if a > m:
         raise fail(function, "x1", x1, f"more events than subjects (n1 = {m})",
                    "0 <= x1 <= n1")
@@ -74,7 +139,8 @@ def check_sample(function: str, argument: str, values: Any, *, minimum: int = 1)
     """Return a 1-D float array with missing values removed.
 
     Missing values (NaN, None) are dropped; the caller reports the number used
-    in the ``n`` column. Infinite values are refused.
+    in the ``n`` column. Infinite values are refused (an argument error); fewer
+    than ``minimum`` values cannot support the estimate (an EstimationError).
     """
     try:
         arr = np.asarray(pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()),
@@ -87,9 +153,10 @@ def check_sample(function: str, argument: str, values: Any, *, minimum: int = 1)
         raise fail(function, argument, _preview(values), "contains an infinite value",
                    "finite numbers")
     if arr.size < minimum:
-        raise fail(function, argument, _preview(values),
-                   f"only {arr.size} non-missing value(s)",
-                   f"at least {minimum} non-missing values")
+        raise not_estimable(function, argument, _preview(values),
+                            f"only {arr.size} non-missing value(s)" if arr.size
+                            else "no non-missing value",
+                            f"at least {minimum} non-missing values")
     return arr
 
 
@@ -127,10 +194,17 @@ def two_levels(function: str, argument: str, values: pd.Series,
     """Return ``(comparator, reference)`` levels of a two-level group column.
 
     The reference is ``reference`` when given, else the first level in sorted
-    order; estimates are comparator minus (or over) reference.
+    order; estimates are comparator minus (or over) reference. More than two
+    levels is an argument error; fewer (a group without analysed rows) cannot
+    support a comparison (an EstimationError).
     """
     levels = sorted(pd.unique(values.dropna()), key=str)
-    if len(levels) != 2:
+    if len(levels) < 2:
+        raise not_estimable(function, argument, ", ".join(map(str, levels)),
+                            f"only one group ({levels[0]}) among the analysed rows" if levels
+                            else "no analysed rows (none has every value the analysis needs)",
+                            "exactly two groups")
+    if len(levels) > 2:
         raise fail(function, argument, ", ".join(map(str, levels)),
                    f"{len(levels)} distinct value(s)", "exactly two groups")
     if reference is None:

@@ -24,8 +24,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import (check_choice, check_columns_arg, check_conf_level, check_frame,
-                      check_sample, fail, result_frame, two_levels)
+from ._common import (check_choice, check_columns_arg, check_conf_level, check_finite, check_frame,
+                      check_sample, fail, not_estimable, numerical_trouble, result_frame,
+                      two_levels)
 from ._design import DesignBuilder
 
 __all__ = ["welch_t", "mann_whitney", "ancova"]
@@ -67,8 +68,8 @@ def welch_t(x: Sequence[float], y: Sequence[float], *, conf_level: float = 0.95)
     se = float(np.sqrt(va + vb))
     est = float(a.mean() - b.mean())
     if se == 0:
-        raise fail("welch_t", "x, y", "constant values", "both groups have zero variance",
-                   "some variation in at least one group")
+        raise not_estimable("welch_t", "x, y", "constant values", "both groups have zero variance",
+                            "some variation in at least one group")
     df = float((va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1)))
     t = est / se
     q = float(stats.t.ppf(1 - (1 - level) / 2, df))
@@ -198,8 +199,8 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
     m, n = a.size, b.size
     combined = np.concatenate([a, b])
     if np.unique(combined).size == 1:
-        raise fail("mann_whitney", "x, y", float(combined[0]), "every value is the same",
-                   "at least two distinct values")
+        raise not_estimable("mann_whitney", "x, y", float(combined[0]), "every value is the same",
+                            "at least two distinct values")
     ranks = stats.rankdata(combined)
     w = float(ranks[:m].sum() - m * (m + 1) / 2)
     diffs = np.sort(np.subtract.outer(a, b).ravel())
@@ -308,11 +309,19 @@ def ancova(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | None
     X = np.column_stack([np.ones(len(frame)), treat, builder.matrix])
     y = frame[outcome].to_numpy(dtype=float)
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise fail(fn, "covariates", ", ".join(covs) or baseline,
-                   "the model matrix is not of full rank (a covariate is constant or collinear)",
-                   "covariates that vary and are not collinear with the group")
-    fit = sm.OLS(y, X).fit()
-    cov = np.asarray(fit.cov_params())
+        raise not_estimable(fn, "covariates", ", ".join(covs) or baseline,
+                            "the model matrix is not of full rank "
+                            "(a covariate is constant or collinear)",
+                            "covariates that vary and are not collinear with the group")
+    if len(y) <= X.shape[1]:
+        raise not_estimable(fn, "data", f"{len(y)} rows",
+                            f"no residual degrees of freedom ({len(y)} subjects for "
+                            f"{X.shape[1]} model parameters)",
+                            f"more than {X.shape[1]} subjects with every value present")
+    with numerical_trouble(fn, "the least-squares fit"):
+        fit = sm.OLS(y, X).fit()
+        cov = np.asarray(fit.cov_params())
+    check_finite(fn, "the least-squares fit", fit.params, cov)
     df = float(fit.df_resid)
     grid = builder.grid_row()
     q = float(stats.t.ppf(1 - (1 - level) / 2, df))

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ._common import (check_columns_arg, check_conf_level, check_frame, check_sample, fail,
-                      is_factor, result_frame, two_levels)
+                      is_factor, not_estimable, numerical_trouble, result_frame, two_levels)
 from ._design import DesignBuilder
 
 __all__ = ["pool_rubin", "impute_chained", "mi_group_difference"]
@@ -218,7 +218,8 @@ def impute_chained(data: pd.DataFrame, *, columns: Sequence[str] | None = None, 
     targets = [c for c in numeric if frame[c].isna().any()]
     for c in targets:
         if frame[c].notna().sum() < 2:
-            raise fail(fn, "columns", c, "fewer than two observed values", "at least two to impute from")
+            raise not_estimable(fn, "columns", c, "fewer than two observed values",
+                                "at least two to impute from")
     fixed = DesignBuilder(frame, factors).matrix
     values = frame[numeric].to_numpy(dtype=float)
     missing = np.isnan(values)
@@ -226,26 +227,36 @@ def impute_chained(data: pd.DataFrame, *, columns: Sequence[str] | None = None, 
     pos = {c: numeric.index(c) for c in numeric}
     out = []
     for _ in range(m):
-        cur = values.copy()
-        for c in targets:
-            j = pos[c]
-            obs = cur[~missing[:, j], j]
-            cur[missing[:, j], j] = rng.choice(obs, missing[:, j].sum())
-        for _ in range(iterations):
-            for c in targets:
-                j = pos[c]
-                others = np.delete(cur, j, axis=1)
-                X = np.column_stack([np.ones(len(cur)), others, fixed])
-                mis = missing[:, j]
-                if binary[c]:
-                    cur[mis, j] = _logreg(X[~mis], cur[~mis, j], X[mis], rng)
-                else:
-                    cur[mis, j] = _pmm(X[~mis], cur[~mis, j], X[mis], rng, donors)
+        with numerical_trouble(fn, "the imputation models"):
+            cur = _complete_once(values, missing, targets, pos, binary, fixed, iterations, rng,
+                                 donors)
         done = data.copy()
         for c in targets:
             done[c] = cur[:, pos[c]]
         out.append(done)
     return out
+
+
+def _complete_once(values: np.ndarray, missing: np.ndarray, targets: list[str],
+                   pos: dict[str, int], binary: dict[str, bool], fixed: np.ndarray,
+                   iterations: int, rng: np.random.Generator, donors: int) -> np.ndarray:
+    """One completed dataset: random starts, then ``iterations`` cycles of the chained models."""
+    cur = values.copy()
+    for c in targets:
+        j = pos[c]
+        obs = cur[~missing[:, j], j]
+        cur[missing[:, j], j] = rng.choice(obs, missing[:, j].sum())
+    for _ in range(iterations):
+        for c in targets:
+            j = pos[c]
+            others = np.delete(cur, j, axis=1)
+            X = np.column_stack([np.ones(len(cur)), others, fixed])
+            mis = missing[:, j]
+            if binary[c]:
+                cur[mis, j] = _logreg(X[~mis], cur[~mis, j], X[mis], rng)
+            else:
+                cur[mis, j] = _pmm(X[~mis], cur[~mis, j], X[mis], rng, donors)
+    return cur
 
 
 # --------------------------------------------------------------------------- analysis

@@ -25,8 +25,8 @@ import pandas as pd
 from scipy import special, stats
 
 from ..errors import SeparationWarning
-from ._common import (check_choice, check_columns_arg, check_conf_level, check_frame, fail,
-                      result_frame, two_levels)
+from ._common import (check_choice, check_columns_arg, check_conf_level, check_finite, check_frame,
+                      fail, not_estimable, numerical_trouble, result_frame, two_levels)
 from ._design import DesignBuilder
 from .logistic import _separation, fit_rows, lr_test
 
@@ -115,25 +115,38 @@ def interaction_test(data: pd.DataFrame, *, outcome: str, group: str, subgroup: 
     frame = check_frame(fn, data, used)[used].dropna().reset_index(drop=True)
     comparator, ref = two_levels(fn, "group", frame[group], reference)
     if frame[subgroup].nunique() < 2:
-        raise fail(fn, "subgroup", subgroup, "fewer than two subgroup levels among the analysed rows",
-                   "at least two levels")
+        raise not_estimable(fn, "subgroup", subgroup,
+                            "fewer than two subgroup levels among the analysed rows",
+                            "at least two levels")
     cells = frame.groupby([subgroup, group]).size()
     if len(cells) < 2 * frame[subgroup].nunique():
-        raise fail(fn, "subgroup", subgroup, "a subgroup lacks one of the groups",
-                   "both groups present in every subgroup")
+        raise not_estimable(fn, "subgroup", subgroup, "a subgroup lacks one of the groups",
+                            "both groups present in every subgroup")
     std, sub, names, levels, inter_idx = _matrices(frame, group, subgroup, covs, comparator)
     if np.linalg.matrix_rank(std) < std.shape[1]:
-        raise fail(fn, "covariates", ", ".join(covs) or subgroup, "the model matrix is not of full rank",
-                   "covariates that vary and are not collinear")
+        raise not_estimable(fn, "covariates", ", ".join(covs) or subgroup,
+                            "the model matrix is not of full rank",
+                            "covariates that vary and are not collinear")
+    if len(frame) <= std.shape[1]:
+        raise not_estimable(fn, "data", f"{len(frame)} rows",
+                            f"no residual degrees of freedom ({len(frame)} subjects for "
+                            f"{std.shape[1]} model terms)", f"more than {std.shape[1]} subjects")
     y = frame[outcome].to_numpy(dtype=float)
     n_sub = frame[subgroup].value_counts()
     k = len(levels)
     if family == "binomial":
         if not set(np.unique(y)) <= {0.0, 1.0}:
             raise fail(fn, "outcome", outcome, "not a binary outcome", "values 0 and 1")
-        rows, label = _binomial(std, sub, y, names, inter_idx, k, level, method, outcome)
+        if np.unique(y).size < 2:
+            raise not_estimable(fn, "outcome", outcome, "only one outcome value among the "
+                                f"analysed rows (all {int(y[0])})", "both 0 and 1 present")
+        with numerical_trouble(fn, "the logistic interaction model"):
+            rows, label = _binomial(std, sub, y, names, inter_idx, k, level, method, outcome)
     else:
-        rows, label = _gaussian(std, sub, y, inter_idx, k, level)
+        with numerical_trouble(fn, "the linear interaction model"):
+            rows, label = _gaussian(std, sub, y, inter_idx, k, level)
+    check_finite(fn, "the interaction model",
+                 [r["statistic"] for r in rows], [r["estimate"] for r in rows[:k]])
     out = []
     for lev, r in zip(levels, rows[:k]):
         out.append({**r, "term": "treatment effect", "subgroup": str(lev),
@@ -156,6 +169,7 @@ def interaction_test(data: pd.DataFrame, *, outcome: str, group: str, subgroup: 
 def _binomial(std, sub, y, names, inter_idx, k, level, method, outcome):
     firth = method == "firth"
     note = ""
+    diverging = False  # maximum likelihood forced under separation: estimates do not exist
     if method != "firth":
         sep = _separation(std, y, names)
         if sep.separated:
@@ -166,11 +180,13 @@ def _binomial(std, sub, y, names, inter_idx, k, level, method, outcome):
                           + ("Firth's penalised likelihood was used instead" if firth else
                              "maximum-likelihood estimates do not exist"),
                           SeparationWarning, stacklevel=3)
-    sub_rows = fit_rows(sub, y, [f"s{i}" for i in range(sub.shape[1])], level, firth)
+            diverging = not firth
+    fit = {"diverging": diverging, "function": "interaction_test"}
+    sub_rows = fit_rows(sub, y, [f"s{i}" for i in range(sub.shape[1])], level, firth, **fit)
     effects = [{"estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
                 "p_value": r["p_value"], "statistic": r["statistic"], "df": 1.0}
                for r in sub_rows[k:2 * k]]
-    std_rows = fit_rows(std, y, names, level, firth)
+    std_rows = fit_rows(std, y, names, level, firth, **fit)
     beta = np.array([r["estimate"] for r in std_rows])
     p = special.expit(std @ beta)
     V = np.linalg.inv((std * (p * (1 - p))[:, None]).T @ std)

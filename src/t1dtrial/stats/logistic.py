@@ -29,7 +29,8 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from ..errors import SeparationWarning
-from ._common import check_choice, check_columns_arg, check_conf_level, check_frame, fail, result_frame
+from ._common import (check_choice, check_columns_arg, check_conf_level, check_frame, fail,
+                      not_estimable, numerical_trouble, result_frame)
 from ._design import DesignBuilder
 
 __all__ = ["logistic_regression", "detect_separation", "Separation"]
@@ -262,10 +263,13 @@ def _bracketed_root(drop, inner: float, outer: float, warm: dict, beta_hat: np.n
         return float((a + b) / 2)
 
 
-def _fit_table(X, y, names, conf_level, firth) -> tuple[list[dict], bool]:
+def _fit_table(X, y, names, conf_level, firth, diverging=False,
+               function="logistic_regression") -> list[dict]:
     p = X.shape[1]
     all_free = np.arange(p)
     beta, ll_max, converged = _newton(X, y, np.zeros(p), firth, all_free, max_iter=500)
+    if not (converged or diverging):
+        _check_maximum(function, X, y, beta, firth)
     prob = special.expit(X @ beta)
     info = (X * (prob * (1 - prob))[:, None]).T @ X
     cov = np.linalg.pinv(info)
@@ -283,7 +287,23 @@ def _fit_table(X, y, names, conf_level, firth) -> tuple[list[dict], bool]:
         rows.append({"term": name, "estimate": float(beta[j]), "ci_low": low, "ci_high": high,
                      "p_value": float(stats.chi2.sf(lr, 1)), "se": float(se[j]),
                      "statistic": lr})
-    return rows, converged
+    return rows
+
+
+def _check_maximum(function: str, X: np.ndarray, y: np.ndarray, beta: np.ndarray,
+                   firth: bool) -> None:
+    """Raise an EstimationError unless ``beta`` is a maximum (its (modified) score is ~0).
+
+    The optimiser's own flag is not enough: BFGS reports "precision loss" at
+    a maximum it cannot improve on; the score says whether it is one.
+    """
+    with numerical_trouble(function, "the logistic fit"):
+        score = _score(X, y, beta) if firth else X.T @ (y - special.expit(X @ beta))
+    if not (np.all(np.isfinite(beta)) and np.max(np.abs(score)) < 1e-6):
+        fit = "Firth's penalised likelihood" if firth else "maximum likelihood"
+        raise not_estimable(function, "data", f"{len(y)} rows",
+                            f"the logistic model did not converge ({fit}; largest score "
+                            f"{np.max(np.abs(score)):.2g})", "more subjects or fewer predictors")
 
 
 def _prepare(fn: str, data: pd.DataFrame, outcome: str, predictors: Sequence[str]):
@@ -297,15 +317,17 @@ def _prepare(fn: str, data: pd.DataFrame, outcome: str, predictors: Sequence[str
         raise fail(fn, "outcome", ", ".join(map(str, sorted(values, key=str))),
                    "not a binary outcome", "values 0 and 1 (or False and True)")
     if len(values) < 2:
-        raise fail(fn, "outcome", outcome, "only one outcome value among the analysed rows",
-                   "both 0 and 1 present")
+        problem = (f"only one outcome value among the analysed rows (all {int(min(values))})"
+                   if values else "no analysed rows (each misses the outcome or a predictor)")
+        raise not_estimable(fn, "outcome", outcome, problem, "both 0 and 1 present")
     builder = DesignBuilder(frame, preds)
     X = np.column_stack([np.ones(len(frame)), builder.matrix])
     names = ["(Intercept)"] + builder.names
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise fail(fn, "predictors", ", ".join(preds),
-                   "the model matrix is not of full rank (a predictor is constant or collinear)",
-                   "predictors that vary and are not collinear")
+        raise not_estimable(fn, "predictors", ", ".join(preds),
+                            "the model matrix is not of full rank "
+                            "(a predictor is constant or collinear)",
+                            "predictors that vary and are not collinear")
     return X, yv.to_numpy(dtype=float), names, len(frame)
 
 
@@ -389,7 +411,9 @@ def logistic_regression(data: pd.DataFrame, *, outcome: str, predictors: Sequenc
             warnings.warn(f"{sep.kind} separation of '{outcome}' by {where}: maximum-likelihood "
                           "estimates do not exist and those reported diverge; use method='firth' "
                           "or method='auto'", SeparationWarning, stacklevel=2)
-    rows = fit_rows(X, y, names, level, firth)
+    with numerical_trouble(fn, "the logistic fit"):
+        rows = fit_rows(X, y, names, level, firth,
+                        diverging=bool(sep is not None and sep.separated and not firth))
     label = ("Firth penalised-likelihood logistic regression; profile penalised-likelihood CI; "
              "penalised LR test" if firth else
              "logistic regression (maximum likelihood); profile-likelihood CI; LR test") + note
@@ -403,11 +427,17 @@ def logistic_regression(data: pd.DataFrame, *, outcome: str, predictors: Sequenc
 
 
 def fit_rows(X: np.ndarray, y: np.ndarray, names: Sequence[str], conf_level: float,
-             firth: bool) -> list[dict]:
-    """Fit on a model matrix (columns rescaled internally) and return one dict a term."""
+             firth: bool, *, diverging: bool = False,
+             function: str = "logistic_regression") -> list[dict]:
+    """Fit on a model matrix (columns rescaled internally) and return one dict a term.
+
+    Raises an EstimationError (naming ``function``) when the fit does not
+    reach a maximum, unless ``diverging`` says the maximum-likelihood
+    estimates are known not to exist (separation with ``method="ml"``).
+    """
     scale = np.sqrt(np.mean(X ** 2, axis=0))
     scale[scale == 0] = 1.0
-    rows, _ = _fit_table(X / scale, y, names, conf_level, firth)
+    rows = _fit_table(X / scale, y, names, conf_level, firth, diverging, function)
     for r, s in zip(rows, scale):
         for key in ("estimate", "ci_low", "ci_high", "se"):
             r[key] = r[key] / s

@@ -25,7 +25,8 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import InputWarning
-from ._common import check_choice, check_conf_level, check_sample, fail, result_frame
+from ._common import (check_choice, check_conf_level, check_sample, fail, not_estimable,
+                      result_frame)
 
 __all__ = ["one_sample_t", "wilcoxon_signed_rank"]
 
@@ -83,8 +84,8 @@ def one_sample_t(x: Sequence[float], *, mu: float = 0.0,
     mean = float(a.mean())
     se = float(a.std(ddof=1) / np.sqrt(a.size))
     if se < 10 * np.finfo(float).eps * abs(mean) or se == 0:  # R: "data are essentially constant"
-        raise fail(fn, "x", float(a[0]), "every value is the same (zero variance)",
-                   "some variation between the values")
+        raise not_estimable(fn, "x", float(a[0]), "every value is the same (zero variance)",
+                            "some variation between the values")
     df = float(a.size - 1)
     t = (mean - centre) / se
     q = float(stats.t.ppf(1 - (1 - level) / 2, df))
@@ -230,8 +231,8 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
     n_zero = int((~nonzero).sum())
     d = d[nonzero]
     if d.size == 0:
-        raise fail(fn, "x", float(values[0]), f"every value equals mu = {centre:g}",
-                   "at least one value different from mu")
+        raise not_estimable(fn, "x", float(values[0]), f"every value equals mu = {centre:g}",
+                            "at least one value different from mu")
     n = d.size
     a = d + centre  # the values used, on the original scale (as R)
     ranks = stats.rankdata(np.abs(d))

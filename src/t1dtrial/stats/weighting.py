@@ -27,10 +27,10 @@ import pandas as pd
 from scipy import special, stats
 
 from ..errors import SeparationWarning
-from ._common import (check_columns_arg, check_conf_level, check_frame, fail, is_factor,
-                      result_frame, two_levels)
+from ._common import (check_columns_arg, check_conf_level, check_finite, check_frame, fail,
+                      is_factor, not_estimable, numerical_trouble, result_frame, two_levels)
 from ._design import DesignBuilder
-from .logistic import _newton, _separation
+from .logistic import Separation, _newton, _separation
 
 __all__ = ["propensity_weights", "standardized_differences", "iptw_difference"]
 
@@ -79,19 +79,29 @@ def propensity_weights(data: pd.DataFrame, *, group: str, covariates: Sequence[s
     --------
     See the module docstring.
     """
-    fn = "propensity_weights"
+    weights, sep = _propensity("propensity_weights", data, group, covariates, reference,
+                               stabilized)
+    if sep.separated:
+        warnings.warn(f"{_overlap(sep)}; propensity weights are unreliable",
+                      SeparationWarning, stacklevel=2)
+    return weights
+
+
+def _overlap(sep: Separation) -> str:
+    terms = [t for t in sep.terms if t != "(Intercept)"] or list(sep.terms)
+    return f"the covariates {sep.kind}ly separate the groups (no overlap: {', '.join(terms)})"
+
+
+def _propensity(fn: str, data: pd.DataFrame, group: str, covariates: Sequence[str],
+                reference: Any | None, stabilized: bool) -> tuple[pd.DataFrame, Separation]:
+    """Propensity scores and weights (as :func:`propensity_weights`) and the separation check."""
     covs = check_columns_arg(fn, "covariates", covariates)
     frame = _complete(fn, data, [group] + covs)
     comparator, _ = two_levels(fn, "group", frame[group], reference)
     t = (frame[group] == comparator).to_numpy(dtype=float)
     builder = DesignBuilder(frame, covs)
     X = np.column_stack([np.ones(len(frame)), builder.matrix])
-    names = ["(Intercept)"] + builder.names
-    sep = _separation(X, t, names)
-    if sep.separated:
-        warnings.warn(f"the covariates {sep.kind}ly separate the groups (no overlap: "
-                      f"{', '.join(sep.terms)}); propensity weights are unreliable",
-                      SeparationWarning, stacklevel=2)
+    sep = _separation(X, t, ["(Intercept)"] + builder.names)
     scale = np.sqrt(np.mean(X ** 2, axis=0))
     beta, _, _ = _newton(X / scale, t, np.zeros(X.shape[1]), False, np.arange(X.shape[1]), 500)
     e = special.expit((X / scale) @ beta)
@@ -99,7 +109,7 @@ def propensity_weights(data: pd.DataFrame, *, group: str, covariates: Sequence[s
         w = np.where(t == 1, 1 / e, 1 / (1 - e))
     if stabilized:
         w = w * np.where(t == 1, t.mean(), 1 - t.mean())
-    return pd.DataFrame({"propensity": e, "weight": w}, index=frame.index)
+    return pd.DataFrame({"propensity": e, "weight": w}, index=frame.index), sep
 
 
 def _weighted_moments(x: np.ndarray, w: np.ndarray) -> float:
@@ -212,6 +222,13 @@ def iptw_difference(data: pd.DataFrame, *, outcome: str, group: str, covariates:
         ``se``, ``max_weight``, ``ess_comparator``, ``ess_reference``
         (Kish's effective sample sizes).
 
+    Raises
+    ------
+    EstimationError
+        When the covariates separate the groups (no overlap): the propensity
+        model has no maximum-likelihood estimate and no weighting can balance
+        the groups, so there is no remedy.
+
     Notes
     -----
     Weighted least squares of the outcome on the group indicator; the
@@ -236,19 +253,29 @@ def iptw_difference(data: pd.DataFrame, *, outcome: str, group: str, covariates:
     covs = check_columns_arg(fn, "covariates", covariates)
     frame = check_frame(fn, data, [outcome, group] + covs)
     frame = frame[frame[outcome].notna()]
-    pw = propensity_weights(frame, group=group, covariates=covs, reference=reference,
-                            stabilized=stabilized)
+    pw, sep = _propensity(fn, frame, group, covs, reference, stabilized)
+    if sep.separated:
+        raise not_estimable(fn, "covariates", ", ".join(covs),
+                            f"{_overlap(sep)}: no weighting can balance them",
+                            "covariates whose ranges overlap between the groups")
     comparator, ref = two_levels(fn, "group", frame[group], reference)
     t = (frame[group] == comparator).to_numpy(dtype=float)
     y = frame[outcome].to_numpy(dtype=float)
+    if np.unique(y).size < 2:
+        raise not_estimable(fn, "outcome", outcome, f"every subject has the same outcome "
+                            f"({y[0]:g}): the robust variance is zero",
+                            "outcomes that vary between subjects")
     w = pw["weight"].to_numpy()
+    check_finite(fn, "the propensity weights", w)
     X = np.column_stack([np.ones(len(y)), t])
-    bread = np.linalg.inv((X * w[:, None]).T @ X)
-    beta = bread @ (X * w[:, None]).T @ y
-    e = y - X @ beta
-    meat = (X * (w * e)[:, None]).T @ (X * (w * e)[:, None])
     n = len(y)
-    V = bread @ meat @ bread * n / (n - 1)
+    with numerical_trouble(fn, "the weighted regression"):
+        bread = np.linalg.inv((X * w[:, None]).T @ X)
+        beta = bread @ (X * w[:, None]).T @ y
+        e = y - X @ beta
+        meat = (X * (w * e)[:, None]).T @ (X * (w * e)[:, None])
+        V = bread @ meat @ bread * n / (n - 1)
+    check_finite(fn, "the weighted regression", beta, V)
     est, se = float(beta[1]), float(np.sqrt(V[1, 1]))
     z = float(stats.norm.ppf(1 - (1 - level) / 2))
     binary = set(np.unique(y)) <= {0.0, 1.0}
