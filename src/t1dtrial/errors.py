@@ -44,6 +44,7 @@ __all__ = [
     "InputWarning",
     "DerivationWarning",
     "SeparationWarning",
+    "PrecisionWarning",
 ]
 
 Severity = Literal["error", "warning"]
@@ -296,6 +297,14 @@ class InputWarning(T1DTrialWarning):
 
 class DerivationWarning(T1DTrialWarning):
     """A derivation met a case its rule handles specially (e.g. a zero baseline)."""
+
+
+class PrecisionWarning(T1DTrialWarning):
+    """An estimate could not reach the precision asked for.
+
+    For example a confidence level a very small sample cannot achieve: the
+    interval is reported at the level it reaches (column ``conf_level``).
+    """
 
 
 class SeparationWarning(T1DTrialWarning):

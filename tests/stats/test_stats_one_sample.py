@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from t1dtrial.errors import EstimationError, InputError, InputWarning
+from t1dtrial.errors import EstimationError, InputError, PrecisionWarning
 from t1dtrial.stats import one_sample_t, wilcoxon_signed_rank
 
 CLOSED = 1e-6
@@ -29,7 +29,7 @@ def _x(record):
 
 def _signed_rank(record):
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", InputWarning)
+        warnings.simplefilter("ignore", PrecisionWarning)
         return wilcoxon_signed_rank(_x(record), mu=record["mu"],
                                     conf_level=record["conf_level"]).iloc[0]
 
@@ -96,12 +96,12 @@ def test_signed_rank_warns_exactly_when_r_finds_the_level_not_achievable(referen
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             wilcoxon_signed_rank(_x(r), mu=r["mu"], conf_level=r["conf_level"])
-        ours = [w for w in caught if issubclass(w.category, InputWarning)]
+        ours = [w for w in caught if issubclass(w.category, PrecisionWarning)]
         assert bool(ours) == r_warned, r["dataset"]
 
 
 def test_signed_rank_two_values_give_the_range_at_level_one_half():
-    with pytest.warns(InputWarning, match="conf_level 0.95 cannot be achieved with 2 value"):
+    with pytest.warns(PrecisionWarning, match="conf_level 0.95 cannot be achieved with 2 value"):
         got = wilcoxon_signed_rank([0.3, 1.1]).iloc[0]
     assert (got["ci_low"], got["ci_high"], got["conf_level"]) == (0.3, 1.1, 0.5)
 
@@ -113,7 +113,7 @@ def test_signed_rank_drops_values_equal_to_mu_and_counts_them():
 
 
 def test_signed_rank_with_zeros_uses_the_normal_approximation_even_if_exact_is_asked():
-    with pytest.warns(InputWarning, match="at level 0.8"):
+    with pytest.warns(PrecisionWarning, match="at level 0.8"):
         got = wilcoxon_signed_rank([0.0, 0.4, 1.2, -0.3, 2.2, 0.8], exact=True)
     assert "normal approximation" in got.method[0]
 
@@ -130,7 +130,7 @@ def test_signed_rank_of_a_sample_equal_to_mu_everywhere_is_not_estimable():
 
 
 def test_signed_rank_all_values_tied_gives_no_interval_and_the_midrange():
-    with pytest.warns(InputWarning, match="at level 0"):
+    with pytest.warns(PrecisionWarning, match="at level 0"):
         got = wilcoxon_signed_rank([1.5, 1.5, 1.5]).iloc[0]
     assert np.isnan(got["ci_low"]) and np.isnan(got["ci_high"]) and got["estimate"] == 1.5
 
@@ -171,7 +171,7 @@ def test_signed_rank_pseudo_median_lies_within_its_interval(values, mu, exact):
             wilcoxon_signed_rank(x, mu=mu)
         return
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", InputWarning)
+        warnings.simplefilter("ignore", PrecisionWarning)
         got = wilcoxon_signed_rank(x, mu=mu, exact=exact).iloc[0]
     assert 0 <= got["p_value"] <= 1
     if got["conf_level"] > 0:  # at level 0 R's interval is the sample median, a point

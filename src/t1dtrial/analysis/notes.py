@@ -22,6 +22,8 @@ Examples
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -30,7 +32,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..data import LoadLog
 
-__all__ = ["input_notes", "window_notes"]
+__all__ = ["input_notes", "window_notes", "warning_notes"]
 
 #: Loading warnings summarised by a note of their own instead of listed one by one.
 _SUMMARISED = ("no baseline (", "no value recorded; the row is not used",
@@ -95,3 +97,35 @@ def window_notes(adlb: pd.DataFrame, baseline_visit: str) -> list[str]:
     return [f"Analysis visits: {len(used)} analysis value(s) of {used['USUBJID'].nunique()} "
             "participant(s) were measured outside their visit window and are used because the "
             f"visit has no value inside it (ADLB OUTWINFL = Y, ANL01FL = Y): {shown}."]
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def warning_notes(caught: list[warnings.WarningMessage]) -> list[str]:
+    """One note per kind of t1dtrial warning met while analysing; repeats counted, not listed.
+
+    Warnings whose texts differ only in their numbers (a confidence level not
+    achieved in each of ten small subgroups) are one note saying how many there were.
+
+    Examples
+    --------
+    >>> from t1dtrial.errors import PrecisionWarning
+    >>> ws = [warnings.WarningMessage(PrecisionWarning(f"level {x} reached"), PrecisionWarning,
+    ...                               "f.py", 1) for x in (0.5, 0.8, 0.5)]
+    >>> warning_notes(ws)
+    ['PrecisionWarning: level 0.5 reached (and 2 more like it, with other numbers)']
+    """
+    from ..errors import T1DTrialWarning
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    for w in caught:
+        if issubclass(w.category, T1DTrialWarning):
+            text = " ".join(str(w.message).split())
+            groups.setdefault((w.category.__name__, _NUMBER.sub("#", text)), []).append(text)
+    out = []
+    for (category, _), texts in groups.items():
+        more = len(texts) - 1
+        out.append(f"{category}: {texts[0]}"
+                   + (f" (and {more} more like it, with other numbers)" if more else ""))
+    return out

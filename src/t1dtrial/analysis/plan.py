@@ -42,7 +42,7 @@ from ..errors import T1DTrialWarning
 from ..protocol import ContinuousEndpoint
 from . import _estimable
 from ._estimable import guard
-from .notes import input_notes, window_notes
+from .notes import input_notes, warning_notes, window_notes
 from .provenance import build_provenance
 from .results import Results
 
@@ -160,10 +160,7 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
             tables["balance"] = balance
             notes.extend(more)
 
-    for w in caught:  # warnings not already turned into a note by the step that met them
-        message = str(w.message)
-        if issubclass(w.category, T1DTrialWarning) and not any(message in n for n in notes):
-            notes.append(f"{w.category.__name__}: {message}")
+    notes.extend(warning_notes([w for w in caught if not any(str(w.message) in n for n in notes)]))
     notes.extend(_estimable.notes(tables))
 
     n_subjects = len(trial.subjects)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import InputWarning
+from ..errors import PrecisionWarning
 from ._common import (check_choice, check_conf_level, check_sample, fail, not_estimable,
                       result_frame)
 
@@ -187,7 +187,7 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
 
     Warns
     -----
-    InputWarning
+    PrecisionWarning
         When the requested confidence level cannot be achieved (e.g. fewer
         than six values): the interval and ``conf_level`` are those R reports.
 
@@ -286,7 +286,7 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
     if achieved < level:
         warnings.warn(f"wilcoxon_signed_rank: the requested conf_level {level:g} cannot be "
                       f"achieved with {n} value(s) different from mu; the interval is at "
-                      f"level {achieved:g} (column conf_level)", InputWarning, stacklevel=2)
+                      f"level {achieved:g} (column conf_level)", PrecisionWarning, stacklevel=2)
     return result_frame([{"estimate": estimate, "ci_low": low, "ci_high": high,
                           "p_value": p_value, "method": method, "n": values.size,
                           "statistic": v, "n_zero": n_zero, "conf_level": achieved}],
