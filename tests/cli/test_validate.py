@@ -411,7 +411,7 @@ def test_dose_written_in_millions_of_cells_per_kg_is_refused_with_a_unit_hint(tm
     assert_problem(capsys, write(tmp_path, tables),
                    r"infusions\.csv:2:cells_per_kg \(participant S01\): '1.48' — 1.48 cells/kg is "
                    r"far below the planned dose \(1 × 10\^6 cells/kg, infusion 1 of arm MSC\): it "
-                   r"looks like a dose in 10\^6 cells/kg \(1.48 × 10\^6 = 1.48 × 10\^6 cells/kg\); "
+                   r"looks like a dose in 10\^6 cells/kg \(1.48 × 10\^6 = 1,480,000 cells/kg\); "
                    r"expected cells/kg")
 
 
@@ -422,7 +422,7 @@ def test_total_cells_written_in_millions_is_refused_with_a_unit_hint(tmp_path, t
     assert_problem(capsys, write(tmp_path, tables),
                    r"infusions\.csv:3:total_cells \(participant S01\): '60' — .* far below the "
                    r"planned dose .*: it looks like a number of cells in units of 10\^6 "
-                   r"\(60 × 10\^6 = 6 × 10\^7 cells\)")
+                   r"\(60 × 10\^6 = 60,000,000 cells\)")
 
 
 def test_dose_outside_the_planned_range_is_kept_with_a_warning(tmp_path, tables, capsys):

@@ -54,7 +54,7 @@ def test_a_dose_above_the_range_but_not_a_unit_slip_is_a_warning(factor):
 def test_total_cells_are_compared_per_kg_of_baseline_weight():
     assert _check(5e7, "total_cells") == (False, [])  # 1e6 cells/kg at 50 kg
     failed, problems = _check(50.0, "total_cells")
-    assert failed and "in units of 10^6 (50 × 10^6 = 5 × 10^7 cells)" in problems[0].problem
+    assert failed and "in units of 10^6 (50 × 10^6 = 50,000,000 cells)" in problems[0].problem
 
 
 def test_the_packaged_twin_doses_are_all_within_the_plan():

@@ -190,9 +190,9 @@ def _slip_text(infusions: pd.DataFrame, plan: pd.DataFrame, dose: pd.Series, rat
         given = infusions.at[idx, column]
         if power in (3, 6) and column == "cells_per_kg":
             words += (f": it looks like a dose in 10^{power} cells/kg "
-                      f"({given:g} × 10^{power} = {_sci(given * 10 ** power)} cells/kg)")
+                      f"({given:g} × 10^{power} = {given * 10 ** power:,.0f} cells/kg)")
         elif power in (3, 6, 9) and column == "total_cells":
             words += (f": it looks like a number of cells in units of 10^{power} "
-                      f"({given:g} × 10^{power} = {_sci(given * 10 ** power)} cells)")
+                      f"({given:g} × 10^{power} = {given * 10 ** power:,.0f} cells)")
         text[idx] = words
     return text
