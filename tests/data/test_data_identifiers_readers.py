@@ -60,19 +60,7 @@ def test_sdtm_reader_flags_a_name_and_a_content_identifier(tmp_path, tables, exa
     dm, ae = example.sdtm_domains(tables)["dm"], example.sdtm_domains(tables)["ae"]
     dm["PTNAME"] = "Ann Smith"
     ae.loc[1, "AETERM"] = f"Hypoglycaemia, called {PHONE}"
-    if fmt == "csv":
-        dm.to_csv(folder / "dm.csv", index=False)
-        ae.to_csv(folder / "ae.csv", index=False)
-    else:
-        import pyreadstat
-
-        for name, frame in (("dm", dm), ("ae", ae)):
-            out = frame.copy()
-            for c in out.columns:
-                if out[c].dtype == object:
-                    out[c] = out[c].fillna("").astype(str)
-            pyreadstat.write_xport(out, str(folder / f"{name}.xpt"), table_name=name.upper(),
-                                   file_format_version=5)
+    example.write_domains({"dm": dm, "ae": ae}, folder, fmt)
     text = refused(folder)
     _assert_both(text, f"dm.{fmt}", "PTNAME", f"ae.{fmt}", "AETERM", 3)
 
