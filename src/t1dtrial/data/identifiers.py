@@ -1,8 +1,9 @@
-"""Direct identifiers: screening column names and cell contents, refusing, dropping, releasing.
+"""Direct identifiers: screening column names and cell contents.
 
 Every reader passes each file it reads, every column of it, through
 :func:`screen_frame`; what it finds goes into ``RawData.identifiers`` as
-:class:`IdentifierFlag` records. :func:`apply_screening` (called by
+:class:`IdentifierFlag` records.
+:func:`~t1dtrial.data.identifier_policy.apply_screening` (called by
 validation) then refuses each flagged column (exit code 2), drops it with
 ``drop_identifiers=True`` (``--drop-identifiers``), or keeps it when the user
 released it as a false positive with ``allow_columns=["NAME"]``
@@ -10,7 +11,8 @@ released it as a false positive with ``allow_columns=["NAME"]``
 and so in provenance.json and the store ledger). ``import`` refuses exactly
 what ``validate`` refuses: both load through :func:`t1dtrial.data.load_folder`;
 and the store itself takes no table holding a flagged column that was not
-released (:func:`refuse_identifiers`, for trials built in memory).
+released (:func:`~t1dtrial.data.identifier_policy.refuse_identifiers`, for
+trials built in memory).
 Messages name the file, column, first row and number of cells, never the
 identifying value.
 
@@ -89,25 +91,17 @@ Examples
 from __future__ import annotations
 
 import re
-import shlex
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
 from ._raw import SRC_PREFIX
-from .contract import TABLES
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ._raw import Collector, RawData
-    from .log import LoadLog
 
 __all__ = ["IdentifierFlag", "IDENTIFIER_VOCABULARY", "PERSON_WORDS", "THING_WORDS", "name_words",
-           "identifier_name", "cell_kind", "screen_frame", "apply_screening", "mask_values",
-           "refuse_identifiers"]
+           "identifier_name", "cell_kind", "screen_frame"]
 
 _NUMBER = ("number", "no", "nr", "num", "nbr", "id", "identifier")
 
@@ -418,149 +412,3 @@ def _content_flag(cells: pd.Series, rows: np.ndarray, file: str,
     first = int(rows[mask].min())
     return IdentifierFlag(file, column, f"{n} {verb} {what}, the first on row {first}", row=first,
                           cells=n)
-
-
-# -- refusing, dropping, releasing -------------------------------------------------------------
-
-def _key(name: str) -> str:
-    return str(name).strip().casefold()
-
-
-def apply_screening(raw: "RawData", col: "Collector", log: "LoadLog", *, drop: bool = False,
-                    allow: Iterable[str] = ()) -> list[IdentifierFlag]:
-    """Refuse, drop or release what the readers flagged; return the flags still refused.
-
-    Parameters
-    ----------
-    raw : RawData
-        Tables and ``identifiers`` as the reader produced them; dropped
-        columns are removed from its tables.
-    col : Collector
-        Receives an error per refused column, a warning per dropped or
-        released one, and an error per ``allow`` name that matches no flag.
-    log : LoadLog
-        Gets ``identifiers_dropped`` and ``identifiers_allowed``.
-    drop : bool
-        Drop flagged columns instead of refusing them (a column t1dtrial
-        needs cannot be dropped: it stays refused).
-    allow : iterable of str
-        Column names (as in the file, case ignored) released as false positives.
-
-    Returns
-    -------
-    list of IdentifierFlag
-        Flags refused (their cell values must not be shown: :func:`mask_values`).
-    """
-    allowed = {_key(a): a for a in allow}
-    flagged = {_key(f.column) for f in raw.identifiers}
-    for key, name in allowed.items():
-        if key not in flagged:
-            shown = sorted({f.column for f in raw.identifiers})
-            col.add(Problem(file="--allow-column", row=None, column=None, value=name,
-                            problem="no column of that name was flagged as an identifier",
-                            expected="the name of a flagged column as written in the file ("
-                                     + (f"flagged: {', '.join(shown)}" if shown else
-                                        "none was flagged") + ")"))
-    refused = []
-    for flag in raw.identifiers:
-        if _key(flag.column) in allowed:
-            log.identifiers_allowed.append(flag.record())
-            col.add(_problem(flag, "released by --allow-column; kept as an ordinary column "
-                                   f"(flagged because {flag.why})", "", "warning"))
-            continue
-        needed = _drop(raw, flag) if drop else None
-        if drop and needed is None:
-            log.identifiers_dropped.append(flag.record())
-            col.add(_problem(flag, f"identifier column dropped on request ({flag.why}); it is "
-                                   "not kept", "", "warning"))
-            continue
-        refused.append(flag)
-        col.add(_refusal(flag, needed))
-    return refused
-
-
-def _problem(flag: IdentifierFlag, problem: str, expected: str, severity: str) -> Problem:
-    return Problem(file=flag.file, row=flag.row, column=flag.column, value=None, problem=problem,
-                   expected=expected, severity=severity)  # type: ignore[arg-type]
-
-
-def _refusal(flag: IdentifierFlag, needed: str | None) -> Problem:
-    allow = f"--allow-column {shlex.quote(flag.column)}"
-    if needed is not None:
-        fix = ("the cells cleared of identifiers in the file" if flag.cells else
-               "another column or field that holds no identifier")
-        return _problem(flag, f"direct identifier column ({flag.why}); --drop-identifiers cannot "
-                              f"drop it because t1dtrial needs it (it is read as {needed})",
-                        f"{fix}, or {allow} if it identifies no one", "error")
-    return _problem(flag, f"direct identifier column ({flag.why})",
-                    f"the column removed from the file, --drop-identifiers (drop_identifiers=True) "
-                    f"to drop it on reading, or {allow} if it identifies no one", "error")
-
-
-def _drop(raw: "RawData", flag: IdentifierFlag) -> str | None:
-    """Remove a flagged column from the tables it reached; the column t1dtrial reads it as when
-    it cannot be removed."""
-    for t in raw.tables.values():
-        frame = t.frame
-        from_file = flag.file in t.column_names or (
-            "source_file" in frame.columns and frame["source_file"].eq(flag.file).any())
-        if not from_file:
-            continue
-        used = [c for c, src in t.column_names.get(flag.file, {}).items() if src == flag.column]
-        used += [c.removeprefix(SRC_PREFIX) for c in frame.columns
-                 if str(c).startswith(SRC_PREFIX) and frame[c].eq(flag.column).any()]
-        if flag.column in TABLES[t.name].columns:
-            used.append(flag.column)
-        if used:
-            return used[0]
-        if flag.column in frame.columns:
-            t.frame = frame.drop(columns=[flag.column])
-    return None
-
-
-def mask_values(problems: Iterable[Problem], refused: Iterable[IdentifierFlag]) -> list[Problem]:
-    """Problems with the values of refused columns hidden (an identifier is never printed).
-
-    Examples
-    --------
-    >>> p = Problem("s.csv", 4, "arm", "a@b.org", "arm not in the protocol")
-    >>> flag = IdentifierFlag("s.csv", "arm", "1 cell holds e-mail addresses, the first on row 4")
-    >>> str(mask_values([p], [flag])[0])
-    's.csv:4:arm: arm not in the protocol'
-    """
-    hidden = {(f.file, f.column) for f in refused}
-    return [replace(p, value=None) if (p.file, p.column) in hidden and p.value is not None else p
-            for p in problems]
-
-
-def refuse_identifiers(tables: Mapping[str, pd.DataFrame], *, allowed: Iterable[str] = ()) -> None:
-    """Raise :class:`InputError` when a table holds a flagged column that was not released.
-
-    The study store's last guard: a trial built in memory
-    (:meth:`t1dtrial.data.Trial.from_tables`) was never screened by a reader.
-
-    Parameters
-    ----------
-    tables : mapping of str to DataFrame
-        Tables of a trial (``source_row`` gives the rows named).
-    allowed : iterable of str
-        Column names released when the data were loaded (``identifiers_allowed``).
-
-    Examples
-    --------
-    >>> refuse_identifiers({"subjects": pd.DataFrame({"subject_id": ["S01"], "note": ["ok"]})})
-    >>> try:
-    ...     refuse_identifiers({"subjects": pd.DataFrame({"subject_id": ["S01"], "Name": ["A"]})})
-    ... except InputError as exc:
-    ...     print(exc.problems[0].file, exc.problems[0].column, exc.problems[0].problem)
-    subjects table Name direct identifier column (its name says it holds a person's name)
-    """
-    released = {_key(a) for a in allowed}
-    flags = [f for name, frame in tables.items() for f in screen_frame(frame, f"{name} table")
-             if _key(f.column) not in released]
-    if flags:
-        raise InputError([_problem(
-            f, f"direct identifier column ({f.why})",
-            "the column removed before the trial is stored, or the data loaded with "
-            f"drop_identifiers=True or allow_columns=[{f.column!r}] if it identifies no one",
-            "error") for f in flags])

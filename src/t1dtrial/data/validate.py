@@ -50,7 +50,7 @@ from ._parse import (normalise_lower, normalise_related, normalise_serious, norm
                      normalise_sex)
 from ._raw import SRC_PREFIX, Collector, RawData, RawTable
 from .contract import TABLES
-from .identifiers import apply_screening, mask_values
+from .identifier_policy import apply_screening, mask_values
 from .log import LoadLog
 from .schemas import schema_problems
 

@@ -118,10 +118,10 @@ def import_trial(trial: "Trial", store: str | Path, *, label: str | None = None,
     (6) COMMIT. Any exception, or the process dying, before (6) leaves the
     file as it was (DuckDB's write-ahead log is rolled back on reopening).
     Before (1), a table holding a direct identifier that was not released when
-    the data were loaded is refused (:func:`t1dtrial.data.identifiers.refuse_identifiers`).
+    the data were loaded is refused (:func:`t1dtrial.data.identifier_policy.refuse_identifiers`).
     """
     from .. import __version__
-    from ..data.identifiers import refuse_identifiers
+    from ..data.identifier_policy import refuse_identifiers
     from ..protocol import protocol_hash
 
     at = at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
