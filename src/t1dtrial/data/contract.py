@@ -16,11 +16,10 @@ Examples
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..protocol.vocabulary import MEASURED_PARAMS, SUBJECT_COLUMNS
+from ..protocol.vocabulary import MEASURED_PARAMS, SUBJECT_COLUMNS, meal_sample_minute
 
 if TYPE_CHECKING:
     from ..protocol import Protocol
@@ -168,19 +167,9 @@ PARAMS: dict[str, ParamSpec] = {
 
 assert tuple(PARAMS) == MEASURED_PARAMS, "PARAMS and protocol.vocabulary disagree"
 
-_MEAL_TEST = re.compile(r"^CP(\d{1,3})$")
-
-
-def meal_test_minute(code: str) -> int | None:
-    """Minute of a meal-test C-peptide sample code, or None.
-
-    Examples
-    --------
-    >>> meal_test_minute("CP120"), meal_test_minute("FCP")
-    (120, None)
-    """
-    m = _MEAL_TEST.match(code)
-    return int(m.group(1)) if m else None
+#: Minute of a meal-test C-peptide sample code (``CP120`` -> 120), None for other codes; the
+#: protocol vocabulary's rule, so that protocols and data read codes alike.
+meal_test_minute = meal_sample_minute
 
 
 _AUC_PARAMS = ("CPAUC", "CPMAUC")
