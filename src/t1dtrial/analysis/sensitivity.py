@@ -68,7 +68,6 @@ def _estimated(fn, *args, **kwargs) -> dict:
     return {k: r[k] for k in _ESTIMATE}
 
 
-
 def sensitivity_analyses(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: Protocol,
                          seed: int, conf_level: float | None = None
                          ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

@@ -97,11 +97,10 @@ def check_doses(infusions: pd.DataFrame, subjects: pd.DataFrame, protocol: Proto
     ndarray of bool
         Rows whose dose is an error (a unit slip).
     """
-    arms = infusions["subject_id"].map(
-        subjects.drop_duplicates("subject_id").set_index("subject_id")["arm"])
+    by_id = subjects.drop_duplicates("subject_id").set_index("subject_id")
+    arms = infusions["subject_id"].map(by_id["arm"])
     plan = _planned(infusions, arms, protocol)
-    weight = infusions["subject_id"].map(
-        subjects.drop_duplicates("subject_id").set_index("subject_id")["weight_kg"]).astype(float)
+    weight = infusions["subject_id"].map(by_id["weight_kg"]).astype(float)
     dose = cells_per_kg(infusions, subjects)
     target = plan["per_kg"].astype(float).where(plan["per_kg"].notna(),
                                                 plan["total"].astype(float) / weight)

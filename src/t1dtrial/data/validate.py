@@ -14,15 +14,17 @@ wrong unit; a value that is not a number; an implausible value (canonical
 units, ranges in :data:`~t1dtrial.data.contract.PARAMS`); a date that is not
 an ISO date; a date in the future; a measurement or infusion after the
 participant's withdrawal; enrolment before diagnosis; an infusion for a
-standard-care participant; a dose a hundredfold from the protocol's plan; the same (subject, visit, parameter) twice with different
-values; an insulin dose in U/day without a body weight.
+standard-care participant; a dose a hundredfold from the protocol's plan
+(:mod:`~t1dtrial.data._dose_checks`); the same (subject, visit, parameter)
+twice with different values; an insulin dose in U/day without a body weight.
 
 Warnings (data kept, flagged and logged): a file read as latin-1; a value
 outside its visit window (``out_of_window``); a missing baseline
 (``missing_baseline`` on subjects); a measurement row with no value (not
 used, listed in the log's exclusions); a repeated identical value (the repeat
 is not used and listed in the exclusions); an identifier column dropped or
-released on request; an infusion with no dose.
+released on request; an infusion with no dose; a dose outside the protocol's
+planned range; a semicolon-separated file with decimal commas (read as such).
 
 Below-detection values written ``<limit`` (e.g. ``<0.003``) are not errors:
 the protocol option ``analysis.below_detection`` replaces them by half the

@@ -115,7 +115,8 @@ def protocol_hash(protocol: Protocol) -> str:
 def _parse(file_name: str, text: str) -> tuple[Protocol | None, list[Problem]]:
     try:
         data = yaml.safe_load(text)
-        lines = _line_index(text) if not _holds_itself(data) else {}
+        cyclic = _holds_itself(data)
+        lines = {} if cyclic else _line_index(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         return None, [Problem(file=file_name, row=mark.line + 1 if mark else None, column=None,
@@ -125,7 +126,7 @@ def _parse(file_name: str, text: str) -> tuple[Protocol | None, list[Problem]]:
         return None, [Problem(file=file_name, row=None, column=None, value=None,
                               problem="the file does not hold a YAML mapping",
                               expected="keys such as id, title, arms, visits, endpoints")]
-    if _holds_itself(data):
+    if cyclic:
         return None, [Problem(file=file_name, row=None, column=None, value=None,
                               problem="a YAML alias (*name) refers to a value that contains it",
                               expected="anchors (&name) used only outside themselves")]
