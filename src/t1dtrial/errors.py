@@ -81,6 +81,9 @@ class Problem:
     count : int
         How many records the problem stands for (the rows of a group, or the
         rows a "... and N more" summary counts).
+    kind : str, optional
+        What sort of problem it is (``"missing baseline"``, ``"out of window"``
+        ...), for code that summarises problems; not shown.
     """
 
     file: str
@@ -95,6 +98,7 @@ class Problem:
     param: str | None = None
     rows: tuple[int, ...] = ()
     count: int = 1
+    kind: str | None = None
 
     @property
     def all_rows(self) -> tuple[int, ...]:
@@ -158,6 +162,7 @@ class Problem:
             "param": self.param,
             "rows": list(self.rows),
             "count": self.count,
+            "kind": self.kind,
         }
 
 

@@ -163,3 +163,17 @@ def test_collector_caps_repeated_problems_with_a_count():
     assert out[-1] == Problem(file="m.csv", row=None, column="unit", value=None,
                               problem="... and 200 more row(s) with the same problem",
                               expected="nmol/L", count=200)
+
+
+def test_collector_records_the_kind_of_each_problem_and_of_its_summary():
+    frame = pd.DataFrame({"source_file": "m.csv", "source_row": np.arange(2, 6),
+                          "unit": ["mg"] * 4})
+    col = Collector(cap=2)
+    col.rows(RawTable(name="measurements", frame=frame), frame, np.ones(4, bool), "unit",
+             "unknown unit", "nmol/L", kind="unknown unit")
+    col.rows(RawTable(name="measurements", frame=frame), frame, np.ones(4, bool), "unit",
+             "odd", "nmol/L")
+    kinds = [(p.problem, p.kind) for p in col.result()]
+    assert ("2 rows: unknown unit", "unknown unit") in kinds
+    assert ("... and 2 more row(s) with the same problem", "unknown unit") in kinds
+    assert ("2 rows: odd", None) in kinds  # no kind given: none recorded

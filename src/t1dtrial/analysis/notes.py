@@ -34,9 +34,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["input_notes", "window_notes", "warning_notes"]
 
-#: Loading warnings summarised by a note of their own instead of listed one by one.
-_SUMMARISED = ("no baseline (", "no value recorded; the row is not used",
-               "the repeat is not used")
+#: Kinds of loading warning (``Problem.kind``) summarised by a note of their own instead of
+#: listed one by one: rows not used are counted with the exclusions, baselines by participant.
+_SUMMARISED = ("missing baseline", "missing value", "exact duplicate")
 
 
 def input_notes(load_log: "LoadLog", *, max_lines: int = 30) -> list[str]:
@@ -59,14 +59,14 @@ def input_notes(load_log: "LoadLog", *, max_lines: int = 30) -> list[str]:
         notes.append(f"Input: {len(load_log.exclusions)} row(s) read but not used ("
                      + "; ".join(f"{reason} {n}" for reason, n in sorted(counts.items()))
                      + "); see disposition.csv.")
-    baselines = [w for w in load_log.warnings if w.problem.startswith("no baseline (")]
+    baselines = [w for w in load_log.warnings if w.kind == "missing baseline"]
     if baselines:
         who = sorted({w.subject or str(w.value) for w in baselines})
         shown = ", ".join(who[:10]) + (f" and {len(who) - 10} more" if len(who) > 10 else "")
         notes.append(f"Input: {len(who)} participant(s) lack a baseline value of a parameter they "
                      f"are followed for (kept, flagged missing_baseline; their change from "
                      f"baseline of that parameter is missing): {shown}.")
-    others = [w for w in load_log.warnings if not any(t in w.problem for t in _SUMMARISED)]
+    others = [w for w in load_log.warnings if w.kind not in _SUMMARISED]
     for w in others[:max_lines]:
         notes.append(f"Input warning: {w}")
     if len(others) > max_lines:

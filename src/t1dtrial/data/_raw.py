@@ -159,7 +159,8 @@ class Collector:
             self._summary[key] = Problem(
                 file=problem.file, row=None, column=problem.column, value=None,
                 problem=f"... and {n - self.cap} more row(s) with the same problem",
-                expected=problem.expected, severity=problem.severity, count=n - self.cap)
+                expected=problem.expected, severity=problem.severity, count=n - self.cap,
+                kind=problem.kind)
 
     def rows(self, table: RawTable, frame: pd.DataFrame, mask: Any, column: str, problem: Any,
              expected: str = "", *, value: Any = None, severity: str = "error",
@@ -184,7 +185,9 @@ class Collector:
             Values to show; default the column's cells.
         severity : {"error", "warning"}
         kind : str, optional
-            Key for the cap when ``problem`` varies per row.
+            What sort of problem it is: recorded on each problem (``Problem.kind``)
+            and the key for the cap (default the problem text, or the column
+            when ``problem`` varies per row).
 
         Returns
         -------
@@ -202,6 +205,7 @@ class Collector:
             value = value[mask] if len(value) == len(frame) else value
         texts = problem[mask] if isinstance(problem, pd.Series) else None
         src = sel[SRC_PREFIX + column] if SRC_PREFIX + column in sel.columns else None
+        named = kind
         kind = kind or (problem if isinstance(problem, str) else column)
         files = sel["source_file"].astype(str).to_numpy()
         rows = sel["source_row"].to_numpy()
@@ -221,6 +225,7 @@ class Collector:
                 self.add(Problem(file=f, row=int(rows[i]), column=shown, value=v,
                                  problem=str(texts.iloc[i]) if texts is not None else problem,
                                  expected=expected, severity=severity,  # type: ignore[arg-type]
+                                 kind=named,
                                  **{key: _text(cells[i]) for key, cells in record.items()}),
                          kind=kind)
             rest = len(idx) - room
@@ -230,7 +235,7 @@ class Collector:
                     file=f, row=None, column=table.display_column(f, column), value=None,
                     problem=f"... and {self._counts[key] - self.cap} more row(s) with the same "
                             "problem", expected=expected, severity=severity,  # type: ignore[arg-type]
-                    count=self._counts[key] - self.cap)
+                    count=self._counts[key] - self.cap, kind=named)
         return n
 
     def result(self) -> list[Problem]:

@@ -175,7 +175,7 @@ class LoadLog:
                                     severity=w.get("severity", "warning"),
                                     subject=w.get("subject"), visit=w.get("visit"),
                                     param=w.get("param"), rows=tuple(w.get("rows") or ()),
-                                    count=int(w.get("count") or 1)))
+                                    count=int(w.get("count") or 1), kind=w.get("kind")))
         return cls(
             source=data.get("source", ""),
             format=data.get("format", ""),
