@@ -61,3 +61,16 @@ def test_store_run_records_store_import_label_and_as_of(tmp_path):
     assert store["path"] == str(db.resolve()) and store["import_id"] == 1
     assert store["label"] == "DSMB cut 1" and store["as_of"] == "2099-12-31"
     assert prov["data_cutoff"] is None
+
+
+def test_folder_options_with_a_store_are_refused_not_ignored(tmp_path, capsys):
+    db = tmp_path / "study.duckdb"
+    assert main(["import", str(lu2021_path()), "--store", str(db)]) == 0
+    capsys.readouterr()
+    rc = main(["analyze", "--store", str(db), "--drop-identifiers", "--allow-column", "Cell",
+               "--out", str(tmp_path / "o")])
+    assert rc == 2
+    assert ("--store: '--drop-identifiers, --allow-column' — applies to reading a data folder; a "
+            "store holds data already validated and screened for identifiers at import; expected "
+            "either DATA (with these options) or --store, not both") in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -67,6 +67,8 @@ def analyze_(
     if store is not None:
         from ..store import read_trial
 
+        _refuse_folder_options(data=data, format=format, drop_identifiers=drop_identifiers,
+                               allow_column=allow_column)
         trial = read_trial(store, as_of=as_of, protocol=protocol)
     elif data is None:
         raise InputError([Problem(file="", row=None, column="DATA", value=None,
@@ -77,6 +79,21 @@ def analyze_(
                             drop_identifiers=drop_identifiers, allow_columns=allow_column or ())
     _run(trial, out, seed, f"t1dtrial — {trial.protocol.id}", overwrite=overwrite, inputs=inputs,
          cutoff=cutoff)
+
+
+def _refuse_folder_options(**given) -> None:
+    """With --store, options that only apply to reading a folder are an error, not ignored."""
+    from ..errors import InputError, Problem
+
+    words = {"data": "DATA", "format": "--format", "drop_identifiers": "--drop-identifiers",
+             "allow_column": "--allow-column"}
+    used = [words[k] for k, v in given.items() if v not in (None, False, "auto", [], ())]
+    if used:
+        raise InputError([Problem(
+            file="--store", row=None, column=None, value=", ".join(used),
+            problem="applies to reading a data folder; a store holds data already validated and "
+                    "screened for identifiers at import",
+            expected="either DATA (with these options) or --store, not both")])
 
 
 @app.command("demo")
