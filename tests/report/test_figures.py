@@ -62,3 +62,17 @@ def test_analyze_command_writes_the_figures(tmp_path):
     written = sorted(p.name for p in (tmp_path / "demo" / "figures").iterdir())
     assert written == ["cpeptide_change.png", "cpeptide_change.svg", "insulin_free.png",
                        "insulin_free.svg", "primary_endpoint.png", "primary_endpoint.svg"]
+
+
+
+def test_a_swimmer_plot_of_one_episode_fits_its_axes_without_a_warning():
+    import warnings
+
+    res = analyze(load_lu2021())
+    ins = res.tables["insulin_independence"]
+    first = ins.index[ins["section"] == "episode"][0]
+    one = ins.loc[(ins["section"] != "episode") | (ins.index == first)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        files = render_figures(Results(tables={"insulin_independence": one}, adam=res.adam))
+    assert set(files) == {"figures/insulin_free.png", "figures/insulin_free.svg"}

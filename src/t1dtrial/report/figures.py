@@ -112,7 +112,7 @@ def _insulin_free(results: Any, plt: Any) -> Any | None:
     ep["to"] = ep["from"] + ep["duration"].astype(float)
     ep = ep.sort_values(["arm", "from"]).reset_index(drop=True)
     colours = _arm_colours(list(dict.fromkeys(ins.loc[ins["arm"] != "all", "arm"])))
-    fig, ax = plt.subplots(figsize=(6.4, 0.5 + 0.35 * len(ep)))
+    fig, ax = plt.subplots(figsize=(6.4, max(2.2, 0.5 + 0.35 * len(ep))))  # room for the axes
     for i, r in ep.iterrows():
         ax.barh(i, r["to"] - r["from"], left=r["from"], color=colours.get(r["arm"], "grey"),
                 height=0.6)
