@@ -210,3 +210,28 @@ def test_a_recorded_protocol_this_version_refuses_is_a_protocol_error(tmp_path, 
     assert "s.duckdb:import 1: the protocol recorded with this import does not pass this " \
            "version's checks (endpoints.primary.percent_rise.threshold_pct:" in err
     assert "expected --protocol naming a corrected protocol file" in err
+
+
+def test_import_into_a_duckdb_database_of_the_users_is_refused_and_changes_nothing(tmp_path,
+                                                                                   capsys):
+    import hashlib
+
+    import duckdb
+
+    from t1dtrial.cli import main
+
+    db = tmp_path / "mine.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE subjects (subject_id VARCHAR, note VARCHAR)")
+    con.execute("INSERT INTO subjects VALUES ('A', 'my own table')")
+    con.close()
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    rc = main(["import", str(lu2021_path()), "--store", str(db)])
+    assert rc == 2
+    assert ("is a DuckDB database t1dtrial did not create (it holds subjects and no import "
+            "ledger); nothing is written into it; expected a new file name, or a study store "
+            "made by `t1dtrial import`") in capsys.readouterr().err
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT * FROM subjects").fetchall() == [("A", "my own table")]
+    con.close()

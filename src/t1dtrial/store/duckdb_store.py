@@ -134,6 +134,11 @@ def import_trial(trial: "Trial", store: str | Path, *, label: str | None = None,
     refuse_identifiers(tables, allowed=[d["column"] for d in log.get("identifiers_allowed", [])])
     con = _connect(store)
     try:
+        _check_ours(con, store)
+    except BaseException:
+        con.close()
+        raise
+    try:
         con.execute("BEGIN TRANSACTION")
         con.execute(_LEDGER_DDL)
         import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM ledger").fetchall()[0][0]
@@ -153,6 +158,25 @@ def import_trial(trial: "Trial", store: str | Path, *, label: str | None = None,
         con.close()
     return ImportRecord(import_id=int(import_id), imported_at=at, label=label, files=files,
                         rows_in=rows_in, rows_loaded=rows_loaded)
+
+
+def _check_ours(con: Any, store: str | Path) -> None:
+    """Refuse a DuckDB database t1dtrial did not create: an import never writes into the user's."""
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    if not tables:
+        return
+    ledger = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'ledger'"
+    ).fetchall()}
+    if {"import_id", "protocol_hash", "load_log_json"} <= ledger:
+        return
+    shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+    raise InputError([Problem(
+        file=Path(store).name, row=None, column=None, value=str(store),
+        problem=f"is a DuckDB database t1dtrial did not create (it holds {shown} and no import "
+                "ledger); nothing is written into it",
+        expected="a new file name, or a study store made by `t1dtrial import`")])
 
 
 def _insert(con: Any, name: str, df: "pd.DataFrame", import_id: int) -> None:
