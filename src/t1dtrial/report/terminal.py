@@ -54,7 +54,7 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
         arms = list(dict.fromkeys(prim["arm"]))
         for arm in arms:
             table.add_column(arm, justify="right", no_wrap=True)
-        table.add_column("risk difference (95% CI)", justify="right")
+        table.add_column("risk diff. (95% CI)", justify="right")
         table.add_column("odds ratio (95% CI)", justify="right")
         table.add_column("p", justify="right")
         for sg, block in prim.groupby("subgroup", sort=False):
