@@ -151,6 +151,22 @@ def test_iptw_matches_svyglm(results):
     _close(se, r["se"], ITERATIVE, "IPTW robust SE")
 
 
+def test_sensitivity_rows_of_the_primary_method_match_r(results):
+    """Nothing is missing in the twin and its PP set is its FAS: these rows are the primary's."""
+    (fisher,) = [r for r in _records("primary_fisher") if r["dataset"] == "all"]
+    (newcombe,) = [r for r in _records("primary_newcombe") if r["dataset"] == "all"]
+    sens = results["sensitivity"].set_index("analysis")
+    rows = ["primary", "per_protocol", "complete_case", "multiple_imputation",
+            "iptw_primary_method"]
+    for name in rows:
+        row = sens.loc[name]
+        assert row["n"] == fisher["n_msc"] + fisher["n_control"], name
+        _close(row["p_value"], fisher["p_value"], CLOSED, f"{name} Fisher p")
+        for col, key in (("estimate", "risk_difference"), ("ci_low", "rd_ci_low"),
+                         ("ci_high", "rd_ci_high")):
+            _close(row[col], newcombe[key], CLOSED, f"{name} {col}")
+
+
 def test_within_arm_changes_match_r_one_sample_tests(results):
     """Rows of secondary_endpoints against tests/reference/one_sample.R on the twin at M12."""
     records = json.loads((REF / "fixtures" / "one_sample.json").read_text())["records"]
