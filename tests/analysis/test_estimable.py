@@ -118,7 +118,9 @@ def test_covariates_separating_the_arms_make_the_weighting_not_estimable():
     res = _analyze(dataclasses.replace(trial, protocol=protocol))
     t = res["sensitivity"].set_index("analysis")
     assert "completely separate the groups (no overlap: CUMDOSE)" in t.at["iptw", "method"]
-    assert t.at["multiple_imputation", "method"].startswith("risk difference")
+    # the rest still runs, the primary method on the subjects of the weighting too
+    assert t.at["iptw_primary_method", "method"].startswith("risk difference; Newcombe")
+    assert t.at["multiple_imputation", "method"].startswith("nothing to impute")
     _note(res, "sensitivity", "no weighting can balance them")
 
 

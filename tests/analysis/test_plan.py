@@ -53,6 +53,113 @@ def test_logistic_table_has_contract_columns(results):
     assert (lr["n"] == 27).all()
 
 
+def _ancova_at_m12(sec: pd.DataFrame, endpoint: str, kind: str) -> pd.DataFrame:
+    rows = sec.loc[(sec["endpoint"] == endpoint) & (sec["visit"] == "M12")
+                   & (sec["subgroup"] == "all") & sec["analysis"].str.startswith(kind)]
+    return rows.set_index(["analysis", "group"])
+
+
+def test_ancova_least_squares_means_of_a_change_are_adjusted_changes(results):
+    t = _ancova_at_m12(results["secondary_endpoints"], "hba1c_change", "ancova")
+    msc, control = t.loc[("ancova_lsmean", "MSC")], t.loc[("ancova_lsmean", "CONTROL")]
+    assert msc["estimate"] == pytest.approx(-0.351286, abs=1e-6)
+    assert control["estimate"] == pytest.approx(-0.154209, abs=1e-6)
+    # the difference of the adjusted changes is the difference row, as before
+    diff = t.loc[("ancova", "MSC - CONTROL")]
+    assert msc["estimate"] - control["estimate"] == pytest.approx(diff["estimate"], rel=1e-9)
+    assert diff["estimate"] == pytest.approx(-0.197077, abs=1e-6)
+    assert msc["p_value"] < 0.001 < 0.1 < control["p_value"]  # the change within each arm vs 0
+    assert msc["method"].startswith("ANCOVA of the change from baseline adjusted for baseline, "
+                                    "AGEONSET, SEX (OLS); least-squares means")
+    assert msc["method"].endswith("; p: adjusted change within the arm vs 0")
+    assert diff["method"].endswith("; p: difference between arms vs 0")
+    # the adjusted levels at M12 stay available under their own name, without a p-value
+    value = t.loc["ancova_lsmean_value"]
+    assert value.loc["MSC", "estimate"] == pytest.approx(7.137393, abs=1e-6)
+    assert value.loc["CONTROL", "estimate"] == pytest.approx(7.334470, abs=1e-6)
+    assert value["p_value"].isna().all()
+    assert value["method"].str.startswith("ANCOVA of the value adjusted for baseline").all()
+    assert value["method"].str.endswith("no p-value (least-squares mean of a level)").all()
+
+
+def test_log_scale_least_squares_means_of_a_change_are_changes_in_log_value(results):
+    sec = results["secondary_endpoints"]
+    t = _ancova_at_m12(sec, "fcp_change", "ancova_log1p")
+    change = t.loc["ancova_log1p_lsmean", "estimate"]
+    value = t.loc["ancova_log1p_lsmean_value", "estimate"]
+    # both models are adjusted for log(b + 1) at its mean m: change = value - m in each arm
+    shift = value - change
+    assert shift["MSC"] == pytest.approx(shift["CONTROL"], rel=1e-9)
+    adsl = results.adam["adsl"]
+    adlb = results.adam["adlb"]
+    used = adlb.loc[(adlb["PARAMCD"] == "FCP") & (adlb["AVISIT"] == "M12")
+                    & (adlb["ANL01FL"] == "Y") & adlb["AVAL"].notna() & adlb["BASE"].notna()
+                    & adlb["USUBJID"].isin(adsl.loc[adsl["FASFL"] == "Y", "USUBJID"])]
+    assert shift["MSC"] == pytest.approx(np.log1p(used["BASE"]).mean(), rel=1e-9)
+    assert t.loc[("ancova_log1p_lsmean", "MSC"), "method"].startswith(
+        "ANCOVA of the change in log(value + 1) from baseline adjusted for log(baseline + 1)")
+    assert t.loc["ancova_log1p_lsmean", "p_value"].notna().all()
+
+
+def test_a_value_summary_keeps_least_squares_means_of_the_level_without_p(results):
+    from t1dtrial.analysis.continuous import secondary_continuous
+    from t1dtrial.protocol import ContinuousEndpoint, load_protocol
+
+    protocol = load_protocol("lu2021")
+    secondary = [e.model_copy(update={"summary": "value"})
+                 if isinstance(e, ContinuousEndpoint) and e.name == "hba1c_change" else e
+                 for e in protocol.endpoints.secondary]
+    protocol = protocol.model_copy(update={"endpoints": protocol.endpoints.model_copy(
+        update={"secondary": secondary})})
+    sec = secondary_continuous(results.adam["adsl"], results.adam["adlb"], protocol=protocol)
+    t = _ancova_at_m12(sec, "hba1c_change", "ancova")
+    assert set(t.index.get_level_values("analysis")) == {"ancova", "ancova_lsmean"}
+    lsm = t.loc["ancova_lsmean"]
+    assert lsm.loc["MSC", "estimate"] == pytest.approx(7.137393, abs=1e-6)
+    assert lsm["p_value"].isna().all()
+    assert t.loc[("ancova", "MSC - CONTROL"), "estimate"] == pytest.approx(-0.197077, abs=1e-6)
+
+
+def test_each_sensitivity_row_says_what_it_changes_and_keeps_the_primary_method(results):
+    sens = results["sensitivity"].set_index("analysis")
+    assert list(sens.columns[:2]) == ["changes", "estimand"]
+    assert sens["changes"].to_dict() == {
+        "primary": "nothing (the primary analysis)",
+        "per_protocol": "population: per-protocol set",
+        "complete_case": "missing data: complete cases",
+        "multiple_imputation": "missing data: multiple imputation (nothing to impute)",
+        "iptw": "weighting: inverse probability of treatment",
+        "iptw_primary_method": "nothing (the primary method, unweighted, on the subjects of "
+                               "the weighting)"}
+    assert (sens["estimand"] == "risk difference").all()
+    primary = results["primary_comparison"].set_index("subgroup").loc["all"]
+    same = sens.drop(index="iptw")
+    assert (same["method"].str.endswith("risk difference; Newcombe hybrid score CI (method 10); "
+                                        "p: Fisher's exact test")).all()
+    # nothing is missing in the twin: every row but the weighted one is the primary analysis
+    assert (same["p_value"] == primary["p_value"]).all()
+    assert primary["p_value"] == pytest.approx(0.027608, abs=1e-6)
+    assert (same["estimate"] == primary["risk_difference"]).all()
+    assert (same["ci_low"] == primary["rd_ci_low"]).all()
+    iptw = sens.loc["iptw"]
+    assert ("Newcombe's interval and Fisher's exact test have no weighted form: normal interval "
+            "and Wald p from the robust SE") in iptw["method"]
+    assert iptw["estimate"] != primary["risk_difference"]
+
+
+def test_multiple_imputation_with_nothing_to_impute_says_so_in_its_row_and_note(results):
+    row = results["sensitivity"].set_index("analysis").loc["multiple_imputation"]
+    assert row["n_missing"] == 0
+    assert row["method"].startswith("nothing to impute: no subject of the full analysis set "
+                                    "misses the primary endpoint, so no imputation was made; "
+                                    "the primary method on the same data: risk difference")
+    assert "Rubin" not in row["method"]
+    note = [n for n in results.notes if n.startswith("Multiple imputation")]
+    assert note == ["Multiple imputation: no subject of the full analysis set misses the primary "
+                    "endpoint, so there is nothing to impute; its row is the primary method on "
+                    "the same data (equal to the complete-case row)."]
+
+
 def test_same_input_and_seed_give_identical_tables(results):
     again = analyze(load_lu2021())
     for name, table in results.tables.items():
@@ -153,6 +260,24 @@ def test_missing_primary_visit_is_counted_and_handled_by_the_protocol_rule():
     assert sens.at["complete_case", "n"] == 52
     assert sens.at["multiple_imputation", "n_missing"] == 1
     assert np.isfinite(sens.at["multiple_imputation", "estimate"])
+    # imputed: pooled by Rubin's rules, which the primary method cannot be; the primary
+    # method on the complete cases stands beside it
+    assert list(sens.index) == ["primary", "per_protocol", "complete_case", "multiple_imputation",
+                                "multiple_imputation_primary_method", "iptw",
+                                "iptw_primary_method"]
+    mi = sens.loc["multiple_imputation"]
+    assert mi["changes"] == "missing data: multiple imputation"
+    assert "Rubin's rules" in mi["method"]
+    assert ("Newcombe's interval and Fisher's exact test cannot be pooled across imputations: "
+            "t interval and p of the pooled risk difference") in mi["method"]
+    cols = ["estimate", "ci_low", "ci_high", "p_value", "method", "n"]
+    beside = sens.loc["multiple_imputation_primary_method"]
+    assert beside[cols].tolist() == sens.loc["complete_case", cols].tolist()
+    assert beside["n"] == 52
+    assert not any("nothing to impute" in n for n in res.notes)
+    # missing = non-responder: the subjects of the weighting are the primary's
+    assert (sens.loc["iptw_primary_method", cols].tolist()
+            == sens.loc["primary", cols].tolist())
 
 
 @pytest.mark.parametrize("name", ["carlsson2015", "nasli2015"])

@@ -98,11 +98,22 @@ def test_continuous_secondaries_match_r_at_every_visit_and_subgroup(results):
                     continue
                 _close(row[col], r[col], CLOSED, f"{r['dataset']} {fun} {col}")
             if fun.startswith("ancova"):
-                for arm, key in (("MSC", "lsmean_msc"), ("CONTROL", "lsmean_control")):
-                    lsm = sec.loc[(ep, visit, sg, f"{fun}_lsmean", arm), "estimate"]
-                    _close(lsm, r[key], CLOSED, f"{r['dataset']} {fun} {key}")
+                _ancova_lsmeans_match(sec, (ep, visit, sg), fun, r)
             checked += 1
     assert checked >= 250
+
+
+def _ancova_lsmeans_match(sec: pd.DataFrame, at: tuple, fun: str, r: dict) -> None:
+    """Adjusted changes (tested against 0) and, apart, the levels without a p-value."""
+    for arm, suffix in (("MSC", "msc"), ("CONTROL", "control")):
+        change = sec.loc[(*at, f"{fun}_lsmean", arm)]
+        for col, key in (("estimate", "lsmean"), ("ci_low", "lsmean_ci_low"),
+                         ("ci_high", "lsmean_ci_high"), ("p_value", "lsmean_p")):
+            _close(change[col], r[f"{key}_{suffix}"], CLOSED, f"{r['dataset']} {fun} {key} {arm}")
+        value = sec.loc[(*at, f"{fun}_lsmean_value", arm)]
+        _close(value["estimate"], r[f"lsmean_value_{suffix}"], CLOSED,
+               f"{r['dataset']} {fun} value least-squares mean {arm}")
+        assert math.isnan(value["p_value"]), r["dataset"]
 
 
 def test_predictor_model_matches_r(results):
@@ -138,6 +149,22 @@ def test_iptw_matches_svyglm(results):
     _close(row["estimate"], r["estimate"], ITERATIVE, "IPTW risk difference")
     se = (row["ci_high"] - row["ci_low"]) / (2 * 1.959963984540054)
     _close(se, r["se"], ITERATIVE, "IPTW robust SE")
+
+
+def test_sensitivity_rows_of_the_primary_method_match_r(results):
+    """Nothing is missing in the twin and its PP set is its FAS: these rows are the primary's."""
+    (fisher,) = [r for r in _records("primary_fisher") if r["dataset"] == "all"]
+    (newcombe,) = [r for r in _records("primary_newcombe") if r["dataset"] == "all"]
+    sens = results["sensitivity"].set_index("analysis")
+    rows = ["primary", "per_protocol", "complete_case", "multiple_imputation",
+            "iptw_primary_method"]
+    for name in rows:
+        row = sens.loc[name]
+        assert row["n"] == fisher["n_msc"] + fisher["n_control"], name
+        _close(row["p_value"], fisher["p_value"], CLOSED, f"{name} Fisher p")
+        for col, key in (("estimate", "risk_difference"), ("ci_low", "rd_ci_low"),
+                         ("ci_high", "rd_ci_high")):
+            _close(row[col], newcombe[key], CLOSED, f"{name} {col}")
 
 
 def test_within_arm_changes_match_r_one_sample_tests(results):

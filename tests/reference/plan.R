@@ -84,21 +84,36 @@ for (ep in names(summaries)) {
             ci_low = w$conf.int[1], ci_high = w$conf.int[2], p_value = w$p.value)
       }
       if (col == "CHG") {
+        # change summaries: the change (on the scale) adjusted for baseline, so that the
+        # least-squares means are adjusted changes; the value model's least-squares means
+        # are kept as the level; the raw-scale change is ADLB's CHG as derived
         scales <- list(ancova = function(v) v)
         if (param %in% c("FCP", "PCP")) scales$ancova_log1p <- function(v) log(v + 1)
         for (s in names(scales)) {
           tr <- scales[[s]]
           dd <- data.frame(AVAL = tr(d$AVAL), BASE = tr(d$BASE), TRT01P = d$TRT01P,
                            AGEONSET = d$AGEONSET, SEX = d$SEX)
+          dd$CHG <- if (s == "ancova") d$CHG else dd$AVAL - dd$BASE
           dd <- dd[complete.cases(dd), ]
-          fit <- lm(AVAL ~ TRT01P + BASE + AGEONSET + SEX, data = dd)
+          fit <- lm(CHG ~ TRT01P + BASE + AGEONSET + SEX, data = dd)
           em <- emmeans(fit, ~ TRT01P)
           ct <- summary(contrast(em, list(diff = c(-1, 1))), infer = TRUE)
           lsm <- summary(em, infer = TRUE)
-          rec(key, s, "emmeans(lm(AVAL ~ TRT01P + BASE + AGEONSET + SEX), ~ TRT01P); contrast MSC - CONTROL",
+          lvl <- summary(emmeans(lm(AVAL ~ TRT01P + BASE + AGEONSET + SEX, data = dd), ~ TRT01P),
+                         infer = TRUE)
+          at <- function(tab, arm, col) tab[[col]][tab$TRT01P == arm]
+          rec(key, s, paste("emmeans(lm(CHG ~ TRT01P + BASE + AGEONSET + SEX), ~ TRT01P, infer = TRUE);",
+                            "contrast MSC - CONTROL; emmeans(lm(AVAL ~ TRT01P + BASE + AGEONSET + SEX), ~ TRT01P)"),
               estimate = ct$estimate, ci_low = ct$lower.CL, ci_high = ct$upper.CL,
-              p_value = ct$p.value, lsmean_msc = lsm$emmean[lsm$TRT01P == "MSC"],
-              lsmean_control = lsm$emmean[lsm$TRT01P == "CONTROL"])
+              p_value = ct$p.value,
+              lsmean_msc = at(lsm, "MSC", "emmean"), lsmean_control = at(lsm, "CONTROL", "emmean"),
+              lsmean_ci_low_msc = at(lsm, "MSC", "lower.CL"),
+              lsmean_ci_low_control = at(lsm, "CONTROL", "lower.CL"),
+              lsmean_ci_high_msc = at(lsm, "MSC", "upper.CL"),
+              lsmean_ci_high_control = at(lsm, "CONTROL", "upper.CL"),
+              lsmean_p_msc = at(lsm, "MSC", "p.value"), lsmean_p_control = at(lsm, "CONTROL", "p.value"),
+              lsmean_value_msc = at(lvl, "MSC", "emmean"),
+              lsmean_value_control = at(lvl, "CONTROL", "emmean"))
         }
       }
     }

@@ -11,10 +11,18 @@ subgroup (``all`` first), over the full analysis set:
    only comparisons of a single-arm trial);
 3. between arms (treated minus control): Welch's t-test and the Wilcoxon–Mann–
    Whitney test with the Hodges–Lehmann shift and its interval;
-4. for change and value summaries, the ANCOVA of the follow-up value adjusted
-   for its baseline and the protocol's ``ancova_covariates``, with
+4. for change and value summaries, the ANCOVA of the summary variable
+   adjusted for its baseline and the protocol's ``ancova_covariates``, with
    least-squares means (the TrialNet shape); for C-peptide parameters also on
-   the ``log(x + 1)`` scale (Lachin et al. 2011).
+   the ``log(x + 1)`` scale (Lachin et al. 2011). For a change the model is
+   ``CHG ~ BASE + covariates + arm`` (on the log scale
+   ``log(y + 1) - log(b + 1) ~ log(b + 1) + ...``), so the least-squares
+   means are adjusted changes, tested against 0 within the arm; the
+   difference between arms equals that of the follow-up value adjusted for
+   baseline. The least-squares means of the follow-up value itself are the
+   ``*_lsmean_value`` rows, with no p-value (a level of 0 is no hypothesis).
+   For a value summary the least-squares means are those of the value, also
+   without a p-value.
 
 Records are ADLB rows with ``ANL01FL == "Y"``; a subject without a value at a
 visit is not in that visit's ``n`` (missing data are counted, not imputed).
@@ -27,6 +35,8 @@ Examples
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -87,7 +97,10 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
         and ``within_arm_t`` / ``within_arm_wilcoxon`` (``group`` = arm),
         ``welch_t``, ``mann_whitney``, ``ancova`` or
         ``ancova_log1p`` (``group`` = ``"MSC - CONTROL"``; ANCOVA rows also
-        give least-squares means with ``analysis`` ``ancova_lsmean``).
+        give least-squares means by arm with ``analysis`` ``ancova_lsmean``
+        (of the summary variable: the adjusted change for a change summary)
+        and, for a change summary, ``ancova_lsmean_value`` (of the follow-up
+        value); the same with ``ancova_log1p_`` on the log scale).
     """
     level = conf_level if conf_level is not None else protocol.analysis.conf_level
     subjects = population(adsl, population_code)
@@ -138,16 +151,62 @@ def _compare(block: pd.DataFrame, column: str, ep: ContinuousEndpoint, key: dict
             scales.append(("ancova_log1p", pair.assign(AVAL=np.log1p(pair["AVAL"]),
                                                        BASE=np.log1p(pair["BASE"]))))
         for kind, frame in scales:
-            fit = estimate(ancova, frame, outcome="AVAL", group="TRT01P", baseline="BASE",
-                          covariates=covariates, reference=control, conf_level=level)
-            if "term" not in fit.columns:
-                out.append(_row(fit.iloc[0], base, kind, label))
-                continue
-            for rec in fit.itertuples(index=False):
-                kind_row = kind if rec.term == "difference" else f"{kind}_lsmean"
-                out.append(_row(rec._asdict(), base, kind_row, rec.group))
+            out.extend(_ancova_rows(frame, ep.summary, kind, base, label, control, covariates,
+                                    level))
     return out
 
+
+#: Words of each ANCOVA scale: the value, its change from baseline, the baseline.
+_SCALES = {"ancova": ("value", "change from baseline", "baseline"),
+           "ancova_log1p": ("log(value + 1)", "change in log(value + 1) from baseline",
+                            "log(baseline + 1)")}
+
+
+def _ancova_rows(frame: pd.DataFrame, summary: str, kind: str, base: dict, label: str,
+                 control: str, covariates: list[str], level: float) -> list[dict]:
+    """The difference and least-squares means of one ANCOVA scale.
+
+    A change summary is modelled as the change (``AVAL - BASE`` on the scale)
+    adjusted for baseline and covariates: its least-squares means
+    (``<kind>_lsmean``) are adjusted changes, tested against 0; the
+    difference is that of the value model. The value model gives the
+    least-squares means of the follow-up value (``<kind>_lsmean_value`` for a
+    change summary, ``<kind>_lsmean`` for a value summary), without a p-value.
+    """
+    value, change, baseline = _SCALES[kind]
+    adjusted = "adjusted for " + ", ".join([baseline, *covariates])
+    fit = partial(estimate, ancova, group="TRT01P", baseline="BASE", covariates=covariates,
+                  reference=control, conf_level=level)
+    level_model = f"ANCOVA of the {value} {adjusted}"
+    if summary != "change":
+        return _ancova_terms(fit(frame, outcome="AVAL"), base, label, kind, level_model,
+                             f"{kind}_lsmean", None)
+    out = _ancova_terms(fit(frame.assign(CHANGE=frame["AVAL"] - frame["BASE"]), outcome="CHANGE"),
+                        base, label, kind, f"ANCOVA of the {change} {adjusted}",
+                        f"{kind}_lsmean", "adjusted change within the arm vs 0")
+    levels = _ancova_terms(fit(frame, outcome="AVAL"), base, label, kind, level_model,
+                           f"{kind}_lsmean_value", None)
+    return out + [r for r in levels if r["analysis"] == f"{kind}_lsmean_value"]
+
+
+def _ancova_terms(fit: pd.DataFrame, base: dict, label: str, kind: str, model: str,
+                  lsmean_kind: str, lsmean_test: str | None) -> list[dict]:
+    """Rows of one ANCOVA fit; ``lsmean_test`` None: the least-squares means get no p-value."""
+    if "term" not in fit.columns:  # not estimable: one row says why
+        return [_row(fit.iloc[0], base, kind, label)]
+    out = []
+    for rec in fit.to_dict("records"):
+        if rec["term"] == "difference":
+            row_kind, test = kind, "p: difference between arms vs 0"
+        elif lsmean_test is not None:
+            row_kind, test = lsmean_kind, f"p: {lsmean_test}"
+        else:  # a level of 0 is no hypothesis
+            row_kind, test = lsmean_kind, "no p-value (least-squares mean of a level)"
+            rec["p_value"] = np.nan
+        # "ANCOVA (OLS); least-squares means ..." of the stats function names the model
+        rec["method"] = f"{rec['method'].replace('ANCOVA', model, 1)}; {test}"
+        out.append(_row(rec, base, row_kind, rec["group"]))
+    return out
 
 def _row(rec, base: dict, kind: str, group: str) -> dict:
     return {**base, "analysis": kind, "group": group,
