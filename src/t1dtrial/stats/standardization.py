@@ -154,7 +154,7 @@ def standardized_risks(data: pd.DataFrame, *, outcome: str, group: str,
     --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"arm": ["T"] * 6 + ["C"] * 6, "x": [0, 1, 0, 1, 0, 1] * 2,
-    ...                   "y": [1, 1, 0, 1, 0, 1, 0, 1, 0, 0, 0, 1]})
+    ...                   "y": [1, 0, 0, 1, 1, 1, 0, 1, 0, 0, 0, 1]})
     >>> r = standardized_risks(d, outcome="y", group="arm", covariates=["x"], reference="C")
     >>> round(float(r.estimate[0]), 4), r.fit[0]
     (0.3333, 'maximum likelihood')
