@@ -95,3 +95,23 @@ def test_one_outcome_value_is_not_estimable_and_bad_arguments_are_refused():
         standardized_risks(d.assign(y=[0, 2, 0, 1]), outcome="y", group="arm", covariates=["x"])
     with pytest.raises(InputError, match="contains the outcome or the group"):
         standardized_risks(d.assign(y=[0, 1, 0, 1]), outcome="y", group="arm", covariates=["y"])
+
+
+def test_an_optimiser_flag_is_checked_against_the_score(dataset, monkeypatch):
+    from t1dtrial.stats import standardization
+
+    real = standardization._newton
+    d = dataset("twin")
+    kw = dict(outcome="REMISS", group="TRT01P", covariates=["BFCP"], reference="CONTROL")
+    expected = standardized_risks(d, **kw)
+
+    def at_the_maximum_but_unsure(*args, **kwargs):
+        beta, ll, _ = real(*args, **kwargs)
+        return beta, ll, False
+
+    monkeypatch.setattr(standardization, "_newton", at_the_maximum_but_unsure)
+    pd.testing.assert_frame_equal(standardized_risks(d, **kw), expected)
+    monkeypatch.setattr(standardization, "_newton",
+                        lambda X, y, beta, *a, **k: (beta, 0.0, False))
+    with pytest.raises(EstimationError, match="did not converge"):
+        standardized_risks(d, **kw)

@@ -71,7 +71,8 @@ def _fit(fn: str, X: np.ndarray, y: np.ndarray, names: list[str],
         p = special.expit(Xs @ beta)
         info = (Xs * (p * (1 - p))[:, None]).T @ Xs
         cov = np.linalg.inv(info)
-    if not converged:
+    if not converged and np.max(np.abs(_gradient(Xs, y, p, info, firth))) > 1e-6:
+        # the optimiser's flag alone is not enough: BFGS may stop at a maximum it cannot improve
         raise not_estimable(fn, None, None, "the logistic model did not converge",
                             "more subjects or fewer covariates")
     beta, cov = beta / scale, cov / np.outer(scale, scale)
@@ -83,6 +84,16 @@ def _fit(fn: str, X: np.ndarray, y: np.ndarray, names: list[str],
     else:
         words = "maximum likelihood"
     return beta, cov, words
+
+
+def _gradient(X: np.ndarray, y: np.ndarray, p: np.ndarray, info: np.ndarray,
+              firth: bool) -> np.ndarray:
+    """Score of the log-likelihood, or Firth's modified score ``X'(y - p + h (1/2 - p))``."""
+    resid = y - p
+    if firth:
+        h = p * (1 - p) * np.einsum("ij,jk,ik->i", X, np.linalg.pinv(info), X)
+        resid = resid + h * (0.5 - p)
+    return X.T @ resid
 
 
 def standardized_risks(data: pd.DataFrame, *, outcome: str, group: str,
