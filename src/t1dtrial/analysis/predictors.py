@@ -159,7 +159,8 @@ def _events_per_variable(data: pd.DataFrame, covs: list[str]) -> float:
 
     Examples
     --------
-    >>> d = pd.DataFrame({"RESPONSE": [1] * 11 + [0] * 16, "BFCP": 0.1, "SEX": ["F", "M"] * 13 + ["F"]})
+    >>> d = pd.DataFrame({"RESPONSE": [1] * 11 + [0] * 16, "BFCP": 0.1,
+    ...                   "SEX": ["F", "M"] * 13 + ["F"]})
     >>> _events_per_variable(d, ["BFCP", "SEX"])
     5.5
     """
