@@ -140,31 +140,40 @@ def allocation_notes(allocation: str, adjustment: list[str],
     allocation : str
         ``design.allocation`` of the protocol.
     adjustment : list of str
-        Covariates of the covariate-adjusted estimate.
+        Covariates of the covariate-adjusted estimate (empty: there is none).
     weighting : list of str, optional
         Covariates of the propensity score of the weighted estimate (default
-        the same as ``adjustment``).
+        the same as ``adjustment``; empty: there is none).
 
     Examples
     --------
     >>> allocation_notes("randomised", [])
     []
-    >>> allocation_notes("nonrandomised", ["BFCP", "SEX"])[0][:60]
+    >>> note = allocation_notes("nonrandomised", ["BFCP", "SEX"], ["BFCP"])[0]
+    >>> note[:60]
     'Allocation: the arms were not randomised, so the differences'
+    >>> note[note.index(" The covariate"):]
+    ' The covariate-adjusted estimate (primary_adjusted) removes confounding by the measured covariates it includes (BFCP, SEX) only, not by unmeasured ones. The weighted estimate (sensitivity, iptw) removes confounding by BFCP only.'
     """
     if allocation == "nonrandomised":
-        covs = ", ".join(adjustment) or "none"
-        weights = covs if weighting is None else ", ".join(weighting) or "none"
-        which = (f"include ({covs})" if weights == covs
-                 else f"include (adjusted: {covs}; weighted: {weights})")
-        return ["Allocation: the arms were not randomised, so the differences between groups "
+        weighting = adjustment if weighting is None else weighting
+        text = ("Allocation: the arms were not randomised, so the differences between groups "
                 "in these tables (risk differences, odds ratios, differences in means, and the "
                 "p-values of Fisher's, Welch's, the ANCOVA and the mixed-model tests) are "
                 "associations between arm and outcome, not treatment effects: the groups may "
-                "differ in other ways that affect the outcome (confounding). The "
-                "covariate-adjusted estimate (primary_adjusted) and the weighted one "
-                "(sensitivity, iptw) remove confounding by the measured covariates they "
-                f"{which} only, not by unmeasured ones."]
+                "differ in other ways that affect the outcome (confounding).")
+        if adjustment:
+            text += (" The covariate-adjusted estimate (primary_adjusted) removes confounding "
+                     f"by the measured covariates it includes ({', '.join(adjustment)}) only, "
+                     "not by unmeasured ones.")
+        if weighting:
+            text += (" The weighted estimate (sensitivity, iptw) "
+                     + ("uses the same covariates." if weighting == adjustment else
+                        f"removes confounding by {', '.join(weighting)} only."))
+        if not adjustment and not weighting:
+            text += (" A model's covariates, where it has any, address measured confounders "
+                     "only.")
+        return [text]
     if allocation == "single-arm":
         return ["Allocation: single arm, without a concurrent control: changes from baseline "
                 "describe the treated participants and are not treatment effects."]

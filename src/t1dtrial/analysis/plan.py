@@ -101,9 +101,12 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
         trial, cut = apply_cutoff(trial, cutoff)
         notes.extend(cut.notes())
     opts = protocol.analysis
-    notes.extend(allocation_notes(protocol.design.allocation,
-                                  list(opts.adjustment_covariates or opts.propensity_covariates),
-                                  list(opts.propensity_covariates)))
+    # the adjusted and the weighted estimates exist for a responder primary endpoint only
+    responder = not isinstance(protocol.primary_endpoint, ContinuousEndpoint)
+    notes.extend(allocation_notes(
+        protocol.design.allocation,
+        list(opts.adjustment_covariates or opts.propensity_covariates) if responder else [],
+        list(opts.propensity_covariates) if responder else []))
     notes.extend(input_notes(trial.load_log))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", T1DTrialWarning)
