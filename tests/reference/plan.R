@@ -126,7 +126,7 @@ for (term in c("BFCP01", "DOSE6")) {
 # --- covariate-adjusted primary comparison: standardisation (g-computation) over the FAS,
 # delta-method SE with numerical gradients (numDeriv), model-based vcov, unconditional
 fas$TRT <- as.integer(fas$TRT01P == "MSC")
-call <- "glm(Y ~ TRT + BFCP + AGEONSET + SEX + DURDIAG, family = binomial, data = fas)"
+call <- "glm(Y ~ TRT + BFCP + AGEONSET + SEX + DURDIAG, family = binomial, data = fas, control = glm.control(epsilon = 1e-14, maxit = 100))"
 g <- ev(call)
 X <- model.matrix(g); X1 <- X; X0 <- X; X1[, "TRT"] <- 1; X0[, "TRT"] <- 0; nn <- nrow(X)
 std <- function(beta, w = rep(1 / nn, nn)) {
