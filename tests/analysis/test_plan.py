@@ -176,6 +176,15 @@ def test_provenance_records_hashes_counts_and_seed(results):
     assert prov["counts"]["participants_in"] == 53
     assert prov["counts"]["participants_by_arm"] == {"MSC": 27, "CONTROL": 26}
     assert prov["seed"] == 20210415
+    assert prov["protocol"]["allocation"] == "nonrandomised"
+
+
+def test_nonrandomised_primary_has_the_adjusted_estimate_balance_and_the_allocation_note(results):
+    adjusted = results.tables["primary_adjusted"]
+    assert adjusted["estimand"].tolist() == ["risk difference", "risk ratio", "odds ratio"]
+    assert len(results.tables["primary_adjusted_balance"])
+    assert sum(n.startswith("Allocation: the arms were not randomised") for n in results.notes) == 1
+    assert any(n.startswith("Baseline balance (MSC vs CONTROL") for n in results.notes)
 
 
 def test_written_folder_reads_back_identically(results, tmp_path):
@@ -301,4 +310,9 @@ def test_plan_runs_on_other_protocols_without_code_changes(name, tmp_path):
         assert set(at_primary["analysis"]) == {"descriptive", "within_arm_t",
                                                "within_arm_wilcoxon"}
         assert res["primary_comparison"].empty
+    allocation = [n for n in res.notes if n.startswith("Allocation:")]
+    assert allocation == ([] if protocol.design.allocation == "randomised"
+                          else [allocation[0]]) and "primary_adjusted" not in res.tables
+    if protocol.design.allocation == "single-arm":
+        assert "single arm" in allocation[0]
     assert len(res["disposition"]) and len(res["adverse_events"])

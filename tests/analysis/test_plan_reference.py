@@ -2,7 +2,8 @@
 
 ``tests/reference/plan.R`` re-analyses the twin's ADaM data (written by
 ``tests/reference/data/make_plan_inputs.py``) with fisher.test, prop.test
-(Wilson limits for Newcombe's interval), glm + anova/drop1/confint, t.test,
+(Wilson limits for Newcombe's interval), glm + anova/drop1/confint, brglm2 (Firth),
+standardisation by hand with numDeriv gradients, t.test,
 wilcox.test, lm + emmeans, nlme::gls + emmeans and survey::svyglm; its output
 is the committed fixture ``tests/reference/fixtures/plan.json``. Closed forms
 agree to 1e-6 relative, iterative fits to 1e-4.
@@ -116,14 +117,34 @@ def _ancova_lsmeans_match(sec: pd.DataFrame, at: tuple, fun: str, r: dict) -> No
         assert math.isnan(value["p_value"]), r["dataset"]
 
 
-def test_predictor_model_matches_r(results):
+def test_predictor_model_is_firth_below_ten_events_per_variable_and_matches_brglm2(results):
+    # estimates and SE only: the penalised profile limits and LR tests are checked against
+    # R in tests/stats/test_stats_logistic.py
     lr = results["logistic_regression"].set_index("term")
     names = {"BFCP01": "BFCP (per 0.1 nmol/L)", "DOSE6": "CUMDOSE (per 10^6 cells/kg)"}
-    for r in _records("predictors"):
+    recs = _records("predictors")
+    assert len(recs) == 2
+    for r in recs:
         row = lr.loc[names[r["dataset"]]]
-        for col in ("odds_ratio", "ci_low", "ci_high", "p_value"):
+        assert row["method"].startswith("Firth penalised-likelihood logistic regression"), row
+        assert row["method"].endswith("; Firth chosen: events per variable 5.5 < 10")
+        for col in ("odds_ratio", "estimate", "se"):
             _close(row[col], r[col], ITERATIVE, f"{r['dataset']} {col}")
-        _close(row["ci_low"], r["r_confint_low"], 1e-3, "vs MASS profile (spline)")
+        for col in ("events_per_variable", "n", "events"):
+            _close(row[col], r[col], CLOSED, f"{r['dataset']} {col}")
+
+
+def test_covariate_adjusted_primary_comparison_matches_r(results):
+    adj = results["primary_adjusted"].set_index("estimand")
+    recs = _records("adjusted")
+    assert [r["dataset"] for r in recs] == ["risk difference", "risk ratio", "odds ratio"]
+    for r in recs:
+        row = adj.loc[r["dataset"]]
+        assert row["analysis"] == "covariate-adjusted (standardisation)"
+        assert row["covariates"] == "BFCP, AGEONSET, SEX, DURDIAG"
+        for col in ("estimate", "se", "ci_low", "ci_high", "p_value"):
+            _close(row[col], r[col], ITERATIVE, f"{r['dataset']} {col}")
+        assert row["n"] == r["n"]
 
 
 def test_mmrm_matches_nlme_gls_with_unstructured_covariance(results):

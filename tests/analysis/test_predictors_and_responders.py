@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from t1dtrial.analysis.predictors import predictor_model
-from t1dtrial.analysis.responders import responder_comparison, responder_counts
+from t1dtrial.analysis.responders import adjusted_comparison, responder_comparison, responder_counts
 from t1dtrial.errors import InputError, SeparationWarning
 from t1dtrial.protocol import load_protocol
 
@@ -38,14 +38,28 @@ def test_firth_is_used_and_labelled_when_baseline_c_peptide_separates_remission(
     assert 0 < row["ci_low"] < row["ci_high"] < np.inf
 
 
-def test_maximum_likelihood_is_kept_without_separation():
+def test_maximum_likelihood_is_kept_with_ten_events_per_variable_and_no_separation():
+    rng = np.random.default_rng(7)
+    bfcp = rng.uniform(0.05, 0.5, 44)
+    response = ["Y", "N", "N", "Y"] * 11  # 22 responders, 22 not: 11 per coefficient
+    adsl, adeff = _frames(bfcp, response)
+    table, notes = predictor_model(adsl, adeff, protocol=LU)
+    assert table["method"].str.startswith("logistic regression (maximum likelihood)").all()
+    assert table["method"].str.endswith("; events per variable 11.0").all()
+    assert notes == []
+    assert (table["n"] == 44).all() and (table["events"] == 22).all()
+    assert (table["events_per_variable"] == 11.0).all()
+
+
+def test_firth_is_used_below_ten_events_per_variable_without_separation():
     bfcp = [0.05, 0.08, 0.10, 0.12, 0.15, 0.30, 0.35, 0.40, 0.45, 0.50]
     response = ["Y", "N", "Y", "Y", "N", "N", "Y", "N", "N", "Y"]
     adsl, adeff = _frames(bfcp, response)
     table, notes = predictor_model(adsl, adeff, protocol=LU)
-    assert table["method"].str.contains("maximum likelihood").all()
+    assert table["method"].str.startswith("Firth penalised-likelihood logistic regression").all()
+    assert table["method"].str.endswith("; Firth chosen: events per variable 2.5 < 10").all()
     assert notes == []
-    assert (table["n"] == 10).all() and (table["events"] == 5).all()
+    assert (table["events_per_variable"] == 2.5).all()
 
 
 def test_unknown_predictor_covariate_is_an_input_error_naming_it():
@@ -93,3 +107,68 @@ def test_single_arm_protocol_has_counts_but_no_comparison():
     counts = responder_counts(adsl, adeff, "insulin_independence", protocol=proto)
     assert counts["subgroup"].tolist() == ["all", "paediatric"]
     assert responder_comparison(counts, protocol=proto).empty
+
+
+@pytest.fixture(scope="module")
+def twin():
+    from t1dtrial.datasets import load_lu2021
+    from t1dtrial.derive import derive_all
+    derived = derive_all(load_lu2021())
+    return derived.adsl, derived.adeff
+
+
+def _with(protocol, *, allocation=None, **analysis):
+    update = {"analysis": protocol.analysis.model_copy(update=analysis)}
+    if allocation:
+        update["design"] = protocol.design.model_copy(update={"allocation": allocation})
+    return protocol.model_copy(update=update)
+
+
+def test_nonrandomised_primary_gets_a_standardised_estimate_beside_the_baseline_balance(twin):
+    adsl, adeff = twin
+    table, balance, notes = adjusted_comparison(adsl, adeff, "remission", protocol=LU)
+    assert table["estimand"].tolist() == ["risk difference", "risk ratio", "odds ratio"]
+    assert (table["analysis"] == "covariate-adjusted (standardisation)").all()
+    assert (table["covariates"] == "BFCP, AGEONSET, SEX, DURDIAG").all()  # the propensity ones
+    rd = table.iloc[0]
+    assert rd["ci_low"] < rd["estimate"] < rd["ci_high"]
+    assert rd["estimate"] == pytest.approx(rd["risk_treated"] - rd["risk_control"])
+    assert "logistic model of remission on arm + BFCP + AGEONSET + SEX + DURDIAG" in rd["method"]
+    # balance: largest absolute SMD first, adjusted covariates marked
+    assert balance["smd"].abs().is_monotonic_decreasing
+    marked = dict(zip(balance["term"], balance["adjusted"]))
+    assert marked["BFCP"] == "yes" and marked["WEIGHTBL"] == "no"
+    top = balance.iloc[0]
+    [note] = notes
+    assert f"the largest imbalance is {top['term']} (SMD {top['smd']:.2f})" in note
+    assert ("the adjustment includes it" in note) == (top["adjusted"] == "yes")
+
+
+def test_adjustment_covariates_override_and_name_the_largest_imbalance_as_included(twin):
+    adsl, adeff = twin
+    proto = _with(LU, adjustment_covariates=["WEIGHTBL", "BFCP"])
+    table, balance, notes = adjusted_comparison(adsl, adeff, "remission", protocol=proto)
+    assert (table["covariates"] == "WEIGHTBL, BFCP").all()
+    assert balance.iloc[0]["term"] == "WEIGHTBL"
+    assert "the largest imbalance is WEIGHTBL" in notes[0]
+    assert "the adjustment includes it" in notes[0]
+
+
+def test_randomised_protocol_gets_no_adjusted_table(twin):
+    adsl, adeff = twin
+    table, balance, notes = adjusted_comparison(adsl, adeff, "remission",
+                                                protocol=_with(LU, allocation="randomised"))
+    assert table.empty and balance.empty and notes == []
+
+
+def test_separation_by_arm_falls_back_to_firth_and_says_so(twin):
+    adsl, adeff = twin
+    control = set(adsl.loc[adsl["TRT01P"] == "CONTROL", "USUBJID"])
+    adeff = adeff.copy()
+    mask = adeff["USUBJID"].isin(control) & (adeff["PARAMCD"] == "REMISSION")
+    adeff.loc[mask & adeff["AVALC"].eq("Y"), "AVALC"] = "N"
+    table, _, notes = adjusted_comparison(adsl, adeff, "remission", protocol=LU)
+    assert table["method"].str.contains("Firth penalised likelihood (quasi-complete separation",
+                                        regex=False).all()
+    assert np.isfinite(table["estimate"]).all()
+    assert any("Firth" in n for n in notes)

@@ -58,3 +58,13 @@ def test_a_yaml_alias_inside_itself_is_a_problem_not_a_crash(tmp_path):
     path.write_text("id: loop\ntitle: &t [1, *t]\n", encoding="utf-8")
     [problem] = check_protocol_file(path)
     assert problem.problem == "a YAML alias (*name) refers to a value that contains it"
+
+
+def test_adjustment_covariates_are_checked_like_the_other_covariate_lists():
+    p = load_protocol("lu2021")
+    opts = p.analysis.model_copy(update={"adjustment_covariates": ["BFCP", "FOO", "CUMDOSE"]})
+    problems = protocol_problems(p.model_copy(update={"analysis": opts}))
+    by_path = {q.column: q.problem for q in problems}
+    assert by_path["analysis.adjustment_covariates[1]"].startswith("not a variable of ADSL")
+    assert "stands for the arm itself" in by_path["analysis.adjustment_covariates[2]"]
+    assert not any(k.startswith("analysis.adjustment_covariates[0]") for k in by_path)

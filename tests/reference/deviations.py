@@ -264,6 +264,21 @@ def weighting():
             list(b.smd) + list(b.smd_weighted), list(r["smd"]) + list(r["smd_weighted"]))
 
 
+def standardization():
+    for r in records("standardization"):
+        name = r["dataset"]
+        d = data("packaged_twin" if name.startswith("packaged_twin") else
+                 "twin" if name.startswith("twin") else "small")
+        if name == "twin_separated":
+            d.loc[d.TRT01P == "CONTROL", "REMISS"] = 0
+        g = st.standardized_risks(d, outcome=r["outcome"], group="TRT01P",
+                                  covariates=r["covariates"], reference="CONTROL",
+                                  method="firth" if r["fit"] == "firth" else "ml",
+                                  variance=r["variance"])
+        add("standardised risks (RD, RR, OR), delta-method SE", "glm() / brglm2; numDeriv gradients",
+            list(g.estimate) + list(g.se), list(r["estimate"]) + list(r["se"]))
+
+
 def main():
     proportions()
     continuous()
@@ -274,6 +289,7 @@ def main():
     interaction()
     imputation()
     weighting()
+    standardization()
     print("| statistic | reference | values | largest deviation |")
     print("| --- | --- | --- | --- |")
     for stat, devs in DEV.items():

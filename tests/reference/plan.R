@@ -1,11 +1,12 @@
 # Independent re-analysis of the packaged synthetic twin (double programming of
 # the analysis plan): the primary analysis by subgroup, the interaction, the
 # continuous secondaries (Welch, Wilcoxon/Hodges-Lehmann, ANCOVA with emmeans),
-# the predictor model, the MMRM and the IPTW estimate, from the twin's ADaM data.
+# the predictor model (Firth), the covariate-adjusted (standardised) primary comparison,
+# the MMRM and the IPTW estimate, from the twin's ADaM data.
 # Inputs: tests/reference/data/plan_*.csv (make_plan_inputs.py).
 # Regenerate: Rscript tests/reference/plan.R
 source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))), "_common.R"))
-suppressPackageStartupMessages({library(emmeans); library(nlme); library(survey)})
+suppressPackageStartupMessages({library(emmeans); library(nlme); library(survey); library(brglm2)})
 
 adsl <- read_data("plan_adsl")
 adlb <- read_data("plan_adlb")
@@ -120,29 +121,45 @@ for (ep in names(summaries)) {
   }
 }
 
-# --- predictor model among MSC subjects: profile-likelihood CIs, LR tests
+# --- predictor model among MSC subjects: Firth's penalised likelihood, chosen because the
+# events per variable (the smaller of responders and non-responders per coefficient) are
+# below 10. brglm2 gives the estimates and their SE; the penalised profile-likelihood
+# limits and LR tests are compared with R in tests/stats/test_stats_logistic.py
+# (tests/reference/logistic.R, _profile.R), not here.
 msc <- fas[fas$TRT01P == "MSC", ]
 msc$BFCP01 <- msc$BFCP / 0.1; msc$DOSE6 <- msc$CUMDOSE / 1e6
-call <- "glm(Y ~ BFCP01 + DOSE6, family = binomial, data = msc)"
+epv <- min(sum(msc$Y), sum(1 - msc$Y)) / 2
+call <- "glm(Y ~ BFCP01 + DOSE6, family = binomial, data = msc, method = \"brglmFit\", type = \"AS_mean\", epsilon = 1e-12, maxit = 500)"
 g <- ev(call)
-ci <- suppressMessages(confint(g))   # profile by spline interpolation: ~1e-4
-lr <- drop1(g, test = "LRT")
-# exact profile-likelihood limits: deviance of the fit with the term fixed (offset) at b
-# exceeds the full deviance by qchisq(0.95, 1)
-profile_limit <- function(term, side) {
-  others <- setdiff(c("BFCP01", "DOSE6"), term)
-  f <- function(b) {
-    fit <- glm(reformulate(others, "Y"), family = binomial, data = msc, offset = b * msc[[term]])
-    deviance(fit) - deviance(g) - qchisq(0.95, 1)
-  }
-  est <- coef(g)[[term]]; se <- sqrt(vcov(g)[term, term])
-  uniroot(f, if (side < 0) c(est - 10 * se, est) else c(est, est + 10 * se), tol = 1e-12)$root
-}
 for (term in c("BFCP01", "DOSE6")) {
-  rec(term, "predictors", paste(call, "; uniroot on the profile deviance; confint(g); drop1(g, test = 'LRT')"),
-      odds_ratio = exp(coef(g)[[term]]), ci_low = exp(profile_limit(term, -1)),
-      ci_high = exp(profile_limit(term, 1)), r_confint_low = exp(ci[term, 1]),
-      r_confint_high = exp(ci[term, 2]), p_value = lr[term, "Pr(>Chi)"])
+  rec(term, "predictors", paste(call, "; summary(g)$coefficients"),
+      odds_ratio = exp(coef(g)[[term]]), estimate = coef(g)[[term]],
+      se = summary(g)$coefficients[term, 2], events_per_variable = epv,
+      n = nrow(msc), events = sum(msc$Y))
+}
+
+# --- covariate-adjusted primary comparison: standardisation (g-computation) over the FAS,
+# delta-method SE with numerical gradients (numDeriv), model-based vcov, unconditional
+fas$TRT <- as.integer(fas$TRT01P == "MSC")
+call <- "glm(Y ~ TRT + BFCP + AGEONSET + SEX + DURDIAG, family = binomial, data = fas, control = glm.control(epsilon = 1e-14, maxit = 100))"
+g <- ev(call)
+X <- model.matrix(g); X1 <- X; X0 <- X; X1[, "TRT"] <- 1; X0[, "TRT"] <- 0; nn <- nrow(X)
+std <- function(beta, w = rep(1 / nn, nn)) {
+  r1 <- sum(w * plogis(X1 %*% beta)); r0 <- sum(w * plogis(X0 %*% beta))
+  c(r1 - r0, log(r1 / r0), qlogis(r1) - qlogis(r0))
+}
+h <- std(coef(g))
+G <- numDeriv::jacobian(function(b) std(b), coef(g))
+Jw <- numDeriv::jacobian(function(w) std(coef(g), w), rep(1 / nn, nn))
+se <- sqrt(diag(G %*% vcov(g) %*% t(G)) + apply(Jw, 1, function(c) sum((c - mean(c))^2)) / nn^2)
+z <- qnorm(0.975)
+est <- c(h[1], exp(h[2:3])); lo <- c(h[1] - z * se[1], exp(h[2:3] - z * se[2:3]))
+hi <- c(h[1] + z * se[1], exp(h[2:3] + z * se[2:3]))
+names_adj <- c("risk difference", "risk ratio", "odds ratio")
+for (k in 1:3) {
+  rec(names_adj[k], "adjusted", paste(call, "; mean(plogis(X1 %*% b)), mean(plogis(X0 %*% b)); numDeriv::jacobian delta method"),
+      estimate = est[k], se = se[k], ci_low = lo[k], ci_high = hi[k], p_value = 2 * pnorm(-abs(h[k]) / se[k]),
+      n = nn)
 }
 
 # --- MMRM: unstructured covariance by REML, least-squares means by visit

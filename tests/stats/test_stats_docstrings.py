@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["proportions", "continuous", "logistic", "mixed", "survival", "interaction",
-           "imputation", "weighting", "_design", "__init__"]
+           "imputation", "weighting", "standardization", "_design", "__init__"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -32,7 +32,7 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     from ..data import LoadLog
 
-__all__ = ["input_notes", "window_notes", "warning_notes"]
+__all__ = ["input_notes", "window_notes", "warning_notes", "allocation_notes"]
 
 #: Kinds of loading warning (``Problem.kind``) summarised by a note of their own instead of
 #: listed one by one: rows not used are counted with the exclusions, baselines by participant.
@@ -129,3 +129,52 @@ def warning_notes(caught: list[warnings.WarningMessage]) -> list[str]:
         out.append(f"{category}: {texts[0]}"
                    + (f" (and {more} more like it, with other numbers)" if more else ""))
     return out
+
+
+def allocation_notes(allocation: str, adjustment: list[str],
+                     weighting: list[str] | None = None) -> list[str]:
+    """What the comparisons between arms mean when the arms were not randomised (said once).
+
+    Parameters
+    ----------
+    allocation : str
+        ``design.allocation`` of the protocol.
+    adjustment : list of str
+        Covariates of the covariate-adjusted estimate (empty: there is none).
+    weighting : list of str, optional
+        Covariates of the propensity score of the weighted estimate (default
+        the same as ``adjustment``; empty: there is none).
+
+    Examples
+    --------
+    >>> allocation_notes("randomised", [])
+    []
+    >>> note = allocation_notes("nonrandomised", ["BFCP", "SEX"], ["BFCP"])[0]
+    >>> note[:60]
+    'Allocation: the arms were not randomised, so the differences'
+    >>> note[note.index(" The covariate"):]
+    ' The covariate-adjusted estimate (primary_adjusted) removes confounding by the measured covariates it includes (BFCP, SEX) only, not by unmeasured ones. The weighted estimate (sensitivity, iptw) removes confounding by BFCP only.'
+    """
+    if allocation == "nonrandomised":
+        weighting = adjustment if weighting is None else weighting
+        text = ("Allocation: the arms were not randomised, so the differences between groups "
+                "in these tables (risk differences, odds ratios, differences in means, and the "
+                "p-values of Fisher's, Welch's, the ANCOVA and the mixed-model tests) are "
+                "associations between arm and outcome, not treatment effects: the groups may "
+                "differ in other ways that affect the outcome (confounding).")
+        if adjustment:
+            text += (" The covariate-adjusted estimate (primary_adjusted) removes confounding "
+                     f"by the measured covariates it includes ({', '.join(adjustment)}) only, "
+                     "not by unmeasured ones.")
+        if weighting:
+            text += (" The weighted estimate (sensitivity, iptw) "
+                     + ("uses the same covariates." if weighting == adjustment else
+                        f"removes confounding by {', '.join(weighting)} only."))
+        if not adjustment and not weighting:
+            text += (" A model's covariates, where it has any, address measured confounders "
+                     "only.")
+        return [text]
+    if allocation == "single-arm":
+        return ["Allocation: single arm, without a concurrent control: changes from baseline "
+                "describe the treated participants and are not treatment effects."]
+    return []

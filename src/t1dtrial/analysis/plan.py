@@ -7,12 +7,15 @@ Algorithm
 3. Primary: the primary responder endpoint at the primary visit by arm,
    overall and in each protocol subgroup (full analysis set); risk
    difference, odds ratio and the protocol's test; the subgroup x treatment
-   interaction.
+   interaction. For a design that is not randomised, the same risk difference
+   (risk ratio, odds ratio) adjusted for ``analysis.adjustment_covariates`` by
+   standardisation, beside the balance of the baseline covariates, and a note
+   that the differences between arms are associations, not treatment effects.
 4. Secondary: continuous endpoints at every visit (descriptives, Welch,
    Mann-Whitney/Hodges-Lehmann, ANCOVA incl. log(x + 1) for C-peptide), the
    mixed model for repeated measures, and the other responder endpoints.
 5. Predictors: the protocol's multivariable logistic model (Firth when
-   separated).
+   separated or with fewer than 10 events per variable).
 6. Insulin independence: counts, episodes, Kaplan-Meier of durations.
 7. Safety: adverse events by arm (safety set).
 8. Sensitivity: per-protocol primary analysis, multiple imputation of a
@@ -42,7 +45,7 @@ from ..errors import T1DTrialWarning
 from ..protocol import ContinuousEndpoint
 from . import _estimable
 from ._estimable import guard
-from .notes import input_notes, warning_notes, window_notes
+from .notes import allocation_notes, input_notes, warning_notes, window_notes
 from .provenance import build_provenance
 from .results import Results
 
@@ -97,6 +100,13 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
     if cutoff is not None:
         trial, cut = apply_cutoff(trial, cutoff)
         notes.extend(cut.notes())
+    opts = protocol.analysis
+    # the adjusted and the weighted estimates exist for a responder primary endpoint only
+    responder = not isinstance(protocol.primary_endpoint, ContinuousEndpoint)
+    notes.extend(allocation_notes(
+        protocol.design.allocation,
+        list(opts.adjustment_covariates or opts.propensity_covariates) if responder else [],
+        list(opts.propensity_covariates) if responder else []))
     notes.extend(input_notes(trial.load_log))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", T1DTrialWarning)
@@ -125,6 +135,14 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
             tables["primary_interaction"] = guard(responders.INTERACTION_COLUMNS,
                                                   responders.subgroup_interaction, adsl, adeff,
                                                   primary.name, protocol=protocol)
+            adjusted, balance, more = guard(
+                responders.ADJUSTED_COLUMNS, responders.adjusted_comparison, adsl, adeff,
+                primary.name, protocol=protocol,
+                also=(pd.DataFrame(columns=responders.BALANCE_COLUMNS), []))
+            if len(adjusted):
+                tables["primary_adjusted"] = adjusted
+                tables["primary_adjusted_balance"] = balance
+                notes.extend(more)
 
         step("secondary endpoints")
         tables["secondary_endpoints"] = guard(continuous.SECONDARY_COLUMNS,

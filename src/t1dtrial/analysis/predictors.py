@@ -3,10 +3,15 @@
 Among subjects of the protocol's ``analysis.predictor_arms`` (the MSC arm for
 lu2021) in the full analysis set, the primary endpoint (1 = responder) is
 regressed on ``analysis.predictor_covariates`` (ADSL names, e.g. ``BFCP``,
-``CUMDOSE``). Intervals are profile-likelihood; when the covariates separate
-the outcome (likely with some 27 subjects) Firth's penalised likelihood is
-used instead, the ``method`` column says so and a
-:class:`~t1dtrial.errors.SeparationWarning` is recorded in the notes.
+``CUMDOSE``). Intervals are profile-likelihood. With fewer than
+:data:`MIN_EVENTS_PER_VARIABLE` events per variable (the smaller of the
+responder and non-responder counts per model coefficient; some 27 subjects
+rarely reach it) maximum-likelihood odds ratios are biased away from 1, so
+Firth's penalised likelihood is used; otherwise maximum likelihood, unless the
+covariates separate the outcome, when Firth's penalised likelihood is used
+instead and a :class:`~t1dtrial.errors.SeparationWarning` is recorded in the
+notes. The ``method`` column says which fit and why, and
+``events_per_variable`` gives the ratio.
 
 Covariates enter on clinically readable scales: C-peptide per 0.1 nmol/L,
 cell doses per 10^6 cells/kg, durations per 30 days; the ``term`` says which.
@@ -28,14 +33,17 @@ import pandas as pd
 
 from ..errors import InputError, Problem, SeparationWarning
 from ..protocol import Protocol
-from ..stats import logistic_regression
+from ..stats import detect_separation, logistic_regression
 from ._arms import analysed, endpoint_status, population
 from ._estimable import attempt, not_estimable_rows
 
-__all__ = ["predictor_model", "SCALES", "LOGISTIC_COLUMNS"]
+__all__ = ["predictor_model", "SCALES", "LOGISTIC_COLUMNS", "MIN_EVENTS_PER_VARIABLE"]
 
 LOGISTIC_COLUMNS = ["term", "odds_ratio", "ci_low", "ci_high", "p_value", "method", "estimate",
-                    "se", "n", "events", "scale"]
+                    "se", "n", "events", "scale", "events_per_variable"]
+
+#: Below this many events per variable the predictor model uses Firth's penalised likelihood.
+MIN_EVENTS_PER_VARIABLE = 10
 
 #: ADSL covariate -> (divisor, words) used to put odds ratios on a readable scale.
 SCALES: dict[str, tuple[float, str]] = {
@@ -109,10 +117,19 @@ def predictor_model(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: Protoc
             div, words = SCALES[c]
             data[c] = data[c] / div
             terms[c] = f"{c} ({words})"
+    epv = _events_per_variable(data, covs)
+    few = epv < MIN_EVENTS_PER_VARIABLE
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SeparationWarning)
         fit, reason = attempt(logistic_regression, data, outcome="RESPONSE", predictors=covs,
-                              method="auto", conf_level=level)
+                              method="firth" if few else "auto", conf_level=level)
+        if few and reason is None:
+            sep, _ = attempt(detect_separation, data, outcome="RESPONSE", predictors=covs)
+            if sep is not None and sep.separated:
+                warnings.warn(f"{sep.kind} separation of '{endpoint}' by "
+                              f"{', '.join(sep.terms) or 'the model'}: maximum-likelihood "
+                              "estimates do not exist (Firth's penalised likelihood is used)",
+                              SeparationWarning, stacklevel=2)
     for w in caught:
         if issubclass(w.category, SeparationWarning):
             notes.append(f"Predictor model: {w.message}")
@@ -125,9 +142,30 @@ def predictor_model(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: Protoc
     fit["scale"] = [SCALES[t][1] if t in terms else "" for t in fit["term"]]
     fit["term"] = [terms.get(t, t) for t in fit["term"]]
     fit["events"] = int(data["RESPONSE"].sum())
+    if reason is None:
+        fit["method"] = fit["method"] + (
+            f"; Firth chosen: events per variable {epv:.1f} < {MIN_EVENTS_PER_VARIABLE}" if few
+            else f"; events per variable {epv:.1f}")
     out = pd.DataFrame({
         "term": fit["term"], "odds_ratio": fit["odds_ratio"], "ci_low": fit["or_ci_low"],
         "ci_high": fit["or_ci_high"], "p_value": fit["p_value"], "method": fit["method"],
         "estimate": fit["estimate"], "se": fit["se"], "n": fit["n"], "events": fit["events"],
-        "scale": fit["scale"]})
+        "scale": fit["scale"], "events_per_variable": epv})
     return out.reset_index(drop=True), notes
+
+
+def _events_per_variable(data: pd.DataFrame, covs: list[str]) -> float:
+    """The smaller of responders and non-responders per model coefficient (intercept apart).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"RESPONSE": [1] * 11 + [0] * 16, "BFCP": 0.1,
+    ...                   "SEX": ["F", "M"] * 13 + ["F"]})
+    >>> _events_per_variable(d, ["BFCP", "SEX"])
+    5.5
+    """
+    events = int(data["RESPONSE"].sum())
+    fewer = min(events, len(data) - events)
+    coefs = sum(1 if pd.api.types.is_numeric_dtype(data[c]) and not pd.api.types.is_bool_dtype(
+        data[c]) else max(data[c].nunique() - 1, 1) for c in covs)
+    return fewer / coefs if coefs else float("nan")

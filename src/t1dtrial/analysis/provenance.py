@@ -65,6 +65,7 @@ def build_provenance(protocol: Protocol, *, load_log: dict[str, Any], seed: int 
         "libraries": versions,
         "protocol": {"id": protocol.id, "sha256": protocol_hash(protocol),
                      "primary_visit": protocol.primary_visit,
+                     "allocation": protocol.design.allocation,
                      "assumptions": [{"field": path, "assumption": " ".join(text.split())}
                                      for path, text in protocol.assumptions()]},
         "input": {"source": source, **load_log},

@@ -29,16 +29,22 @@ Examples
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
+from ..errors import SeparationWarning
 from ..protocol import Protocol
-from ..stats import chi_square, fisher_exact, interaction_test, odds_ratio, risk_difference
+from ..protocol.vocabulary import COVARIATES
+from ..stats import (chi_square, fisher_exact, interaction_test, odds_ratio, risk_difference,
+                     standardized_differences, standardized_risks)
 from ._arms import analysed, comparisons, endpoint_status, population, subgroup_masks
 from ._estimable import empty_arms, estimate, not_estimable_rows
 
 __all__ = ["responder_counts", "responder_comparison", "secondary_responders",
-           "subgroup_interaction", "COUNT_COLUMNS", "COMPARISON_COLUMNS", "INTERACTION_COLUMNS"]
+           "subgroup_interaction", "adjusted_comparison", "COUNT_COLUMNS", "COMPARISON_COLUMNS",
+           "INTERACTION_COLUMNS", "ADJUSTED_COLUMNS", "BALANCE_COLUMNS"]
 
 COUNT_COLUMNS = ["subgroup", "arm", "n", "responders", "percent", "missing", "excluded",
                  "endpoint", "population", "missing_rule"]
@@ -228,3 +234,128 @@ def subgroup_interaction(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
     if not frames:
         return pd.DataFrame(columns=INTERACTION_COLUMNS)
     return pd.concat(frames, ignore_index=True).reindex(columns=INTERACTION_COLUMNS)
+
+
+ADJUSTED_COLUMNS = ["analysis", "estimand", "subgroup", "comparison", "estimate", "ci_low",
+                    "ci_high", "p_value", "method", "n", "se", "risk_treated", "risk_control",
+                    "covariates", "endpoint"]
+BALANCE_COLUMNS = ["term", "smd", "mean_treated", "mean_control", "n", "adjusted", "comparison"]
+
+#: How the rows of :func:`adjusted_comparison` are labelled.
+ADJUSTED_LABEL = "covariate-adjusted (standardisation)"
+
+#: Baseline variables whose balance is shown beside the adjusted estimate (with the
+#: adjustment covariates): every ADSL baseline covariate but the site and the onset group.
+_BASELINE = tuple(c.name for c in COVARIATES if not c.exposure and c.name not in
+                  ("SITEID", "ONSETGR"))
+
+
+def adjusted_comparison(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, *,
+                        protocol: Protocol, population_code: str = "FAS",
+                        conf_level: float | None = None
+                        ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Covariate-adjusted risk difference, risk ratio and odds ratio, and the baseline balance.
+
+    For a protocol whose ``design.allocation`` is not ``randomised``, the
+    comparison of :func:`responder_comparison` (whole population) is repeated
+    adjusted for ``analysis.adjustment_covariates`` (default the
+    ``propensity_covariates``) by standardisation
+    (:func:`~t1dtrial.stats.standardized_risks`): a logistic model of the
+    endpoint on arm and covariates, every subject's predicted risk under each
+    arm, averaged over the analysed subjects. Missing endpoint values follow
+    ``analysis.missing_primary``; subjects missing a covariate are left out
+    (``n`` and a note say so). Firth's penalised likelihood replaces maximum
+    likelihood under separation (``method`` says so).
+
+    Returns
+    -------
+    (DataFrame, DataFrame, list of str)
+        The estimates (:data:`ADJUSTED_COLUMNS`; ``analysis`` is
+        :data:`ADJUSTED_LABEL`, ``estimand`` risk difference, risk ratio or
+        odds ratio), the standardised mean differences of the baseline
+        covariates between the arms (:data:`BALANCE_COLUMNS`, largest first;
+        ``adjusted`` says whether the model includes the covariate) and notes
+        naming the largest imbalance. All empty for a randomised protocol or
+        one without a control arm.
+    """
+    opts = protocol.analysis
+    pairs = comparisons(protocol)
+    empty = pd.DataFrame(columns=ADJUSTED_COLUMNS), pd.DataFrame(columns=BALANCE_COLUMNS), []
+    if protocol.design.allocation == "randomised" or not pairs:
+        return empty
+    level = conf_level if conf_level is not None else opts.conf_level
+    covs = list(opts.adjustment_covariates or opts.propensity_covariates)
+    treated, control = pairs[0]
+    label = f"{treated} vs {control}"
+    subjects = population(adsl, population_code)
+    subjects = subjects.loc[subjects["TRT01P"].isin([treated, control])]
+    data = endpoint_status(subjects, adeff, endpoint)
+    data = data.loc[analysed(data, opts.missing_primary)]
+    data = data.assign(RESPONSE=data["RESPONSE"].fillna(0.0).astype(int))
+    notes = []
+    absent = [c for c in covs if c not in data.columns]
+    if absent:
+        reason = f"adjustment covariate(s) {', '.join(absent)} not in ADSL"
+        table = not_estimable_rows(ADJUSTED_COLUMNS, reason, [{"estimand": e} for e in _ESTIMANDS])
+    else:
+        incomplete = int(data[covs].isna().any(axis=1).sum())
+        if incomplete:
+            notes.append(f"Covariate-adjusted {endpoint}: {incomplete} subject(s) missing an "
+                         f"adjustment covariate ({', '.join(covs)}) left out of the model.")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SeparationWarning)
+            model = data[covs].assign(**{endpoint: data["RESPONSE"], "arm": data["TRT01P"]})
+            table = estimate(standardized_risks, model, outcome=endpoint, group="arm",
+                             covariates=covs, reference=control, conf_level=level,
+                             keys=[{"term": e} for e in _ESTIMANDS])
+        notes += [f"Covariate-adjusted {endpoint}: {w.message}." for w in caught
+                  if issubclass(w.category, SeparationWarning)]
+        table = table.rename(columns={"term": "estimand", "risk_comparator": "risk_treated",
+                                      "risk_reference": "risk_control"})
+    table = table.assign(analysis=ADJUSTED_LABEL, subgroup="all", comparison=label,
+                         covariates=", ".join(covs), endpoint=endpoint)
+    balance = _baseline_balance(data, covs, treated, control)
+    notes += _balance_notes(balance, covs, label)
+    return table.reindex(columns=ADJUSTED_COLUMNS), balance, notes
+
+
+_ESTIMANDS = ("risk difference", "risk ratio", "odds ratio")
+
+
+def _baseline_balance(data: pd.DataFrame, covs: list[str], treated: str,
+                      control: str) -> pd.DataFrame:
+    """Standardised mean differences (treated minus control) of the baseline covariates."""
+    frames = []
+    for name in dict.fromkeys([*covs, *_BASELINE]):
+        if name not in data.columns:
+            continue
+        sub = data.loc[data[name].notna(), ["TRT01P", name]]
+        if sub["TRT01P"].nunique() < 2:
+            continue
+        smd = standardized_differences(sub, group="TRT01P", covariates=[name], reference=control)
+        frames.append(smd.assign(n=len(sub), adjusted="yes" if name in covs else "no"))
+    if not frames:
+        return pd.DataFrame(columns=BALANCE_COLUMNS)
+    out = pd.concat(frames, ignore_index=True).rename(
+        columns={"mean_comparator": "mean_treated", "mean_reference": "mean_control"})
+    out = out.assign(comparison=f"{treated} vs {control}").dropna(subset=["smd"])
+    order = out["smd"].abs().sort_values(ascending=False, kind="stable").index
+    return out.loc[order, BALANCE_COLUMNS].reset_index(drop=True)
+
+
+def _balance_notes(balance: pd.DataFrame, covs: list[str], label: str) -> list[str]:
+    """A note naming the largest baseline imbalance and whether the adjustment includes it."""
+    if balance.empty:
+        return []
+    top = balance.iloc[0]
+    variable = str(top["term"]).split("[")[0]
+    words = ("the adjustment includes it" if variable in covs
+             else "the adjustment does NOT include it (not among the adjustment covariates "
+                  f"{', '.join(covs) or 'none'})")
+    flagged = balance.loc[balance["smd"].abs() >= 0.1]
+    left_out = sorted({str(t).split("[")[0] for t in flagged["term"]} - {*covs, variable})
+    more = (f" Other baseline differences of 0.1 SD or more not adjusted for: "
+            f"{', '.join(left_out)}." if left_out else "")
+    return [f"Baseline balance ({label}; standardised mean difference, table "
+            f"primary_adjusted_balance): the largest imbalance is {top['term']} (SMD "
+            f"{top['smd']:.2f}); {words}.{more}"]

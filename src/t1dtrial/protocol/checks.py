@@ -33,7 +33,8 @@ from .vocabulary import (RISE_IS_WORSE, Covariate, covariate, covariate_hints, c
 __all__ = ["protocol_problems"]
 
 _CONTROL_KINDS = ("standard-care", "placebo")
-_COVARIATE_LISTS = ("predictor_covariates", "ancova_covariates", "propensity_covariates")
+_COVARIATE_LISTS = ("predictor_covariates", "ancova_covariates", "propensity_covariates",
+                    "adjustment_covariates")
 
 
 def protocol_problems(p: Protocol, raw: dict | None = None) -> list[Problem]:

@@ -115,6 +115,9 @@ def describe_protocol(p: Protocol) -> str:
         add(f"  ANCOVA covariates (besides baseline): {', '.join(a.ancova_covariates)}")
     if a.propensity_covariates:
         add(f"  propensity score: {', '.join(a.propensity_covariates)}")
+    adjust = a.adjustment_covariates or a.propensity_covariates
+    if adjust:
+        add(f"  covariate-adjusted primary comparison (standardisation): {', '.join(adjust)}")
     assumptions = p.assumptions()
     add("")
     add(f"ASSUMPTIONS ({len(assumptions)}) — not stated by the source, chosen here")

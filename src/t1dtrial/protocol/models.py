@@ -374,6 +374,10 @@ class AnalysisOptions(_Model):
     predictor_covariates: list[str] = Field(default_factory=list)
     ancova_covariates: list[str] = Field(default_factory=list)
     propensity_covariates: list[str] = Field(default_factory=list)
+    adjustment_covariates: list[str] = Field(
+        default_factory=list,
+        description="Baseline covariates of the covariate-adjusted (standardised) estimate of the "
+                    "primary responder comparison; empty: the propensity_covariates.")
     below_detection: Literal["half", "limit"] = "half"
     zero_baseline_pchg: Literal["undefined", "exclude_subject"] = "undefined"
     missing_primary: Literal["non_responder", "exclude", "multiple_imputation"] = "non_responder"
@@ -396,7 +400,7 @@ class AnalysisOptions(_Model):
         return v
 
     @field_validator("predictor_covariates", "ancova_covariates", "propensity_covariates",
-                     "predictor_arms")
+                     "adjustment_covariates", "predictor_arms")
     @classmethod
     def _no_repeats(cls, v: list[str]) -> list[str]:
         repeated = sorted({c for c in v if v.count(c) > 1})

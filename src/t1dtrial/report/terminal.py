@@ -18,7 +18,12 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["summary_renderables", "fmt_ci", "fmt_p"]
+__all__ = ["summary_renderables", "fmt_ci", "fmt_p", "NONRANDOMISED"]
+
+#: Said once, under the title, when the protocol's arms were not randomised.
+NONRANDOMISED = ("Arms not randomised: differences between groups are associations, not "
+                 "treatment effects (confounding is possible; the covariate-adjusted estimate "
+                 "addresses measured confounders only).")
 
 
 def fmt_ci(est: float, low: float, high: float, digits: int = 2) -> str:
@@ -43,6 +48,9 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
 
     t = results.tables
     items: list[Any] = [Text(title, style="bold")]
+    randomised = results.provenance.get("protocol", {}).get("allocation") != "nonrandomised"
+    if not randomised:
+        items.append(Text(NONRANDOMISED, style="yellow"))
 
     prim, comp = t.get("primary_endpoint"), t.get("primary_comparison")
     if prim is not None and len(prim):
@@ -74,11 +82,13 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
         if comp is not None and len(comp):
             items.append(Text(f"  test: {comp['test'].iloc[0]}; RD: {comp['rd_method'].iloc[0]}",
                               style="dim"))
+        items += [Text(line, style="dim") for line in _adjusted_lines(t)]
         inter = t.get("primary_interaction")
         if inter is not None and len(inter):
             lr = inter.loc[(inter["term"] == "interaction") & (inter["test"] == "LR")]
             for r in lr.itertuples():
-                items.append(Text(f"  subgroup x treatment interaction ({r.subgroup_variable}): "
+                items.append(Text(f"  subgroup x {'treatment' if randomised else 'arm'} "
+                                  f"interaction ({r.subgroup_variable}): "
                                   f"LR p = {fmt_p(r.p_value)}", style="dim"))
 
     sec = t.get("secondary_endpoints")
@@ -143,3 +153,32 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
     if out:
         items.append(Text(f"Tables, figures, ADaM datasets and provenance written to {out}", style="green"))
     return items
+
+
+def _adjusted_lines(tables: dict) -> list[str]:
+    """The covariate-adjusted risk difference and the largest baseline imbalance, if computed.
+
+    Examples
+    --------
+    >>> adj = pd.DataFrame({"estimand": ["risk difference"], "estimate": [0.33], "ci_low": [0.13],
+    ...                     "ci_high": [0.53], "covariates": ["BFCP, SEX"]})
+    >>> bal = pd.DataFrame({"term": ["WEIGHTBL"], "smd": [-0.36], "adjusted": ["no"]})
+    >>> for line in _adjusted_lines({"primary_adjusted": adj, "primary_adjusted_balance": bal}):
+    ...     print(line)
+      covariate-adjusted risk diff. (standardisation on BFCP, SEX): 0.33 (0.13 to 0.53)
+      largest baseline imbalance: WEIGHTBL (SMD -0.36), not in the adjustment
+    """
+    adj, bal = tables.get("primary_adjusted"), tables.get("primary_adjusted_balance")
+    if adj is None or not len(adj):
+        return []
+    rd = adj.loc[adj["estimand"] == "risk difference"]
+    if not len(rd):
+        return []
+    r = rd.iloc[0]
+    lines = [f"  covariate-adjusted risk diff. (standardisation on {r.covariates}): "
+             f"{fmt_ci(r.estimate, r.ci_low, r.ci_high)}"]
+    if bal is not None and len(bal):
+        top = bal.iloc[0]
+        lines.append(f"  largest baseline imbalance: {top.term} (SMD {top.smd:.2f}), "
+                     + ("in the adjustment" if top.adjusted == "yes" else "not in the adjustment"))
+    return lines

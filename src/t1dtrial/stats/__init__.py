@@ -14,8 +14,9 @@ baseline (:mod:`.one_sample`), logistic regression with profile-likelihood inter
 Firth's penalised likelihood and separation detection (:mod:`.logistic`),
 mixed models for repeated measures (:mod:`.mixed`), Kaplan-Meier
 (:mod:`.survival`), subgroup-by-treatment interaction (:mod:`.interaction`),
-multiple imputation with Rubin's rules (:mod:`.imputation`) and inverse
-probability of treatment weighting (:mod:`.weighting`).
+multiple imputation with Rubin's rules (:mod:`.imputation`), inverse
+probability of treatment weighting (:mod:`.weighting`) and covariate-adjusted
+risks by standardisation (:mod:`.standardization`).
 
 Examples
 --------
@@ -30,6 +31,7 @@ from .interaction import interaction_test
 from .logistic import Separation, detect_separation, logistic_regression
 from .mixed import mmrm
 from .one_sample import one_sample_t, wilcoxon_signed_rank
+from .standardization import standardized_risks
 from .survival import kaplan_meier
 from .weighting import iptw_difference, propensity_weights, standardized_differences
 from .proportions import chi_square, fisher_exact, odds_ratio, risk_difference, risk_ratio
@@ -42,4 +44,5 @@ __all__ = [
     "mmrm", "kaplan_meier", "interaction_test",
     "pool_rubin", "impute_chained", "mi_group_difference",
     "propensity_weights", "standardized_differences", "iptw_difference",
+    "standardized_risks",
 ]
