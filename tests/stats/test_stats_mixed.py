@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from t1dtrial.errors import EstimationError, InputError
-from t1dtrial.stats import mmrm
+from t1dtrial.stats import mmrm, mmrm_fit
 
 ITER = 1e-4
 SIX = ["S01", "S02", "S03", "S06", "S07", "S08"]
@@ -23,13 +23,14 @@ def _data(dataset, name):
     return (d[d.USUBJID.isin(SIX)] if name == "edge_six_subjects" else d), []
 
 
-def _fit(dataset, r, covariance="auto"):
+def _fit(dataset, r, covariance="auto", whole=False):
     d, covs = _data(dataset, r["dataset"])
     visits = (["M1", "M3", "M6", "M9", "M12"] if r["dataset"].endswith("twin_long")
               else ["M3", "M6", "M12"])
-    return mmrm(d, subject="USUBJID", visit="AVISIT", outcome="AVAL", group="TRT01P",
-                baseline="BASE", covariates=covs, visit_order=visits, covariance=covariance,
-                reference="CONTROL")
+    fit = mmrm_fit(d, subject="USUBJID", visit="AVISIT", outcome="AVAL", group="TRT01P",
+                   baseline="BASE", covariates=covs, visit_order=visits, covariance=covariance,
+                   reference="CONTROL")
+    return fit if whole else fit.table
 
 
 def _cases(reference, fun):
@@ -66,7 +67,7 @@ def test_lsmeans_and_differences_match_gls_with_emmeans(reference, dataset):
 
 def test_reml_loglik_and_aic_of_every_structure_match_gls(reference, dataset):
     for r in _cases(reference, "mmrm"):
-        fits = _fit(dataset, r, _covariance(r)).attrs["covariance_fits"]
+        fits = _fit(dataset, r, _covariance(r), whole=True).covariance_fits
         assert len(fits) == 1 and bool(fits.used[0]) and bool(fits.converged[0])
         assert fits.reml_loglik[0] == pytest.approx(r["reml_loglik"], rel=1e-7, abs=1e-6), r
         assert fits.aic[0] == pytest.approx(r["aic"], rel=1e-7, abs=2e-6), r
@@ -101,9 +102,9 @@ def test_compound_symmetry_equals_a_subject_random_intercept_in_lme(reference, d
 
 def _six(dataset, **kw):
     d = dataset("small_long")
-    return mmrm(d[d.USUBJID.isin(SIX)], subject="USUBJID", visit="AVISIT", outcome="AVAL",
-                group="TRT01P", baseline="BASE", visit_order=["M3", "M6", "M12"],
-                reference="CONTROL", **kw)
+    return mmrm_fit(d[d.USUBJID.isin(SIX)], subject="USUBJID", visit="AVISIT", outcome="AVAL",
+                    group="TRT01P", baseline="BASE", visit_order=["M3", "M6", "M12"],
+                    reference="CONTROL", **kw)
 
 
 def test_too_few_subjects_for_unstructured_follows_the_fallback_sequence_and_says_so(reference,
@@ -114,11 +115,10 @@ def test_too_few_subjects_for_unstructured_follows_the_fallback_sequence_and_say
     fail = [r for r in reference("mixed") if r["fun"] == "mmrm_fail"]
     assert [(r["dataset"], r["structure"]) for r in fail] == [("edge_six_subjects",
                                                               "heterogeneous-toeplitz")]
-    got = _six(dataset)
+    got, fits = _six(dataset)
     assert got.method[0].startswith(
         "MMRM (REML), heterogeneous AR(1) covariance (unstructured not used: too few subjects, 6, "
         "for its 6 covariance parameters; heterogeneous Toeplitz not used: ")
-    fits = got.attrs["covariance_fits"]
     assert list(fits.structure) == ["unstructured", "heterogeneous Toeplitz", "heterogeneous AR(1)"]
     assert list(fits.used) == [False, False, True]
     assert np.isnan(fits.reml_loglik[0])
@@ -130,10 +130,10 @@ def test_too_few_subjects_for_unstructured_follows_the_fallback_sequence_and_say
 
 
 def test_a_fallback_sequence_given_is_followed_in_its_order(dataset):
-    got = _six(dataset, fallback=["compound-symmetry", "heterogeneous-ar1"])
+    got, fits = _six(dataset, fallback=["compound-symmetry", "heterogeneous-ar1"])
     assert got.method[0].startswith("MMRM (REML), compound symmetry covariance (unstructured not "
                                     "used: too few subjects, 6, for its 6 covariance parameters)")
-    assert list(got.attrs["covariance_fits"].structure) == ["unstructured", "compound symmetry"]
+    assert list(fits.structure) == ["unstructured", "compound symmetry"]
 
 
 def test_without_a_fallback_an_unfittable_structure_is_not_estimable(dataset):
@@ -153,11 +153,10 @@ def test_near_linear_trajectories_are_fitted_unstructured_as_r_does(reference, d
     # nearly of rank one, but R's gls reaches an interior optimum; compound symmetry would
     # assume equal variances and give SEs off by a factor of up to 2.6
     d = dataset("near_linear_long")
-    got = mmrm(d, subject="USUBJID", visit="AVISIT", outcome="AVAL", group="TRT01P",
-               baseline="BASE", visit_order=["M3", "M6", "M12"], reference="CONTROL")
+    got, fits = mmrm_fit(d, subject="USUBJID", visit="AVISIT", outcome="AVAL", group="TRT01P",
+                         baseline="BASE", visit_order=["M3", "M6", "M12"], reference="CONTROL")
     assert got.method[0].startswith("MMRM (REML), unstructured covariance (near the boundary: "
                                     "largest |correlation| 0.99999")
-    fits = got.attrs["covariance_fits"]
     assert list(fits.structure) == ["unstructured"] and bool(fits.converged[0])
     r = next(r for r in _cases(reference, "mmrm")
              if (r["dataset"], r["structure"]) == ("near_linear_long", "unstructured"))

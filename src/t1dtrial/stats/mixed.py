@@ -30,14 +30,15 @@ Examples
 ...          visit_order=["M3", "M6", "M12"])
 >>> sorted(set(r.term))
 ['difference', 'lsmean']
->>> r.attrs["covariance_fits"][["structure", "used", "converged"]].to_dict("records")
-[{'structure': 'unstructured', 'used': True, 'converged': True}]
+>>> mmrm_fit(d, subject="id", visit="visit", outcome="y", group="arm", baseline="base",
+...          visit_order=["M3", "M6", "M12"]).covariance_fits.structure.tolist()
+['unstructured']
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -48,11 +49,53 @@ from ._common import (check_choice, check_columns_arg, check_conf_level, check_f
                       fail, not_estimable, numerical_trouble, result_frame, two_levels)
 from ._design import DesignBuilder
 
-__all__ = ["mmrm", "COVARIANCE_FIT_COLUMNS"]
+__all__ = ["mmrm", "mmrm_fit", "MMRMFit", "COVARIANCE_FIT_COLUMNS"]
 
-#: Columns of ``mmrm(...).attrs["covariance_fits"]``: one row a covariance structure tried.
+#: Columns of ``mmrm_fit(...).covariance_fits``: one row a covariance structure tried.
 COVARIANCE_FIT_COLUMNS = ["structure", "used", "converged", "reason", "n_parameters",
                           "reml_loglik", "aic"]
+
+
+class MMRMFit(NamedTuple):
+    """What :func:`mmrm_fit` returns: the result table and the covariance structures tried."""
+
+    #: The table :func:`mmrm` returns.
+    table: pd.DataFrame
+    #: One row a covariance structure tried, in order (:data:`COVARIANCE_FIT_COLUMNS`).
+    covariance_fits: pd.DataFrame
+
+
+def mmrm_fit(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: str,
+             baseline: str | None = None, covariates: Sequence[str] = (),
+             reference: Any | None = None, visit_order: Sequence[Any] | None = None,
+             covariance: str = "auto", fallback: Sequence[str] | None = None,
+             conf_level: float = 0.95) -> MMRMFit:
+    """:func:`mmrm` with the covariance structures it tried.
+
+    Parameters and the table are those of :func:`mmrm`; ``covariance_fits``
+    has one row a structure tried (:data:`COVARIANCE_FIT_COLUMNS`):
+    ``structure`` (in words), ``used``, ``converged``, ``reason`` (why it was
+    not used, or that the fit is near the boundary), ``n_parameters``
+    (covariance parameters), ``reml_loglik`` and ``aic`` (as nlme: -2 REML
+    log-likelihood + 2 x (fixed effects + covariance parameters)).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> ids = np.repeat(np.arange(8), 3)
+    >>> d = pd.DataFrame({"id": ids, "visit": np.tile(["M3", "M6", "M12"], 8),
+    ...                   "arm": np.where(ids < 4, "A", "B"), "y": rng.normal(size=24)})
+    >>> fit = mmrm_fit(d, subject="id", visit="visit", outcome="y", group="arm",
+    ...                visit_order=["M3", "M6", "M12"], fallback=["compound-symmetry"],
+    ...                covariance="heterogeneous-ar1")
+    >>> fit.covariance_fits[["structure", "used"]].to_dict("records")
+    [{'structure': 'heterogeneous AR(1)', 'used': True}]
+    """
+    return _mmrm(data, subject=subject, visit=visit, outcome=outcome, group=group,
+                 baseline=baseline, covariates=covariates, reference=reference,
+                 visit_order=visit_order, covariance=covariance, fallback=fallback,
+                 conf_level=conf_level)
 
 
 def mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: str,
@@ -103,12 +146,7 @@ def mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: s
         ``term == "difference"`` row (comparator minus reference), with
         columns ``term, group, visit, estimate, ci_low, ci_high, p_value,
         method, n`` (subjects observed at the visit), ``se``, ``df``.
-        ``attrs["covariance_fits"]`` holds one row a structure tried
-        (:data:`COVARIANCE_FIT_COLUMNS`): ``structure`` (in words), ``used``,
-        ``converged``, ``reason`` (why not used, or that the fit is near the
-        boundary), ``n_parameters`` (covariance parameters), ``reml_loglik``
-        and ``aic`` (as nlme: -2 REML log-likelihood + 2 x (fixed effects +
-        covariance parameters)).
+        :func:`mmrm_fit` gives also the covariance structures tried.
 
     Notes
     -----
@@ -127,6 +165,16 @@ def mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: s
     --------
     See the module docstring.
     """
+    return _mmrm(data, subject=subject, visit=visit, outcome=outcome, group=group,
+                 baseline=baseline, covariates=covariates, reference=reference,
+                 visit_order=visit_order, covariance=covariance, fallback=fallback,
+                 conf_level=conf_level).table
+
+
+def _mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: str,
+          baseline: str | None, covariates: Sequence[str], reference: Any | None,
+          visit_order: Sequence[Any] | None, covariance: str, fallback: Sequence[str] | None,
+          conf_level: float) -> MMRMFit:
     fn = "mmrm"
     level = check_conf_level(fn, conf_level)
     check_choice(fn, "covariance", covariance, ["auto", *cv.STRUCTURES])
@@ -176,9 +224,8 @@ def mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: s
                             "its maximum)", "more subjects or visits with data")
     method = (f"MMRM (REML), {structure.name} covariance{why}; "
               "least-squares means; Satterthwaite df")
-    out = result_frame(_rows(Ls, meta, dfs, beta, cov, level, method), extra=["se", "df"])
-    out.attrs["covariance_fits"] = fits
-    return out
+    return MMRMFit(result_frame(_rows(Ls, meta, dfs, beta, cov, level, method),
+                                extra=["se", "df"]), fits)
 
 
 def _rows(Ls: np.ndarray, meta: list, dfs: np.ndarray, beta: np.ndarray, cov: np.ndarray,
