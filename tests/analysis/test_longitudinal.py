@@ -38,7 +38,8 @@ def test_the_protocol_default_is_unstructured_with_the_heterogeneous_sequence(tw
     proto = _with(protocol, mmrm_covariance="heterogeneous-ar1", mmrm_fallback=[])
     table, tried, notes = mmrm_analysis(adsl, adlb, protocol=proto)
     assert list(table.columns) == MMRM_COLUMNS and list(tried.columns) == COVARIANCE_COLUMNS
-    assert _fcp(table)["method"].str.startswith("MMRM (REML), heterogeneous AR(1) covariance;").all()
+    assert _fcp(table)["method"].str.startswith(
+        "MMRM (REML), heterogeneous AR(1) covariance;").all()
     assert list(_fcp(tried)["structure"]) == ["heterogeneous AR(1)"]
     assert not [n for n in notes if "fallback" in n]
 

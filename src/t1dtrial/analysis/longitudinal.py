@@ -141,7 +141,8 @@ def _covariance_notes(param: str, scale: str, tried: pd.DataFrame) -> list[str]:
     used = tried.loc[tried["used"]].iloc[0]
     out = []
     if len(tried) > 1:
-        why = "; ".join(f"{r.structure}: {r.reason}" for r in tried.loc[~tried["used"]].itertuples())
+        why = "; ".join(f"{r.structure}: {r.reason}"
+                        for r in tried.loc[~tried["used"]].itertuples())
         out.append(f"{where} used a {used['structure']} covariance, as the protocol's fallback "
                    f"sequence allows ({why}); see mmrm_covariance.csv.")
     if used["reason"]:

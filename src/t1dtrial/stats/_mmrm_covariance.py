@@ -386,7 +386,8 @@ def fit(pat: Patterns, structure: Structure, S0: np.ndarray) -> tuple[np.ndarray
         return runs[0].x, np.inf, "the covariance is not finite where the optimiser ends"
     best = min(finite, key=lambda r: r.fun)
     if len(finite) < len(runs):
-        return best.x, float(best.fun), "a start led outside the model (the likelihood is not finite)"
+        return best.x, float(best.fun), ("a start led outside the model (the likelihood is not "
+                                         "finite)")
     scale = max(1.0, abs(float(best.fun)))
     worst = max(r.fun for r in finite) - best.fun
     if worst > OBJECTIVE_TOL * scale:
