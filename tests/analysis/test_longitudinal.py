@@ -60,3 +60,17 @@ def test_the_fallback_sequence_of_the_protocol_is_followed_and_noted(twin):
                             "fallback sequence allows (unstructured: too few subjects, 12")
                for n in notes)
     assert fcp["reml_loglik"].iloc[1:].notna().all() and fcp["aic"].iloc[1:].notna().all()
+
+
+def test_the_protocol_refuses_an_unknown_or_repeated_covariance_structure():
+    from pydantic import ValidationError
+
+    from t1dtrial.protocol.models import AnalysisOptions
+
+    with pytest.raises(ValidationError, match="Input should be 'unstructured', "):
+        AnalysisOptions(mmrm_fallback=["toeplitz"])
+    with pytest.raises(ValidationError, match="compound-symmetry listed more than once"):
+        AnalysisOptions(mmrm_fallback=["compound-symmetry", "compound-symmetry"])
+    with pytest.raises(ValidationError, match="mmrm_covariance"):
+        AnalysisOptions(mmrm_covariance="ar1")
+    assert AnalysisOptions(mmrm_fallback=[]).mmrm_fallback == []
