@@ -25,7 +25,7 @@ from t1dtrial.datasets import load_lu2021, lu2021_path
 from t1dtrial.errors import EstimationError, T1DTrialWarning
 from t1dtrial.protocol import load_protocol
 from t1dtrial.simulate import simulate_trial
-from t1dtrial.stats import mixed
+from t1dtrial.stats import _mmrm_covariance
 
 LU = load_protocol("lu2021")
 
@@ -139,7 +139,7 @@ def test_a_nan_inside_the_mixed_model_is_a_row_not_a_stop(monkeypatch):
     def minimize(f, x0, **kwargs):  # an optimiser ending on NaN
         return optimize.OptimizeResult(x=x0 * float("nan"), fun=1.0, success=True, jac=x0 * 0)
 
-    monkeypatch.setattr(mixed.optimize, "minimize", minimize)
+    monkeypatch.setattr(_mmrm_covariance.optimize, "minimize", minimize)
     res = _analyze(load_lu2021())
     assert res["mmrm"]["method"].str.contains("the covariance is not finite").all()
     assert len(res["primary_comparison"]) > 0 and len(res["logistic_regression"]) > 0

@@ -162,22 +162,28 @@ def mixed():
         name = r["dataset"]
         if name.endswith("twin_long"):
             d, covs, visits = data(name), ["SEX"], ["M1", "M3", "M6", "M9", "M12"]
+        elif name == "near_linear_long":
+            d, covs, visits = data(name), [], ["M3", "M6", "M12"]
         else:
             d, covs, visits = data("small_long"), [], ["M3", "M6", "M12"]
             d = d[d.USUBJID.isin(six)] if name == "edge_six_subjects" else d
-        cov = "auto" if name == "edge_six_subjects" else r["structure"]
-        g = st.mmrm(d, subject="USUBJID", visit="AVISIT", outcome="AVAL", group="TRT01P",
-                    baseline="BASE", covariates=covs, visit_order=visits, covariance=cov,
-                    reference="CONTROL")
+        g, fits = st.mmrm_fit(d, subject="USUBJID", visit="AVISIT", outcome="AVAL",
+                              group="TRT01P", baseline="BASE", covariates=covs,
+                              visit_order=visits, covariance=r["structure"], reference="CONTROL")
         dif = g[g.term == "difference"].set_index("visit").loc[r["diff_visit"]]
         if r["fun"] == "mmrm":
             lsm = g[g.term == "lsmean"].set_index(["visit", "group"])
             idx = list(zip(r["lsmean_visit"], r["lsmean_group"]))
-            add("MMRM least-squares means, differences, SEs", "nlme::gls (corSymm + varIdent / corCompSymm) + emmeans",
+            add("MMRM least-squares means, differences, SEs (5 covariance structures)",
+                "nlme::gls (corSymm / corARMA / corAR1 / corCompSymm, + varIdent) + emmeans",
                 list(lsm.loc[idx].estimate) + list(lsm.loc[idx].se) + list(dif.estimate) + list(dif.se),
                 list(r["lsmean"]) + list(r["lsmean_se"]) + list(r["diff"]) + list(r["diff_se"]))
+            add("MMRM REML log-likelihood and AIC", "logLik(gls), AIC(gls)",
+                [fits.reml_loglik[0], fits.aic[0]], [r["reml_loglik"], r["aic"]])
             add("MMRM Satterthwaite df vs emmeans on gls", "emmeans(gls, mode = 'satterthwaite')",
                 dif.df, r["diff_df"])
+            add("MMRM p-values vs emmeans on gls", "emmeans(gls, mode = 'satterthwaite')",
+                dif.p_value, r["diff_p"])
         else:
             add("MMRM Satterthwaite df", "lmerTest + emmeans(lmer.df = 'satterthwaite')", dif.df, r["diff_df"])
 

@@ -1,4 +1,4 @@
-"""MMRM against R: nlme::gls (corSymm + varIdent, corCompSymm) with emmeans, lme and lmerTest."""
+"""MMRM against R: nlme::gls (every covariance structure) with emmeans, lme and lmerTest."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from t1dtrial.errors import InputError
-from t1dtrial.stats import mmrm
+from t1dtrial.errors import EstimationError, InputError
+from t1dtrial.stats import mmrm, mmrm_fit
 
 ITER = 1e-4
 SIX = ["S01", "S02", "S03", "S06", "S07", "S08"]
@@ -17,17 +17,20 @@ SIX = ["S01", "S02", "S03", "S06", "S07", "S08"]
 def _data(dataset, name):
     if name in ("twin_long", "packaged_twin_long"):
         return dataset(name), ["SEX"]
+    if name == "near_linear_long":
+        return dataset(name), []
     d = dataset("small_long")
     return (d[d.USUBJID.isin(SIX)] if name == "edge_six_subjects" else d), []
 
 
-def _fit(dataset, r, covariance="auto"):
+def _fit(dataset, r, covariance="auto", whole=False):
     d, covs = _data(dataset, r["dataset"])
     visits = (["M1", "M3", "M6", "M9", "M12"] if r["dataset"].endswith("twin_long")
               else ["M3", "M6", "M12"])
-    return mmrm(d, subject="USUBJID", visit="AVISIT", outcome="AVAL", group="TRT01P",
-                baseline="BASE", covariates=covs, visit_order=visits, covariance=covariance,
-                reference="CONTROL")
+    fit = mmrm_fit(d, subject="USUBJID", visit="AVISIT", outcome="AVAL", group="TRT01P",
+                   baseline="BASE", covariates=covs, visit_order=visits, covariance=covariance,
+                   reference="CONTROL")
+    return fit if whole else fit.table
 
 
 def _cases(reference, fun):
@@ -35,14 +38,22 @@ def _cases(reference, fun):
 
 
 def _covariance(r):
-    if r["dataset"] == "edge_six_subjects":
-        return "auto"  # falls back to compound symmetry
     return r["structure"]
+
+
+STRUCTURES = ["unstructured", "heterogeneous-toeplitz", "heterogeneous-ar1",
+              "heterogeneous-compound-symmetry", "compound-symmetry"]
+
+
+def test_every_structure_is_checked_on_the_packaged_twin_and_the_near_linear_data(reference):
+    done = {(r["dataset"], r["structure"]) for r in _cases(reference, "mmrm")}
+    for name in ("packaged_twin_long", "near_linear_long"):
+        assert {s for d, s in done if d == name} == set(STRUCTURES), name
 
 
 def test_lsmeans_and_differences_match_gls_with_emmeans(reference, dataset):
     cases = _cases(reference, "mmrm")
-    assert len(cases) == 5
+    assert len(cases) == 15
     for r in cases:
         got = _fit(dataset, r, _covariance(r))
         lsm = got[got.term == "lsmean"].set_index(["visit", "group"])
@@ -52,6 +63,14 @@ def test_lsmeans_and_differences_match_gls_with_emmeans(reference, dataset):
         dif = got[got.term == "difference"].set_index("visit").loc[r["diff_visit"]]
         np.testing.assert_allclose(dif.estimate, r["diff"], rtol=ITER, atol=1e-9)
         np.testing.assert_allclose(dif.se, r["diff_se"], rtol=ITER)
+
+
+def test_reml_loglik_and_aic_of_every_structure_match_gls(reference, dataset):
+    for r in _cases(reference, "mmrm"):
+        fits = _fit(dataset, r, _covariance(r), whole=True).covariance_fits
+        assert len(fits) == 1 and bool(fits.used[0]) and bool(fits.converged[0])
+        assert fits.reml_loglik[0] == pytest.approx(r["reml_loglik"], rel=1e-7, abs=1e-6), r
+        assert fits.aic[0] == pytest.approx(r["aic"], rel=1e-7, abs=2e-6), r
 
 
 def test_satterthwaite_df_match_lmertest(reference, dataset):
@@ -81,11 +100,74 @@ def test_compound_symmetry_equals_a_subject_random_intercept_in_lme(reference, d
             assert lsm.loc[(v, g), "se"] == pytest.approx(se, rel=ITER)
 
 
-def test_too_few_subjects_for_unstructured_falls_back_and_says_so(dataset):
+def _six(dataset, **kw):
     d = dataset("small_long")
-    got = mmrm(d[d.USUBJID.isin(SIX)], subject="USUBJID", visit="AVISIT", outcome="AVAL",
-               group="TRT01P", baseline="BASE", visit_order=["M3", "M6", "M12"])
-    assert got.method[0].startswith("MMRM (REML), compound symmetry covariance (too few subjects, 6")
+    return mmrm_fit(d[d.USUBJID.isin(SIX)], subject="USUBJID", visit="AVISIT", outcome="AVAL",
+                    group="TRT01P", baseline="BASE", visit_order=["M3", "M6", "M12"],
+                    reference="CONTROL", **kw)
+
+
+def test_too_few_subjects_for_unstructured_follows_the_fallback_sequence_and_says_so(reference,
+                                                                                   dataset):
+    # six subjects: too few for the 6 parameters of an unstructured 3 x 3 covariance; the
+    # heterogeneous Toeplitz fit runs to the edge (R's gls stops: its AR coefficients are not
+    # invertible); heterogeneous AR(1) is the first structure of the sequence that R fits too
+    fail = [r for r in reference("mixed") if r["fun"] == "mmrm_fail"]
+    assert [(r["dataset"], r["structure"]) for r in fail] == [("edge_six_subjects",
+                                                              "heterogeneous-toeplitz")]
+    got, fits = _six(dataset)
+    assert got.method[0].startswith(
+        "MMRM (REML), heterogeneous AR(1) covariance (unstructured not used: too few subjects, 6, "
+        "for its 6 covariance parameters; heterogeneous Toeplitz not used: ")
+    assert list(fits.structure) == ["unstructured", "heterogeneous Toeplitz", "heterogeneous AR(1)"]
+    assert list(fits.used) == [False, False, True]
+    assert np.isnan(fits.reml_loglik[0])
+    r = next(r for r in _cases(reference, "mmrm")
+             if (r["dataset"], r["structure"]) == ("edge_six_subjects", "heterogeneous-ar1"))
+    dif = got[got.term == "difference"]
+    np.testing.assert_allclose(dif.estimate, r["diff"], rtol=ITER)
+    np.testing.assert_allclose(dif.se, r["diff_se"], rtol=ITER)
+
+
+def test_a_fallback_sequence_given_is_followed_in_its_order(dataset):
+    got, fits = _six(dataset, fallback=["compound-symmetry", "heterogeneous-ar1"])
+    assert got.method[0].startswith("MMRM (REML), compound symmetry covariance (unstructured not "
+                                    "used: too few subjects, 6, for its 6 covariance parameters)")
+    assert list(fits.structure) == ["unstructured", "compound symmetry"]
+
+
+def test_without_a_fallback_an_unfittable_structure_is_not_estimable(dataset):
+    with pytest.raises(EstimationError, match="unstructured not used: too few subjects, 6"):
+        _six(dataset, covariance="unstructured")
+
+
+def test_a_fallback_naming_an_unknown_or_repeated_structure_is_refused(dataset):
+    with pytest.raises(InputError, match="fallback: 'toeplitz' — not a permitted value"):
+        _six(dataset, fallback=["toeplitz"])
+    with pytest.raises(InputError, match="fallback: 'compound-symmetry' — listed more than once"):
+        _six(dataset, fallback=["compound-symmetry", "compound-symmetry"])
+
+
+def test_near_linear_trajectories_are_fitted_unstructured_as_r_does(reference, dataset):
+    # SDs about 1 : 2 : 4 and correlations above 0.9999: the unstructured covariance is
+    # nearly of rank one, but R's gls reaches an interior optimum; compound symmetry would
+    # assume equal variances and give SEs off by a factor of up to 2.6
+    d = dataset("near_linear_long")
+    got, fits = mmrm_fit(d, subject="USUBJID", visit="AVISIT", outcome="AVAL", group="TRT01P",
+                         baseline="BASE", visit_order=["M3", "M6", "M12"], reference="CONTROL")
+    assert got.method[0].startswith("MMRM (REML), unstructured covariance (near the boundary: "
+                                    "largest |correlation| 0.99999")
+    assert list(fits.structure) == ["unstructured"] and bool(fits.converged[0])
+    r = next(r for r in _cases(reference, "mmrm")
+             if (r["dataset"], r["structure"]) == ("near_linear_long", "unstructured"))
+    cs = next(r for r in _cases(reference, "mmrm")
+              if (r["dataset"], r["structure"]) == ("near_linear_long", "compound-symmetry"))
+    assert r["reml_loglik"] - cs["reml_loglik"] > 400
+    dif = got[got.term == "difference"].set_index("visit").loc[r["diff_visit"]]
+    np.testing.assert_allclose(dif.estimate, r["diff"], rtol=ITER)
+    np.testing.assert_allclose(dif.se, r["diff_se"], rtol=ITER)
+    np.testing.assert_allclose(dif.p_value, r["diff_p"], rtol=2e-3)
+    assert fits.reml_loglik[0] == pytest.approx(r["reml_loglik"], rel=1e-8)
 
 
 def test_unstructured_is_used_on_the_twin(dataset):

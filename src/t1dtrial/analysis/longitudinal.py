@@ -3,9 +3,13 @@
 For each parameter among the protocol's continuous endpoints (change or
 value summaries), over the full analysis set: the follow-up value at each
 post-baseline visit ~ treatment x visit + baseline x visit + the protocol's
-``ancova_covariates``, with an unstructured within-subject covariance (or a
-subject random intercept when that cannot be estimated; ``method`` says which).
-C-peptide parameters are also analysed on the log(x + 1) scale. Subjects
+``ancova_covariates``, with the within-subject covariance of the protocol's
+``mmrm_covariance`` (default unstructured) or, when that cannot be fitted, the
+first structure of its ``mmrm_fallback`` sequence that can (default
+heterogeneous Toeplitz, heterogeneous AR(1), heterogeneous compound symmetry,
+compound symmetry); ``method`` says which and why, the table
+``mmrm_covariance`` gives each structure tried with its REML log-likelihood
+and AIC, and a note names every fallback. C-peptide parameters are also analysed on the log(x + 1) scale. Subjects
 contribute every visit they have: missing visits are not imputed (valid under
 missing at random). The model uses the visits present in the data: a visit
 with no value is left out (an interim data cut), and a visit where an arm has
@@ -25,16 +29,19 @@ import numpy as np
 import pandas as pd
 
 from ..protocol import Protocol
-from ..stats import mmrm
+from ..stats import mmrm_fit
 from ._arms import comparisons, population
 from ._estimable import attempt, not_estimable_rows
 from ..derive import is_cpeptide
 from .continuous import continuous_endpoints
 
-__all__ = ["mmrm_params", "mmrm_table", "MMRM_COLUMNS"]
+__all__ = ["mmrm_params", "mmrm_table", "mmrm_analysis", "MMRM_COLUMNS", "COVARIANCE_COLUMNS"]
 
 MMRM_COLUMNS = ["param", "scale", "visit", "term", "group", "estimate", "ci_low", "ci_high",
                 "p_value", "method", "n", "se", "df"]
+#: Columns of the table of covariance structures tried: one row a structure and model.
+COVARIANCE_COLUMNS = ["param", "scale", "structure", "used", "converged", "reason",
+                      "n_parameters", "reml_loglik", "aic"]
 
 
 def mmrm_params(protocol: Protocol) -> list[tuple[str, str]]:
@@ -62,10 +69,31 @@ def mmrm_table(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Protocol,
         A parameter whose model cannot be fitted gets one row saying why; a
         visit left out of the model gets one ``difference`` row saying why.
     """
+    return mmrm_analysis(adsl, adlb, protocol=protocol, population_code=population_code,
+                         conf_level=conf_level)[0]
+
+
+def mmrm_analysis(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Protocol,
+                  population_code: str = "FAS", conf_level: float | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The mixed models of :func:`mmrm_table`, the covariance structures tried, and notes.
+
+    Returns
+    -------
+    tuple
+        The table of :func:`mmrm_table`; a table (:data:`COVARIANCE_COLUMNS`)
+        with one row a parameter, scale and covariance structure tried; and
+        one note a model fitted with a fallback structure or near the boundary
+        of the parameter space.
+    """
     level = conf_level if conf_level is not None else protocol.analysis.conf_level
+    options = protocol.analysis
     pairs = comparisons(protocol)
+    fits: list[pd.DataFrame] = []
+    notes: list[str] = []
     if not pairs:
-        return pd.DataFrame(columns=MMRM_COLUMNS)
+        return (pd.DataFrame(columns=MMRM_COLUMNS), pd.DataFrame(columns=COVARIANCE_COLUMNS),
+                notes)
     treated, control = pairs[0]
     covs = list(protocol.analysis.ancova_covariates)
     subjects = population(adsl, population_code)
@@ -84,18 +112,44 @@ def mmrm_table(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Protocol,
         key = {"param": param, "scale": scale}
         fit, reason = (None, "no post-baseline visit with values in both arms")
         if present:
-            fit, reason = attempt(mmrm, data.loc[data["AVISIT"].isin(present)],
+            fit, reason = attempt(mmrm_fit, data.loc[data["AVISIT"].isin(present)],
                                   subject="USUBJID", visit="AVISIT", outcome="AVAL",
                                   group="TRT01P", baseline="BASE", covariates=covs,
-                                  reference=control, visit_order=present, conf_level=level)
+                                  reference=control, visit_order=present, conf_level=level,
+                                  covariance=options.mmrm_covariance,
+                                  fallback=options.mmrm_fallback)
+        if reason is None:
+            tried = fit.covariance_fits.assign(**key)
+            fits.append(tried)
+            notes += _covariance_notes(param, scale, tried)
+            fit = fit.table
         frames.append(fit.assign(**key) if reason is None
                       else not_estimable_rows(MMRM_COLUMNS, reason, [key]))
         frames += [not_estimable_rows(MMRM_COLUMNS, why, [{**key, "visit": v,
                                                             "term": "difference"}])
                    for v, why in left_out.items()]
-    if not frames:
-        return pd.DataFrame(columns=MMRM_COLUMNS)
-    return pd.concat(frames, ignore_index=True).reindex(columns=MMRM_COLUMNS)
+    table = (pd.concat(frames, ignore_index=True).reindex(columns=MMRM_COLUMNS) if frames
+             else pd.DataFrame(columns=MMRM_COLUMNS))
+    tried = (pd.concat(fits, ignore_index=True).reindex(columns=COVARIANCE_COLUMNS) if fits
+             else pd.DataFrame(columns=COVARIANCE_COLUMNS))
+    return table, tried, notes
+
+
+def _covariance_notes(param: str, scale: str, tried: pd.DataFrame) -> list[str]:
+    """A note when the model used a fallback structure, or one near the boundary."""
+    where = f"The mixed model of {param}" + (" on the log(x + 1) scale" if scale == "log1p" else "")
+    used = tried.loc[tried["used"]].iloc[0]
+    out = []
+    if len(tried) > 1:
+        why = "; ".join(f"{r.structure}: {r.reason}"
+                        for r in tried.loc[~tried["used"]].itertuples())
+        out.append(f"{where} used a {used['structure']} covariance, as the protocol's fallback "
+                   f"sequence allows ({why}); see mmrm_covariance.csv.")
+    if used["reason"]:
+        out.append(f"{where}: the {used['structure']} covariance is {used['reason']}; the fit is "
+                   "valid but its standard errors and degrees of freedom rest on a covariance "
+                   "close to singular.")
+    return out
 
 
 def _model_visits(data: pd.DataFrame, visits: list[str],

@@ -151,8 +151,10 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
         tables["secondary_responders"] = guard(
             responders.COUNT_COLUMNS + responders.COMPARISON_COLUMNS,
             responders.secondary_responders, adsl, adeff, protocol=protocol)
-        tables["mmrm"] = guard(longitudinal.MMRM_COLUMNS, longitudinal.mmrm_table, adsl, adlb,
-                               protocol=protocol)
+        tables["mmrm"], tables["mmrm_covariance"], more = guard(
+            longitudinal.MMRM_COLUMNS, longitudinal.mmrm_analysis, adsl, adlb, protocol=protocol,
+            also=(pd.DataFrame(columns=longitudinal.COVARIANCE_COLUMNS), []))
+        notes.extend(more)
 
         step("predictors")
         table, more = guard(predictors.LOGISTIC_COLUMNS, predictors.predictor_model, adsl, adeff,

@@ -364,6 +364,11 @@ class Population(_Model):
     rule: str
 
 
+#: Within-subject covariance structures of the mixed model for repeated measures.
+MMRMCovariance = Literal["unstructured", "heterogeneous-toeplitz", "heterogeneous-ar1",
+                         "heterogeneous-compound-symmetry", "compound-symmetry"]
+
+
 class AnalysisOptions(_Model):
     """Options of the statistical analysis plan."""
 
@@ -383,6 +388,17 @@ class AnalysisOptions(_Model):
     missing_primary: Literal["non_responder", "exclude", "multiple_imputation"] = "non_responder"
     mi_imputations: int = Field(default=20, ge=2)
     seed: int = 20210415
+    mmrm_covariance: MMRMCovariance = Field(
+        default="unstructured",
+        description="Within-subject covariance the mixed model for repeated measures fits first: "
+                    "unstructured, heterogeneous-toeplitz, heterogeneous-ar1, "
+                    "heterogeneous-compound-symmetry or compound-symmetry.")
+    mmrm_fallback: list[MMRMCovariance] = Field(
+        default_factory=lambda: ["heterogeneous-toeplitz", "heterogeneous-ar1",
+                                 "heterogeneous-compound-symmetry", "compound-symmetry"],
+        description="Covariance structures the mixed model tries, in this order, when the one "
+                    "of mmrm_covariance cannot be fitted (more covariance parameters than "
+                    "subjects, no convergence, or a singular covariance); empty for none.")
 
     @field_validator("alpha", "conf_level")
     @classmethod
@@ -400,7 +416,7 @@ class AnalysisOptions(_Model):
         return v
 
     @field_validator("predictor_covariates", "ancova_covariates", "propensity_covariates",
-                     "adjustment_covariates", "predictor_arms")
+                     "adjustment_covariates", "predictor_arms", "mmrm_fallback")
     @classmethod
     def _no_repeats(cls, v: list[str]) -> list[str]:
         repeated = sorted({c for c in v if v.count(c) > 1})

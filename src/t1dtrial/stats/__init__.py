@@ -29,7 +29,7 @@ from .continuous import ancova, mann_whitney, welch_t
 from .imputation import impute_chained, mi_group_difference, pool_rubin
 from .interaction import interaction_test
 from .logistic import Separation, detect_separation, logistic_regression
-from .mixed import mmrm
+from .mixed import mmrm, mmrm_fit
 from .one_sample import one_sample_t, wilcoxon_signed_rank
 from .standardization import standardized_risks
 from .survival import kaplan_meier
@@ -41,7 +41,7 @@ __all__ = [
     "welch_t", "mann_whitney", "ancova",
     "one_sample_t", "wilcoxon_signed_rank",
     "logistic_regression", "detect_separation", "Separation",
-    "mmrm", "kaplan_meier", "interaction_test",
+    "mmrm", "mmrm_fit", "kaplan_meier", "interaction_test",
     "pool_rubin", "impute_chained", "mi_group_difference",
     "propensity_weights", "standardized_differences", "iptw_difference",
     "standardized_risks",

@@ -4,10 +4,17 @@ Mean model: one intercept, one treatment effect and one baseline slope per
 visit (``visit + group:visit + baseline:visit``) plus covariate main effects.
 Within-subject covariance: unstructured (a free covariance matrix over the
 visits, as SAS ``TYPE=UN`` or R's ``nlme::gls(correlation = corSymm,
-weights = varIdent)``) or compound symmetry (equal variances and correlations,
-the marginal model of a subject random intercept, as ``nlme::lme(random = ~ 1 | id)``).
-The restricted likelihood is maximised with scipy (BFGS on the Cholesky
-factor, analytic gradient); subjects with missing visits contribute the visits
+weights = varIdent)``), or, when that cannot be fitted, the first structure of
+a fallback sequence that can: heterogeneous Toeplitz (``corARMA(p = T - 1)`` +
+``varIdent``), heterogeneous AR(1) (``corAR1`` + ``varIdent``), heterogeneous
+compound symmetry (``corCompSymm`` + ``varIdent``) or compound symmetry
+(``corCompSymm``: equal variances and one correlation, which may be negative,
+so not only the marginal model of a subject random intercept). A fit has
+converged when restarts from its end point and from a second start reach the
+same restricted likelihood and covariance (a judgement free of the scale of
+the data); a covariance on the boundary (a correlation of +/-1, a variance of 0)
+is not used. The restricted likelihood is maximised with scipy (BFGS, analytic
+gradient in the covariance); subjects with missing visits contribute the visits
 they have (missing at random).
 
 Examples
@@ -23,258 +30,79 @@ Examples
 ...          visit_order=["M3", "M6", "M12"])
 >>> sorted(set(r.term))
 ['difference', 'lsmean']
+>>> mmrm_fit(d, subject="id", visit="visit", outcome="y", group="arm", baseline="base",
+...          visit_order=["M3", "M6", "M12"]).covariance_fits.structure.tolist()
+['unstructured']
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, optimize, stats
+from scipy import stats
 
+from . import _mmrm_covariance as cv
 from ._common import (check_choice, check_columns_arg, check_conf_level, check_finite, check_frame,
                       fail, not_estimable, numerical_trouble, result_frame, two_levels)
 from ._design import DesignBuilder
 
-__all__ = ["mmrm"]
+__all__ = ["mmrm", "mmrm_fit", "MMRMFit", "COVARIANCE_FIT_COLUMNS"]
+
+#: Columns of ``mmrm_fit(...).covariance_fits``: one row a covariance structure tried.
+COVARIANCE_FIT_COLUMNS = ["structure", "used", "converged", "reason", "n_parameters",
+                          "reml_loglik", "aic"]
 
 
-class _Patterns:
-    """Subjects grouped by their pattern of observed visits, as dense arrays."""
+class MMRMFit(NamedTuple):
+    """What :func:`mmrm_fit` returns: the result table and the covariance structures tried."""
 
-    def __init__(self, subj_codes: np.ndarray, visit_codes: np.ndarray, y: np.ndarray,
-                 X: np.ndarray, n_visits: int):
-        n_subj = int(subj_codes.max()) + 1
-        p = X.shape[1]
-        Y = np.full((n_subj, n_visits), np.nan)
-        XX = np.zeros((n_subj, n_visits, p))
-        Y[subj_codes, visit_codes] = y
-        XX[subj_codes, visit_codes] = X
-        observed = ~np.isnan(Y)
-        keys = np.packbits(observed, axis=1, bitorder="little")
-        _, inverse = np.unique(keys, axis=0, return_inverse=True)
-        self.groups = []
-        for g in range(inverse.max() + 1):
-            rows = np.flatnonzero(inverse.ravel() == g)
-            idx = np.flatnonzero(observed[rows[0]])
-            self.groups.append((idx, Y[np.ix_(rows, idx)], XX[rows][:, idx, :]))
-        self.p = p
-        self.n_obs = int(observed.sum())
+    #: The table :func:`mmrm` returns.
+    table: pd.DataFrame
+    #: One row a covariance structure tried, in order (:data:`COVARIANCE_FIT_COLUMNS`).
+    covariance_fits: pd.DataFrame
 
 
-def _gls(pat: _Patterns, sigma: np.ndarray, gradient: bool = False):
-    """GLS fit for a given covariance: beta, A = sum X'S^-1 X, -2 REML log-likelihood (+ dSigma).
+def mmrm_fit(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: str,
+             baseline: str | None = None, covariates: Sequence[str] = (),
+             reference: Any | None = None, visit_order: Sequence[Any] | None = None,
+             covariance: str = "auto", fallback: Sequence[str] | None = None,
+             conf_level: float = 0.95) -> MMRMFit:
+    """:func:`mmrm` with the covariance structures it tried.
 
-    Raises ``LinAlgError`` for a covariance that is no covariance here: not
-    finite, not positive definite, or so near singular that ``A`` overflows.
-    The optimisers treat that as an infinite objective, never as a NaN.
+    Parameters and the table are those of :func:`mmrm`; ``covariance_fits``
+    has one row a structure tried (:data:`COVARIANCE_FIT_COLUMNS`):
+    ``structure`` (in words), ``used``, ``converged``, ``reason`` (why it was
+    not used, or that the fit is near the boundary), ``n_parameters``
+    (covariance parameters), ``reml_loglik`` and ``aic`` (as nlme: -2 REML
+    log-likelihood + 2 x (fixed effects + covariance parameters)).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> ids = np.repeat(np.arange(8), 3)
+    >>> d = pd.DataFrame({"id": ids, "visit": np.tile(["M3", "M6", "M12"], 8),
+    ...                   "arm": np.where(ids < 4, "A", "B"), "y": rng.normal(size=24)})
+    >>> fit = mmrm_fit(d, subject="id", visit="visit", outcome="y", group="arm",
+    ...                visit_order=["M3", "M6", "M12"], fallback=["compound-symmetry"],
+    ...                covariance="heterogeneous-ar1")
+    >>> fit.covariance_fits[["structure", "used"]].to_dict("records")
+    [{'structure': 'heterogeneous AR(1)', 'used': True}]
     """
-    if not np.all(np.isfinite(sigma)):
-        raise np.linalg.LinAlgError("the covariance matrix is not finite")
-    A = np.zeros((pat.p, pat.p))
-    c = np.zeros(pat.p)
-    logdet = 0.0
-    facs = []
-    for idx, Yk, Xk in pat.groups:
-        S = sigma[np.ix_(idx, idx)]
-        cf = linalg.cho_factor(S, lower=True)
-        W = linalg.cho_solve(cf, np.eye(idx.size))
-        logdet += Yk.shape[0] * 2 * np.log(np.diag(cf[0])).sum()
-        WX = np.einsum("st,itp->isp", W, Xk)
-        A += np.einsum("isp,isq->pq", Xk, WX)
-        c += np.einsum("isp,is->p", WX, Yk)
-        facs.append(W)
-    if not np.all(np.isfinite(A)):
-        raise np.linalg.LinAlgError("the GLS information matrix is not finite")
-    cA = linalg.cho_factor(A, lower=True)
-    beta = linalg.cho_solve(cA, c)
-    quad = 0.0
-    M = np.zeros_like(sigma) if gradient else None
-    Ainv = linalg.cho_solve(cA, np.eye(pat.p)) if gradient else None
-    for (idx, Yk, Xk), W in zip(pat.groups, facs):
-        R = Yk - Xk @ beta
-        WR = R @ W
-        quad += float(np.einsum("is,is->", R, WR))
-        if gradient:
-            WX = np.einsum("st,itp->isp", W, Xk)
-            inner = np.einsum("is,it->st", WR, WR) + np.einsum("isp,pq,itq->st", WX, Ainv, WX)
-            M[np.ix_(idx, idx)] += Yk.shape[0] * W - inner
-    m2ll = logdet + 2 * np.log(np.diag(cA[0])).sum() + quad
-    return beta, A, m2ll, M
-
-
-class _Unstructured:
-    name = "unstructured"
-
-    def __init__(self, T: int):
-        self.T = T
-        self.rows, self.cols = np.tril_indices(T)
-        self.diag = self.rows == self.cols
-
-    def sigma(self, theta: np.ndarray) -> np.ndarray:
-        L = np.zeros((self.T, self.T))
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is refused by _gls
-            vals = np.where(self.diag, np.exp(theta), theta)
-            L[self.rows, self.cols] = vals
-            return L @ L.T, L
-
-    def edge(self, theta: np.ndarray) -> str:
-        """Why a fit ending at ``theta`` is at the edge of the model ("" when it is not)."""
-        S = self.sigma(theta)[0]
-        if not np.all(np.isfinite(S)):
-            return "the covariance is not finite"
-        w = np.linalg.eigvalsh(S)
-        if w[0] <= 1e-10 * w[-1]:
-            return "the within-subject covariance is singular"
-        return ""
-
-    def start(self, S: np.ndarray) -> np.ndarray:
-        L = np.linalg.cholesky(S)
-        vals = L[self.rows, self.cols].copy()
-        vals[self.diag] = np.log(vals[self.diag])
-        return vals
-
-    def objective(self, pat: _Patterns):
-        def f(theta):
-            S, L = self.sigma(theta)
-            try:
-                _, _, m2ll, M = _gls(pat, S, gradient=True)
-            except np.linalg.LinAlgError:
-                return np.inf, np.zeros_like(theta)
-            G = (M @ L)[self.rows, self.cols]  # d(-2 REML)/dL = 2 M L, halved for -REML
-            G = np.where(self.diag, G * np.exp(theta), G)
-            if not (np.isfinite(m2ll) and np.all(np.isfinite(G))):
-                return np.inf, np.zeros_like(theta)
-            return 0.5 * m2ll, G
-        return f
-
-
-class _CompoundSymmetry:
-    name = "compound symmetry"
-
-    def __init__(self, T: int):
-        self.T = T
-        self.lo = -1.0 / (T - 1) if T > 1 else -1.0  # the smallest valid correlation
-
-    def parts(self, theta: np.ndarray) -> tuple[float, float]:
-        """Variance and within-subject correlation."""
-        with np.errstate(over="ignore"):
-            return np.exp(theta[0]), self.lo + (1 - self.lo) / (1 + np.exp(-theta[1]))
-
-    def sigma(self, theta: np.ndarray):
-        var, rho = self.parts(theta)
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is refused by _gls
-            S = var * ((1 - rho) * np.eye(self.T) + rho * np.ones((self.T, self.T)))
-        return S, None
-
-    def edge(self, theta: np.ndarray) -> str:
-        """Why a fit ending at ``theta`` is at the edge of the model ("" when it is not)."""
-        if not np.all(np.isfinite(theta)):
-            return "the covariance is not finite"
-        _, rho = self.parts(theta)
-        if rho > 1 - 1e-6:
-            return ("the within-subject correlation runs to 1: each subject differs from the "
-                    "mean model by the same amount at every visit")
-        if rho < self.lo + 1e-6:
-            return f"the within-subject correlation runs to its lower limit, {self.lo:g}"
-        return ""
-
-    def start(self, S: np.ndarray) -> np.ndarray:
-        var = float(np.mean(np.diag(S)))
-        off = S[~np.eye(self.T, dtype=bool)]
-        rho = float(np.clip(off.mean() / var if off.size else 0.3, 0.01, 0.95))
-        lo = self.lo
-        u = (rho - lo) / (1 - lo)
-        return np.array([np.log(var), np.log(u / (1 - u))])
-
-    def objective(self, pat: _Patterns):
-        def value(theta):
-            try:
-                v = 0.5 * _gls(pat, self.sigma(theta)[0])[2]
-            except np.linalg.LinAlgError:
-                return np.inf
-            return v if np.isfinite(v) else np.inf
-
-        def f(theta):
-            v = value(theta)
-            if not np.isfinite(v):
-                return np.inf, np.zeros_like(theta)
-            return v, np.array([_difference(value, theta, v, e) for e in np.eye(theta.size)])
-        return f
-
-
-def _difference(value, theta: np.ndarray, v: float, e: np.ndarray, h: float = 1e-6) -> float:
-    """Central difference of ``value`` along ``e``; one-sided where a side is outside the model.
-
-    Near the edge of the parameter space (a correlation near 1, a variance
-    near 0) one side can be infinite; a central difference would then be
-    infinite or NaN and carry the optimiser out of the parameter space.
-    """
-    up, down = value(theta + h * e), value(theta - h * e)
-    if np.isfinite(up) and np.isfinite(down):
-        return (up - down) / (2 * h)
-    if np.isfinite(up):
-        return (up - v) / h
-    if np.isfinite(down):
-        return (v - down) / h
-    return 0.0
-
-
-def _fit(pat: _Patterns, structure, S0: np.ndarray):
-    f = structure.objective(pat)
-    theta0 = structure.start(S0)
-    res = optimize.minimize(f, theta0, jac=True, method="BFGS",
-                            options={"gtol": 1e-9, "maxiter": 2000})
-    # BFGS often stops at the optimum with "precision loss" and a gradient just above
-    # a fixed threshold, depending on the order of floating-point sums (row order);
-    # restarting from its end point resets the Hessian approximation.
-    for _ in range(3):
-        if res.success or not np.isfinite(res.fun) or np.max(np.abs(res.jac)) < 1e-7:
-            break
-        again = optimize.minimize(f, res.x, jac=True, method="BFGS",
-                                  options={"gtol": 1e-9, "maxiter": 2000})
-        if not again.fun <= res.fun:
-            break
-        res = again
-    theta = res.x
-    ok = (bool(np.isfinite(res.fun)) and bool(np.all(np.isfinite(theta)))
-          and (res.success or np.max(np.abs(res.jac)) < 1e-4))
-    return theta, ok
-
-
-def _satterthwaite(pat, structure, theta, Ls: np.ndarray) -> np.ndarray:
-    """Satterthwaite degrees of freedom of each contrast row of ``Ls``."""
-    def vcov(th):
-        return np.linalg.inv(_gls(pat, structure.sigma(th)[0])[1])
-
-    k = theta.size
-    h = 1e-4 * np.maximum(1.0, np.abs(theta))
-    f = structure.objective(pat)
-    H = np.zeros((k, k))
-    grads = []
-    for i in range(k):
-        e = np.zeros(k)
-        e[i] = h[i]
-        H[:, i] = (f(theta + e)[1] - f(theta - e)[1]) / (2 * h[i])
-        grads.append((vcov(theta + e) - vcov(theta - e)) / (2 * h[i]))
-    H = (H + H.T) / 2
-    cov_theta = np.linalg.pinv(H)  # objective is -REML log-likelihood
-    V = vcov(theta)
-    out = []
-    for L in Ls:
-        v = float(L @ V @ L)
-        g = np.array([L @ G @ L for G in grads])
-        denom = float(g @ cov_theta @ g)
-        out.append(2 * v * v / denom if denom > 0 else np.inf)
-    return np.asarray(out)
+    return _mmrm(data, subject=subject, visit=visit, outcome=outcome, group=group,
+                 baseline=baseline, covariates=covariates, reference=reference,
+                 visit_order=visit_order, covariance=covariance, fallback=fallback,
+                 conf_level=conf_level)
 
 
 def mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: str,
          baseline: str | None = None, covariates: Sequence[str] = (),
          reference: Any | None = None, visit_order: Sequence[Any] | None = None,
-         covariance: str = "auto", conf_level: float = 0.95) -> pd.DataFrame:
+         covariance: str = "auto", fallback: Sequence[str] | None = None,
+         conf_level: float = 0.95) -> pd.DataFrame:
     """Mixed model for repeated measures with least-squares means by visit.
 
     Parameters
@@ -296,11 +124,18 @@ def mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: s
         Reference level of ``group`` (default: first in sorted order).
     visit_order : sequence, optional
         Order of the visits (default: sorted).
-    covariance : {"auto", "unstructured", "compound-symmetry"}, default "auto"
-        ``"auto"`` fits the unstructured covariance and falls back to compound
-        symmetry (a subject random intercept) when it cannot be estimated
-        (too few subjects for its ``T (T + 1) / 2`` parameters, or no
-        convergence); ``method`` says which was used.
+    covariance : str, default "auto"
+        The covariance structure to fit first: ``"unstructured"``,
+        ``"heterogeneous-toeplitz"``, ``"heterogeneous-ar1"``,
+        ``"heterogeneous-compound-symmetry"`` or ``"compound-symmetry"``.
+        ``"auto"`` is ``"unstructured"`` with the default fallback sequence.
+    fallback : sequence of str, optional
+        Structures tried in order when the first cannot be fitted (more
+        covariance parameters than subjects, no convergence, or a singular
+        covariance). Default: none for a named structure; for ``"auto"``
+        heterogeneous Toeplitz, heterogeneous AR(1), heterogeneous compound
+        symmetry, compound symmetry. ``method`` says which structure was used
+        and why the ones before it were not.
     conf_level : float, default 0.95
         Confidence level.
 
@@ -311,6 +146,7 @@ def mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: s
         ``term == "difference"`` row (comparator minus reference), with
         columns ``term, group, visit, estimate, ci_low, ci_high, p_value,
         method, n`` (subjects observed at the visit), ``se``, ``df``.
+        :func:`mmrm_fit` gives also the covariance structures tried.
 
     Notes
     -----
@@ -322,14 +158,26 @@ def mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: s
     3. Degrees of freedom by Satterthwaite's approximation, with the
        covariance of the variance parameters from the numerical Hessian of the
        restricted likelihood (as emmeans' ``mode = "satterthwaite"`` for gls).
+       Near the boundary (a correlation within 1e-4 of 1) the method says so:
+       the covariance is nearly singular and the df rest on a steep Hessian.
 
     Examples
     --------
     See the module docstring.
     """
+    return _mmrm(data, subject=subject, visit=visit, outcome=outcome, group=group,
+                 baseline=baseline, covariates=covariates, reference=reference,
+                 visit_order=visit_order, covariance=covariance, fallback=fallback,
+                 conf_level=conf_level).table
+
+
+def _mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: str,
+          baseline: str | None, covariates: Sequence[str], reference: Any | None,
+          visit_order: Sequence[Any] | None, covariance: str, fallback: Sequence[str] | None,
+          conf_level: float) -> MMRMFit:
     fn = "mmrm"
     level = check_conf_level(fn, conf_level)
-    check_choice(fn, "covariance", covariance, ["auto", "unstructured", "compound-symmetry"])
+    check_choice(fn, "covariance", covariance, ["auto", *cv.STRUCTURES])
     covs = check_columns_arg(fn, "covariates", covariates)
     used = [subject, visit, outcome, group] + ([baseline] if baseline else []) + covs
     frame = check_frame(fn, data, used)[used].dropna().reset_index(drop=True)
@@ -359,24 +207,25 @@ def mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: s
                             "both groups observed at every visit, more subjects at each visit "
                             "than its own terms, and covariates that vary and are not collinear")
     y = frame[outcome].to_numpy(dtype=float)
-    pat = _Patterns(frame["_s"].to_numpy(), frame["_v"].to_numpy(), y, X, T)
-    structure, theta, fallback = _fit_covariance(fn, pat, frame, X, y, T, covariance)
-    sigma = structure.sigma(theta)[0]
+    pat = cv.Patterns(frame["_s"].to_numpy(), frame["_v"].to_numpy(), y, X, T)
+    sequence = _sequence(fn, covariance, fallback)
+    structure, theta, why, fits = _fit_covariance(fn, pat, frame, X, y, visits, sequence)
     with numerical_trouble(fn, "the final GLS fit"):
-        beta, A, _, _ = _gls(pat, sigma)
+        beta, A, _, _ = cv.gls(pat, structure.sigma(theta))
         cov = np.linalg.inv(A)
     check_finite(fn, "the final GLS fit", beta, cov)
 
     Ls, meta = _contrasts(frame, visits, subject, group, comparator, ref, baseline, builder)
     with numerical_trouble(fn, "the Satterthwaite degrees of freedom"):
-        dfs = _satterthwaite(pat, structure, theta, Ls)
+        dfs = cv.satterthwaite(pat, structure, theta, Ls)
     if np.isnan(dfs).any():
         raise not_estimable(fn, "data", outcome, "the Satterthwaite degrees of freedom are "
                             "undefined (the restricted likelihood is flat or not finite near "
                             "its maximum)", "more subjects or visits with data")
-    method = (f"MMRM (REML), {structure.name} covariance{fallback}; "
+    method = (f"MMRM (REML), {structure.name} covariance{why}; "
               "least-squares means; Satterthwaite df")
-    return result_frame(_rows(Ls, meta, dfs, beta, cov, level, method), extra=["se", "df"])
+    return MMRMFit(result_frame(_rows(Ls, meta, dfs, beta, cov, level, method),
+                                extra=["se", "df"]), fits)
 
 
 def _rows(Ls: np.ndarray, meta: list, dfs: np.ndarray, beta: np.ndarray, cov: np.ndarray,
@@ -435,9 +284,31 @@ def _start(resid: np.ndarray, scode: np.ndarray, vcode: np.ndarray, T: int) -> n
     return (V * np.maximum(w, 1e-3 * w.max())) @ V.T
 
 
-def _fit_covariance(fn: str, pat: _Patterns, frame: pd.DataFrame, X: np.ndarray, y: np.ndarray,
-                    T: int, covariance: str):
-    """Fit the covariance the data allow: ``(structure, theta, fallback words)``."""
+def _sequence(fn: str, covariance: str, fallback: Sequence[str] | None) -> list[str]:
+    """The covariance structures to try, in order: the first, then the fallback sequence."""
+    if fallback is None:
+        fallback = cv.DEFAULT_FALLBACK if covariance == "auto" else ()
+    if isinstance(fallback, str):
+        raise fail(fn, "fallback", fallback, "a single name, not a sequence of names",
+                   "a list of covariance structures, e.g. ['heterogeneous-toeplitz']")
+    fallback = list(fallback)
+    for name in fallback:
+        check_choice(fn, "fallback", name, cv.STRUCTURES)
+    repeated = sorted({f for f in fallback if fallback.count(f) > 1})
+    if repeated:
+        raise fail(fn, "fallback", ", ".join(repeated), "listed more than once", "each once")
+    first = "unstructured" if covariance == "auto" else covariance
+    return [first] + [f for f in fallback if f != first]
+
+
+def _fit_covariance(fn: str, pat: cv.Patterns, frame: pd.DataFrame, X: np.ndarray, y: np.ndarray,
+                    visits: list, sequence: list[str]):
+    """Fit the first structure of ``sequence`` the data allow.
+
+    Returns ``(structure, theta, words for the method, covariance fits)``;
+    the fits are one row per structure tried (:data:`COVARIANCE_FIT_COLUMNS`).
+    """
+    T = len(visits)
     scode, vcode = frame["_s"].to_numpy(), frame["_v"].to_numpy()
     with numerical_trouble(fn, "the starting covariance"):
         resid = y - X @ np.linalg.lstsq(X, y, rcond=None)[0]
@@ -447,30 +318,35 @@ def _fit_covariance(fn: str, pat: _Patterns, frame: pd.DataFrame, X: np.ndarray,
                             "the mean model fits every value exactly (no residual variation), "
                             "so no covariance can be estimated",
                             "more values than mean-model terms, varying around the model")
-    n_subjects = int(scode.max()) + 1
-    fallback = ""
-    if covariance in ("auto", "unstructured"):
-        if n_subjects > T * (T + 1) / 2 or covariance == "unstructured":
-            cand = _Unstructured(T)
-            theta, ok = _fit(pat, cand, S0)
-            if ok and not cand.edge(theta):
-                return cand, theta, ""
-            if covariance == "unstructured":
-                raise not_estimable(fn, "covariance", covariance,
-                                    "the unstructured covariance did not converge",
-                                    "covariance='compound-symmetry' or 'auto'")
-            fallback = " (unstructured did not converge)"
+    # nlme's REML log-likelihood: -(N - p) / 2 log(2 pi) - (the -REML objective)
+    const = -0.5 * (len(y) - X.shape[1]) * np.log(2 * np.pi)
+    rows, failed = [], []
+    for key in sequence:
+        structure = cv.BY_KEY[key](T)
+        k = structure.n_params
+        row = {"structure": structure.name, "used": False, "converged": False, "reason": "",
+               "n_parameters": k, "reml_loglik": np.nan, "aic": np.nan}
+        rows.append(row)
+        if pat.n_subjects <= k:
+            row["reason"] = f"too few subjects, {pat.n_subjects}, for its {k} covariance parameters"
         else:
-            fallback = f" (too few subjects, {n_subjects}, for an unstructured {T} x {T} covariance)"
-    structure = _CompoundSymmetry(T)
-    theta, ok = _fit(pat, structure, S0)
-    if not ok or structure.edge(theta):  # an optimum on the edge is no covariance either
-        why = "; ".join(w for w in (structure.edge(theta), fallback.strip(" ()")) if w)
-        raise not_estimable(fn, "data", f"{len(y)} values",
-                            "the mixed model did not converge with a compound-symmetry covariance"
-                            + (f" ({why})" if why else ""), "more subjects or visits with data")
-    return structure, theta, fallback
-
+            theta, objective, why = cv.fit(pat, structure, S0)
+            if np.isfinite(objective):
+                row["reml_loglik"] = float(const - objective)
+                row["aic"] = float(-2 * row["reml_loglik"] + 2 * (X.shape[1] + k))
+            singular, near = structure.edge(theta, visits)  # on the boundary: why it stopped
+            row["converged"] = not why
+            row["reason"] = singular or "; ".join(w for w in (why, near) if w)
+            if not (why or singular):
+                row["used"] = True
+                words = "; ".join(failed + ([near] if near else []))
+                fits = pd.DataFrame(rows, columns=COVARIANCE_FIT_COLUMNS)
+                return structure, theta, f" ({words})" if words else "", fits
+        failed.append(f"{structure.name} not used: {row['reason']}")
+    raise not_estimable(fn, "covariance", ", ".join(sequence),
+                        "the mixed model did not converge to a usable covariance with any "
+                        "structure tried (" + "; ".join(failed) + ")",
+                        "more subjects, or a simpler structure in the fallback sequence")
 
 def _contrasts(frame: pd.DataFrame, visits: Sequence[Any], subject: str, group: str,
                comparator: Any, ref: Any, baseline: str | None, builder: DesignBuilder):

@@ -1,0 +1,430 @@
+"""Within-subject covariance structures of the MMRM and their REML fit.
+
+Each structure maps an unconstrained parameter vector ``theta`` to a positive
+definite ``T x T`` covariance over the visits, as nlme parametrises it:
+
+* unstructured — ``corSymm`` + ``varIdent`` (a free covariance; Cholesky factor);
+* heterogeneous Toeplitz — ``corARMA(p = T - 1)`` + ``varIdent`` (one standard
+  deviation a visit, one correlation a lag; the partial autocorrelations of an
+  AR(T - 1) process span every positive definite Toeplitz correlation);
+* heterogeneous AR(1) — ``corAR1`` + ``varIdent`` (correlation ``rho^|lag|``);
+* heterogeneous compound symmetry — ``corCompSymm`` + ``varIdent``;
+* compound symmetry — ``corCompSymm`` (one variance, one correlation, which
+  may be negative down to ``-1 / (T - 1)``).
+
+Lags are counted in visit positions (1, 2, ...), as ``form = ~ visit_index | id``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import linalg, optimize
+
+#: Protocol names of the structures, most general first (the default fallback order).
+STRUCTURES = ("unstructured", "heterogeneous-toeplitz", "heterogeneous-ar1",
+              "heterogeneous-compound-symmetry", "compound-symmetry")
+#: The default sequence tried, in order, when the unstructured covariance cannot be fitted.
+DEFAULT_FALLBACK = STRUCTURES[1:]
+
+#: Relative agreement of the -REML objective between restarts that counts as converged.
+OBJECTIVE_TOL = 1e-8
+#: Relative agreement of the fitted covariance between restarts that counts as converged.
+COVARIANCE_TOL = 1e-4
+#: Smallest eigenvalue of the correlation matrix at or below which a fit is singular.
+SINGULAR = 1e-10
+#: Largest |correlation| at or above which a fit is reported as near the boundary.
+NEAR_ONE = 1 - 1e-4
+
+
+class Patterns:
+    """Subjects grouped by their pattern of observed visits, as dense arrays."""
+
+    def __init__(self, subj_codes: np.ndarray, visit_codes: np.ndarray, y: np.ndarray,
+                 X: np.ndarray, n_visits: int):
+        n_subj = int(subj_codes.max()) + 1
+        p = X.shape[1]
+        Y = np.full((n_subj, n_visits), np.nan)
+        XX = np.zeros((n_subj, n_visits, p))
+        Y[subj_codes, visit_codes] = y
+        XX[subj_codes, visit_codes] = X
+        observed = ~np.isnan(Y)
+        keys = np.packbits(observed, axis=1, bitorder="little")
+        _, inverse = np.unique(keys, axis=0, return_inverse=True)
+        self.groups = []
+        for g in range(inverse.max() + 1):
+            rows = np.flatnonzero(inverse.ravel() == g)
+            idx = np.flatnonzero(observed[rows[0]])
+            self.groups.append((idx, Y[np.ix_(rows, idx)], XX[rows][:, idx, :]))
+        self.p = p
+        self.n_obs = int(observed.sum())
+        self.n_subjects = n_subj
+
+
+def gls(pat: Patterns, sigma: np.ndarray, gradient: bool = False):
+    """GLS fit for a given covariance: beta, A = sum X'S^-1 X, -2 REML log-likelihood (+ dSigma).
+
+    ``M`` (with ``gradient``) is the derivative of -2 REML log-likelihood with
+    respect to ``sigma``. Raises ``LinAlgError`` for a covariance that is no
+    covariance here: not finite, not positive definite, or so near singular
+    that ``A`` overflows. The optimisers treat that as an infinite objective.
+    """
+    if not np.all(np.isfinite(sigma)):
+        raise np.linalg.LinAlgError("the covariance matrix is not finite")
+    A = np.zeros((pat.p, pat.p))
+    c = np.zeros(pat.p)
+    logdet = 0.0
+    facs = []
+    for idx, Yk, Xk in pat.groups:
+        S = sigma[np.ix_(idx, idx)]
+        cf = linalg.cho_factor(S, lower=True)
+        W = linalg.cho_solve(cf, np.eye(idx.size))
+        logdet += Yk.shape[0] * 2 * np.log(np.diag(cf[0])).sum()
+        WX = np.einsum("st,itp->isp", W, Xk)
+        A += np.einsum("isp,isq->pq", Xk, WX)
+        c += np.einsum("isp,is->p", WX, Yk)
+        facs.append(W)
+    if not np.all(np.isfinite(A)):
+        raise np.linalg.LinAlgError("the GLS information matrix is not finite")
+    cA = linalg.cho_factor(A, lower=True)
+    beta = linalg.cho_solve(cA, c)
+    quad = 0.0
+    M = np.zeros_like(sigma) if gradient else None
+    Ainv = linalg.cho_solve(cA, np.eye(pat.p)) if gradient else None
+    for (idx, Yk, Xk), W in zip(pat.groups, facs):
+        R = Yk - Xk @ beta
+        WR = R @ W
+        quad += float(np.einsum("is,is->", R, WR))
+        if gradient:
+            WX = np.einsum("st,itp->isp", W, Xk)
+            inner = np.einsum("is,it->st", WR, WR) + np.einsum("isp,pq,itq->st", WX, Ainv, WX)
+            M[np.ix_(idx, idx)] += Yk.shape[0] * W - inner
+    m2ll = logdet + 2 * np.log(np.diag(cA[0])).sum() + quad
+    return beta, A, m2ll, M
+
+
+def _logistic(x: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+class Structure:
+    """A covariance structure: ``sigma(theta)``, a start, the -REML objective and its gradient."""
+
+    key = ""
+    name = ""
+
+    def __init__(self, T: int):
+        self.T = T
+
+    @property
+    def n_params(self) -> int:
+        raise NotImplementedError
+
+    def sigma(self, theta: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def start(self, S: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def dsigma(self, theta: np.ndarray) -> list[np.ndarray]:
+        """Derivatives of ``sigma`` along each parameter (central differences; sigma is cheap)."""
+        out = []
+        for i in range(theta.size):
+            h = 1e-6 * max(1.0, abs(float(theta[i])))
+            e = np.zeros_like(theta)
+            e[i] = h
+            with np.errstate(over="ignore", invalid="ignore"):
+                out.append((self.sigma(theta + e) - self.sigma(theta - e)) / (2 * h))
+        return out
+
+    def objective(self, pat: Patterns):
+        """``theta -> (-REML log-likelihood, gradient)``; infinite outside the model."""
+        def f(theta):
+            try:
+                S = self.sigma(theta)
+                _, _, m2ll, M = gls(pat, S, gradient=True)
+            except np.linalg.LinAlgError:
+                return np.inf, np.zeros_like(theta)
+            G = self.gradient(theta, M)
+            if not (np.isfinite(m2ll) and np.all(np.isfinite(G))):
+                return np.inf, np.zeros_like(theta)
+            return 0.5 * m2ll, G
+        return f
+
+    def gradient(self, theta: np.ndarray, M: np.ndarray) -> np.ndarray:
+        return np.array([0.5 * float(np.sum(M * dS)) for dS in self.dsigma(theta)])
+
+    def edge(self, theta: np.ndarray, visits: list[str]) -> tuple[str, str]:
+        """``(singular, near)``: why the fit is on the boundary (not usable), or near it."""
+        S = self.sigma(theta)
+        if not np.all(np.isfinite(S)):
+            return "the covariance is not finite", ""
+        var = np.diag(S)
+        if var.min() <= SINGULAR * var.max():
+            v = visits[int(np.argmin(var))]
+            return f"the variance at {v} runs to 0 (the covariance is singular)", ""
+        sd = np.sqrt(var)
+        R = S / np.outer(sd, sd)
+        w = np.linalg.eigvalsh(R)
+        off = np.abs(R[~np.eye(self.T, dtype=bool)])
+        top = float(off.max()) if off.size else 0.0
+        if w[0] <= SINGULAR:
+            one = "1" if off.size and R[~np.eye(self.T, dtype=bool)].max() >= top else "-1"
+            return (f"the within-subject correlation runs to {one} (the covariance is "
+                    "singular)"), ""
+        if top >= NEAR_ONE:
+            return "", f"near the boundary: largest |correlation| {top:.6f}, nearly singular"
+        return "", ""
+
+
+class Unstructured(Structure):
+    key = "unstructured"
+    name = "unstructured"
+
+    def __init__(self, T: int):
+        super().__init__(T)
+        self.rows, self.cols = np.tril_indices(T)
+        self.diag = self.rows == self.cols
+
+    @property
+    def n_params(self) -> int:
+        return self.T * (self.T + 1) // 2
+
+    def factor(self, theta: np.ndarray) -> np.ndarray:
+        L = np.zeros((self.T, self.T))
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite result is refused by gls
+            L[self.rows, self.cols] = np.where(self.diag, np.exp(theta), theta)
+        return L
+
+    def sigma(self, theta: np.ndarray) -> np.ndarray:
+        L = self.factor(theta)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return L @ L.T
+
+    def gradient(self, theta: np.ndarray, M: np.ndarray) -> np.ndarray:
+        G = (M @ self.factor(theta))[self.rows, self.cols]  # d(-2 REML)/dL = 2 M L, halved
+        return np.where(self.diag, G * np.exp(theta), G)
+
+    def start(self, S: np.ndarray) -> np.ndarray:
+        L = np.linalg.cholesky(S)
+        vals = L[self.rows, self.cols].copy()
+        vals[self.diag] = np.log(vals[self.diag])
+        return vals
+
+
+class _Heterogeneous(Structure):
+    """One standard deviation a visit (log scale) times a correlation matrix."""
+
+    n_corr = 1
+
+    @property
+    def n_params(self) -> int:
+        return self.T + self.n_corr
+
+    def corr(self, c: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def corr_start(self, R: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def sigma(self, theta: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):
+            sd = np.exp(theta[:self.T])
+            return self.corr(theta[self.T:]) * np.outer(sd, sd)
+
+    def start(self, S: np.ndarray) -> np.ndarray:
+        sd = np.sqrt(np.diag(S))
+        return np.concatenate([np.log(sd), self.corr_start(S / np.outer(sd, sd))])
+
+
+def _lag_means(R: np.ndarray) -> np.ndarray:
+    """Mean correlation at each lag 1 .. T - 1."""
+    return np.array([np.diag(R, k).mean() for k in range(1, R.shape[0])])
+
+
+class HeterogeneousToeplitz(_Heterogeneous):
+    key = "heterogeneous-toeplitz"
+    name = "heterogeneous Toeplitz"
+
+    @property
+    def n_corr(self) -> int:
+        return self.T - 1
+
+    def corr(self, c: np.ndarray) -> np.ndarray:
+        rho = _autocorrelations(np.tanh(c))
+        lag = np.abs(np.subtract.outer(np.arange(self.T), np.arange(self.T)))
+        return rho[lag]
+
+    def corr_start(self, R: np.ndarray) -> np.ndarray:
+        pacf = _partial_autocorrelations(np.r_[1.0, _lag_means(R)])
+        if pacf is None:  # not a valid Toeplitz correlation: start from AR(1)
+            pacf = np.r_[_lag_means(R)[:1], np.zeros(self.T - 2)]
+        return np.arctanh(np.clip(pacf, -0.95, 0.95))
+
+
+class HeterogeneousAR1(_Heterogeneous):
+    key = "heterogeneous-ar1"
+    name = "heterogeneous AR(1)"
+
+    def corr(self, c: np.ndarray) -> np.ndarray:
+        lag = np.abs(np.subtract.outer(np.arange(self.T), np.arange(self.T)))
+        return np.tanh(c[0]) ** lag
+
+    def corr_start(self, R: np.ndarray) -> np.ndarray:
+        r1 = _lag_means(R)[0] if self.T > 1 else 0.3
+        return np.array([np.arctanh(np.clip(r1, -0.95, 0.95))])
+
+
+class HeterogeneousCompoundSymmetry(_Heterogeneous):
+    key = "heterogeneous-compound-symmetry"
+    name = "heterogeneous compound symmetry"
+
+    def corr(self, c: np.ndarray) -> np.ndarray:
+        lo = -1.0 / (self.T - 1) if self.T > 1 else -1.0
+        rho = lo + (1 - lo) * _logistic(c[0])
+        return (1 - rho) * np.eye(self.T) + rho
+
+    def corr_start(self, R: np.ndarray) -> np.ndarray:
+        return _cs_start(R, self.T)
+
+
+class CompoundSymmetry(Structure):
+    key = "compound-symmetry"
+    name = "compound symmetry"
+
+    @property
+    def n_params(self) -> int:
+        return 2
+
+    def sigma(self, theta: np.ndarray) -> np.ndarray:
+        lo = -1.0 / (self.T - 1) if self.T > 1 else -1.0
+        rho = lo + (1 - lo) * _logistic(theta[1])
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.exp(theta[0]) * ((1 - rho) * np.eye(self.T) + rho)
+
+    def start(self, S: np.ndarray) -> np.ndarray:
+        var = float(np.mean(np.diag(S)))
+        return np.r_[np.log(var), _cs_start(S / var, self.T)]
+
+
+def _cs_start(R: np.ndarray, T: int) -> np.ndarray:
+    lo = -1.0 / (T - 1) if T > 1 else -1.0
+    off = R[~np.eye(T, dtype=bool)]
+    rho = float(np.clip(off.mean() if off.size else 0.3, 0.01, 0.95))
+    u = (rho - lo) / (1 - lo)
+    return np.array([np.log(u / (1 - u))])
+
+
+def _autocorrelations(pacf: np.ndarray) -> np.ndarray:
+    """Autocorrelations ``rho_0 .. rho_p`` of the AR(p) with these partial autocorrelations."""
+    rho = [1.0]
+    a = np.zeros(0)
+    for k, phi in enumerate(pacf, start=1):
+        v = 1.0 - float(a @ np.array(rho[1:k]))
+        rho.append(float(a @ np.array(rho[k - 1:0:-1])) + phi * v)
+        a = np.r_[a - phi * a[::-1], phi]
+    return np.array(rho)
+
+
+def _partial_autocorrelations(rho: np.ndarray) -> np.ndarray | None:
+    """Durbin-Levinson: partial autocorrelations of ``rho_0 .. rho_p`` (None if not valid)."""
+    out = []
+    a = np.zeros(0)
+    for k in range(1, rho.size):
+        v = 1.0 - float(a @ rho[1:k])
+        if v <= 0:
+            return None
+        phi = (rho[k] - float(a @ rho[k - 1:0:-1])) / v
+        if not abs(phi) < 1:
+            return None
+        out.append(phi)
+        a = np.r_[a - phi * a[::-1], phi]
+    return np.array(out)
+
+
+BY_KEY = {c.key: c for c in (Unstructured, HeterogeneousToeplitz, HeterogeneousAR1,
+                             HeterogeneousCompoundSymmetry, CompoundSymmetry)}
+
+
+def _minimise(f, theta0: np.ndarray):
+    """BFGS, restarted from its end point while it stops early with a large gradient."""
+    res = optimize.minimize(f, theta0, jac=True, method="BFGS",
+                            options={"gtol": 1e-9, "maxiter": 2000})
+    # BFGS often stops at the optimum with "precision loss"; restarting from its end
+    # point resets the Hessian approximation.
+    for _ in range(3):
+        if res.success or not np.isfinite(res.fun):
+            break
+        again = optimize.minimize(f, res.x, jac=True, method="BFGS",
+                                  options={"gtol": 1e-9, "maxiter": 2000})
+        if not again.fun <= res.fun:
+            break
+        res = again
+    return res
+
+
+def fit(pat: Patterns, structure: Structure, S0: np.ndarray) -> tuple[np.ndarray, float, str]:
+    """Maximise the restricted likelihood: ``(theta, -REML objective, why not converged or "")``.
+
+    Converged is judged free of the scale of the data and of the
+    parametrisation: a restart from the end point and a fit from a second,
+    independent start (the starting covariance with its correlations halved)
+    must reach the same -REML objective (to ``OBJECTIVE_TOL`` relative) and
+    the same covariance (to ``COVARIANCE_TOL`` relative to its largest
+    variance). The best of the three is returned.
+    """
+    f = structure.objective(pat)
+    S1 = 0.5 * S0 + 0.5 * np.diag(np.diag(S0))
+    runs = []
+    for start in (structure.start(S0), structure.start(S1)):
+        res = _minimise(f, start)
+        runs.append(res)
+        if np.isfinite(res.fun):
+            runs.append(_minimise(f, res.x))  # restart from the end point
+    finite = [r for r in runs if np.isfinite(r.fun) and np.all(np.isfinite(r.x))]
+    if not finite:
+        return runs[0].x, np.inf, "the covariance is not finite where the optimiser ends"
+    best = min(finite, key=lambda r: r.fun)
+    if len(finite) < len(runs):
+        return best.x, float(best.fun), ("a start led outside the model (the likelihood is not "
+                                         "finite)")
+    scale = max(1.0, abs(float(best.fun)))
+    worst = max(r.fun for r in finite) - best.fun
+    if worst > OBJECTIVE_TOL * scale:
+        return best.x, float(best.fun), (f"the restricted log-likelihood differs by {worst:.3g} "
+                                         "between restarts")
+    Sb = structure.sigma(best.x)
+    top = float(np.max(np.diag(Sb)))
+    diff = max(float(np.max(np.abs(structure.sigma(r.x) - Sb))) for r in finite) / top
+    if not diff <= COVARIANCE_TOL:
+        return best.x, float(best.fun), (f"the covariance differs by {diff:.3g} (relative) "
+                                         "between restarts")
+    return best.x, float(best.fun), ""
+
+
+def satterthwaite(pat: Patterns, structure: Structure, theta: np.ndarray,
+                  Ls: np.ndarray) -> np.ndarray:
+    """Satterthwaite degrees of freedom of each contrast row of ``Ls``."""
+    def vcov(th):
+        return np.linalg.inv(gls(pat, structure.sigma(th))[1])
+
+    k = theta.size
+    h = 1e-4 * np.maximum(1.0, np.abs(theta))
+    f = structure.objective(pat)
+    H = np.zeros((k, k))
+    grads = []
+    for i in range(k):
+        e = np.zeros(k)
+        e[i] = h[i]
+        H[:, i] = (f(theta + e)[1] - f(theta - e)[1]) / (2 * h[i])
+        grads.append((vcov(theta + e) - vcov(theta - e)) / (2 * h[i]))
+    H = (H + H.T) / 2
+    cov_theta = np.linalg.pinv(H)  # objective is -REML log-likelihood
+    V = vcov(theta)
+    out = []
+    for L in Ls:
+        v = float(L @ V @ L)
+        g = np.array([L @ G @ L for G in grads])
+        denom = float(g @ cov_theta @ g)
+        out.append(2 * v * v / denom if denom > 0 else np.inf)
+    return np.asarray(out)
