@@ -7,8 +7,10 @@ subgroup (``all`` first), over the full analysis set:
    ``n``, mean (``estimate``), ``sd``, ``median``, ``q1``, ``q3`` (type-7
    quantiles, R's default);
 2. within each arm, for change and percent change: the one-sample t-test and
-   the Wilcoxon signed-rank test with the Hodges–Lehmann pseudo-median (the
-   only comparisons of a single-arm trial);
+   the Wilcoxon signed-rank test with the Hodges–Lehmann pseudo-median, of
+   the change against 0 (the only comparisons of a single-arm trial). They
+   show change over time in one arm, not a difference between arms; their
+   ``method`` says so;
 3. between arms (treated minus control): Welch's t-test and the Wilcoxon–Mann–
    Whitney test with the Hodges–Lehmann shift and its interval;
 4. for change and value summaries, the ANCOVA of the follow-up value adjusted
@@ -35,14 +37,18 @@ from ..protocol import ContinuousEndpoint, Protocol
 from ..stats import ancova, mann_whitney, one_sample_t, welch_t, wilcoxon_signed_rank
 from ..derive import is_cpeptide
 from ._arms import comparisons, population, subgroup_masks
-from ._estimable import estimate
+from ._estimable import estimate, is_not_estimable
 from .baseline import describe_values
 
 __all__ = ["continuous_endpoints", "secondary_continuous", "analysis_visits", "SECONDARY_COLUMNS"]
 
 SECONDARY_COLUMNS = ["endpoint", "param", "summary", "visit", "subgroup", "analysis", "group",
                      "estimate", "ci_low", "ci_high", "p_value", "method", "n", "sd", "median",
-                     "q1", "q3"]
+                     "q1", "q3", "conf_level"]
+
+#: Said after the method of a within-arm test: what such a test can and cannot show.
+WITHIN_ARM = ("; within-arm test against 0: change over time in one arm, "
+              "not a comparison of arms")
 
 _SUMMARY_COLUMN = {"value": "AVAL", "change": "CHG", "percent_change": "PCHG"}
 
@@ -88,6 +94,9 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
         ``welch_t``, ``mann_whitney``, ``ancova`` or
         ``ancova_log1p`` (``group`` = ``"MSC - CONTROL"``; ANCOVA rows also
         give least-squares means with ``analysis`` ``ancova_lsmean``).
+        ``conf_level`` is the level of the row's interval: the requested one,
+        or the lower level a rank interval achieves with few values (NaN on a
+        row without an interval).
     """
     level = conf_level if conf_level is not None else protocol.analysis.conf_level
     subjects = population(adsl, population_code)
@@ -115,7 +124,10 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
                         for kind, fn in (("within_arm_t", one_sample_t),
                                          ("within_arm_wilcoxon", wilcoxon_signed_rank)):
                             r = estimate(fn, vals[~np.isnan(vals)], conf_level=level).iloc[0]
-                            rows.append(_row(r, {**key, "subgroup": sg}, kind, arm))
+                            row = _row(r, {**key, "subgroup": sg}, kind, arm, level)
+                            if not is_not_estimable(pd.Series([row["method"]])).iloc[0]:
+                                row["method"] += WITHIN_ARM
+                            rows.append(row)
                 for treated, control in pairs:
                     rows.extend(_compare(block, column, ep, key, sg, treated, control,
                                          covariates, level))
@@ -129,7 +141,7 @@ def _compare(block: pd.DataFrame, column: str, ep: ContinuousEndpoint, key: dict
     y = block.loc[block["TRT01P"] == control, column].to_numpy(dtype=float)
     base = {**key, "subgroup": sg}
     label = f"{treated} - {control}"
-    out = [_row(estimate(fn, x, y, conf_level=level).iloc[0], base, kind, label)
+    out = [_row(estimate(fn, x, y, conf_level=level).iloc[0], base, kind, label, level)
            for kind, fn in (("welch_t", welch_t), ("mann_whitney", mann_whitney))]
     if ep.summary in ("change", "value"):
         pair = block.loc[block["TRT01P"].isin([treated, control])]
@@ -141,14 +153,19 @@ def _compare(block: pd.DataFrame, column: str, ep: ContinuousEndpoint, key: dict
             fit = estimate(ancova, frame, outcome="AVAL", group="TRT01P", baseline="BASE",
                           covariates=covariates, reference=control, conf_level=level)
             if "term" not in fit.columns:
-                out.append(_row(fit.iloc[0], base, kind, label))
+                out.append(_row(fit.iloc[0], base, kind, label, level))
                 continue
             for rec in fit.itertuples(index=False):
                 kind_row = kind if rec.term == "difference" else f"{kind}_lsmean"
-                out.append(_row(rec._asdict(), base, kind_row, rec.group))
+                out.append(_row(rec._asdict(), base, kind_row, rec.group, level))
     return out
 
 
-def _row(rec, base: dict, kind: str, group: str) -> dict:
-    return {**base, "analysis": kind, "group": group,
-            **{k: rec[k] for k in ("estimate", "ci_low", "ci_high", "p_value", "method", "n")}}
+def _row(rec, base: dict, kind: str, group: str, level: float) -> dict:
+    """One table row; ``conf_level`` is the level the interval achieved (NaN without one)."""
+    row = {**base, "analysis": kind, "group": group,
+           **{k: rec[k] for k in ("estimate", "ci_low", "ci_high", "p_value", "method", "n")}}
+    achieved = rec["conf_level"] if "conf_level" in rec else level
+    has_interval = pd.notna(row["ci_low"]) or pd.notna(row["ci_high"])
+    row["conf_level"] = float(achieved) if has_interval and pd.notna(achieved) else np.nan
+    return row

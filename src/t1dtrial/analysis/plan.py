@@ -42,6 +42,7 @@ from ..errors import T1DTrialWarning
 from ..protocol import ContinuousEndpoint
 from . import _estimable
 from ._estimable import guard
+from ._levels import add_conf_level
 from .notes import input_notes, warning_notes, window_notes
 from .provenance import build_provenance
 from .results import Results
@@ -88,6 +89,7 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
                    responders, safety, sensitivity)
 
     protocol = trial.protocol
+    level = protocol.analysis.conf_level
     seed = protocol.analysis.seed if seed is None else seed
     step = progress or (lambda name: None)
     notes: list[str] = []
@@ -106,8 +108,10 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
         notes.extend(window_notes(adlb, protocol.baseline_visit))
 
         step("disposition and baseline")
-        tables["disposition"] = disposition.disposition(derived, protocol, load_log=trial.load_log)
-        tables["baseline_characteristics"] = baseline.baseline_characteristics(derived, protocol)
+        tables["disposition"] = disposition.disposition(derived, protocol, load_log=trial.load_log,
+                                                        conf_level=level)
+        tables["baseline_characteristics"] = baseline.baseline_characteristics(
+            derived, protocol, conf_level=level)
 
         step("primary endpoint")
         primary = protocol.primary_endpoint
@@ -121,45 +125,50 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
             tables["primary_endpoint"] = counts
             tables["primary_comparison"] = guard(responders.COMPARISON_COLUMNS,
                                                  responders.responder_comparison, counts,
-                                                 protocol=protocol)
+                                                 protocol=protocol, conf_level=level)
             tables["primary_interaction"] = guard(responders.INTERACTION_COLUMNS,
                                                   responders.subgroup_interaction, adsl, adeff,
-                                                  primary.name, protocol=protocol)
+                                                  primary.name, protocol=protocol,
+                                                  conf_level=level)
 
         step("secondary endpoints")
         tables["secondary_endpoints"] = guard(continuous.SECONDARY_COLUMNS,
                                               continuous.secondary_continuous, adsl, adlb,
-                                              protocol=protocol)
+                                              protocol=protocol, conf_level=level)
         tables["secondary_responders"] = guard(
             responders.COUNT_COLUMNS + responders.COMPARISON_COLUMNS,
             responders.secondary_responders, adsl, adeff, protocol=protocol)
         tables["mmrm"] = guard(longitudinal.MMRM_COLUMNS, longitudinal.mmrm_table, adsl, adlb,
-                               protocol=protocol)
+                               protocol=protocol, conf_level=level)
 
         step("predictors")
         table, more = guard(predictors.LOGISTIC_COLUMNS, predictors.predictor_model, adsl, adeff,
-                            protocol=protocol, also=([],))
+                            protocol=protocol, conf_level=level, also=([],))
         tables["logistic_regression"] = table
         notes.extend(more)
 
         step("insulin independence")
-        tables["insulin_independence"] = insulin.insulin_independence_table(derived, protocol)
+        tables["insulin_independence"] = insulin.insulin_independence_table(
+            derived, protocol, conf_level=level)
         tables["insulin_free_km"] = guard(insulin.KM_COLUMNS, insulin.insulin_free_km, derived,
-                                          protocol)
+                                          protocol, conf_level=level)
 
         step("safety")
         tables["adverse_events"] = guard(safety.AE_TABLE_COLUMNS, safety.adverse_events_table,
-                                         derived, protocol)
+                                         derived, protocol, conf_level=level)
 
         step("sensitivity analyses")
         if not isinstance(primary, ContinuousEndpoint):
             sens, balance, more = guard(sensitivity.SENSITIVITY_COLUMNS,
                                         sensitivity.sensitivity_analyses, adsl, adeff,
-                                        protocol=protocol, seed=seed, also=(pd.DataFrame(), []))
+                                        protocol=protocol, seed=seed, conf_level=level,
+                                        also=(pd.DataFrame(), []))
             tables["sensitivity"] = sens
             tables["balance"] = balance
             notes.extend(more)
 
+    # every interval row says its level; analyses with achieved levels filled theirs already
+    tables = {name: add_conf_level(table, level) for name, table in tables.items()}
     notes.extend(warning_notes([w for w in caught if not any(str(w.message) in n for n in notes)]))
     notes.extend(_estimable.notes(tables))
 

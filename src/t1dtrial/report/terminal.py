@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["summary_renderables", "fmt_ci", "fmt_p"]
+__all__ = ["summary_renderables", "fmt_ci", "fmt_p", "ci_label"]
 
 
 def fmt_ci(est: float, low: float, high: float, digits: int = 2) -> str:
@@ -33,6 +33,25 @@ def fmt_p(p: float) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "—"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def ci_label(*tables: Any) -> str:
+    """``"95% CI"`` from the ``conf_level`` column of the rows shown (``"CI"`` when not one level).
+
+    Examples
+    --------
+    >>> ci_label(pd.DataFrame({"conf_level": [0.9, 0.9, float("nan")]}))
+    '90% CI'
+    >>> ci_label(pd.DataFrame({"conf_level": [0.9, 0.8]}))
+    'CI'
+    """
+    levels: set[float] = set()
+    for table in tables:
+        if table is not None and "conf_level" in getattr(table, "columns", ()):
+            levels |= set(pd.to_numeric(table["conf_level"], errors="coerce").dropna())
+    if len(levels) != 1:
+        return "CI"
+    return f"{100 * levels.pop():.10g}% CI"
 
 
 def summary_renderables(results: Any, *, title: str, out: str | None = None) -> list[Any]:
@@ -54,8 +73,9 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
         arms = list(dict.fromkeys(prim["arm"]))
         for arm in arms:
             table.add_column(arm, justify="right", no_wrap=True)
-        table.add_column("risk diff. (95% CI)", justify="right")
-        table.add_column("odds ratio (95% CI)", justify="right")
+        label = ci_label(comp)
+        table.add_column(f"risk diff. ({label})", justify="right")
+        table.add_column(f"odds ratio ({label})", justify="right")
         table.add_column("p", justify="right")
         for sg, block in prim.groupby("subgroup", sort=False):
             cells = []
@@ -91,7 +111,9 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
         table.add_column("endpoint")
         for arm in arms:
             table.add_column(arm, justify="right")
-        table.add_column("difference (95% CI)", justify="right")
+        shown = block["analysis"].eq(
+            block["summary"].map(lambda s: "mann_whitney" if s == "percent_change" else "ancova"))
+        table.add_column(f"difference ({ci_label(block.loc[shown])})", justify="right")
         table.add_column("p", justify="right")
         table.add_column("by")
         for ep, rows in block.groupby("endpoint", sort=False):
@@ -110,7 +132,7 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
     if lr is not None and len(lr):
         table = Table(title=f"Predictors of the primary endpoint — {lr['method'].iloc[0]}",
                       title_justify="left")
-        for col in ("term", "odds ratio (95% CI)", "p"):
+        for col in ("term", f"odds ratio ({ci_label(lr)})", "p"):
             table.add_column(col)
         for r in lr.itertuples():
             table.add_row(str(r.term), fmt_ci(r.odds_ratio, r.ci_low, r.ci_high), fmt_p(r.p_value))
