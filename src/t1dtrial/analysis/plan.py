@@ -17,6 +17,9 @@ Algorithm
 7. Safety: adverse events by arm (safety set).
 8. Sensitivity: per-protocol primary analysis, multiple imputation of a
    missing primary visit, inverse probability of treatment weighting.
+   Every interval row gets ``conf_level`` (:mod:`._levels`); every p-value
+   row a ``multiplicity`` label, and the protocol's procedure over key
+   secondary endpoints, if any, its table (:mod:`.multiplicity`).
 9. Provenance: package and library versions, protocol hash, input hashes,
    row and participant counts, seed.
 
@@ -43,6 +46,7 @@ from ..protocol import ContinuousEndpoint
 from . import _estimable
 from ._estimable import guard
 from ._levels import add_conf_level
+from .multiplicity import label_tables
 from .notes import input_notes, warning_notes, window_notes
 from .provenance import build_provenance
 from .results import Results
@@ -169,6 +173,7 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
 
     # every interval row says its level; analyses with achieved levels filled theirs already
     tables = {name: add_conf_level(table, level) for name, table in tables.items()}
+    tables = label_tables(tables, protocol)  # nominal p-values; the key secondary family
     notes.extend(warning_notes([w for w in caught if not any(str(w.message) in n for n in notes)]))
     notes.extend(_estimable.notes(tables))
 

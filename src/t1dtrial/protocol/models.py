@@ -31,7 +31,7 @@ from .vocabulary import RESERVED_ENDPOINT_NAMES, RESERVED_SUBGROUP_NAMES
 __all__ = [
     "Arm", "Visit", "Dose", "Infusion", "MealTest", "PercentRiseEndpoint",
     "ThresholdEndpoint", "ContinuousEndpoint", "InsulinIndependenceEndpoint", "Endpoint",
-    "Endpoints", "Subgroup", "Population", "AnalysisOptions", "Design", "Protocol",
+    "Endpoints", "Subgroup", "Population", "Multiplicity", "AnalysisOptions", "Design", "Protocol",
 ]
 
 Comparison = Literal[">=", ">", "<=", "<"]
@@ -364,6 +364,30 @@ class Population(_Model):
     rule: str
 
 
+class Multiplicity(_Model):
+    """How the key secondary hypotheses are tested together (``analysis.multiplicity``).
+
+    One hypothesis per listed endpoint and comparison of arms: the
+    between-arm p-value at the endpoint's visit in all subjects (see
+    :mod:`t1dtrial.analysis.multiplicity` for which test that is).
+    ``fixed-sequence`` tests them in the order listed, each at ``alpha``,
+    and stops at the first not rejected; ``holm`` is Holm's step-down
+    procedure; ``none`` leaves every p-value nominal.
+    """
+
+    procedure: Literal["none", "fixed-sequence", "holm"] = "none"
+    endpoints: list[str] = Field(default_factory=list,
+                                 description="Key secondary endpoints by name, in testing order.")
+
+    @field_validator("endpoints")
+    @classmethod
+    def _each_once(cls, v: list[str]) -> list[str]:
+        repeated = sorted({c for c in v if v.count(c) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed more than once; expected each once")
+        return v
+
+
 class AnalysisOptions(_Model):
     """Options of the statistical analysis plan."""
 
@@ -379,6 +403,9 @@ class AnalysisOptions(_Model):
     missing_primary: Literal["non_responder", "exclude", "multiple_imputation"] = "non_responder"
     mi_imputations: int = Field(default=20, ge=2)
     seed: int = 20210415
+    multiplicity: Multiplicity = Field(
+        default_factory=Multiplicity,
+        description="Procedure over key secondary endpoints; without one their p-values are nominal.")
 
     @field_validator("alpha", "conf_level")
     @classmethod
