@@ -170,3 +170,11 @@ def test_within_arm_tests_say_they_do_not_compare_arms(at95):
     assert t.loc[within & estimated, "method"].str.contains(
         "change over time in one arm, not a comparison of arms").all()
     assert not t.loc[~within, "method"].str.contains("one arm").any()
+
+
+def test_log_scale_ancova_rows_say_their_scale(at95):
+    t = at95["secondary_endpoints"]
+    log_rows = t["analysis"].str.startswith("ancova_log1p")
+    assert log_rows.any()
+    assert t.loc[log_rows, "method"].str.contains("log(x + 1) scale", regex=False).all()
+    assert not t.loc[t["analysis"] == "ancova", "method"].str.contains("log").any()

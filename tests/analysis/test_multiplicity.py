@@ -185,3 +185,20 @@ def test_a_declared_procedure_over_known_endpoints_is_accepted(tmp_path):
 def test_a_wrong_multiplicity_rule_is_a_located_problem(tmp_path, rule, column, words):
     found = _check(tmp_path, rule)
     assert any(c == column and words in p for c, p in found), found
+
+
+def test_the_terminal_summary_says_how_to_read_the_p_values(default, holm):
+    from rich.console import Console
+
+    from t1dtrial.report.terminal import summary_renderables
+
+    def text(results):
+        console = Console(width=160, record=True)
+        for item in summary_renderables(results, title="summary"):
+            console.print(item)
+        return console.export_text()
+
+    assert "p-values: nominal (not adjusted for multiplicity)" in text(default)
+    shown = text(holm)
+    assert "Holm step-down at alpha 0.05 over the protocol's key hypotheses" in shown
+    assert "fcp_pchg (MSC vs CONTROL): not rejected, adjusted p = 0.110" in shown

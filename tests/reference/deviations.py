@@ -264,6 +264,13 @@ def weighting():
             list(b.smd) + list(b.smd_weighted), list(r["smd"]) + list(r["smd_weighted"]))
 
 
+def multiplicity():
+    from t1dtrial.analysis.multiplicity import adjust
+    for r in records("multiplicity"):
+        add("Holm adjusted p-values", "p.adjust(method = 'holm')",
+            adjust(r["p"], "holm", 0.05)[0], r["adjusted"])
+
+
 def main():
     proportions()
     continuous()
@@ -274,6 +281,7 @@ def main():
     interaction()
     imputation()
     weighting()
+    multiplicity()
     print("| statistic | reference | values | largest deviation |")
     print("| --- | --- | --- | --- |")
     for stat, devs in DEV.items():

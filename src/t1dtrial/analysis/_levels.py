@@ -56,6 +56,13 @@ def add_conf_level(table: pd.DataFrame, level: float) -> pd.DataFrame:
     -------
     DataFrame
         A copy with the column added, or ``table`` itself.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"rd_ci_low": [0.05], "rd_ci_high": [0.49]})
+    >>> add_conf_level(t, 0.95)["conf_level"].tolist()
+    [0.95]
     """
     limits = [c for c in INTERVAL_COLUMNS if c in table.columns]
     if "conf_level" in table.columns or not limits:

@@ -165,6 +165,8 @@ def _row(rec, base: dict, kind: str, group: str, level: float) -> dict:
     """One table row; ``conf_level`` is the level the interval achieved (NaN without one)."""
     row = {**base, "analysis": kind, "group": group,
            **{k: rec[k] for k in ("estimate", "ci_low", "ci_high", "p_value", "method", "n")}}
+    if kind.startswith("ancova_log1p") and not str(row["method"]).startswith("not estimable"):
+        row["method"] = f"{row['method']}; outcome and baseline on the log(x + 1) scale"
     achieved = rec["conf_level"] if "conf_level" in rec else level
     has_interval = pd.notna(row["ci_low"]) or pd.notna(row["ci_high"])
     row["conf_level"] = float(achieved) if has_interval and pd.notna(achieved) else np.nan

@@ -151,6 +151,12 @@ def key_hypotheses(tables: Mapping[str, pd.DataFrame], protocol: Protocol) -> pd
     DataFrame
         ``order, endpoint, comparison, visit, analysis, p_value, method, table``
         (empty when the protocol declares no procedure).
+
+    Examples
+    --------
+    >>> from t1dtrial.protocol import load_protocol
+    >>> key_hypotheses({}, protocol=load_protocol("lu2021")).empty  # lu2021 declares none
+    True
     """
     rule = protocol.analysis.multiplicity
     rows = []
@@ -179,6 +185,12 @@ def multiplicity_table(tables: Mapping[str, pd.DataFrame], protocol: Protocol) -
     DataFrame
         Columns :data:`MULTIPLICITY_COLUMNS`; ``method`` is the test of the
         raw p-value. Empty when the protocol declares no procedure.
+
+    Examples
+    --------
+    >>> from t1dtrial.protocol import load_protocol
+    >>> list(multiplicity_table({}, load_protocol("lu2021")).columns[:4])
+    ['order', 'endpoint', 'comparison', 'visit']
     """
     family = key_hypotheses(tables, protocol)
     rule, alpha = protocol.analysis.multiplicity, protocol.analysis.alpha
@@ -197,6 +209,14 @@ def label_tables(tables: Mapping[str, pd.DataFrame], protocol: Protocol) -> dict
     without a p-value), ``p_adjusted`` and ``decision`` to the tables that may
     hold a key secondary hypothesis, and the table ``multiplicity`` when the
     protocol declares a procedure.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from t1dtrial.protocol import load_protocol
+    >>> t = pd.DataFrame({"p_value": [0.03, float("nan")]})
+    >>> label_tables({"mmrm": t}, load_protocol("lu2021"))["mmrm"]["multiplicity"].tolist()
+    ['nominal (not adjusted for multiplicity)', None]
     """
     out = {}
     single = len(comparisons(protocol)) == 1
@@ -216,8 +236,8 @@ def label_tables(tables: Mapping[str, pd.DataFrame], protocol: Protocol) -> dict
     if result.empty and protocol.analysis.multiplicity.procedure == "none":
         return out
     rule, alpha = protocol.analysis.multiplicity, protocol.analysis.alpha
-    words = (f"in the protocol's family of key hypotheses: {_WORDS[rule.procedure]} over {len(result)} hypotheses "
-             f"at alpha {alpha:g}; adjusted p-value in p_adjusted")
+    words = (f"in the protocol's family of key hypotheses: {_WORDS[rule.procedure]} over "
+             f"{len(result)} hypotheses at alpha {alpha:g}; adjusted p-value in p_adjusted")
     for rec in result.itertuples(index=False):
         treated, control = rec.comparison.split(" vs ")
         table, mask, _ = _rows_of(out, protocol, rec.endpoint, treated, control)

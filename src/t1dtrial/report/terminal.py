@@ -54,6 +54,22 @@ def ci_label(*tables: Any) -> str:
     return f"{100 * levels.pop():.10g}% CI"
 
 
+def _multiplicity_lines(family: Any, shown: pd.DataFrame) -> list[Any]:
+    """How to read the p-values shown: nominal, or the protocol's procedure and its decisions."""
+    from rich.text import Text
+
+    if family is not None and len(family):
+        head = (f"  {family['procedure'].iloc[0]} at alpha {family['alpha'].iloc[0]:g} over "
+                "the protocol's key hypotheses:")
+        lines = [f"    {r.endpoint} ({r.comparison}): {r.decision}, adjusted p = "
+                 f"{fmt_p(r.p_adjusted)}" for r in family.itertuples()]
+        return [Text("\n".join([head, *lines]), style="dim")]
+    labels = set(shown["multiplicity"].dropna()) if "multiplicity" in shown.columns else set()
+    if len(labels) == 1:
+        return [Text(f"  p-values: {labels.pop()}", style="dim")]
+    return []
+
+
 def summary_renderables(results: Any, *, title: str, out: str | None = None) -> list[Any]:
     """Rich renderables summarising an analysis: primary, key secondary, predictors, safety."""
     from rich.panel import Panel
@@ -127,6 +143,7 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
                           "—" if c is None else
                           "Hodges-Lehmann" if kind == "mann_whitney" else "ANCOVA")
         items.append(table)
+        items.extend(_multiplicity_lines(t.get("multiplicity"), block.loc[shown]))
 
     lr = t.get("logistic_regression")
     if lr is not None and len(lr):
