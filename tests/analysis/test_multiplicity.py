@@ -202,3 +202,17 @@ def test_the_terminal_summary_says_how_to_read_the_p_values(default, holm):
     shown = text(holm)
     assert "Holm step-down at alpha 0.05 over the protocol's key hypotheses" in shown
     assert "fcp_pchg (MSC vs CONTROL): not rejected, adjusted p = 0.110" in shown
+
+
+def test_an_endpoint_without_a_row_is_not_tested_and_the_rest_still_are(default):
+    from t1dtrial.analysis.multiplicity import label_tables
+
+    protocol = load_lu2021().protocol
+    rule = protocol.analysis.multiplicity.model_copy(
+        update={"procedure": "holm", "endpoints": ["fcp_change", "no_such_endpoint"]})
+    protocol = protocol.model_copy(update={"analysis": protocol.analysis.model_copy(
+        update={"multiplicity": rule})})
+    m = label_tables(default.tables, protocol)["multiplicity"]
+    assert m["decision"].tolist() == ["not rejected", "not tested (not estimable)"]
+    assert m["method"].tolist()[1] == "no such row"
+    assert m["p_adjusted"][0] == pytest.approx(min(1.0, 2 * m["p_value"][0]))

@@ -324,9 +324,9 @@ def insulin_free_km(derived: Any, protocol: Protocol, *, conf_level: float | Non
                       "n_risk": np.nan, "method": method_text(why), "conf_level": np.nan}
                      for s, t in [("median", np.nan), *[("survival", t) for t in grid]]]
             continue
-        method = (f"{km['method'].iloc[0]} ({level_text(level)}); first insulin-free episode of each "
-                  "subject of the FAS; event = return to insulin, censored when ongoing at "
-                  "the data cut")
+        method = (f"{km['method'].iloc[0]} ({level_text(level)}); first insulin-free episode "
+                  "of each subject of the FAS; event = return to insulin, censored when "
+                  "ongoing at the data cut")
         for record in km.to_dict("records"):
             rows.append({"arm": arm, "statistic": record["term"], "time": record["time"],
                          "estimate": record["estimate"], "ci_low": record["ci_low"],

@@ -123,7 +123,10 @@ def adjust(p_values: Sequence[float], procedure: str,
 def _rows_of(tables: Mapping[str, pd.DataFrame], protocol: Protocol, name: str, treated: str,
              control: str) -> tuple[str, pd.Series, str]:
     """The table, row mask and analysis of one hypothesis (endpoint ``name``, one comparison)."""
-    ep = next(e for e in protocol.all_endpoints if e.name == name)
+    ep = next((e for e in protocol.all_endpoints if e.name == name), None)
+    if ep is None:  # protocol checks refuse it; a protocol built in code may still name one
+        return "secondary_endpoints", pd.Series(False, index=tables.get(
+            "secondary_endpoints", pd.DataFrame()).index, dtype=bool), "no such endpoint"
     if isinstance(ep, ContinuousEndpoint):
         table = "secondary_endpoints"
         kind = "mann_whitney" if ep.summary == "percent_change" else "ancova"
@@ -172,7 +175,8 @@ def key_hypotheses(tables: Mapping[str, pd.DataFrame], protocol: Protocol) -> pd
             method_column = "method" if table == "secondary_endpoints" else "test"
             method = str(found[method_column].iloc[0]) if len(found) else "no such row"
             rows.append({"order": len(rows) + 1, "endpoint": name,
-                         "comparison": f"{treated} vs {control}", "visit": by_name[name].visit,
+                         "comparison": f"{treated} vs {control}",
+                         "visit": by_name[name].visit if name in by_name else None,
                          "analysis": kind, "p_value": p, "method": method, "table": table})
     return pd.DataFrame(rows)
 
