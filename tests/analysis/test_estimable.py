@@ -182,3 +182,14 @@ def test_small_trials_that_stopped_the_plan_are_analysed(tmp_path, n, dropout, s
 def test_analyze_never_raises_on_a_small_trial_with_dropout(tmp_path_factory, n, dropout, seed):
     res = _analyze(_small_trial(tmp_path_factory.mktemp("small"), n, dropout, seed))
     assert set(CONTRACT_TABLES) <= set(res.tables)
+
+
+def test_a_note_names_numeric_keys_as_numbers_not_reprs():
+    import numpy as np
+
+    rows = _estimable.not_estimable_rows(["time", "estimate", "method"], "too few subjects",
+                                         keys=[{"visit": "M12", "term": np.float64(0.5)},
+                                               {"visit": "M12", "term": np.int64(3)}])
+    [note] = _estimable.notes({"insulin_free_km": rows})
+    assert note == ("Not estimable in insulin_free_km (2 rows, visit M12; term 0.5, 3): "
+                    "too few subjects.")

@@ -285,6 +285,13 @@ def standardization():
             list(g.estimate) + list(g.se), list(r["estimate"]) + list(r["se"]))
 
 
+def multiplicity():
+    from t1dtrial.analysis.multiplicity import adjust
+    for r in records("multiplicity"):
+        add("Holm adjusted p-values", "p.adjust(method = 'holm')",
+            adjust(r["p"], "holm", 0.05)[0], r["adjusted"])
+
+
 def main():
     proportions()
     continuous()
@@ -296,6 +303,7 @@ def main():
     imputation()
     weighting()
     standardization()
+    multiplicity()
     print("| statistic | reference | values | largest deviation |")
     print("| --- | --- | --- | --- |")
     for stat, devs in DEV.items():

@@ -132,3 +132,12 @@ def test_shifting_x_shifts_the_hodges_lehmann_estimate(x, shift):
     a = mann_whitney(x, y).estimate[0]
     b = mann_whitney([v + shift for v in x], y).estimate[0]
     assert b == pytest.approx(a + shift, abs=1e-9)
+
+
+def test_mann_whitney_gives_the_level_its_exact_interval_achieves():
+    # R: wilcox.test(c(1.1, 2.5, 3.7), c(0.2, 0.9, 1.4), conf.int = TRUE)
+    #    -> "requested conf.level not achievable"; conf.int -0.3 3.5, attr conf.level 0.9
+    small = mann_whitney([1.1, 2.5, 3.7], [0.2, 0.9, 1.4])
+    limits = small[["ci_low", "ci_high", "conf_level"]].iloc[0].tolist()
+    assert limits == pytest.approx([-0.3, 3.5, 0.9])
+    assert mann_whitney([1.1, 2.5, 3.7, 5.0, 6.0], [0.2, 0.9, 1.4, 2.2])["conf_level"][0] == 0.95

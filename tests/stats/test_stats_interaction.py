@@ -94,3 +94,18 @@ def test_a_subgroup_without_one_arm_is_not_estimable():
                       "sub": ["x", "x", "x", "x", "z", "z"]})
     with pytest.raises(EstimationError, match="subgroup: 'sub' — a subgroup lacks one of the groups"):
         interaction_test(d, outcome="y", group="arm", subgroup="sub")
+
+
+def test_each_interaction_row_names_its_own_interval_and_test():
+    d = pd.DataFrame({"y": [1, 0, 1, 1, 0, 0, 1, 0, 0, 1, 0, 0, 1, 1, 0, 1],
+                      "arm": ["T", "C"] * 8, "sub": ["a"] * 8 + ["b"] * 8})
+    logistic = interaction_test(d, outcome="y", group="arm", subgroup="sub").set_index("test")
+    assert logistic.at["Wald", "method"].endswith("Wald CI (inverse information at the "
+                                                  "estimate); Wald chi-square test")
+    assert logistic.at["LR", "method"].endswith("profile-likelihood CI; LR test")
+    linear = interaction_test(d.assign(y=d["y"] + np.arange(16) / 10), outcome="y", group="arm",
+                              subgroup="sub", family="gaussian")
+    methods = dict(zip(linear["test"].fillna(linear["term"]), linear["method"]))
+    assert methods["treatment effect"].endswith("t CI; t test")
+    assert methods["Wald"].endswith("t CI; partial F test")
+    assert methods["LR"].endswith("LR chi-square test, n log(RSS0 / RSS1)")

@@ -167,13 +167,22 @@ def _by_reason(table: pd.DataFrame, methods: list[str]) -> dict[str, list[Any]]:
     return groups
 
 
+def _word(value: Any) -> str:
+    """A key value as a reader writes it: numbers with ``:g`` (never a numpy repr)."""
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):g}"
+    if isinstance(value, np.integer):
+        return str(int(value))
+    return str(value)
+
+
 def _describe(rows: pd.DataFrame, most: int = 5) -> str:
     """The identifying values of ``rows``: ``"endpoint remission; subgroup all, adult_onset"``."""
     parts = []
     for column in KEY_COLUMNS:
         if column not in rows.columns:
             continue
-        values = [str(v) for v in pd.unique(rows[column].dropna()) if str(v) != ""]
+        values = [_word(v) for v in pd.unique(rows[column].dropna()) if str(v) != ""]
         if values:
             shown = ", ".join(values[:most]) + (f" and {len(values) - most} more"
                                                 if len(values) > most else "")

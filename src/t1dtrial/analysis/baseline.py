@@ -86,8 +86,8 @@ def check_table_args(fn: str, derived: Any, protocol: Any, conf_level: Any,
     derived : Derived
         Must carry a DataFrame attribute for every key of ``needs`` holding its columns.
     protocol : Protocol
-    conf_level : float
-        Strictly between 0 and 1.
+    conf_level : float or None
+        Strictly between 0 and 1; None means the protocol's ``analysis.conf_level``.
     needs : dict
         Attribute name (``"adsl"``...) -> required columns.
 
@@ -122,6 +122,8 @@ def check_table_args(fn: str, derived: Any, protocol: Any, conf_level: Any,
             file=f"{fn}()", row=None, column="protocol", value=protocol.id,
             problem=f"the datasets were derived under protocol '{derived_id}'",
             expected=f"the protocol '{derived_id}' (or derive again under '{protocol.id}')")])
+    if conf_level is None:
+        conf_level = protocol.analysis.conf_level
     try:
         level = float(conf_level)
     except (TypeError, ValueError):
@@ -267,7 +269,7 @@ def _subgroup_rows(pop: pd.DataFrame, masks: dict[str, np.ndarray],
     return _categorical_rows(known, inside, masks, "SUBGROUP", labels, methods)
 
 
-def baseline_characteristics(derived: Any, protocol: Protocol, *, conf_level: float = 0.95,
+def baseline_characteristics(derived: Any, protocol: Protocol, *, conf_level: float | None = None,
                              population: str = "FAS") -> pd.DataFrame:
     """Baseline characteristics of a population by arm and overall, as a tidy table.
 

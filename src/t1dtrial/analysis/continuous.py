@@ -7,8 +7,10 @@ subgroup (``all`` first), over the full analysis set:
    ``n``, mean (``estimate``), ``sd``, ``median``, ``q1``, ``q3`` (type-7
    quantiles, R's default);
 2. within each arm, for change and percent change: the one-sample t-test and
-   the Wilcoxon signed-rank test with the Hodges–Lehmann pseudo-median (the
-   only comparisons of a single-arm trial);
+   the Wilcoxon signed-rank test with the Hodges–Lehmann pseudo-median, of
+   the change against 0 (the only comparisons of a single-arm trial). They
+   show change over time in one arm, not a difference between arms; their
+   ``method`` says so;
 3. between arms (treated minus control): Welch's t-test and the Wilcoxon–Mann–
    Whitney test with the Hodges–Lehmann shift and its interval;
 4. for change and value summaries, the ANCOVA of the summary variable
@@ -45,14 +47,18 @@ from ..protocol import ContinuousEndpoint, Protocol
 from ..stats import ancova, mann_whitney, one_sample_t, welch_t, wilcoxon_signed_rank
 from ..derive import is_cpeptide
 from ._arms import comparisons, population, subgroup_masks
-from ._estimable import estimate
+from ._estimable import estimate, is_not_estimable
 from .baseline import describe_values
 
 __all__ = ["continuous_endpoints", "secondary_continuous", "analysis_visits", "SECONDARY_COLUMNS"]
 
 SECONDARY_COLUMNS = ["endpoint", "param", "summary", "visit", "subgroup", "analysis", "group",
                      "estimate", "ci_low", "ci_high", "p_value", "method", "n", "sd", "median",
-                     "q1", "q3"]
+                     "q1", "q3", "conf_level"]
+
+#: Said after the method of a within-arm test: what such a test can and cannot show.
+WITHIN_ARM = ("; within-arm test against 0: change over time in one arm, "
+              "not a comparison of arms")
 
 _SUMMARY_COLUMN = {"value": "AVAL", "change": "CHG", "percent_change": "PCHG"}
 
@@ -101,6 +107,9 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
         (of the summary variable: the adjusted change for a change summary)
         and, for a change summary, ``ancova_lsmean_value`` (of the follow-up
         value); the same with ``ancova_log1p_`` on the log scale).
+        ``conf_level`` is the level of the row's interval: the requested one,
+        or the lower level a rank interval achieves with few values (NaN on a
+        row without an interval).
     """
     level = conf_level if conf_level is not None else protocol.analysis.conf_level
     subjects = population(adsl, population_code)
@@ -128,7 +137,10 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
                         for kind, fn in (("within_arm_t", one_sample_t),
                                          ("within_arm_wilcoxon", wilcoxon_signed_rank)):
                             r = estimate(fn, vals[~np.isnan(vals)], conf_level=level).iloc[0]
-                            rows.append(_row(r, {**key, "subgroup": sg}, kind, arm))
+                            row = _row(r, {**key, "subgroup": sg}, kind, arm, level)
+                            if not is_not_estimable(pd.Series([row["method"]])).iloc[0]:
+                                row["method"] += WITHIN_ARM
+                            rows.append(row)
                 for treated, control in pairs:
                     rows.extend(_compare(block, column, ep, key, sg, treated, control,
                                          covariates, level))
@@ -142,7 +154,7 @@ def _compare(block: pd.DataFrame, column: str, ep: ContinuousEndpoint, key: dict
     y = block.loc[block["TRT01P"] == control, column].to_numpy(dtype=float)
     base = {**key, "subgroup": sg}
     label = f"{treated} - {control}"
-    out = [_row(estimate(fn, x, y, conf_level=level).iloc[0], base, kind, label)
+    out = [_row(estimate(fn, x, y, conf_level=level).iloc[0], base, kind, label, level)
            for kind, fn in (("welch_t", welch_t), ("mann_whitney", mann_whitney))]
     if ep.summary in ("change", "value"):
         pair = block.loc[block["TRT01P"].isin([treated, control])]
@@ -180,20 +192,20 @@ def _ancova_rows(frame: pd.DataFrame, summary: str, kind: str, base: dict, label
     level_model = f"ANCOVA of the {value} {adjusted}"
     if summary != "change":
         return _ancova_terms(fit(frame, outcome="AVAL"), base, label, kind, level_model,
-                             f"{kind}_lsmean", None)
+                             f"{kind}_lsmean", None, level)
     out = _ancova_terms(fit(frame.assign(CHANGE=frame["AVAL"] - frame["BASE"]), outcome="CHANGE"),
                         base, label, kind, f"ANCOVA of the {change} {adjusted}",
-                        f"{kind}_lsmean", "adjusted change within the arm vs 0")
+                        f"{kind}_lsmean", "adjusted change within the arm vs 0", level)
     levels = _ancova_terms(fit(frame, outcome="AVAL"), base, label, kind, level_model,
-                           f"{kind}_lsmean_value", None)
+                           f"{kind}_lsmean_value", None, level)
     return out + [r for r in levels if r["analysis"] == f"{kind}_lsmean_value"]
 
 
 def _ancova_terms(fit: pd.DataFrame, base: dict, label: str, kind: str, model: str,
-                  lsmean_kind: str, lsmean_test: str | None) -> list[dict]:
+                  lsmean_kind: str, lsmean_test: str | None, level: float) -> list[dict]:
     """Rows of one ANCOVA fit; ``lsmean_test`` None: the least-squares means get no p-value."""
     if "term" not in fit.columns:  # not estimable: one row says why
-        return [_row(fit.iloc[0], base, kind, label)]
+        return [_row(fit.iloc[0], base, kind, label, level)]
     out = []
     for rec in fit.to_dict("records"):
         if rec["term"] == "difference":
@@ -205,9 +217,15 @@ def _ancova_terms(fit: pd.DataFrame, base: dict, label: str, kind: str, model: s
             rec["p_value"] = np.nan
         # "ANCOVA (OLS); least-squares means ..." of the stats function names the model
         rec["method"] = f"{rec['method'].replace('ANCOVA', model, 1)}; {test}"
-        out.append(_row(rec, base, row_kind, rec["group"]))
+        out.append(_row(rec, base, row_kind, rec["group"], level))
     return out
 
-def _row(rec, base: dict, kind: str, group: str) -> dict:
-    return {**base, "analysis": kind, "group": group,
-            **{k: rec[k] for k in ("estimate", "ci_low", "ci_high", "p_value", "method", "n")}}
+
+def _row(rec, base: dict, kind: str, group: str, level: float) -> dict:
+    """One table row; ``conf_level`` is the level the interval achieved (NaN without one)."""
+    row = {**base, "analysis": kind, "group": group,
+           **{k: rec[k] for k in ("estimate", "ci_low", "ci_high", "p_value", "method", "n")}}
+    achieved = rec["conf_level"] if "conf_level" in rec else level
+    has_interval = pd.notna(row["ci_low"]) or pd.notna(row["ci_high"])
+    row["conf_level"] = float(achieved) if has_interval and pd.notna(achieved) else np.nan
+    return row

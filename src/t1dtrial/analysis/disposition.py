@@ -195,7 +195,7 @@ def _load_log_rows(load_log: Any, adsl: pd.DataFrame) -> list[dict]:
 
 
 def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
-                conf_level: float = 0.95) -> pd.DataFrame:
+                conf_level: float | None = None) -> pd.DataFrame:
     """Disposition (CONSORT) counts by arm, and the input records excluded, as a tidy table.
 
     Algorithm
@@ -235,8 +235,9 @@ def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
     protocol : Protocol
     load_log : LoadLog or dict, optional
         ``trial.load_log`` (or its ``to_dict()``), whose exclusions are added.
-    conf_level : float, default 0.95
-        Accepted so that every table builder has the same signature; unused.
+    conf_level : float, optional
+        Accepted so that every table builder has the same signature; unused
+        (the table has no interval). Default the protocol's ``analysis.conf_level``.
 
     Returns
     -------

@@ -35,6 +35,7 @@ from ..errors import InputError, Problem
 from ..protocol import InsulinIndependenceEndpoint, Protocol
 from ..stats.survival import kaplan_meier
 from ._estimable import attempt, method_text
+from ._levels import level_text
 from .baseline import arm_masks, check_table_args
 
 __all__ = ["INSULIN_COLUMNS", "KM_COLUMNS", "episode_frame", "insulin_free_km",
@@ -46,7 +47,7 @@ INSULIN_COLUMNS = ["section", "arm", "statistic", "value", "n", "subject", "epis
 
 #: Columns of the Kaplan-Meier table, in order.
 KM_COLUMNS = ["arm", "statistic", "time", "estimate", "ci_low", "ci_high", "n", "events",
-              "n_risk", "method"]
+              "n_risk", "method", "conf_level"]
 
 _EPISODE_COLUMNS = ["USUBJID", "PARAMCD", "EPISODE", "ASTDT", "AENDT", "AVAL", "CNSR"]
 
@@ -115,7 +116,7 @@ def _episodes_and_arms(fn: str, derived: Any, protocol: Protocol,
 
 
 def insulin_independence_table(derived: Any, protocol: Protocol, *,
-                               conf_level: float = 0.95) -> pd.DataFrame:
+                               conf_level: float | None = None) -> pd.DataFrame:
     """Insulin-free subjects, episodes and durations by arm, and independence at the visit.
 
     Algorithm
@@ -144,9 +145,10 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
         From :func:`t1dtrial.derive.derive_all` (``adsl`` and ``adeff``).
     protocol : Protocol
         Gives the arms and the insulin independence endpoint (its visit).
-    conf_level : float, default 0.95
+    conf_level : float, optional
         Accepted so that every table builder has the same signature; this
-        table has no interval (see :func:`insulin_free_km`).
+        table has no interval (see :func:`insulin_free_km`). Default the
+        protocol's ``analysis.conf_level``.
 
     Returns
     -------
@@ -172,11 +174,11 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
     [2.0, 3.0, 90.0]
     """
     fn = "insulin_independence_table"
-    check_table_args(fn, derived, protocol, conf_level,
+    level = check_table_args(fn, derived, protocol, conf_level,
                      {"adsl": ["USUBJID", "TRT01P", "FASFL"],
                       "adeff": ["USUBJID", "PARAMCD", "ANL01FL", "AVALC"]})
     adsl, adeff = derived.adsl, derived.adeff
-    episodes, arm_of = _episodes_and_arms(fn, derived, protocol, conf_level)
+    episodes, arm_of = _episodes_and_arms(fn, derived, protocol, level)
     inside = episodes["subject"].isin(arm_of.index).to_numpy()
     outside = episodes.loc[~inside]
     episodes = episodes.loc[inside].assign(arm=arm_of.reindex(episodes.loc[inside, "subject"])
@@ -240,7 +242,7 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
     return table
 
 
-def insulin_free_km(derived: Any, protocol: Protocol, *, conf_level: float = 0.95,
+def insulin_free_km(derived: Any, protocol: Protocol, *, conf_level: float | None = None,
                     times: tuple[float, ...] = (90, 180, 365)) -> pd.DataFrame:
     """Kaplan-Meier of the duration of insulin independence among subjects who became insulin-free.
 
@@ -264,7 +266,8 @@ def insulin_free_km(derived: Any, protocol: Protocol, *, conf_level: float = 0.9
     derived : Derived
         From :func:`t1dtrial.derive.derive_all` (``adsl`` and ``adeff``).
     protocol : Protocol
-    conf_level : float, default 0.95
+    conf_level : float, optional
+        Default the protocol's ``analysis.conf_level``.
     times : tuple of float, default (90, 180, 365)
         Days at which to report the probability of remaining insulin-free.
 
@@ -275,7 +278,8 @@ def insulin_free_km(derived: Any, protocol: Protocol, *, conf_level: float = 0.9
         "survival"), ``time`` (days; NaN for the median), ``estimate``,
         ``ci_low``, ``ci_high``, ``n`` (subjects), ``events`` (returns to
         insulin, by ``time`` for survival rows), ``n_risk`` (subjects still
-        insulin-free and followed at ``time``) and ``method``.
+        insulin-free and followed at ``time``), ``method`` and ``conf_level``
+        (the interval's level; NaN on a row without an interval).
 
     Examples
     --------
@@ -317,20 +321,22 @@ def insulin_free_km(derived: Any, protocol: Protocol, *, conf_level: float = 0.9
             rows += [{"arm": arm, "statistic": s, "time": t, "estimate": np.nan,
                       "ci_low": np.nan, "ci_high": np.nan, "n": len(part),
                       "events": int((part["censored"] == 0).sum()),
-                      "n_risk": np.nan, "method": method_text(why)}
+                      "n_risk": np.nan, "method": method_text(why), "conf_level": np.nan}
                      for s, t in [("median", np.nan), *[("survival", t) for t in grid]]]
             continue
-        method = (f"{km['method'].iloc[0]} ({level:.0%}); first insulin-free episode of each "
-                  "subject of the FAS; event = return to insulin, censored when ongoing at "
-                  "the data cut")
+        method = (f"{km['method'].iloc[0]} ({level_text(level)}); first insulin-free episode "
+                  "of each subject of the FAS; event = return to insulin, censored when "
+                  "ongoing at the data cut")
         for record in km.to_dict("records"):
             rows.append({"arm": arm, "statistic": record["term"], "time": record["time"],
                          "estimate": record["estimate"], "ci_low": record["ci_low"],
                          "ci_high": record["ci_high"], "n": record["n"],
                          "events": record["n_events"], "n_risk": record["n_risk"],
-                         "method": method})
+                         "method": method,
+                         "conf_level": level if pd.notna(record["ci_low"])
+                         or pd.notna(record["ci_high"]) else np.nan})
     table = pd.DataFrame(rows, columns=KM_COLUMNS)
-    for column in ("time", "estimate", "ci_low", "ci_high", "n_risk"):
+    for column in ("time", "estimate", "ci_low", "ci_high", "n_risk", "conf_level"):
         table[column] = table[column].astype(float)
     for column in ("n", "events"):
         table[column] = table[column].astype("int64")

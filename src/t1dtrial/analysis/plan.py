@@ -20,6 +20,9 @@ Algorithm
 7. Safety: adverse events by arm (safety set).
 8. Sensitivity: per-protocol primary analysis, multiple imputation of a
    missing primary visit, inverse probability of treatment weighting.
+   Every interval row gets ``conf_level`` (:mod:`._levels`); every p-value
+   row a ``multiplicity`` label, and the protocol's procedure over key
+   secondary endpoints, if any, its table (:mod:`.multiplicity`).
 9. Provenance: package and library versions, protocol hash, input hashes,
    row and participant counts, seed.
 
@@ -45,6 +48,8 @@ from ..errors import T1DTrialWarning
 from ..protocol import ContinuousEndpoint
 from . import _estimable
 from ._estimable import guard
+from ._levels import add_conf_level
+from .multiplicity import label_tables
 from .notes import allocation_notes, input_notes, warning_notes, window_notes
 from .provenance import build_provenance
 from .results import Results
@@ -91,6 +96,7 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
                    responders, safety, sensitivity)
 
     protocol = trial.protocol
+    level = protocol.analysis.conf_level
     seed = protocol.analysis.seed if seed is None else seed
     step = progress or (lambda name: None)
     notes: list[str] = []
@@ -116,8 +122,10 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
         notes.extend(window_notes(adlb, protocol.baseline_visit))
 
         step("disposition and baseline")
-        tables["disposition"] = disposition.disposition(derived, protocol, load_log=trial.load_log)
-        tables["baseline_characteristics"] = baseline.baseline_characteristics(derived, protocol)
+        tables["disposition"] = disposition.disposition(derived, protocol, load_log=trial.load_log,
+                                                        conf_level=level)
+        tables["baseline_characteristics"] = baseline.baseline_characteristics(
+            derived, protocol, conf_level=level)
 
         step("primary endpoint")
         primary = protocol.primary_endpoint
@@ -131,13 +139,14 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
             tables["primary_endpoint"] = counts
             tables["primary_comparison"] = guard(responders.COMPARISON_COLUMNS,
                                                  responders.responder_comparison, counts,
-                                                 protocol=protocol)
+                                                 protocol=protocol, conf_level=level)
             tables["primary_interaction"] = guard(responders.INTERACTION_COLUMNS,
                                                   responders.subgroup_interaction, adsl, adeff,
-                                                  primary.name, protocol=protocol)
+                                                  primary.name, protocol=protocol,
+                                                  conf_level=level)
             adjusted, balance, more = guard(
                 responders.ADJUSTED_COLUMNS, responders.adjusted_comparison, adsl, adeff,
-                primary.name, protocol=protocol,
+                primary.name, protocol=protocol, conf_level=level,
                 also=(pd.DataFrame(columns=responders.BALANCE_COLUMNS), []))
             if len(adjusted):
                 tables["primary_adjusted"] = adjusted
@@ -147,39 +156,44 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
         step("secondary endpoints")
         tables["secondary_endpoints"] = guard(continuous.SECONDARY_COLUMNS,
                                               continuous.secondary_continuous, adsl, adlb,
-                                              protocol=protocol)
+                                              protocol=protocol, conf_level=level)
         tables["secondary_responders"] = guard(
             responders.COUNT_COLUMNS + responders.COMPARISON_COLUMNS,
             responders.secondary_responders, adsl, adeff, protocol=protocol)
         tables["mmrm"], tables["mmrm_covariance"], more = guard(
             longitudinal.MMRM_COLUMNS, longitudinal.mmrm_analysis, adsl, adlb, protocol=protocol,
-            also=(pd.DataFrame(columns=longitudinal.COVARIANCE_COLUMNS), []))
+            conf_level=level, also=(pd.DataFrame(columns=longitudinal.COVARIANCE_COLUMNS), []))
         notes.extend(more)
 
         step("predictors")
         table, more = guard(predictors.LOGISTIC_COLUMNS, predictors.predictor_model, adsl, adeff,
-                            protocol=protocol, also=([],))
+                            protocol=protocol, conf_level=level, also=([],))
         tables["logistic_regression"] = table
         notes.extend(more)
 
         step("insulin independence")
-        tables["insulin_independence"] = insulin.insulin_independence_table(derived, protocol)
+        tables["insulin_independence"] = insulin.insulin_independence_table(
+            derived, protocol, conf_level=level)
         tables["insulin_free_km"] = guard(insulin.KM_COLUMNS, insulin.insulin_free_km, derived,
-                                          protocol)
+                                          protocol, conf_level=level)
 
         step("safety")
         tables["adverse_events"] = guard(safety.AE_TABLE_COLUMNS, safety.adverse_events_table,
-                                         derived, protocol)
+                                         derived, protocol, conf_level=level)
 
         step("sensitivity analyses")
         if not isinstance(primary, ContinuousEndpoint):
             sens, balance, more = guard(sensitivity.SENSITIVITY_COLUMNS,
                                         sensitivity.sensitivity_analyses, adsl, adeff,
-                                        protocol=protocol, seed=seed, also=(pd.DataFrame(), []))
+                                        protocol=protocol, seed=seed, conf_level=level,
+                                        also=(pd.DataFrame(), []))
             tables["sensitivity"] = sens
             tables["balance"] = balance
             notes.extend(more)
 
+    # every interval row says its level; analyses with achieved levels filled theirs already
+    tables = {name: add_conf_level(table, level) for name, table in tables.items()}
+    tables = label_tables(tables, protocol)  # nominal p-values; the key secondary family
     notes.extend(warning_notes([w for w in caught if not any(str(w.message) in n for n in notes)]))
     notes.extend(_estimable.notes(tables))
 

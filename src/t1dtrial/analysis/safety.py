@@ -33,13 +33,14 @@ from ..protocol import Protocol
 from ..stats import fisher_exact
 from ._arms import comparisons
 from ._estimable import empty_arms, method_text
+from ._levels import level_text
 from .baseline import ALL_ARMS, arm_levels, check_table_args
 
 __all__ = ["AE_TABLE_COLUMNS", "adverse_events_table"]
 
 #: Columns of the adverse events table, in order.
 AE_TABLE_COLUMNS = ["category", "term", "arm", "n", "subjects", "percent", "events", "estimate",
-                    "ci_low", "ci_high", "p_value", "method"]
+                    "ci_low", "ci_high", "p_value", "method", "conf_level"]
 
 _SEVERITY = ["MILD", "MODERATE", "SEVERE"]
 _RELATEDNESS = ["NOT RELATED", "POSSIBLY RELATED", "RELATED"]
@@ -108,7 +109,8 @@ def _comparison_rows(rows: list[dict], protocol: Protocol, denominators: dict[st
                     "ci_low": float(test["ci_low"].iloc[0]),
                     "ci_high": float(test["ci_high"].iloc[0]),
                     "p_value": float(test["p_value"].iloc[0]),
-                    "method": f"{test['method'].iloc[0]} ({conf_level:.0%} CI); subjects with "
+                    "conf_level": conf_level,
+                    "method": f"{test['method'].iloc[0]} ({level_text(conf_level)} CI); subjects with "
                               f"any TEAE out of the safety set, {treated} vs {control}"})
     return out
 
@@ -136,7 +138,7 @@ def _outside_rows(adae: pd.DataFrame, adsl: pd.DataFrame, saf: pd.Series, arms: 
 
 
 def adverse_events_table(derived: Any, protocol: Protocol, *,
-                         conf_level: float = 0.95) -> pd.DataFrame:
+                         conf_level: float | None = None) -> pd.DataFrame:
     """Treatment-emergent adverse events of the safety set by arm, with Fisher's exact test.
 
     Algorithm
@@ -168,8 +170,9 @@ def adverse_events_table(derived: Any, protocol: Protocol, *,
         From :func:`t1dtrial.derive.derive_all` (``adsl`` and ``adae``).
     protocol : Protocol
         Gives the arms and the comparisons.
-    conf_level : float, default 0.95
-        Confidence level of the odds ratio interval.
+    conf_level : float, optional
+        Confidence level of the odds ratio interval; default the protocol's
+        ``analysis.conf_level`` (column ``conf_level``).
 
     Returns
     -------
@@ -241,6 +244,6 @@ def adverse_events_table(derived: Any, protocol: Protocol, *,
     table = pd.DataFrame(rows, columns=AE_TABLE_COLUMNS)
     for column in ("n", "subjects", "events"):
         table[column] = table[column].astype("Int64")
-    for column in ("percent", "estimate", "ci_low", "ci_high", "p_value"):
+    for column in ("percent", "estimate", "ci_low", "ci_high", "p_value", "conf_level"):
         table[column] = table[column].astype(float)
     return table

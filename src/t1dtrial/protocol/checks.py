@@ -5,7 +5,8 @@ the rules that relate fields: codes are unique, visits ordered, every visit,
 arm, parameter, subject column and ADSL covariate named anywhere exists,
 endpoints are assessed after baseline, meal-test samples are sampled, the
 design has the arms it says, infusions go to arms that receive them, models
-do not adjust for what is constant or collinear by construction, and
+do not adjust for what is constant or collinear by construction, a
+multiplicity procedure names endpoints the plan analyses at their visit, and
 subgroups declared as a partition split the participants (:mod:`.partitions`).
 
 The checks run on a whole :class:`~.models.Protocol` or on one built
@@ -57,7 +58,7 @@ def protocol_problems(p: Protocol, raw: dict | None = None) -> list[Problem]:
     ctx = _Context(p, raw or {})
     out: list[Problem] = []
     for check in (_unique_codes, _visit_schedule, _design, _infusions, _endpoints,
-                  _covariates, _predictor_model):
+                  _covariates, _predictor_model, _multiplicity):
         out.extend(check(ctx))
     out.extend(subgroup_problems(ctx.items("subgroups")))
     return out
@@ -365,3 +366,33 @@ def _predictor_model(ctx: _Context) -> list[Problem]:
                      "continuous", "no predictor_covariates, or a responder primary endpoint "
                      "(percent_rise, threshold or insulin_independence)")]
 
+
+
+def _multiplicity(ctx: _Context) -> list[Problem]:
+    """The endpoints of ``analysis.multiplicity`` exist, and a procedure goes with them."""
+    opts = ctx.p.analysis
+    rule = getattr(opts, "multiplicity", None)
+    if rule is None:
+        return []
+    path = "analysis.multiplicity"
+    if rule.procedure == "none":
+        if rule.endpoints:
+            return [_finding(f"{path}.procedure", "key secondary endpoints are listed but the "
+                             "procedure is none, so their p-values would stay nominal",
+                             "procedure holm or fixed-sequence, or no endpoints", "none")]
+        return []
+    if not rule.endpoints:
+        return [_finding(f"{path}.endpoints", f"the {rule.procedure} procedure has no endpoint "
+                         "to test", "the key secondary endpoints by name, in testing order")]
+    by_name = {ep.name: ep for _, ep in ctx.endpoints()}
+    out = []
+    for j, name in enumerate(rule.endpoints):
+        ep = by_name.get(name)
+        if ep is None:
+            out.append(_finding(f"{path}.endpoints[{j}]", f"unknown endpoint {name!r}",
+                                "one of " + ", ".join(by_name), name))
+        elif isinstance(ep, ContinuousEndpoint) and ep.visits and ep.visit not in ep.visits:
+            out.append(_finding(f"{path}.endpoints[{j}]", f"{name} is tested at its visit "
+                                f"{ep.visit}, which is not among its analysis visits "
+                                f"{', '.join(ep.visits)}", f"{ep.visit} in its visits", name))
+    return out

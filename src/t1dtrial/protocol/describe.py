@@ -108,6 +108,9 @@ def describe_protocol(p: Protocol) -> str:
     add("Analysis")
     add(f"  alpha {a.alpha}, confidence level {a.conf_level}, primary test {a.primary_test}, "
         f"missing primary: {a.missing_primary}")
+    rule = a.multiplicity
+    add(f"  multiplicity: {rule.procedure} over {', '.join(rule.endpoints)} at alpha {a.alpha}"
+        if rule.procedure != "none" else "  multiplicity: none (secondary p-values are nominal)")
     if a.predictor_covariates:
         add(f"  predictor model ({', '.join(a.predictor_arms) or 'all arms'}): "
             f"{', '.join(a.predictor_covariates)}")

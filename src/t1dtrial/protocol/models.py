@@ -31,7 +31,7 @@ from .vocabulary import RESERVED_ENDPOINT_NAMES, RESERVED_SUBGROUP_NAMES
 __all__ = [
     "Arm", "Visit", "Dose", "Infusion", "MealTest", "PercentRiseEndpoint",
     "ThresholdEndpoint", "ContinuousEndpoint", "InsulinIndependenceEndpoint", "Endpoint",
-    "Endpoints", "Subgroup", "Population", "AnalysisOptions", "Design", "Protocol",
+    "Endpoints", "Subgroup", "Population", "Multiplicity", "AnalysisOptions", "Design", "Protocol",
 ]
 
 Comparison = Literal[">=", ">", "<=", "<"]
@@ -369,6 +369,30 @@ MMRMCovariance = Literal["unstructured", "heterogeneous-toeplitz", "heterogeneou
                          "heterogeneous-compound-symmetry", "compound-symmetry"]
 
 
+class Multiplicity(_Model):
+    """How the key secondary hypotheses are tested together (``analysis.multiplicity``).
+
+    One hypothesis per listed endpoint and comparison of arms: the
+    between-arm p-value at the endpoint's visit in all subjects (see
+    :mod:`t1dtrial.analysis.multiplicity` for which test that is).
+    ``fixed-sequence`` tests them in the order listed, each at ``alpha``,
+    and stops at the first not rejected; ``holm`` is Holm's step-down
+    procedure; ``none`` leaves every p-value nominal.
+    """
+
+    procedure: Literal["none", "fixed-sequence", "holm"] = "none"
+    endpoints: list[str] = Field(default_factory=list,
+                                 description="Key secondary endpoints by name, in testing order.")
+
+    @field_validator("endpoints")
+    @classmethod
+    def _each_once(cls, v: list[str]) -> list[str]:
+        repeated = sorted({c for c in v if v.count(c) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed more than once; expected each once")
+        return v
+
+
 class AnalysisOptions(_Model):
     """Options of the statistical analysis plan."""
 
@@ -399,6 +423,9 @@ class AnalysisOptions(_Model):
         description="Covariance structures the mixed model tries, in this order, when the one "
                     "of mmrm_covariance cannot be fitted (more covariance parameters than "
                     "subjects, no convergence, or a singular covariance); empty for none.")
+    multiplicity: Multiplicity = Field(
+        default_factory=Multiplicity,
+        description="Procedure over key secondary endpoints; without one their p-values are nominal.")
 
     @field_validator("alpha", "conf_level")
     @classmethod

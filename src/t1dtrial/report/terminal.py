@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["summary_renderables", "fmt_ci", "fmt_p", "NONRANDOMISED"]
+__all__ = ["summary_renderables", "fmt_ci", "fmt_p", "ci_label", "NONRANDOMISED"]
 
 #: Said once, under the title, when the protocol's arms were not randomised.
 NONRANDOMISED = ("Arms not randomised: differences between groups are associations, not "
@@ -38,6 +38,41 @@ def fmt_p(p: float) -> str:
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "—"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def ci_label(*tables: Any) -> str:
+    """``"95% CI"`` from the ``conf_level`` column of the rows shown (``"CI"`` when not one level).
+
+    Examples
+    --------
+    >>> ci_label(pd.DataFrame({"conf_level": [0.9, 0.9, float("nan")]}))
+    '90% CI'
+    >>> ci_label(pd.DataFrame({"conf_level": [0.9, 0.8]}))
+    'CI'
+    """
+    levels: set[float] = set()
+    for table in tables:
+        if table is not None and "conf_level" in getattr(table, "columns", ()):
+            levels |= set(pd.to_numeric(table["conf_level"], errors="coerce").dropna())
+    if len(levels) != 1:
+        return "CI"
+    return f"{100 * levels.pop():.10g}% CI"
+
+
+def _multiplicity_lines(family: Any, shown: pd.DataFrame) -> list[Any]:
+    """How to read the p-values shown: nominal, or the protocol's procedure and its decisions."""
+    from rich.text import Text
+
+    if family is not None and len(family):
+        head = (f"  {family['procedure'].iloc[0]} at alpha {family['alpha'].iloc[0]:g} over "
+                "the protocol's key hypotheses:")
+        lines = [f"    {r.endpoint} ({r.comparison}): {r.decision}, adjusted p = "
+                 f"{fmt_p(r.p_adjusted)}" for r in family.itertuples()]
+        return [Text("\n".join([head, *lines]), style="dim")]
+    labels = set(shown["multiplicity"].dropna()) if "multiplicity" in shown.columns else set()
+    if len(labels) == 1:
+        return [Text(f"  p-values: {labels.pop()}", style="dim")]
+    return []
 
 
 def summary_renderables(results: Any, *, title: str, out: str | None = None) -> list[Any]:
@@ -62,8 +97,9 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
         arms = list(dict.fromkeys(prim["arm"]))
         for arm in arms:
             table.add_column(arm, justify="right", no_wrap=True)
-        table.add_column("risk diff. (95% CI)", justify="right")
-        table.add_column("odds ratio (95% CI)", justify="right")
+        label = ci_label(comp)
+        table.add_column(f"risk diff. ({label})", justify="right")
+        table.add_column(f"odds ratio ({label})", justify="right")
         table.add_column("p", justify="right")
         for sg, block in prim.groupby("subgroup", sort=False):
             cells = []
@@ -101,7 +137,9 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
         table.add_column("endpoint")
         for arm in arms:
             table.add_column(arm, justify="right")
-        table.add_column("difference (95% CI)", justify="right")
+        shown = block["analysis"].eq(
+            block["summary"].map(lambda s: "mann_whitney" if s == "percent_change" else "ancova"))
+        table.add_column(f"difference ({ci_label(block.loc[shown])})", justify="right")
         table.add_column("p", justify="right")
         table.add_column("by")
         for ep, rows in block.groupby("endpoint", sort=False):
@@ -115,12 +153,13 @@ def summary_renderables(results: Any, *, title: str, out: str | None = None) -> 
                           "—" if c is None else
                           "Hodges-Lehmann" if kind == "mann_whitney" else "ANCOVA")
         items.append(table)
+        items.extend(_multiplicity_lines(t.get("multiplicity"), block.loc[shown]))
 
     lr = t.get("logistic_regression")
     if lr is not None and len(lr):
         table = Table(title=f"Predictors of the primary endpoint — {lr['method'].iloc[0]}",
                       title_justify="left")
-        for col in ("term", "odds ratio (95% CI)", "p"):
+        for col in ("term", f"odds ratio ({ci_label(lr)})", "p"):
             table.add_column(col)
         for r in lr.itertuples():
             table.add_row(str(r.term), fmt_ci(r.odds_ratio, r.ci_low, r.ci_high), fmt_p(r.p_value))

@@ -174,7 +174,9 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
         One row: ``estimate`` (Hodges-Lehmann shift: median of all
         differences ``x_i - y_j``), ``ci_low``, ``ci_high``, ``p_value``
         (two-sided), ``method``, ``n``, ``statistic`` (R's W: rank sum of ``x``
-        minus ``n_x (n_x + 1) / 2``).
+        minus ``n_x (n_x + 1) / 2``), ``conf_level`` (the level of the interval:
+        ``conf_level`` unless the groups are too small for it, when the exact
+        interval is the widest one and its level is lower, as R reports).
 
     Notes
     -----
@@ -209,6 +211,7 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
     use_exact = (m < 50 and n < 50) if exact is None else bool(exact)
     use_exact = use_exact and not has_ties
     alpha = 1 - level
+    achieved = level
     if use_exact:
         cdf = _wilcoxon_cdf(m, n)
         if w > m * n / 2:
@@ -217,6 +220,8 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
             p = cdf[int(w)]
         p_value = float(min(2 * p, 1.0))
         qu = _qwilcox(alpha / 2, cdf)
+        if qu == 0:  # as R: the widest exact interval, at the level it achieves
+            achieved = 1 - float(f"{2 * float(cdf[0]):.2g}")
         qu = max(qu, 1)
         ql = m * n - qu
         low, high = float(diffs[qu - 1]), float(diffs[ql])
@@ -235,7 +240,8 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
                   + "; Hodges-Lehmann shift with asymptotic CI")
     return result_frame([{"estimate": estimate, "ci_low": low, "ci_high": high,
                           "p_value": p_value, "method": method, "n": m + n,
-                          "statistic": w}], extra=["statistic"])
+                          "statistic": w, "conf_level": achieved}],
+                        extra=["statistic", "conf_level"])
 
 
 # --------------------------------------------------------------------------- ANCOVA

@@ -149,11 +149,11 @@ def interaction_test(data: pd.DataFrame, *, outcome: str, group: str, subgroup: 
                  [r["statistic"] for r in rows], [r["estimate"] for r in rows[:k]])
     out = []
     for lev, r in zip(levels, rows[:k]):
-        out.append({**r, "term": "treatment effect", "subgroup": str(lev),
-                    "n": int(n_sub[lev]), "method": label})
+        out.append({"method": label, **r, "term": "treatment effect", "subgroup": str(lev),
+                    "n": int(n_sub[lev])})
     for r in rows[k:]:
-        out.append({**r, "term": "interaction", "subgroup": f"{subgroup}",
-                    "n": len(frame), "method": label})
+        out.append({"method": label, **r, "term": "interaction", "subgroup": f"{subgroup}",
+                    "n": len(frame)})
     extra = ["statistic", "df"]
     if family == "binomial":
         for r in out:
@@ -200,16 +200,21 @@ def _binomial(std, sub, y, names, inter_idx, k, level, method, outcome):
     est = float(b[0]) if one else np.nan
     se = float(np.sqrt(Vi[0, 0])) if one else np.nan
     prof = std_rows[inter_idx[0]] if one else {"ci_low": np.nan, "ci_high": np.nan}
+    model = ("Firth penalised-likelihood logistic regression" if firth else
+             "logistic regression (maximum likelihood)")
+    label = ("treatment x subgroup interaction; " + model
+             + ("; profile penalised-likelihood CI; penalised LR test" if firth else
+                "; profile-likelihood CI; LR test") + note)
+    wald_label = ("treatment x subgroup interaction; " + model
+                  + "; Wald CI (inverse information at the estimate); Wald chi-square test"
+                  + note)
     tests = [
         {"test": "Wald", "estimate": est, "ci_low": est - z * se, "ci_high": est + z * se,
-         "p_value": float(stats.chi2.sf(wald, df)), "statistic": wald, "df": df},
+         "p_value": float(stats.chi2.sf(wald, df)), "statistic": wald, "df": df,
+         "method": wald_label},
         {"test": "LR", "estimate": est, "ci_low": prof["ci_low"], "ci_high": prof["ci_high"],
          "p_value": float(stats.chi2.sf(lr, df)), "statistic": lr, "df": df},
     ]
-    label = ("Firth penalised-likelihood logistic regression; profile penalised-likelihood CI; "
-             "penalised LR test" if firth else
-             "logistic regression (maximum likelihood); profile-likelihood CI; LR test") + note
-    label = "treatment x subgroup interaction; " + label
     return effects + tests, label
 
 
@@ -243,10 +248,13 @@ def _gaussian(std, sub, y, inter_idx, k, level):
     one = m == 1
     est = float(beta[inter_idx[0]]) if one else np.nan
     se = float(np.sqrt(cov[inter_idx[0], inter_idx[0]])) if one else np.nan
+    model = "treatment x subgroup interaction; linear model (OLS); t CI; "
     tests = [
         {"test": "Wald", "estimate": est, "ci_low": est - q * se, "ci_high": est + q * se,
-         "p_value": float(stats.f.sf(F, m, df_res)), "statistic": float(F), "df": float(m)},
+         "p_value": float(stats.f.sf(F, m, df_res)), "statistic": float(F), "df": float(m),
+         "method": model + "partial F test"},
         {"test": "LR", "estimate": est, "ci_low": est - q * se, "ci_high": est + q * se,
-         "p_value": float(stats.chi2.sf(lr, m)), "statistic": float(lr), "df": float(m)},
+         "p_value": float(stats.chi2.sf(lr, m)), "statistic": float(lr), "df": float(m),
+         "method": model + "LR chi-square test, n log(RSS0 / RSS1)"},
     ]
-    return effects + tests, "treatment x subgroup interaction; linear model (OLS); F and LR tests"
+    return effects + tests, model + "t test"
