@@ -176,5 +176,5 @@ def test_log_scale_ancova_rows_say_their_scale(at95):
     t = at95["secondary_endpoints"]
     log_rows = t["analysis"].str.startswith("ancova_log1p")
     assert log_rows.any()
-    assert t.loc[log_rows, "method"].str.contains("log(x + 1) scale", regex=False).all()
+    assert t.loc[log_rows, "method"].str.contains("log(value + 1)", regex=False).all()
     assert not t.loc[t["analysis"] == "ancova", "method"].str.contains("log").any()
