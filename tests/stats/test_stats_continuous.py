@@ -113,6 +113,14 @@ def test_welch_t_needs_two_values_per_group():
         welch_t([1.0, 2.0, 3.0], [1.0, np.nan])
 
 
+def test_mann_whitney_with_every_difference_equal_leaks_no_numpy_warning():
+    # at the only jump, x - d ties with every y: the variance of the statistic is 0 there
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = mann_whitney([0.0, 0.0, 0.0], [0.1, 0.1, 0.1]).iloc[0]
+    assert r["estimate"] == r["ci_low"] == r["ci_high"] == pytest.approx(-0.1)
+
+
 def test_welch_t_refuses_two_constant_groups_as_t_test_does():
     # the float variances are ~1e-34, not 0: R calls such data "essentially constant"
     with pytest.raises(EstimationError, match="x, y: 'constant values' — both groups have zero variance"):

@@ -152,7 +152,8 @@ def _normal_shift_limits(a: np.ndarray, b: np.ndarray, diffs: np.ndarray, zq: np
                                               np.broadcast_to(b, (jumps.size, n))], axis=1))
     sigma = np.sqrt(m * n / 12 * ((m + n + 1) - ties / ((m + n) * (m + n - 1))))
     corr = np.sign(dz) * 0.5 if correct else 0.0
-    stat = (dz - corr) / sigma
+    with np.errstate(divide="ignore", invalid="ignore"):  # sigma = 0 where every value ties
+        stat = (dz - corr) / sigma
     limits = []
     for z in zq:
         f = stat - z
