@@ -99,7 +99,11 @@ def fisher_exact(x1: int, n1: int, x2: int, n2: int, *, conf_level: float = 0.95
        give the same p-value on every reference table and on every table
        with ``n1, n2 <= 12`` (tested).
     3. The estimate solves ``E[x1; psi] = x1``; each confidence limit solves a
-       one-sided tail probability equal to ``(1 - conf_level) / 2``.
+       one-sided tail probability equal to ``(1 - conf_level) / 2``. scipy
+       stops its root finder at an absolute 1e-13 on the odds-ratio scale,
+       so a very small limit is less precise in relative terms: against R's
+       algorithm solved to 1e-13, 7e-10 at a limit of 2e-5 (1/8 vs 26/27,
+       99 %), 5e-7 at 2e-8 (1/500 vs 499/500, 99 %).
 
     Zero cells: when ``x1`` is at the lower (upper) end of its support the
     estimate is 0 (infinity) and the lower (upper) limit 0 (infinity). When
