@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -109,6 +111,30 @@ def test_ancova_refuses_a_group_with_three_levels():
 def test_welch_t_needs_two_values_per_group():
     with pytest.raises(EstimationError, match="y: .* — only 1 non-missing value\\(s\\); expected at least 2"):
         welch_t([1.0, 2.0, 3.0], [1.0, np.nan])
+
+
+def test_mann_whitney_with_every_difference_equal_leaks_no_numpy_warning():
+    # at the only jump, x - d ties with every y: the variance of the statistic is 0 there
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = mann_whitney([0.0, 0.0, 0.0], [0.1, 0.1, 0.1]).iloc[0]
+    assert r["estimate"] == r["ci_low"] == r["ci_high"] == pytest.approx(-0.1)
+
+
+def test_welch_t_refuses_two_constant_groups_as_t_test_does():
+    # the float variances are ~1e-34, not 0: R calls such data "essentially constant"
+    with pytest.raises(EstimationError, match="x, y: 'constant values' — both groups have zero variance"):
+        welch_t([0.1, 0.1, 0.1], [0.2, 0.2, 0.2, 0.2])
+
+
+def test_welch_t_with_one_constant_group_uses_the_other_variance_without_warning():
+    y = np.array([0.5, 1.1, 1.9])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = welch_t([0.1, 0.1, 0.1], y).iloc[0]
+    se = y.std(ddof=1) / np.sqrt(3)
+    assert got["statistic"] == pytest.approx((0.1 - y.mean()) / se, rel=1e-9)
+    assert got["df"] == pytest.approx(2.0, rel=1e-9)
 
 
 @settings(max_examples=40, deadline=None)

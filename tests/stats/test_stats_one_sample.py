@@ -138,6 +138,10 @@ def test_signed_rank_all_values_tied_gives_no_interval_and_the_midrange():
 def test_one_sample_t_of_constant_values_or_a_single_value_is_not_estimable():
     with pytest.raises(EstimationError, match="x: 0.2 — every value is the same"):
         one_sample_t([0.2, 0.2, 0.2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # refused by us, not a scipy RuntimeWarning
+        with pytest.raises(EstimationError, match="x: 0.1 — every value is the same"):
+            one_sample_t([0.1, 0.1, 0.1])
     with pytest.raises(EstimationError, match="x: .* — only 1 non-missing value\\(s\\); expected at least 2"):
         one_sample_t([0.2, np.nan])
 

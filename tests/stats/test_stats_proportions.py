@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -54,6 +55,35 @@ def test_fisher_with_no_event_has_undefined_estimate_and_whole_interval():
 def test_fisher_with_a_zero_cell_gives_infinite_estimate_and_half_open_interval():
     r = fisher_exact(10, 10, 0, 20).iloc[0]
     assert r["estimate"] == math.inf and r["ci_high"] == math.inf and r["ci_low"] > 1
+
+
+def test_fisher_p_value_counts_tables_as_r_does_on_every_small_table():
+    # R's fisher.test sums the tables with null probability <= (1 + 1e-7) x the observed
+    # one's; scipy's fisher_exact, which fisher_exact calls, uses 1 + 1e-14.
+    from scipy import stats
+    for n1 in range(1, 13):
+        for n2 in range(n1, 13):
+            for events in range(1, n1 + n2):
+                support = np.arange(max(0, events - n2), min(events, n1) + 1)
+                d = stats.hypergeom.pmf(support, n1 + n2, events, n1)
+                for x1, dx in zip(support, d):
+                    r_p = min(1.0, d[d <= dx * (1 + 1e-7)].sum())
+                    got = stats.fisher_exact([[x1, n1 - x1], [events - x1, n2 - events + x1]]).pvalue
+                    assert got == pytest.approx(r_p, rel=1e-9), (x1, n1, events - x1, n2)
+
+
+def test_fisher_and_chi_square_leak_no_warning_on_zero_cells_and_margins():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for t in [(0, 10, 0, 20), (10, 10, 0, 20), (5, 56, 0, 29), (10, 10, 20, 20), (0, 1, 1, 1)]:
+            fisher_exact(*t)
+            odds_ratio(*t)
+            chi_square(*t)
+
+
+def test_chi_square_with_a_zero_margin_is_nan_as_chisq_test():
+    r = chi_square(0, 10, 0, 20).iloc[0]
+    assert math.isnan(r["statistic"]) and math.isnan(r["p_value"]) and r["df"] == 1
 
 
 @pytest.mark.parametrize("correct", [True, False])

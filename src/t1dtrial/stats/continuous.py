@@ -8,6 +8,18 @@ minus group 2 (``y``, or the reference level).
 Missing values are dropped (complete cases); the ``n`` column counts the
 values used.
 
+Implementation: :func:`welch_t` is ``scipy.stats.ttest_ind(equal_var=False)``
+with its ``confidence_interval`` and ``df``; the test of :func:`mann_whitney`
+(statistic and p-value) is ``scipy.stats.mannwhitneyu``, told R's choice
+between the exact law and the normal approximation (R: exact when both groups
+have fewer than 50 values and no ties; scipy's default ``method="auto"``
+decides otherwise). Own code remains for the Hodges-Lehmann shift and its
+interval, which scipy does not compute: the exact limits need the quantiles
+of the Wilcoxon law (scipy exposes only its p-values), the normal-case limits
+invert the tie- and continuity-corrected statistic of ``(x - d, y)`` at its
+jump points. Constant data are refused here, as R's ``t.test`` does, before
+scipy would return NaN or a meaningless t.
+
 Examples
 --------
 >>> r = welch_t([1.2, 2.3, 3.1, 4.8], [0.5, 1.1, 1.9])
@@ -17,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,7 +66,9 @@ def welch_t(x: Sequence[float], y: Sequence[float], *, conf_level: float = 0.95)
     Notes
     -----
     ``t = (mean_x - mean_y) / sqrt(s_x^2 / n_x + s_y^2 / n_y)``, as R's
-    ``t.test(x, y)``.
+    ``t.test(x, y)``, computed by ``scipy.stats.ttest_ind(equal_var=False)``.
+    Data whose standard error is below ``10 eps max(|mean_x|, |mean_y|)`` are
+    refused as constant, as R.
 
     Examples
     --------
@@ -64,19 +79,21 @@ def welch_t(x: Sequence[float], y: Sequence[float], *, conf_level: float = 0.95)
     level = check_conf_level("welch_t", conf_level)
     a = check_sample("welch_t", "x", x, minimum=2)
     b = check_sample("welch_t", "y", y, minimum=2)
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
-    se = float(np.sqrt(va + vb))
-    est = float(a.mean() - b.mean())
-    if se == 0:
+    se = float(np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size))
+    if se == 0 or se < 10 * np.finfo(float).eps * max(abs(a.mean()), abs(b.mean())):
+        # R: "data are essentially constant"; scipy would give NaN or a meaningless t
         raise not_estimable("welch_t", "x, y", "constant values", "both groups have zero variance",
                             "some variation in at least one group")
-    df = float((va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1)))
-    t = est / se
-    q = float(stats.t.ppf(1 - (1 - level) / 2, df))
-    return result_frame([{"estimate": est, "ci_low": est - q * se, "ci_high": est + q * se,
-                          "p_value": float(2 * stats.t.sf(abs(t), df)),
+    with warnings.catch_warnings():
+        # one constant group is fine; scipy's "precision loss" warning refers to it alone
+        warnings.simplefilter("ignore", RuntimeWarning)
+        test = stats.ttest_ind(a, b, equal_var=False)
+        interval = test.confidence_interval(confidence_level=level)
+    return result_frame([{"estimate": float(a.mean() - b.mean()), "ci_low": float(interval.low),
+                          "ci_high": float(interval.high), "p_value": float(test.pvalue),
                           "method": "Welch two-sample t-test", "n": a.size + b.size,
-                          "statistic": t, "df": df}], extra=["statistic", "df"])
+                          "statistic": float(test.statistic), "df": float(test.df)}],
+                        extra=["statistic", "df"])
 
 
 # --------------------------------------------------------------------------- Mann-Whitney
@@ -135,7 +152,8 @@ def _normal_shift_limits(a: np.ndarray, b: np.ndarray, diffs: np.ndarray, zq: np
                                               np.broadcast_to(b, (jumps.size, n))], axis=1))
     sigma = np.sqrt(m * n / 12 * ((m + n + 1) - ties / ((m + n) * (m + n - 1))))
     corr = np.sign(dz) * 0.5 if correct else 0.0
-    stat = (dz - corr) / sigma
+    with np.errstate(divide="ignore", invalid="ignore"):  # sigma = 0 where every value ties
+        stat = (dz - corr) / sigma
     limits = []
     for z in zq:
         f = stat - z
@@ -180,6 +198,8 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
 
     Notes
     -----
+    The statistic and p-value are ``scipy.stats.mannwhitneyu`` with the exact
+    or asymptotic method chosen as above; R's ``wilcox.test`` gives the same.
     Exact case: the interval is formed by order statistics of the sorted
     differences at the ``(1 - conf_level) / 2`` quantile of the
     Wilcoxon law, as R. Normal case: the limits are where the continuity-
@@ -203,8 +223,6 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
     if np.unique(combined).size == 1:
         raise not_estimable("mann_whitney", "x, y", float(combined[0]), "every value is the same",
                             "at least two distinct values")
-    ranks = stats.rankdata(combined)
-    w = float(ranks[:m].sum() - m * (m + 1) / 2)
     diffs = np.sort(np.subtract.outer(a, b).ravel())
     estimate = float(np.median(diffs))
     has_ties = np.unique(combined).size < combined.size
@@ -212,13 +230,11 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
     use_exact = use_exact and not has_ties
     alpha = 1 - level
     achieved = level
+    test = stats.mannwhitneyu(a, b, alternative="two-sided", use_continuity=bool(correct),
+                              method="exact" if use_exact else "asymptotic")
+    w, p_value = float(test.statistic), float(test.pvalue)
     if use_exact:
         cdf = _wilcoxon_cdf(m, n)
-        if w > m * n / 2:
-            p = 1 - cdf[int(w) - 1]
-        else:
-            p = cdf[int(w)]
-        p_value = float(min(2 * p, 1.0))
         qu = _qwilcox(alpha / 2, cdf)
         if qu == 0:  # as R: the widest exact interval, at the level it achieves
             achieved = 1 - float(f"{2 * float(cdf[0]):.2g}")
@@ -227,12 +243,6 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
         low, high = float(diffs[qu - 1]), float(diffs[ql])
         method = "Wilcoxon-Mann-Whitney exact test; Hodges-Lehmann shift with exact CI"
     else:
-        z = w - m * n / 2
-        ties = _tie_term(combined)
-        sigma = np.sqrt(m * n / 12 * ((m + n + 1) - ties / ((m + n) * (m + n - 1))))
-        corr = np.sign(z) * 0.5 if correct else 0.0
-        zs = (z - corr) / sigma
-        p_value = float(2 * min(stats.norm.cdf(zs), stats.norm.sf(zs)))
         q = float(stats.norm.ppf(1 - alpha / 2))
         low, high = _normal_shift_limits(a, b, diffs, np.array([q, -q]), correct)
         method = ("Wilcoxon-Mann-Whitney test, normal approximation"

@@ -8,6 +8,19 @@ paired t-test is the one-sample t-test of the changes).
 
 Missing values are dropped; the ``n`` column counts the values used.
 
+Implementation: :func:`one_sample_t` is ``scipy.stats.ttest_1samp`` with its
+``confidence_interval``; the test of :func:`wilcoxon_signed_rank` (p-value)
+is ``scipy.stats.wilcoxon(zero_method="wilcox")``, told R's choice between
+the exact law and the normal approximation. Own code remains for the
+Hodges-Lehmann pseudo-median, its interval and the level R achieves, which
+scipy does not compute: the exact limits need the quantiles of the
+signed-rank law (scipy exposes only its p-values), the normal-case limits
+invert the corrected statistic at its jump points, and R's lowering of an
+unachievable level is R's own rule. ``V`` is R's (the rank sum of the values
+above ``mu``); scipy's two-sided statistic is the smaller of the two rank
+sums. Constant data are refused here, as R's ``t.test`` does, before scipy
+would return NaN.
+
 Examples
 --------
 >>> r = one_sample_t([0.12, -0.05, 0.30, 0.08, 0.21])
@@ -67,9 +80,10 @@ def one_sample_t(x: Sequence[float], *, mu: float = 0.0,
     -----
     ``t = (mean(x) - mu) / (s / sqrt(n))`` on ``n - 1`` degrees of freedom;
     the interval is ``mean(x) +- t_(1 - alpha / 2, n - 1) s / sqrt(n)``.
-    The same as R's ``t.test(x, mu = mu)``, which also refuses data whose
-    standard error is below ``10 eps |mean(x)|`` as constant; a paired t-test of follow-up
-    against baseline is this function on the changes.
+    The same as R's ``t.test(x, mu = mu)``, computed by
+    ``scipy.stats.ttest_1samp``; as R, data whose standard error is below
+    ``10 eps |mean(x)|`` are refused as constant. A paired t-test of
+    follow-up against baseline is this function on the changes.
 
     Examples
     --------
@@ -86,13 +100,16 @@ def one_sample_t(x: Sequence[float], *, mu: float = 0.0,
     if se < 10 * np.finfo(float).eps * abs(mean) or se == 0:  # R: "data are essentially constant"
         raise not_estimable(fn, "x", float(a[0]), "every value is the same (zero variance)",
                             "some variation between the values")
-    df = float(a.size - 1)
-    t = (mean - centre) / se
-    q = float(stats.t.ppf(1 - (1 - level) / 2, df))
-    return result_frame([{"estimate": mean, "ci_low": mean - q * se, "ci_high": mean + q * se,
-                          "p_value": float(2 * stats.t.sf(abs(t), df)),
+    with warnings.catch_warnings():
+        # the guard above refuses constant data; scipy's "precision loss" warning adds nothing
+        warnings.simplefilter("ignore", RuntimeWarning)
+        test = stats.ttest_1samp(a, centre)
+        interval = test.confidence_interval(confidence_level=level)
+    return result_frame([{"estimate": mean, "ci_low": float(interval.low),
+                          "ci_high": float(interval.high), "p_value": float(test.pvalue),
                           "method": "One-sample t-test", "n": a.size,
-                          "statistic": t, "df": df}], extra=["statistic", "df"])
+                          "statistic": float(test.statistic), "df": float(test.df)}],
+                        extra=["statistic", "df"])
 
 
 # --------------------------------------------------------------------------- signed rank
@@ -124,6 +141,19 @@ def _signed_rank_z(xd: np.ndarray, correct: bool) -> float:
         return np.nan
     corr = np.sign(z) * 0.5 if correct else 0.0
     return float((z - corr) / sigma)
+
+
+def _signed_rank_test(d: np.ndarray, exact: bool, correct: bool) -> tuple[float, float]:
+    """R's ``V`` (rank sum of the positive ``d``) and scipy's two-sided signed-rank p-value.
+
+    ``d`` holds no zero. scipy's ``wilcoxon`` with ``zero_method="wilcox"``
+    computes the same exact law and the same tie- and continuity-corrected
+    normal approximation as R's ``wilcox.test``.
+    """
+    v = float(stats.rankdata(np.abs(d))[d > 0].sum())
+    test = stats.wilcoxon(d, zero_method="wilcox", correction=bool(correct),
+                          method="exact" if exact else "approx", alternative="two-sided")
+    return v, float(test.pvalue)
 
 
 def _normal_limits(a: np.ndarray, walsh: np.ndarray, zq: Sequence[float],
@@ -197,11 +227,12 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
     2. ``V`` is the sum of the ranks of ``|d|`` (mid-ranks for ties) over
        ``d > 0``.
     3. Exact case (``n' < 50`` by default, no ties, no zeros): p from the
-       exact law of ``V``; the interval is formed by order statistics of the
-       sorted Walsh averages at the ``(1 - conf_level) / 2`` quantile of that
-       law, as R.
+       exact law of ``V`` (``scipy.stats.wilcoxon(method="exact")``); the
+       interval is formed by order statistics of the sorted Walsh averages at
+       the ``(1 - conf_level) / 2`` quantile of that law, as R.
     4. Normal case: ``z = (V - n'(n'+1)/4 - 0.5 sign) / sigma`` with the tie
-       correction ``sum(t^3 - t) / 48`` in the variance. The limits are where
+       correction ``sum(t^3 - t) / 48`` in the variance
+       (``scipy.stats.wilcoxon(method="approx")``). The limits are where
        the statistic of ``x - d`` crosses the normal quantiles. R locates the
        same crossing of this step function with ``uniroot(tol = 1e-4)``;
        this function returns the exact jump point, a Walsh average. When
@@ -235,11 +266,10 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
                             "at least one value different from mu")
     n = d.size
     a = d + centre  # the values used, on the original scale (as R)
-    ranks = stats.rankdata(np.abs(d))
-    v = float(ranks[d > 0].sum())
     ties = np.unique(np.abs(d)).size < n
     use_exact = (n < 50) if exact is None else bool(exact)
     use_exact = use_exact and not ties and n_zero == 0
+    v, p_value = _signed_rank_test(d, use_exact, correct)
     walsh = np.add.outer(a, a)[np.triu_indices(n)] / 2
     walsh.sort()
     estimate = float(np.median(walsh))
@@ -247,8 +277,6 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
     achieved = level
     if use_exact:
         cdf = _signrank_cdf(n)
-        p = 1 - cdf[int(v) - 1] if v > n * (n + 1) / 4 else cdf[int(v)]
-        p_value = float(min(2 * p, 1.0))
         qu = int(np.searchsorted(cdf, alpha / 2 - 10 * np.finfo(float).eps, side="left"))
         qu = max(qu, 1)
         ql = n * (n + 1) // 2 - qu
@@ -258,11 +286,6 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
             achieved = 1 - float(f"{achieved_alpha:.2g}")
         method = "Wilcoxon signed-rank exact test; Hodges-Lehmann pseudo-median with exact CI"
     else:
-        z = v - n * (n + 1) / 4
-        sigma = np.sqrt(n * (n + 1) * (2 * n + 1) / 24 - _tie_sum(np.abs(d)) / 48)
-        corr = np.sign(z) * 0.5 if correct else 0.0
-        zs = (z - corr) / sigma
-        p_value = float(2 * min(stats.norm.cdf(zs), stats.norm.sf(zs)))
         w_min = _signed_rank_z(a - a.min(), correct)
         w_max = _signed_rank_z(a - a.max(), correct) if np.isfinite(w_min) else np.nan
         if not np.isfinite(w_max):
