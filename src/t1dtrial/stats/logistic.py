@@ -229,17 +229,16 @@ def _free_score(X: np.ndarray, y: np.ndarray, beta: np.ndarray, firth: bool,
 
 
 def _scatter(centre: np.ndarray, se: np.ndarray, free: np.ndarray) -> list[np.ndarray]:
-    """Deterministic scattered starts: each free coefficient of ``centre`` moved by
-    +-r and +-10 r/3 alone, and the corners of the box +-r of the first three free
-    coefficients, with r three standard errors clipped to [1, 20] (scaled matrix)."""
+    """Deterministic scattered starts: each free coefficient of ``centre`` moved alone
+    by +-r, and the corners of the box +-r of the first three free coefficients, with
+    r three standard errors clipped to [1, 20] (on the scaled model matrix)."""
     radius = np.clip(3 * np.where(np.isfinite(se), se, 1.0), 1.0, 20.0)
     out = []
-    for mult in (1.0, 10 / 3):
-        for k in free:
-            for sign in (1.0, -1.0):
-                s = centre.copy()
-                s[k] += sign * mult * radius[k]
-                out.append(s)
+    for k in free:
+        for sign in (1.0, -1.0):
+            s = centre.copy()
+            s[k] += sign * radius[k]
+            out.append(s)
     corner = free[:3]
     for i in range(2 ** len(corner)):
         s = centre.copy()
@@ -282,8 +281,7 @@ class _Profile:
     fit can stop at a local maximum. Each value is then maximised from several
     starts (the last solution, the estimate with ``b`` substituted, zeros, the
     solutions at the two nearest profile points already computed on either side,
-    and on request :func:`_scatter`'s starts around the estimate and around the
-    last solution), keeping the best fit that reached a maximum.
+    and on request :func:`_scatter`'s starts around the estimate), keeping the best fit that reached a maximum.
     """
 
     def __init__(self, X, y, j, beta_hat, ll_max, firth, se):
@@ -303,15 +301,13 @@ class _Profile:
 
         Starts: the last solution and the nearest solutions on either side; with
         ``scatter`` (Firth only) also the estimate, zeros, the second nearest
-        solutions and :func:`_scatter`'s starts around the estimate and the last
-        solution. The drop is an upper bound of the global one: a value at or
+        solutions and :func:`_scatter`'s starts around the estimate. The drop is an upper bound of the global one: a value at or
         below the target is certain, one above it is worth ``scatter``.
         """
         starts = [self.warm] + self._neighbours(b, 1)
         if self.firth and scatter:
             starts += ([self.beta_hat, np.zeros_like(self.beta_hat)] + self._neighbours(b, 2)
-                       + _scatter(self.beta_hat, self.se, self.free)
-                       + _scatter(self.warm, self.se, self.free))
+                       + _scatter(self.beta_hat, self.se, self.free))
         fixed = np.zeros_like(self.beta_hat)
         fixed[self.j] = b
         best, ll = _best_fit(self.X, self.y, fixed, self.free, starts, self.firth)
@@ -442,7 +438,8 @@ def _fit_table(X, y, names, conf_level, firth, diverging=False,
         rows.append({"term": name, "estimate": float(beta[j]), "ci_low": low, "ci_high": high,
                      "p_value": float(stats.chi2.sf(lr, 1)) if np.isfinite(lr) else np.nan,
                      "se": float(se[j]), "statistic": lr})
-    return rows, bool(converged)
+    # under separation the iterations stop where the likelihood is flat: not a maximum
+    return rows, bool(converged) and not diverging
 
 
 def _diverging_fit(X, y, j, beta, b) -> float:
