@@ -8,6 +8,17 @@ quasi-completely separated, maximum-likelihood estimates do not exist and
 Firth's penalised likelihood is used instead, with a
 :class:`t1dtrial.errors.SeparationWarning` and the ``method`` column saying so.
 
+The fitting and the profile likelihood are written here rather than taken from
+a library: statsmodels' ``Logit`` has neither Firth's penalty nor profile
+intervals, scipy has optimisers only, and no Python package profiles Firth's
+penalised likelihood with the full-model penalty (R's ``logistf`` does). That
+profile needs care: ``l(b) + 0.5 log det I(b)`` is not concave, so with one
+coefficient held fixed the others can have several local maxima, and a fit
+warm-started from the previous profile point can stop at the wrong one (on a
+completely separated data set this moved an upper limit from 4.58 to 3.73).
+Each profile point is therefore maximised from several starts (see
+:class:`_Profile`), and the limits are checked with all of them.
+
 Examples
 --------
 >>> import pandas as pd
@@ -553,8 +564,17 @@ def logistic_regression(data: pd.DataFrame, *, outcome: str, predictors: Sequenc
        ``2 (l_max - max_{other terms} l(b_j = b)) = chi2_1(conf_level)``, with
        the other coefficients re-maximised at each ``b`` (Venzon & Moolgavkar
        1988); for Firth the penalty is that of the full model throughout, as
-       R's ``logistf``. An interval that never reaches the target is infinite
-       on that side.
+       R's ``logistf``, and the maximum at each ``b`` is the best of fits from
+       several starts (the penalised likelihood can have local maxima there).
+       The confidence set ``{b : drop(b) <= chi2_1(conf_level)}`` need not be
+       an interval when the profile is not monotone; the limits are the
+       outermost crossings found by scanning outwards from the estimate (at
+       0.5, 1, 1.5, 2, 3, 4, 6, ... standard errors, until the drop is above
+       the target at two successive points and rising), so the interval covers
+       every part of the set the scan sees. An interval that never reaches the
+       target is infinite on that side; a limit or p-value whose constrained
+       fit reaches no maximum from any start is missing (NaN) and the
+       ``method`` column names the term.
     3. p-value: the same (penalised) likelihood-ratio statistic at ``b = 0``.
     4. With ``method="ml"`` and separation the estimates diverge; a
        SeparationWarning says so and the numbers are those after the last
