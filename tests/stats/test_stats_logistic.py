@@ -182,7 +182,8 @@ def _separation_problem(dataset):
     beta = got.estimate.to_numpy()
     rng = np.random.default_rng(7)
     # intercept and BFCP coefficient: a box that holds both local maxima of the profile
-    starts = [np.array([a, c]) for a in (-60.0, -35.0, -15.0, 0.0) for c in (-40.0, 0.0, 40.0, 80.0)]
+    starts = [np.array([a, c]) for a in (-60.0, -35.0, -15.0, 0.0)
+              for c in (-40.0, 0.0, 40.0, 80.0)]
     starts += [rng.uniform([-70, -60], [10, 120]) for _ in range(8)]
     return X, y, got.set_index("term"), _penalised_loglik(X, y, beta), starts
 

@@ -292,7 +292,8 @@ class _Profile:
     fit can stop at a local maximum. Each value is then maximised from several
     starts (the last solution, the estimate with ``b`` substituted, zeros, the
     solutions at the two nearest profile points already computed on either side,
-    and on request :func:`_scatter`'s starts around the estimate), keeping the best fit that reached a maximum.
+    and on request :func:`_scatter`'s starts around the estimate), keeping the
+    best fit that reached a maximum.
     """
 
     def __init__(self, X, y, j, beta_hat, ll_max, firth, se):
@@ -310,12 +311,13 @@ class _Profile:
     def drop(self, b: float, scatter: bool = False) -> float:
         """Twice the drop from the maximum at ``b`` (NaN when no fit reaches a maximum).
 
-        Starts: the last solution and the nearest solutions on either side; with
-        ``scatter`` (Firth only) also the estimate, zeros, the second nearest
-        solutions and :func:`_scatter`'s starts around the estimate. The drop is an upper bound of the global one: a value at or
-        below the target is certain, one above it is worth ``scatter``.
+        Starts: the last solution, and for Firth the nearest solutions on either
+        side; with ``scatter`` (Firth only) also the estimate, zeros, the second
+        nearest solutions and :func:`_scatter`'s starts around the estimate. The
+        drop is an upper bound of the global one: a value at or below the target
+        is certain, one above it is worth ``scatter``.
         """
-        starts = [self.warm] + self._neighbours(b, 1)
+        starts = [self.warm] + (self._neighbours(b, 1) if self.firth else [])
         if self.firth and scatter:
             starts += ([self.beta_hat, np.zeros_like(self.beta_hat)] + self._neighbours(b, 2)
                        + _scatter(self.beta_hat, self.se, self.free))
@@ -349,8 +351,9 @@ def _profile_limit(X, y, j, beta_hat, ll_max, target, firth, se, direction) -> f
     """Where twice the (penalised) log-likelihood drop reaches ``target`` on one side.
 
     The profile is scanned outwards at :data:`_SCAN` standard errors (Firth: all
-    starts at each point not certainly inside the confidence set). Maximum likelihood stops at the first point above
-    ``target`` (the profile is concave); Firth continues until two successive
+    starts at each point not certainly inside the confidence set). Maximum
+    likelihood stops at the first point above ``target`` (the profile is
+    concave); Firth continues until two successive
     points are above ``target`` and the drop increases, and the limit is the
     root in the outermost bracket where the drop crosses ``target`` from below,
     so that the interval covers every value the scan found inside the
