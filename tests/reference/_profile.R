@@ -20,7 +20,16 @@ ml_profile <- function(X, y) {
 }
 
 # Firth: penalised log-likelihood l(b) + 0.5 log det I(b), profiled with the
-# full-model penalty (as logistf) by BFGS on the free coefficients.
+# full-model penalty (as logistf). The penalised likelihood is not concave: a
+# constrained fit from one start can stop at a local maximum. So the profile
+# here is the GLOBAL one, found by brute force with no warm-start chain:
+# at each value b of coefficient j the other coefficients are maximised by
+# BFGS from many starts (the estimate, zeros, 30 seeded random starts at 1, 3
+# and 10 standard errors around the estimate, and the solutions at the
+# neighbouring grid points), keeping the best; the profile is evaluated on a
+# grid of a quarter standard error outwards until it is above the target at
+# two successive points and rising, and the limit is found by uniroot in the
+# outermost grid interval where it crosses the target from below.
 penll <- function(beta, X, y) {
   eta <- drop(X %*% beta)
   ll <- sum(y * eta - ifelse(eta > 0, eta + log1p(exp(-eta)), log1p(exp(eta))))
@@ -33,43 +42,74 @@ pengrad <- function(beta, X, y) {
   h <- rowSums((XW %*% solve(crossprod(XW))) * XW)
   drop(crossprod(X, y - p + h * (0.5 - p)))
 }
+firth_se <- function(X, beta) {
+  p <- plogis(drop(X %*% beta)); sqrt(diag(solve(crossprod(X * sqrt(p * (1 - p))))))
+}
+# maximum of penll over the coefficients `free`, the others held at `fixed`, from many starts
+firth_max <- function(X, y, fixed, free, starts) {
+  obj <- function(bf) { be <- fixed; be[free] <- bf; v <- -penll(be, X, y); if (is.finite(v)) v else 1e100 }
+  gr <- function(bf) { be <- fixed; be[free] <- bf; g <- -pengrad(be, X, y)[free]
+                       if (all(is.finite(g))) g else rep(0, length(bf)) }
+  best <- list(value = Inf)
+  for (st in starts) {
+    if (obj(st) >= 1e100) next
+    o <- tryCatch(optim(st, obj, gr, method = "BFGS", control = list(reltol = 1e-12, maxit = 5000)),
+                  error = function(e) list(value = Inf))
+    if (o$value < best$value) best <- o
+  }
+  for (k in 1:2) best <- optim(best$par, obj, gr, method = "BFGS", control = list(reltol = 1e-15, maxit = 10000))
+  list(value = -best$value, par = best$par,
+       score = max(abs(gr(best$par))))
+}
+firth_starts <- function(beta_hat, se, free, n_random = 30, seed = 20240601) {
+  set.seed(seed)
+  sc <- rep(c(1, 3, 10), length.out = n_random)
+  c(list(beta_hat[free], numeric(length(free))),
+    lapply(seq_len(n_random), function(i) beta_hat[free] + sc[i] * se[free] * rnorm(length(free))))
+}
 firth_profile <- function(X, y, beta_hat) {
   lmax <- penll(beta_hat, X, y)
-  warm <- new.env()
-  prof <- function(j, b) {
-    obj <- function(bf) { be <- beta_hat; be[j] <- b; be[-j] <- bf; v <- -penll(be, X, y)
-                          if (is.finite(v)) v else 1e100 }
-    gr <- function(bf) { be <- beta_hat; be[j] <- b; be[-j] <- bf; -pengrad(be, X, y)[-j] }
-    # start from the fit with the other coefficients moved along with b (warm start)
-    st <- if (is.null(warm[[paste0("s", j)]])) beta_hat[-j] else warm[[paste0("s", j)]]
-    if (!is.finite(obj(st))) st <- beta_hat[-j]
-    o <- optim(st, obj, gr, method = "BFGS", control = list(reltol = 1e-15, maxit = 10000))
-    o <- optim(o$par, obj, gr, method = "BFGS", control = list(reltol = 1e-15, maxit = 10000))
-    assign(paste0("s", j), o$par, envir = warm)
-    -o$value
-  }
-  V <- solve(crossprod(X * sqrt({p <- plogis(drop(X %*% beta_hat)); p * (1 - p)})))
-  se <- sqrt(diag(V))
+  se <- firth_se(X, beta_hat)
+  worst_score <- 0
   out <- lapply(seq_len(ncol(X)), function(j) {
-    b <- beta_hat[j]
-    if (exists(paste0("s", j), envir = warm)) rm(list = paste0("s", j), envir = warm)
-    f <- function(v) 2 * (lmax - prof(j, v)) - q95
-    lo <- uniroot(f, c(b - 3 * se[j], b), tol = 1e-11, extendInt = "downX")$root
-    hi <- uniroot(f, c(b, b + 3 * se[j]), tol = 1e-11, extendInt = "upX")$root
-    c(lo, hi, pchisq(2 * (lmax - prof(j, 0)), 1, lower.tail = FALSE), se[j])
+    free <- setdiff(seq_len(ncol(X)), j)
+    base <- firth_starts(beta_hat, se, free)
+    sols <- list()  # solutions at the grid points, keyed by position
+    gdrop <- function(b, near = list()) {
+      fixed <- beta_hat; fixed[j] <- b
+      m <- firth_max(X, y, fixed, free, c(base, near))
+      worst_score <<- max(worst_score, m$score)
+      list(drop = 2 * (lmax - m$value), par = m$par)
+    }
+    limit <- function(dir) {
+      h <- se[j] / 4; grid <- beta_hat[j]; drops <- 0; prev <- list(beta_hat[free])
+      for (k in 1:2000) {
+        b <- beta_hat[j] + dir * k * h
+        g <- gdrop(b, prev); prev <- list(g$par)
+        grid <- c(grid, b); drops <- c(drops, g$drop)
+        n <- length(drops)
+        if (n >= 3 && drops[n] > q95 && drops[n - 1] > q95 && drops[n] > drops[n - 1]) break
+      }
+      if (drops[length(drops)] <= q95) return(dir * Inf)
+      up <- max(which(drops[-1] > q95 & drops[-length(drops)] <= q95))
+      lo_b <- grid[up]; hi_b <- grid[up + 1]
+      near <- list()
+      f <- function(v) gdrop(v, near)$drop - q95
+      uniroot(f, sort(c(lo_b, hi_b)), tol = 1e-11)$root
+    }
+    lo <- limit(-1); hi <- limit(1)
+    c(lo, hi, pchisq(gdrop(0)$drop, 1, lower.tail = FALSE), se[j])
   })
-  do.call(rbind, out)
+  res <- do.call(rbind, out)
+  attr(res, "worst_score") <- worst_score
+  res
 }
 
 # Penalised likelihood-ratio statistic for fixing the columns `fixed` at 0,
-# keeping the full model's penalty (as logistf).
+# keeping the full model's penalty (as logistf); the constrained maximum from many starts.
 firth_lr <- function(X, y, beta_hat, fixed) {
   lmax <- penll(beta_hat, X, y)
   free <- setdiff(seq_len(ncol(X)), fixed)
-  obj <- function(bf) { be <- numeric(ncol(X)); be[free] <- bf; v <- -penll(be, X, y); if (is.finite(v)) v else 1e100 }
-  gr <- function(bf) { be <- numeric(ncol(X)); be[free] <- bf; -pengrad(be, X, y)[free] }
-  st <- beta_hat[free]; if (!is.finite(obj(st))) st <- numeric(length(free))
-  o <- optim(st, obj, gr, method = "BFGS", control = list(reltol = 1e-15, maxit = 10000))
-  o <- optim(o$par, obj, gr, method = "BFGS", control = list(reltol = 1e-15, maxit = 10000))
-  2 * (lmax + o$value)
+  m <- firth_max(X, y, replace(beta_hat, fixed, 0), free, firth_starts(beta_hat, firth_se(X, beta_hat), free))
+  2 * (lmax - m$value)
 }

@@ -150,7 +150,7 @@ def logistic():
                 list(g.ci_low) + list(g.ci_high), list(r["mass_confint_low"]) + list(r["mass_confint_high"]))
         else:
             add("Firth: estimates, penalised profile CI, penalised LR p",
-                "brglm2 brglmFit AS_mean; profile of the penalised likelihood in R",
+                "brglm2 brglmFit AS_mean; global profile of the penalised likelihood in R (many-start BFGS)",
                 g[cols].to_numpy().ravel(), np.column_stack([r[c] for c in cols]).ravel())
 
 
@@ -215,7 +215,7 @@ def interaction():
             eff = g[g.term == "treatment effect"]
             w = g[g.test == "Wald"].iloc[0]
             lr = g[g.test == "LR"].iloc[0]
-            add("interaction (logistic, ML and Firth): effects, Wald, LR", "glm / brglm2 + profiles; anova LRT",
+            add("interaction (logistic, ML and Firth): effects, Wald, LR", "glm / brglm2 + profiles (Firth: global, many-start); anova LRT",
                 list(eff.estimate) + list(eff.ci_low) + list(eff.ci_high) + list(eff.p_value)
                 + [w.statistic, lr.statistic, lr.p_value, lr.ci_low, lr.ci_high],
                 list(r["effect"]) + list(r["effect_ci_low"]) + list(r["effect_ci_high"]) + list(r["effect_p"])

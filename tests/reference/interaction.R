@@ -47,11 +47,11 @@ binom_case <- function(nm, dname, firth) {
     lr <- firth_lr(Xs, y, coef(m1), ii)
     rec(nm, "interaction_binomial", call, method = "firth", levels = sort(unique(d$SUBGRP)),
         effect = coef(mg)[ig], effect_ci_low = pr_g[ig, 1], effect_ci_high = pr_g[ig, 2], effect_p = pr_g[ig, 3],
-        effect_call = sprintf("glm(%s, binomial, method = \"brglmFit\", type = \"AS_mean\"); penalised profile", f_sub),
+        effect_call = sprintf("glm(%s, binomial, method = \"brglmFit\", type = \"AS_mean\"); global penalised profile (firth_profile(), many starts at each point)", f_sub),
         interaction = b, wald = wald(b, V), wald_call = "t(b) %*% solve(solve(X' W X)[i, i], b) at the Firth estimate",
         wald_ci_low = b - qnorm(0.975) * sqrt(diag(V)), wald_ci_high = b + qnorm(0.975) * sqrt(diag(V)),
         lr = lr, lr_p = pchisq(lr, length(ii), lower.tail = FALSE),
-        lr_call = "firth_lr(): 2 (max penll - max penll with interaction = 0), full-model penalty",
+        lr_call = "firth_lr(): 2 (max penll - max penll with interaction = 0), full-model penalty, constrained maximum from 32 starts",
         lr_ci_low = pr_s[ii, 1], lr_ci_high = pr_s[ii, 2])
   }
 }

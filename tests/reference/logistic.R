@@ -50,7 +50,10 @@ for (cs in cases) {
   pr <- firth_profile(X, y, coef(bf))
   rec(cs$nm, "logistic_firth", call, formula = cs$f, terms = terms, estimate = coef(bf),
       se = pr[, 4], ci_low = pr[, 1], ci_high = pr[, 2], p_value = pr[, 3],
-      profile_call = "uniroot on the profile of penll(b) = loglik + 0.5 log det I(b) (full-model penalty), BFGS reltol 1e-15, tol 1e-11",
+      profile_call = paste("uniroot (tol 1e-11) on the global profile of penll(b) = loglik + 0.5 log det I(b) (full-model penalty):",
+                           "at each b the best of BFGS fits from the estimate, zeros, 30 seeded random starts and the previous grid point;",
+                           "outermost crossing on a grid of se/4"),
+      profile_worst_score = attr(pr, "worst_score"),
       brglm2_se = summary(bf)$coefficients[, 2])
 }
 save_fixture("logistic")

@@ -143,3 +143,88 @@ def test_any_small_dataset_gives_a_fit_or_one_of_our_errors(rows):
     ok = got[["ci_low", "ci_high"]].notna().all(axis=1)
     assert (got.ci_low[ok] <= got.estimate[ok] + 1e-8).all() and (got.estimate[ok] <= got.ci_high[ok] + 1e-8).all()
     assert got.p_value.between(0, 1).all()
+
+
+# ----------------------------------------------------------------- Firth: global profile
+def _penalised_loglik(X, y, beta):
+    """l(b) + 0.5 log det X'WX, written here independently of the module."""
+    eta = X @ beta
+    ll = np.sum(y * eta - np.logaddexp(0, eta))
+    w = 1 / (1 + np.exp(-eta)) * (1 / (1 + np.exp(eta)))
+    sign, logdet = np.linalg.slogdet(X.T @ (X * w[:, None]))
+    return ll + 0.5 * logdet if sign > 0 else -np.inf
+
+
+def _global_drop(X, y, j, b, ll_max, starts):
+    """Twice the drop of the penalised likelihood maximised over the other coefficients
+    with coefficient j at b, best of Nelder-Mead fits from every start."""
+    from scipy.optimize import minimize
+    free = [k for k in range(X.shape[1]) if k != j]
+
+    def negative(v):
+        beta = np.empty(X.shape[1])
+        beta[j], beta[free] = b, v
+        value = _penalised_loglik(X, y, beta)
+        return -value if np.isfinite(value) else 1e300
+
+    best = max(-minimize(negative, s, method="Nelder-Mead",
+                         options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 5000}).fun
+               for s in starts)
+    return 2 * (ll_max - best)
+
+
+def _separation_problem(dataset):
+    d = dataset("separation")
+    X = np.column_stack([np.ones(len(d)), d.DOSE, d.BFCP])
+    y = d.RESP.to_numpy(float)
+    with pytest.warns(SeparationWarning):
+        got = logistic_regression(d, outcome="RESP", predictors=["DOSE", "BFCP"])
+    beta = got.estimate.to_numpy()
+    rng = np.random.default_rng(7)
+    # intercept and BFCP coefficient: a box that holds both local maxima of the profile
+    starts = [np.array([a, c]) for a in (-60.0, -35.0, -15.0, 0.0)
+              for c in (-40.0, 0.0, 40.0, 80.0)]
+    starts += [rng.uniform([-70, -60], [10, 120]) for _ in range(8)]
+    return X, y, got.set_index("term"), _penalised_loglik(X, y, beta), starts
+
+
+def test_firth_upper_limit_lies_where_the_global_profile_reaches_the_chi_square_quantile(dataset):
+    X, y, got, ll_max, starts = _separation_problem(dataset)
+    target = 3.841458820694124
+    high = got.loc["DOSE", "ci_high"]
+    assert _global_drop(X, y, 1, high, ll_max, starts) == pytest.approx(target, abs=1e-4)
+    # a limit from a warm-started chain stopped at a local maximum: 3.727, inside the set
+    assert abs(high - 3.727) > 0.5
+    assert _global_drop(X, y, 1, 3.7272, ll_max, starts) < target - 0.5
+
+
+def test_firth_interval_holds_the_dense_grid_of_the_global_profile(dataset):
+    X, y, got, ll_max, starts = _separation_problem(dataset)
+    target = 3.841458820694124
+    low, est, high = got.loc["DOSE", ["ci_low", "estimate", "ci_high"]]
+    inside = np.linspace(low + 1e-3, high - 1e-3, 14)
+    drops = [_global_drop(X, y, 1, b, ll_max, starts) for b in inside]
+    assert max(drops) < target
+    assert _global_drop(X, y, 1, high + 0.05, ll_max, starts) > target
+    assert _global_drop(X, y, 1, low - 0.02, ll_max, starts) > target
+
+
+def test_fit_rows_reports_convergence_and_a_limit_without_a_maximum_is_missing_and_named(
+        dataset, monkeypatch):
+    from t1dtrial.stats import logistic as lg
+    d = dataset("small")
+    X = np.column_stack([np.ones(len(d)), d.BASE])
+    rows, converged = lg.fit_rows(X, d.RESP.to_numpy(float), ["(Intercept)", "BASE"], 0.95, False)
+    assert converged and np.isfinite(rows[1]["ci_high"])
+    sep = dataset("separation")
+    Xs = np.column_stack([np.ones(len(sep)), sep.DOSE])
+    _, converged = lg.fit_rows(Xs, sep.RESP.to_numpy(float), ["(Intercept)", "DOSE"], 0.95,
+                               False, diverging=True)
+    assert not converged
+    # no constrained fit reaches a maximum: the limits and p-values are missing, and said so
+    monkeypatch.setattr(lg, "_free_score", lambda *a: 1.0)
+    got = logistic_regression(d, outcome="RESP", predictors=["BASE"], method="firth")
+    assert got[["ci_low", "ci_high", "p_value"]].isna().all().all()
+    assert got.method.str.contains("profile limit or p-value not estimable for (Intercept), BASE "
+                                   "(the constrained fit reached no maximum from any start)",
+                                   regex=False).all()

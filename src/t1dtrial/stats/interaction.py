@@ -28,7 +28,7 @@ from ..errors import SeparationWarning
 from ._common import (check_choice, check_columns_arg, check_conf_level, check_finite, check_frame,
                       fail, not_estimable, numerical_trouble, result_frame, two_levels)
 from ._design import DesignBuilder
-from .logistic import _separation, fit_rows, lr_test
+from .logistic import _separation, fit_rows, lr_test, profile_note
 
 __all__ = ["interaction_test"]
 
@@ -141,7 +141,8 @@ def interaction_test(data: pd.DataFrame, *, outcome: str, group: str, subgroup: 
             raise not_estimable(fn, "outcome", outcome, "only one outcome value among the "
                                 f"analysed rows (all {int(y[0])})", "both 0 and 1 present")
         with numerical_trouble(fn, "the logistic interaction model"):
-            rows, label = _binomial(std, sub, y, names, inter_idx, k, level, method, outcome)
+            rows, label = _binomial(std, sub, y, names, inter_idx, k, level, method, outcome,
+                                   levels)
     else:
         with numerical_trouble(fn, "the linear interaction model"):
             rows, label = _gaussian(std, sub, y, inter_idx, k, level)
@@ -166,7 +167,7 @@ def interaction_test(data: pd.DataFrame, *, outcome: str, group: str, subgroup: 
                                                     if c not in ("term", "subgroup", "test")]]
 
 
-def _binomial(std, sub, y, names, inter_idx, k, level, method, outcome):
+def _binomial(std, sub, y, names, inter_idx, k, level, method, outcome, levels):
     firth = method == "firth"
     note = ""
     diverging = False  # maximum likelihood forced under separation: estimates do not exist
@@ -182,11 +183,11 @@ def _binomial(std, sub, y, names, inter_idx, k, level, method, outcome):
                           SeparationWarning, stacklevel=3)
             diverging = not firth
     fit = {"diverging": diverging, "function": "interaction_test"}
-    sub_rows = fit_rows(sub, y, [f"s{i}" for i in range(sub.shape[1])], level, firth, **fit)
+    sub_rows, _ = fit_rows(sub, y, [f"s{i}" for i in range(sub.shape[1])], level, firth, **fit)
     effects = [{"estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
                 "p_value": r["p_value"], "statistic": r["statistic"], "df": 1.0}
                for r in sub_rows[k:2 * k]]
-    std_rows = fit_rows(std, y, names, level, firth, **fit)
+    std_rows, _ = fit_rows(std, y, names, level, firth, **fit)
     beta = np.array([r["estimate"] for r in std_rows])
     p = special.expit(std @ beta)
     V = np.linalg.inv((std * (p * (1 - p))[:, None]).T @ std)
@@ -215,6 +216,9 @@ def _binomial(std, sub, y, names, inter_idx, k, level, method, outcome):
         {"test": "LR", "estimate": est, "ci_low": prof["ci_low"], "ci_high": prof["ci_high"],
          "p_value": float(stats.chi2.sf(lr, df)), "statistic": lr, "df": df},
     ]
+    label += profile_note(
+        [{**r, "term": f"the effect in subgroup {lev}"} for lev, r in zip(levels, effects)]
+        + ([{**tests[1], "term": "the interaction"}] if one else []))
     return effects + tests, label
 
 
