@@ -32,6 +32,8 @@ OBJECTIVE_TOL = 1e-8
 COVARIANCE_TOL = 1e-4
 #: Smallest eigenvalue of the correlation matrix at or below which a fit is singular.
 SINGULAR = 1e-10
+#: Relative step of the numerical Hessian behind the Satterthwaite degrees of freedom.
+HESSIAN_STEP = 1e-4
 #: Largest |correlation| at or above which a fit is reported as near the boundary.
 NEAR_ONE = 1 - 1e-4
 
@@ -55,6 +57,8 @@ class Patterns:
             rows = np.flatnonzero(inverse.ravel() == g)
             idx = np.flatnonzero(observed[rows[0]])
             self.groups.append((idx, Y[np.ix_(rows, idx)], XX[rows][:, idx, :]))
+        #: index of each pattern's block of the covariance, as ``np.ix_(idx, idx)``
+        self.grids = [np.ix_(idx, idx) for idx, _, _ in self.groups]
         self.p = p
         self.n_obs = int(observed.sum())
         self.n_subjects = n_subj
@@ -73,16 +77,18 @@ def gls(pat: Patterns, sigma: np.ndarray, gradient: bool = False):
     A = np.zeros((pat.p, pat.p))
     c = np.zeros(pat.p)
     logdet = 0.0
-    facs = []
-    for idx, Yk, Xk in pat.groups:
-        S = sigma[np.ix_(idx, idx)]
-        cf = linalg.cho_factor(S, lower=True)
-        W = linalg.cho_solve(cf, np.eye(idx.size))
-        logdet += Yk.shape[0] * 2 * np.log(np.diag(cf[0])).sum()
+    parts = []
+    for (idx, Yk, Xk), grid in zip(pat.groups, pat.grids):
+        # small blocks (one row and column a visit): numpy's LAPACK calls without
+        # scipy's argument checks; cholesky raises LinAlgError unless positive definite
+        L = np.linalg.cholesky(sigma[grid])
+        Li = np.linalg.inv(L)
+        W = Li.T @ Li
+        logdet += Yk.shape[0] * 2 * np.log(np.diagonal(L)).sum()
         WX = np.einsum("st,itp->isp", W, Xk)
         A += np.einsum("isp,isq->pq", Xk, WX)
         c += np.einsum("isp,is->p", WX, Yk)
-        facs.append(W)
+        parts.append((W, WX))
     if not np.all(np.isfinite(A)):
         raise np.linalg.LinAlgError("the GLS information matrix is not finite")
     cA = linalg.cho_factor(A, lower=True)
@@ -90,14 +96,13 @@ def gls(pat: Patterns, sigma: np.ndarray, gradient: bool = False):
     quad = 0.0
     M = np.zeros_like(sigma) if gradient else None
     Ainv = linalg.cho_solve(cA, np.eye(pat.p)) if gradient else None
-    for (idx, Yk, Xk), W in zip(pat.groups, facs):
+    for (idx, Yk, Xk), grid, (W, WX) in zip(pat.groups, pat.grids, parts):
         R = Yk - Xk @ beta
         WR = R @ W
         quad += float(np.einsum("is,is->", R, WR))
         if gradient:
-            WX = np.einsum("st,itp->isp", W, Xk)
-            inner = np.einsum("is,it->st", WR, WR) + np.einsum("isp,pq,itq->st", WX, Ainv, WX)
-            M[np.ix_(idx, idx)] += Yk.shape[0] * W - inner
+            inner = WR.T @ WR + np.einsum("isp,itp->st", WX @ Ainv, WX)
+            M[grid] += Yk.shape[0] * W - inner
     m2ll = logdet + 2 * np.log(np.diag(cA[0])).sum() + quad
     return beta, A, m2ll, M
 
@@ -357,7 +362,7 @@ def _minimise(f, theta0: np.ndarray):
             break
         again = optimize.minimize(f, res.x, jac=True, method="BFGS",
                                   options={"gtol": 1e-9, "maxiter": 2000})
-        if not again.fun <= res.fun:
+        if not again.fun < res.fun:  # no progress: another restart would not make any either
             break
         res = again
     return res
@@ -409,7 +414,7 @@ def satterthwaite(pat: Patterns, structure: Structure, theta: np.ndarray,
         return np.linalg.inv(gls(pat, structure.sigma(th))[1])
 
     k = theta.size
-    h = 1e-4 * np.maximum(1.0, np.abs(theta))
+    h = HESSIAN_STEP * np.maximum(1.0, np.abs(theta))
     f = structure.objective(pat)
     H = np.zeros((k, k))
     grads = []
