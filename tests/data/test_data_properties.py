@@ -14,14 +14,16 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from t1dtrial.data import Trial, load_folder, write_folder
+from t1dtrial.data._raw import MISSING_MARKERS
 from t1dtrial.data.identifiers import cell_kind
 from t1dtrial.data.units import accepted_units, from_canonical, to_canonical
 from t1dtrial.errors import InputError, InputWarning
 
-#: Free text that is no e-mail address or phone number (those are refused as identifiers).
+#: Free text that is no e-mail address or phone number (those are refused as identifiers)
+#: and no missing-value marker (NA, NaN, ., which are read as missing by design).
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
                 min_size=1, max_size=12).map(str.strip).filter(
-                    lambda t: bool(t) and cell_kind(t) is None)
+                    lambda t: bool(t) and cell_kind(t) is None and t not in MISSING_MARKERS)
 
 
 def _load(folder: Path) -> Trial:
