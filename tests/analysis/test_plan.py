@@ -70,7 +70,7 @@ def test_ancova_least_squares_means_of_a_change_are_adjusted_changes(results):
     assert diff["estimate"] == pytest.approx(-0.197077, abs=1e-6)
     assert msc["p_value"] < 0.001 < 0.1 < control["p_value"]  # the change within each arm vs 0
     assert msc["method"].startswith("ANCOVA of the change from baseline adjusted for baseline, "
-                                    "AGEONSET, SEX (OLS); least-squares means")
+                                    "age at diabetes onset, sex (OLS); least-squares means")
     assert msc["method"].endswith("; p: adjusted change within the arm vs 0")
     assert diff["method"].endswith("; p: difference between arms vs 0")
     # the adjusted levels at M12 stay available under their own name, without a p-value

@@ -44,13 +44,15 @@ import numpy as np
 import pandas as pd
 
 from ..protocol import ContinuousEndpoint, Protocol
+from ..protocol.vocabulary import covariate
 from ..stats import ancova, mann_whitney, one_sample_t, welch_t, wilcoxon_signed_rank
 from ..derive import is_cpeptide
 from ._arms import comparisons, population, subgroup_masks
 from ._estimable import estimate, is_not_estimable
 from .baseline import describe_values
 
-__all__ = ["continuous_endpoints", "secondary_continuous", "analysis_visits", "SECONDARY_COLUMNS"]
+__all__ = ["continuous_endpoints", "secondary_continuous", "analysis_visits", "covariate_words",
+           "SECONDARY_COLUMNS"]
 
 SECONDARY_COLUMNS = ["endpoint", "param", "summary", "visit", "subgroup", "analysis", "group",
                      "estimate", "ci_low", "ci_high", "p_value", "method", "n", "sd", "median",
@@ -114,6 +116,7 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
     level = conf_level if conf_level is not None else protocol.analysis.conf_level
     subjects = population(adsl, population_code)
     covariates = list(protocol.analysis.ancova_covariates)
+    words = covariate_words(covariates, protocol)
     pairs = comparisons(protocol)
     masks = subgroup_masks(subjects, protocol)
     rows: list[dict] = []
@@ -143,13 +146,14 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
                             rows.append(row)
                 for treated, control in pairs:
                     rows.extend(_compare(block, column, ep, key, sg, treated, control,
-                                         covariates, level))
+                                         covariates, words, level))
     out = pd.DataFrame(rows)
     return out.reindex(columns=SECONDARY_COLUMNS)
 
 
 def _compare(block: pd.DataFrame, column: str, ep: ContinuousEndpoint, key: dict, sg: str,
-             treated: str, control: str, covariates: list[str], level: float) -> list[dict]:
+             treated: str, control: str, covariates: list[str], words: list[str],
+             level: float) -> list[dict]:
     x = block.loc[block["TRT01P"] == treated, column].to_numpy(dtype=float)
     y = block.loc[block["TRT01P"] == control, column].to_numpy(dtype=float)
     base = {**key, "subgroup": sg}
@@ -164,7 +168,7 @@ def _compare(block: pd.DataFrame, column: str, ep: ContinuousEndpoint, key: dict
                                                        BASE=np.log1p(pair["BASE"]))))
         for kind, frame in scales:
             out.extend(_ancova_rows(frame, ep.summary, kind, base, label, control, covariates,
-                                    level))
+                                    words, level))
     return out
 
 
@@ -175,7 +179,8 @@ _SCALES = {"ancova": ("value", "change from baseline", "baseline"),
 
 
 def _ancova_rows(frame: pd.DataFrame, summary: str, kind: str, base: dict, label: str,
-                 control: str, covariates: list[str], level: float) -> list[dict]:
+                 control: str, covariates: list[str], words: list[str],
+                 level: float) -> list[dict]:
     """The difference and least-squares means of one ANCOVA scale.
 
     A change summary is modelled as the change (``AVAL - BASE`` on the scale)
@@ -186,7 +191,7 @@ def _ancova_rows(frame: pd.DataFrame, summary: str, kind: str, base: dict, label
     change summary, ``<kind>_lsmean`` for a value summary), without a p-value.
     """
     value, change, baseline = _SCALES[kind]
-    adjusted = "adjusted for " + ", ".join([baseline, *covariates])
+    adjusted = "adjusted for " + ", ".join([baseline, *words])
     fit = partial(estimate, ancova, group="TRT01P", baseline="BASE", covariates=covariates,
                   reference=control, conf_level=level)
     level_model = f"ANCOVA of the {value} {adjusted}"
@@ -199,6 +204,20 @@ def _ancova_rows(frame: pd.DataFrame, summary: str, kind: str, base: dict, label
     levels = _ancova_terms(fit(frame, outcome="AVAL"), base, label, kind, level_model,
                            f"{kind}_lsmean_value", None, level)
     return out + [r for r in levels if r["analysis"] == f"{kind}_lsmean_value"]
+
+
+def covariate_words(covariates: list[str], protocol: Protocol) -> list[str]:
+    """The protocol's covariates in words, for method texts (the ADSL name when unknown).
+
+    Examples
+    --------
+    >>> from t1dtrial.protocol import load_protocol
+    >>> covariate_words(["AGEONSET", "SEX"], load_protocol("lu2021"))
+    ['age at diabetes onset', 'sex']
+    """
+    infusions = max((i.number for i in protocol.infusions), default=0)
+    found = [covariate(c, infusions=infusions) for c in covariates]
+    return [f.words if f is not None else c for c, f in zip(covariates, found)]
 
 
 def _ancova_terms(fit: pd.DataFrame, base: dict, label: str, kind: str, model: str,
