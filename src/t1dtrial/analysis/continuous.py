@@ -198,12 +198,23 @@ def _ancova_rows(frame: pd.DataFrame, summary: str, kind: str, base: dict, label
     if summary != "change":
         return _ancova_terms(fit(frame, outcome="AVAL"), base, label, kind, level_model,
                              f"{kind}_lsmean", None, level)
-    out = _ancova_terms(fit(frame.assign(CHANGE=frame["AVAL"] - frame["BASE"]), outcome="CHANGE"),
-                        base, label, kind, f"ANCOVA of the {change} {adjusted}",
+    changes = fit(frame.assign(CHANGE=frame["AVAL"] - frame["BASE"]), outcome="CHANGE")
+    out = _ancova_terms(changes, base, label, kind, f"ANCOVA of the {change} {adjusted}",
                         f"{kind}_lsmean", "adjusted change within the arm vs 0", level)
-    levels = _ancova_terms(fit(frame, outcome="AVAL"), base, label, kind, level_model,
-                           f"{kind}_lsmean_value", None, level)
-    return out + [r for r in levels if r["analysis"] == f"{kind}_lsmean_value"]
+    if "term" not in changes.columns:  # not estimable: said once
+        return out
+    # The value model differs from the change model only in the baseline slope (b + 1 for
+    # b): same residuals, same covariance of the other terms, so its least-squares means
+    # are the adjusted changes plus the mean baseline of the analysed subjects, with the
+    # same standard errors.
+    analysed = frame[["AVAL", "BASE", "TRT01P", *covariates]].dropna()
+    shift = float(analysed["BASE"].mean())
+    values = changes.loc[changes["term"] == "lsmean"].copy()
+    values[["estimate", "ci_low", "ci_high"]] += shift
+    levels = _ancova_terms(values, base, label, kind,
+                           f"{level_model} (the adjusted change plus the mean {baseline}, "
+                           f"{shift:.4g})", f"{kind}_lsmean_value", None, level)
+    return out + levels
 
 
 def covariate_words(covariates: list[str], protocol: Protocol) -> list[str]:

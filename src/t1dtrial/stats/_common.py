@@ -226,14 +226,10 @@ def result_frame(rows: list[dict[str, Any]], extra: Sequence[str] = ()) -> pd.Da
     leading = [c for c in ("term", "group", "visit", "time", "subgroup", "test")
                if any(c in r for r in rows)]
     columns = leading + RESULT_COLUMNS + [c for c in extra if c not in leading]
-    frame = pd.DataFrame(rows)
-    for c in columns:
-        if c not in frame.columns:
-            frame[c] = np.nan
-    frame = frame[columns]
+    frame = pd.DataFrame(rows, columns=columns)  # a column no row has is NaN
     if "n" in frame.columns:
         frame["n"] = frame["n"].astype("Int64")
-    return frame.reset_index(drop=True)
+    return frame
 
 
 def _preview(values: Any) -> str:

@@ -354,14 +354,14 @@ BY_KEY = {c.key: c for c in (Unstructured, HeterogeneousToeplitz, HeterogeneousA
 def _minimise(f, theta0: np.ndarray):
     """BFGS, restarted from its end point while it stops early with a large gradient."""
     res = optimize.minimize(f, theta0, jac=True, method="BFGS",
-                            options={"gtol": 1e-9, "maxiter": 2000})
+                            options={"gtol": 1e-6, "maxiter": 2000})
     # BFGS often stops at the optimum with "precision loss"; restarting from its end
     # point resets the Hessian approximation.
     for _ in range(3):
         if res.success or not np.isfinite(res.fun):
             break
         again = optimize.minimize(f, res.x, jac=True, method="BFGS",
-                                  options={"gtol": 1e-9, "maxiter": 2000})
+                                  options={"gtol": 1e-6, "maxiter": 2000})
         if not again.fun < res.fun:  # no progress: another restart would not make any either
             break
         res = again
