@@ -10,6 +10,7 @@ from t1dtrial.analysis.predictors import predictor_model
 from t1dtrial.analysis.responders import adjusted_comparison, responder_comparison, responder_counts
 from t1dtrial.errors import InputError, SeparationWarning
 from t1dtrial.protocol import load_protocol
+from t1dtrial.protocol.vocabulary import covariate_label
 
 LU = load_protocol("lu2021")
 
@@ -140,7 +141,7 @@ def test_nonrandomised_primary_gets_a_standardised_estimate_beside_the_baseline_
     assert marked["BFCP"] == "yes" and marked["WEIGHTBL"] == "no"
     top = balance.iloc[0]
     [note] = notes
-    assert f"the largest imbalance is {top['term']} (SMD {top['smd']:.2f})" in note
+    assert f"the largest imbalance is {covariate_label(top['term'])} (SMD {top['smd']:.2f})" in note
     assert ("the adjustment includes it" in note) == (top["adjusted"] == "yes")
 
 
@@ -150,7 +151,7 @@ def test_adjustment_covariates_override_and_name_the_largest_imbalance_as_includ
     table, balance, notes = adjusted_comparison(adsl, adeff, "remission", protocol=proto)
     assert (table["covariates"] == "WEIGHTBL, BFCP").all()
     assert balance.iloc[0]["term"] == "WEIGHTBL"
-    assert "the largest imbalance is WEIGHTBL" in notes[0]
+    assert "the largest imbalance is body weight at baseline" in notes[0]
     assert "the adjustment includes it" in notes[0]
 
 

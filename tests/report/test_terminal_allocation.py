@@ -42,9 +42,11 @@ def _text(results) -> str:
 def test_nonrandomised_summary_says_why_once_and_shows_the_adjusted_estimate():
     text = _text(_results("nonrandomised"))
     assert text.count(NONRANDOMISED) == 1
-    assert ("covariate-adjusted risk diff. (standardisation on BFCP, SEX): 0.33 (0.13 to 0.53)"
+    assert ("covariate-adjusted risk diff. (standardisation on baseline fasting C-peptide, sex): "
+            "0.33 (0.13 to 0.53)"
             in text)
-    assert "largest baseline imbalance: WEIGHTBL (SMD -0.36), not in the adjustment" in text
+    assert ("largest baseline imbalance: body weight at baseline (SMD -0.36), not in the "
+            "adjustment") in text
     assert "subgroup x arm interaction (adult_onset vs juvenile_onset)" in text
     assert "treatment" not in text.replace(NONRANDOMISED, "")
 

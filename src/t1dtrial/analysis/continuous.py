@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from ..protocol import ContinuousEndpoint, Protocol
-from ..protocol.vocabulary import covariate
+from ..protocol.vocabulary import covariate_label
 from ..stats import ancova, mann_whitney, one_sample_t, welch_t, wilcoxon_signed_rank
 from ..derive import is_cpeptide
 from ._arms import comparisons, population, subgroup_masks
@@ -227,8 +227,7 @@ def covariate_words(covariates: list[str], protocol: Protocol) -> list[str]:
     ['age at diabetes onset', 'sex']
     """
     infusions = max((i.number for i in protocol.infusions), default=0)
-    found = [covariate(c, infusions=infusions) for c in covariates]
-    return [f.words if f is not None else c for c, f in zip(covariates, found)]
+    return [covariate_label(c, infusions=infusions) for c in covariates]
 
 
 def _ancova_terms(fit: pd.DataFrame, base: dict, label: str, kind: str, model: str,

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..protocol.vocabulary import covariate_label
+
 if TYPE_CHECKING:  # pragma: no cover
     from ..data import LoadLog
 
@@ -153,7 +155,7 @@ def allocation_notes(allocation: str, adjustment: list[str],
     >>> note[:60]
     'Allocation: the arms were not randomised, so the differences'
     >>> note[note.index(" The covariate"):]
-    ' The covariate-adjusted estimate (primary_adjusted) removes confounding by the measured covariates it includes (BFCP, SEX) only, not by unmeasured ones. The weighted estimate (sensitivity, iptw) removes confounding by BFCP only.'
+    ' The covariate-adjusted estimate (primary_adjusted) removes confounding by the measured covariates it includes (baseline fasting C-peptide, sex) only, not by unmeasured ones. The weighted estimate (sensitivity, iptw) removes confounding by baseline fasting C-peptide only.'
     """
     if allocation == "nonrandomised":
         weighting = adjustment if weighting is None else weighting
@@ -164,12 +166,12 @@ def allocation_notes(allocation: str, adjustment: list[str],
                 "differ in other ways that affect the outcome (confounding).")
         if adjustment:
             text += (" The covariate-adjusted estimate (primary_adjusted) removes confounding "
-                     f"by the measured covariates it includes ({', '.join(adjustment)}) only, "
+                     f"by the measured covariates it includes ({_words(adjustment)}) only, "
                      "not by unmeasured ones.")
         if weighting:
             text += (" The weighted estimate (sensitivity, iptw) "
                      + ("uses the same covariates." if weighting == adjustment else
-                        f"removes confounding by {', '.join(weighting)} only."))
+                        f"removes confounding by {_words(weighting)} only."))
         if not adjustment and not weighting:
             text += (" A model's covariates, where it has any, address measured confounders "
                      "only.")
@@ -178,3 +180,8 @@ def allocation_notes(allocation: str, adjustment: list[str],
         return ["Allocation: single arm, without a concurrent control: changes from baseline "
                 "describe the treated participants and are not treatment effects."]
     return []
+
+
+def _words(covariates: list[str]) -> str:
+    """Covariates in words, for a note."""
+    return ", ".join(covariate_label(c) for c in covariates)

@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..errors import SeparationWarning
 from ..protocol import Protocol
-from ..protocol.vocabulary import COVARIATES
+from ..protocol.vocabulary import COVARIATES, covariate_label
 from ..stats import (chi_square, fisher_exact, interaction_test, odds_ratio, risk_difference,
                      standardized_differences, standardized_risks)
 from ._arms import analysed, comparisons, endpoint_status, population, subgroup_masks
@@ -351,11 +351,12 @@ def _balance_notes(balance: pd.DataFrame, covs: list[str], label: str) -> list[s
     variable = str(top["term"]).split("[")[0]
     words = ("the adjustment includes it" if variable in covs
              else "the adjustment does NOT include it (not among the adjustment covariates "
-                  f"{', '.join(covs) or 'none'})")
+                  f"{', '.join(covariate_label(c) for c in covs) or 'none'})")
     flagged = balance.loc[balance["smd"].abs() >= 0.1]
     left_out = sorted({str(t).split("[")[0] for t in flagged["term"]} - {*covs, variable})
     more = (f" Other baseline differences of 0.1 SD or more not adjusted for: "
-            f"{', '.join(left_out)}." if left_out else "")
+            f"{', '.join(covariate_label(c) for c in left_out)}." if left_out else "")
     return [f"Baseline balance ({label}; standardised mean difference, table "
-            f"primary_adjusted_balance): the largest imbalance is {top['term']} (SMD "
+            f"primary_adjusted_balance): the largest imbalance is "
+            f"{covariate_label(str(top['term']))} (SMD "
             f"{top['smd']:.2f}); {words}.{more}"]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "covariate_label",
     "SUBJECT_COLUMNS",
     "SUBJECT_COLUMN_KINDS",
     "MEASURED_PARAMS",
@@ -170,6 +171,35 @@ def covariate(name: str, *, infusions: int, meal_minutes: tuple[int, ...] = ()) 
     if base and _protocol_param(base.group(1), meal_minutes):
         return Covariate(name, "numeric", f"baseline {base.group(1)} (when the data hold it)")
     return None
+
+
+def covariate_label(term: str, *, infusions: int = 99) -> str:
+    """A covariate, or a level of a factor covariate (``SEX[M]``), in words for a reader.
+
+    Parameters
+    ----------
+    term : str
+        ADSL name, or a model term ``NAME[level]``.
+    infusions : int, default 99
+        Highest infusion number of the protocol (names ``DOSE<k>`` above it
+        are not covariates); the default accepts any.
+
+    Returns
+    -------
+    str
+        The covariate's words (with the level in brackets), or ``term`` itself
+        when it is no known covariate.
+
+    Examples
+    --------
+    >>> covariate_label("AGEONSET"), covariate_label("SEX[M]"), covariate_label("XYZ")
+    ('age at diabetes onset', 'sex (M)', 'XYZ')
+    """
+    name, _, level = term.partition("[")
+    found = covariate(name, infusions=infusions)
+    if found is None:
+        return term
+    return f"{found.words} ({level.rstrip(']')})" if level else found.words
 
 
 def _protocol_param(code: str, meal_minutes: tuple[int, ...]) -> bool:

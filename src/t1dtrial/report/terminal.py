@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..protocol.vocabulary import covariate_label
+
 __all__ = ["summary_renderables", "fmt_ci", "fmt_p", "ci_label", "NONRANDOMISED"]
 
 #: Said once, under the title, when the protocol's arms were not randomised.
@@ -204,8 +206,8 @@ def _adjusted_lines(tables: dict) -> list[str]:
     >>> bal = pd.DataFrame({"term": ["WEIGHTBL"], "smd": [-0.36], "adjusted": ["no"]})
     >>> for line in _adjusted_lines({"primary_adjusted": adj, "primary_adjusted_balance": bal}):
     ...     print(line)
-      covariate-adjusted risk diff. (standardisation on BFCP, SEX): 0.33 (0.13 to 0.53)
-      largest baseline imbalance: WEIGHTBL (SMD -0.36), not in the adjustment
+      covariate-adjusted risk diff. (standardisation on baseline fasting C-peptide, sex): 0.33 (0.13 to 0.53)
+      largest baseline imbalance: body weight at baseline (SMD -0.36), not in the adjustment
     """
     adj, bal = tables.get("primary_adjusted"), tables.get("primary_adjusted_balance")
     if adj is None or not len(adj):
@@ -214,10 +216,12 @@ def _adjusted_lines(tables: dict) -> list[str]:
     if not len(rd):
         return []
     r = rd.iloc[0]
-    lines = [f"  covariate-adjusted risk diff. (standardisation on {r.covariates}): "
+    on = ", ".join(covariate_label(c) for c in str(r.covariates).split(", "))
+    lines = [f"  covariate-adjusted risk diff. (standardisation on {on}): "
              f"{fmt_ci(r.estimate, r.ci_low, r.ci_high)}"]
     if bal is not None and len(bal):
         top = bal.iloc[0]
-        lines.append(f"  largest baseline imbalance: {top.term} (SMD {top.smd:.2f}), "
+        lines.append(f"  largest baseline imbalance: {covariate_label(str(top.term))} "
+                     f"(SMD {top.smd:.2f}), "
                      + ("in the adjustment" if top.adjusted == "yes" else "not in the adjustment"))
     return lines
