@@ -9,6 +9,7 @@ import math
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -216,3 +217,20 @@ def test_an_endpoint_without_a_row_is_not_tested_and_the_rest_still_are(default)
     assert m["decision"].tolist() == ["not rejected", "not tested (not estimable)"]
     assert m["method"].tolist()[1] == "no such row"
     assert m["p_adjusted"][0] == pytest.approx(min(1.0, 2 * m["p_value"][0]))
+
+
+def test_a_continuous_primary_endpoint_has_its_one_test_labelled_primary():
+    from t1dtrial.analysis.multiplicity import label_tables
+    from t1dtrial.protocol import load_protocol
+
+    proto = load_protocol("carlsson2015")  # primary: cpauc_change, continuous
+    primary = proto.primary_endpoint
+    rows = pd.DataFrame({
+        "endpoint": [primary.name] * 3 + ["cpeak_change"],
+        "visit": [primary.visit] * 4,
+        "subgroup": ["all", "all", "all", "all"],
+        "analysis": ["ancova", "welch_t", "ancova_lsmean", "ancova"],
+        "group": ["MSC - CONTROL", "MSC - CONTROL", "MSC", "MSC - CONTROL"],
+        "p_value": [0.05, 0.2, 0.1, 0.06]})
+    labels = label_tables({"secondary_endpoints": rows}, proto)["secondary_endpoints"]
+    assert labels["multiplicity"].tolist() == [PRIMARY, NOMINAL, NOMINAL, NOMINAL]

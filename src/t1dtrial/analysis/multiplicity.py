@@ -4,7 +4,9 @@ Every row of :func:`t1dtrial.analysis.analyze` with a p-value says in its
 ``multiplicity`` column how to read it. Without a procedure every p-value is
 *nominal* (not adjusted for multiplicity), except the primary comparison in
 all subjects when the protocol compares two arms: one hypothesis, tested
-alone at ``analysis.alpha``.
+alone at ``analysis.alpha``. For a continuous primary endpoint that is the
+row of ``secondary_endpoints`` its family rule below names (the ANCOVA, or
+Mann-Whitney for a percent change, at the endpoint's visit in all subjects).
 
 A protocol may declare ``analysis.multiplicity`` with a procedure
 (``holm`` or ``fixed-sequence``) over named endpoints. The family has one
@@ -231,6 +233,13 @@ def label_tables(tables: Mapping[str, pd.DataFrame], protocol: Protocol) -> dict
         label = np.where(table["p_value"].notna(), NOMINAL, None)
         if name == "primary_comparison" and single and "subgroup" in table.columns:
             label = np.where(table["p_value"].notna() & (table["subgroup"] == "all"), PRIMARY,
+                             label)
+        primary = protocol.primary_endpoint
+        if name == "secondary_endpoints" and single and isinstance(primary, ContinuousEndpoint):
+            # a continuous primary endpoint: its one between-arm test at the primary visit
+            treated, control = comparisons(protocol)[0]
+            _, mask, _ = _rows_of(tables, protocol, primary.name, treated, control)
+            label = np.where(mask.to_numpy() & table["p_value"].notna().to_numpy(), PRIMARY,
                              label)
         table = table.assign(multiplicity=label)
         if name in _FAMILY_TABLES:

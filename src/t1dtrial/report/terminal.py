@@ -71,10 +71,16 @@ def _multiplicity_lines(family: Any, shown: pd.DataFrame) -> list[Any]:
         lines = [f"    {r.endpoint} ({r.comparison}): {r.decision}, adjusted p = "
                  f"{fmt_p(r.p_adjusted)}" for r in family.itertuples()]
         return [Text("\n".join([head, *lines]), style="dim")]
-    labels = set(shown["multiplicity"].dropna()) if "multiplicity" in shown.columns else set()
-    if len(labels) == 1:
-        return [Text(f"  p-values: {labels.pop()}", style="dim")]
-    return []
+    if "multiplicity" not in shown.columns:
+        return []
+    labels = shown["multiplicity"].dropna()
+    primary = labels.str.startswith("primary")
+    if not len(labels) or labels[~primary].nunique() > 1:
+        return []
+    text = f"  p-values: {labels[~primary].iloc[0]}" if (~primary).any() else "  p-value:"
+    for ep, label in zip(shown.loc[labels[primary].index, "endpoint"], labels[primary]):
+        text += f"{', except' if (~primary).any() else ''} {ep}: {label}"
+    return [Text(text, style="dim")]
 
 
 def summary_renderables(results: Any, *, title: str, out: str | None = None) -> list[Any]:
