@@ -145,12 +145,14 @@ class Structure:
     def objective(self, pat: Patterns):
         """``theta -> (-REML log-likelihood, gradient)``; infinite outside the model."""
         def f(theta):
-            try:
-                S = self.sigma(theta)
-                _, _, m2ll, M = gls(pat, S, gradient=True)
-            except np.linalg.LinAlgError:
-                return np.inf, np.zeros_like(theta)
-            G = self.gradient(theta, M)
+            # overflow or inf * 0 near the edge of the model: refused below as non-finite
+            with np.errstate(over="ignore", invalid="ignore"):
+                try:
+                    S = self.sigma(theta)
+                    _, _, m2ll, M = gls(pat, S, gradient=True)
+                except np.linalg.LinAlgError:
+                    return np.inf, np.zeros_like(theta)
+                G = self.gradient(theta, M)
             if not (np.isfinite(m2ll) and np.all(np.isfinite(G))):
                 return np.inf, np.zeros_like(theta)
             return 0.5 * m2ll, G
