@@ -104,11 +104,12 @@ def test_a_within_subject_correlation_running_to_one_is_not_estimable():
 
 def test_a_logistic_fit_that_stops_short_of_its_maximum_is_not_estimable(monkeypatch):
     from t1dtrial.stats import logistic
+    from t1dtrial.stats._likelihood import loglik
 
     def stuck(X, y, beta, firth, free, max_iter=200):
-        return beta, logistic._loglik(X, y, beta, firth), False
+        return beta, loglik(X, y, beta, firth), False
 
-    monkeypatch.setattr(logistic, "_newton", stuck)
+    monkeypatch.setattr(logistic, "newton", stuck)
     d = pd.DataFrame({"y": [0, 0, 1, 0, 1, 1, 0, 1], "x": [1.0, 2, 3, 4, 5, 6, 7, 8]})
     with pytest.raises(EstimationError, match="the logistic model did not converge "
                                               "\\(maximum likelihood; largest score"):

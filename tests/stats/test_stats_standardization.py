@@ -100,7 +100,7 @@ def test_one_outcome_value_is_not_estimable_and_bad_arguments_are_refused():
 def test_an_optimiser_flag_is_checked_against_the_score(dataset, monkeypatch):
     from t1dtrial.stats import standardization
 
-    real = standardization._newton
+    real = standardization.newton
     d = dataset("twin")
     kw = dict(outcome="REMISS", group="TRT01P", covariates=["BFCP"], reference="CONTROL")
     expected = standardized_risks(d, **kw)
@@ -109,9 +109,9 @@ def test_an_optimiser_flag_is_checked_against_the_score(dataset, monkeypatch):
         beta, ll, _ = real(*args, **kwargs)
         return beta, ll, False
 
-    monkeypatch.setattr(standardization, "_newton", at_the_maximum_but_unsure)
+    monkeypatch.setattr(standardization, "newton", at_the_maximum_but_unsure)
     pd.testing.assert_frame_equal(standardized_risks(d, **kw), expected)
-    monkeypatch.setattr(standardization, "_newton",
+    monkeypatch.setattr(standardization, "newton",
                         lambda X, y, beta, *a, **k: (beta, 0.0, False))
     with pytest.raises(EstimationError, match="did not converge"):
         standardized_risks(d, **kw)

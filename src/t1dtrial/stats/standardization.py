@@ -35,7 +35,8 @@ from ._common import (check_choice, check_columns_arg, check_conf_level, check_f
                       check_frame, fail, not_estimable, numerical_trouble, result_frame,
                       two_levels)
 from ._design import DesignBuilder
-from .logistic import _newton, _separation
+from ._likelihood import newton
+from .logistic import _separation
 
 __all__ = ["standardized_risks"]
 
@@ -66,7 +67,7 @@ def _fit(fn: str, X: np.ndarray, y: np.ndarray, names: list[str],
     scale[scale == 0] = 1.0
     Xs = X / scale
     with numerical_trouble(fn, "the logistic model"):
-        beta, _, converged = _newton(Xs, y, np.zeros(X.shape[1]), firth, np.arange(X.shape[1]),
+        beta, _, converged = newton(Xs, y, np.zeros(X.shape[1]), firth, np.arange(X.shape[1]),
                                      500)
         p = special.expit(Xs @ beta)
         info = (Xs * (p * (1 - p))[:, None]).T @ Xs
