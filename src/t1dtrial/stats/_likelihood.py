@@ -22,9 +22,20 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize, special
 
-__all__ = ["loglik", "newton", "modified_score", "free_score"]
+__all__ = ["loglik", "newton", "modified_score", "free_score", "scaled_columns"]
 
 _TOL = 1e-10
+
+
+def scaled_columns(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` with each column divided by its root mean square, and those scales.
+
+    The fits run on the scaled matrix (coefficients of comparable size); a
+    coefficient of ``X`` is the scaled one divided by its scale.
+    """
+    scale = np.sqrt(np.mean(X ** 2, axis=0))
+    scale[scale == 0] = 1.0
+    return X / scale, scale
 
 
 def loglik(X: np.ndarray, y: np.ndarray, beta: np.ndarray, firth: bool) -> float:

@@ -44,7 +44,7 @@ from ..errors import SeparationWarning
 from ._common import (check_choice, check_columns_arg, check_conf_level, check_frame, fail,
                       not_estimable, numerical_trouble, result_frame)
 from ._design import DesignBuilder
-from ._likelihood import free_score, newton
+from ._likelihood import free_score, newton, scaled_columns
 from ._profile import (Profile, best_fit, diverging_fit, diverging_limit, profile_limit,
                        scattered_starts)
 
@@ -143,13 +143,6 @@ def detect_separation(data: pd.DataFrame, *, outcome: str, predictors: Sequence[
 
 
 # --------------------------------------------------------------------------- fitting
-def _scaled(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``X`` with each column divided by its root mean square, and those scales."""
-    scale = np.sqrt(np.mean(X ** 2, axis=0))
-    scale[scale == 0] = 1.0
-    return X / scale, scale
-
-
 def _wald_se(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
     """Standard errors from the inverse information at ``beta``."""
     prob = special.expit(X @ beta)
@@ -355,7 +348,7 @@ def fit_rows(X: np.ndarray, y: np.ndarray, names: Sequence[str], conf_level: flo
     second value is False then. A profile limit or p-value whose constrained
     fit reaches no maximum from any start is NaN.
     """
-    Xs, scale = _scaled(X)
+    Xs, scale = scaled_columns(X)
     rows, converged = _fit_table(Xs, y, names, conf_level, firth, diverging, function)
     for r, s in zip(rows, scale):
         for key in ("estimate", "ci_low", "ci_high", "se"):
@@ -372,7 +365,7 @@ def lr_test(X: np.ndarray, y: np.ndarray, fixed: Sequence[int], firth: bool) -> 
     ``fixed`` coefficients at 0, scattered starts around it). NaN when the
     constrained fit reaches no maximum.
     """
-    Xs, _ = _scaled(X)
+    Xs, _ = scaled_columns(X)
     p = X.shape[1]
     beta, ll_max, _ = newton(Xs, y, np.zeros(p), firth, np.arange(p), 500)
     free = np.array([k for k in range(p) if k not in set(fixed)], dtype=int)

@@ -35,7 +35,7 @@ from ._common import (check_choice, check_columns_arg, check_conf_level, check_f
                       check_frame, fail, not_estimable, numerical_trouble, result_frame,
                       two_levels)
 from ._design import DesignBuilder
-from ._likelihood import newton
+from ._likelihood import newton, scaled_columns
 from .logistic import _separation
 
 __all__ = ["standardized_risks"]
@@ -63,9 +63,7 @@ def _fit(fn: str, X: np.ndarray, y: np.ndarray, names: list[str],
         warnings.warn(f"the outcome is {sep.kind}ly separated ({', '.join(sep.terms)}); "
                       "the standardised risks use Firth's penalised likelihood",
                       SeparationWarning, stacklevel=3)
-    scale = np.sqrt(np.mean(X ** 2, axis=0))
-    scale[scale == 0] = 1.0
-    Xs = X / scale
+    Xs, scale = scaled_columns(X)
     with numerical_trouble(fn, "the logistic model"):
         beta, _, converged = newton(Xs, y, np.zeros(X.shape[1]), firth, np.arange(X.shape[1]),
                                      500)

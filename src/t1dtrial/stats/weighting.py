@@ -30,7 +30,7 @@ from ..errors import SeparationWarning
 from ._common import (check_columns_arg, check_conf_level, check_finite, check_frame, fail,
                       is_factor, not_estimable, numerical_trouble, result_frame, two_levels)
 from ._design import DesignBuilder
-from ._likelihood import newton
+from ._likelihood import newton, scaled_columns
 from .logistic import Separation, _separation
 
 __all__ = ["propensity_weights", "standardized_differences", "iptw_difference"]
@@ -103,9 +103,9 @@ def _propensity(fn: str, data: pd.DataFrame, group: str, covariates: Sequence[st
     builder = DesignBuilder(frame, covs)
     X = np.column_stack([np.ones(len(frame)), builder.matrix])
     sep = _separation(X, t, ["(Intercept)"] + builder.names)
-    scale = np.sqrt(np.mean(X ** 2, axis=0))
-    beta, _, _ = newton(X / scale, t, np.zeros(X.shape[1]), False, np.arange(X.shape[1]), 500)
-    e = special.expit((X / scale) @ beta)
+    Xs, _ = scaled_columns(X)
+    beta, _, _ = newton(Xs, t, np.zeros(X.shape[1]), False, np.arange(X.shape[1]), 500)
+    e = special.expit(Xs @ beta)
     with np.errstate(divide="ignore"):
         w = np.where(t == 1, 1 / e, 1 / (1 - e))
     if stabilized:
