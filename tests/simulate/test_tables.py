@@ -228,7 +228,7 @@ def test_a_placebo_arm_is_infused_with_no_cells_and_never_responds(tmp_path):
 
     data = yaml.safe_load(protocol_source("carlsson2015")[1])
     data["arms"][1].update(code="PLACEBO", kind="placebo")
-    data["infusions"][0]["arms"] = ["MSC", "PLACEBO"]
+    data["infusions"][0]["sham_arms"] = ["PLACEBO"]
     path = tmp_path / "placebo.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     sim = simulate_trial(str(path), seed=2)

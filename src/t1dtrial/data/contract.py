@@ -92,7 +92,7 @@ TABLES: dict[str, TableSpec] = {
     "infusions": TableSpec(
         name="infusions",
         required=("subject_id", "infusion_number", "date"),
-        optional=("cells_per_kg", "total_cells", "lot_id", "route"),
+        optional=("cells_per_kg", "total_cells", "lot_id", "route", "product"),
         dates=("date",),
         numbers=("infusion_number", "cells_per_kg", "total_cells"),
     ),

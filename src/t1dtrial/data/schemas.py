@@ -49,7 +49,7 @@ REQUIRED_VALUES: dict[str, tuple[str, ...]] = {
 }
 
 _TEXT = ("subject_id", "arm", "sex", "site", "status", "withdrawal_reason", "visit", "param",
-         "unit", "lot_id", "route", "term", "severity", "serious", "related")
+         "unit", "lot_id", "route", "product", "term", "severity", "serious", "related")
 _DATES = ("diagnosis_date", "enrolment_date", "withdrawal_date", "date", "onset_date", "end_date",
           "start_date")
 

@@ -133,14 +133,16 @@ def _infusions(t: RawTable, protocol: Protocol, col: Collector) -> tuple[pd.Data
     typed, skip = typed_columns(t, col)
     typed["route"] = normalise_lower(typed["route"])
     failed = schema_problems(typed, t, protocol, col, skip=skip) | skip.any(axis=1).to_numpy()
-    key = typed[["subject_id", "infusion_number"]]
+    product = typed["product"].astype(object).where(typed["product"].notna(), "").astype(str)
+    key = typed[["subject_id", "infusion_number"]].assign(product=product.str.strip())
     dup = (key.notna().all(axis=1) & key.duplicated(keep="first")).to_numpy()
     if dup.any():
-        first = t.frame["source_row"].groupby([key["subject_id"], key["infusion_number"]]
-                                              ).transform("first")
+        first = t.frame["source_row"].groupby([key["subject_id"], key["infusion_number"],
+                                               key["product"]]).transform("first")
         col.rows(t, t.frame, dup, "infusion_number",
-                 "the same infusion number twice for this participant (also on row "
-                 + first.astype(str) + ")", "each infusion once, numbered 1, 2, ...",
+                 "the same infusion number (and product) twice for this participant (also on "
+                 "row " + first.astype(str) + ")", "each infusion once, numbered 1, 2, ... "
+                 "(one row a product of an infusion of several products)",
                  kind="duplicate infusion")
     return typed, failed | dup
 

@@ -42,6 +42,7 @@ from ._adsl import (
     derive_vars_disposition,
     derive_vars_exposure,
     derive_vars_popfl,
+    infusion_received,
     is_cpeptide,
 )
 from ._common import compute_ady, compute_rel_day, subject_day0
@@ -67,7 +68,8 @@ __all__ = [
     "derive_insulin_free_episodes", "derive_lab_records", "derive_param_cpauc",
     "derive_param_idaa1c", "derive_param_insdose", "derive_param_response", "derive_var_ablfl",
     "derive_var_anl01fl", "derive_vars_baseline", "derive_vars_chg", "derive_vars_demog",
-    "derive_vars_disposition", "derive_vars_exposure", "derive_vars_popfl", "is_cpeptide",
+    "derive_vars_disposition", "derive_vars_exposure", "derive_vars_popfl", "infusion_received",
+    "is_cpeptide",
     "lab_exclusions", "lab_record_status", "latest_date", "subject_day0", "visit_inference_note",
     "write_derived",
 ]

@@ -35,6 +35,7 @@ __all__ = [
     "derive_vars_disposition",
     "derive_vars_popfl",
     "derive_adsl",
+    "infusion_received",
     "is_cpeptide",
 ]
 
@@ -131,19 +132,28 @@ def derive_vars_demog(subjects: pd.DataFrame, protocol: Protocol) -> pd.DataFram
 
 def derive_vars_exposure(adsl: pd.DataFrame, infusions: pd.DataFrame,
                          protocol: Protocol) -> pd.DataFrame:
-    """Add dose per infusion (DOSE1..DOSEn, cells/kg), CUMDOSE, NINF, TRTSDT, TRTEDT, RFSTDT, TRT01A.
+    """Add doses (DOSE<k>, DOSE<k><product>, CUMDOSE, CUMD<product>), INF<k>FL, NINF, dates, TRT01A.
 
     Algorithm
     ---------
-    1. Dose in cells/kg = ``cells_per_kg``, else ``total_cells`` / WEIGHTBL.
-    2. DOSEk = dose of infusion number k (k = 1..n, n = the larger of the
-       protocol's and the data's highest infusion number); NINF = infusions given.
-    3. CUMDOSE = sum of doses (0 without infusions; NaN if a given dose is unknown).
-    4. TRTSDT, TRTEDT = first and last infusion dates; RFSTDT = day 0
+    1. Dose in cells/kg = ``cells_per_kg``, else ``total_cells`` / WEIGHTBL. A
+       sham (placebo) infusion carries 0 cells.
+    2. For each infusion number k (1 to the larger of the protocol's and the
+       data's highest): INF<k>FL = "Y" when the subject has a row of infusion
+       k (cells or sham), else "N"; DOSE<k> = the cells/kg of infusion k (the
+       sum of its rows). An infusion of several products (``products`` in
+       the protocol) adds DOSE<k><code> per product (the row whose
+       ``product`` is that code); its DOSE<k> is the products' sum only when
+       the protocol says ``sum_products: true``, and is not derived otherwise.
+    3. NINF = number of infusions received (distinct numbers).
+    4. CUMDOSE = sum of DOSE<k> (0 without infusions; NaN if a given dose is
+       unknown, or a received infusion's products are not summed);
+       CUMD<code> = sum of DOSE<k><code> over the infusions of product code.
+    5. TRTSDT, TRTEDT = first and last infusion dates; RFSTDT = day 0
        (TRTSDT, else ENRLDT).
-    5. TRT01A = TRT01P when the subject received the arm's treatment (arms
-       without infusions always do; infused arms need at least one infusion),
-       else "" (not treated).
+    6. TRT01A = TRT01P when the subject received the arm's treatment (arms
+       without infusions always do; infused arms, placebo included, need at
+       least one infusion), else "" (not treated).
 
     Examples
     --------
@@ -155,8 +165,8 @@ def derive_vars_exposure(adsl: pd.DataFrame, infusions: pd.DataFrame,
     ...     "date": pd.to_datetime(["2020-01-02", "2020-04-01"]),
     ...     "cells_per_kg": [1e6, None], "total_cells": [None, 1e8]})
     >>> r = derive_vars_exposure(a, i, load_protocol("lu2021"))
-    >>> r[["DOSE1", "DOSE2", "CUMDOSE", "NINF", "TRT01A"]].values.tolist()
-    [[1000000.0, 2000000.0, 3000000.0, 2, 'MSC']]
+    >>> r[["DOSE1", "DOSE2", "CUMDOSE", "NINF", "INF2FL", "TRT01A"]].values.tolist()
+    [[1000000.0, 2000000.0, 3000000.0, 2, 'Y', 'MSC']]
     """
     fn = "derive_vars_exposure"
     check_frame(adsl, "adsl", fn, ["USUBJID", "TRT01P", "WEIGHTBL", "ENRLDT"])
@@ -164,27 +174,33 @@ def derive_vars_exposure(adsl: pd.DataFrame, infusions: pd.DataFrame,
     check_protocol(protocol, fn)
     out = adsl.copy(deep=False)
     ids = out["USUBJID"].to_numpy()
-    inf = infusions.loc[infusions["subject_id"].astype(str).isin(set(ids))]
-    sid = inf["subject_id"].astype(str).to_numpy()
-    number = pd.to_numeric(inf["infusion_number"], errors="coerce").to_numpy(dtype=float)
-    dates = as_dates(inf["date"], "infusions", fn, "date")
-    weight = pd.Series(out["WEIGHTBL"].to_numpy(dtype=float), index=ids)
-    per_kg = pd.to_numeric(_column(inf, "cells_per_kg", np.nan), errors="coerce").to_numpy(float)
-    total = pd.to_numeric(_column(inf, "total_cells", np.nan), errors="coerce").to_numpy(float)
-    dose = np.where(np.isnan(per_kg), total / weight.reindex(sid).to_numpy(), per_kg)
-    planned = [i.number for i in protocol.infusions]
-    highest = int(max([0, *planned, *(number[~np.isnan(number)].astype(int).tolist())]))
-    frame = pd.DataFrame({"sid": sid, "number": number, "dose": dose, "date": dates.to_numpy()})
+    frame = _infusion_rows(out, infusions, fn)
+    by_number = {inf.number: inf for inf in protocol.infusions}
+    planned = list(by_number)
+    numbers = frame["number"].dropna().astype(int).tolist()
+    highest = int(max([0, *planned, *numbers]))
+    unsummed = np.zeros(len(out), dtype=bool)
+    product_rows: dict[str, list[pd.DataFrame]] = {}
     for k in range(1, highest + 1):
-        by_subject = frame.loc[frame["number"] == k].groupby("sid")["dose"].sum(min_count=1)
-        out[f"DOSE{k}"] = by_subject.reindex(ids).to_numpy()
-    frame["unknown"] = np.isnan(frame["dose"].to_numpy(dtype=float))
+        rows = frame.loc[frame["number"] == k]
+        out[f"INF{k}FL"] = np.where(pd.Index(ids).isin(rows["sid"].unique()), "Y", "N")
+        inf = by_number.get(k)
+        if inf is not None and inf.products:
+            only = inf.product_names[0] if len(inf.product_names) == 1 else None
+            product = rows["product"].replace("", only) if only else rows["product"]
+            for code in inf.product_names:
+                out[f"DOSE{k}{code}"] = _dose_by_subject(rows.loc[product == code], ids)
+                product_rows.setdefault(code, []).append(rows.loc[product == code])
+        if inf is None or inf.summed:
+            out[f"DOSE{k}"] = _dose_by_subject(rows, ids)
+        else:  # products reported separately: no one dose of infusion k
+            cells = rows.loc[rows["dose"].fillna(1.0) != 0, "sid"]
+            unsummed |= pd.Index(ids).isin(cells.unique())
     grouped = frame.groupby("sid")
-    ninf = grouped.size().reindex(ids, fill_value=0).to_numpy(dtype=int)
-    cum = grouped["dose"].sum().reindex(ids, fill_value=0.0).to_numpy(dtype=float)
-    unknown = grouped["unknown"].any().reindex(ids, fill_value=False).to_numpy(dtype=bool)
-    out["CUMDOSE"] = np.where(unknown, np.nan, cum)
-    out["NINF"] = ninf
+    out["NINF"] = grouped["number"].nunique().reindex(ids, fill_value=0).to_numpy(dtype=int)
+    out["CUMDOSE"] = np.where(unsummed, np.nan, _cumulative(frame, ids))
+    for code, parts in product_rows.items():
+        out[f"CUMD{code}"] = _cumulative(pd.concat(parts), ids)
     nat = np.full(len(out), np.datetime64("NaT"), dtype="datetime64[ns]")
     out["TRTSDT"] = (grouped["date"].min().reindex(ids).to_numpy(dtype="datetime64[ns]")
                      if len(frame) else nat)
@@ -193,9 +209,64 @@ def derive_vars_exposure(adsl: pd.DataFrame, infusions: pd.DataFrame,
     out["RFSTDT"] = np.where(pd.isna(out["TRTSDT"]).to_numpy(), out["ENRLDT"].to_numpy(),
                              out["TRTSDT"].to_numpy()).astype("datetime64[ns]")
     infused = {a.code for a in protocol.arms if a.receives_infusions}
-    gets = ~out["TRT01P"].isin(infused).to_numpy() | (out["NINF"].to_numpy() > 0)
+    gets = ~out["TRT01P"].isin(infused).to_numpy() | infusion_received(out)
     out["TRT01A"] = np.where(gets, out["TRT01P"].to_numpy(), "")
     return out
+
+
+def _infusion_rows(adsl: pd.DataFrame, infusions: pd.DataFrame, fn: str) -> pd.DataFrame:
+    """One row an infusion row of ADSL's subjects: sid, number, product, dose (cells/kg), date."""
+    ids = adsl["USUBJID"].to_numpy()
+    inf = infusions.loc[infusions["subject_id"].astype(str).isin(set(ids))]
+    sid = inf["subject_id"].astype(str).to_numpy()
+    number = pd.to_numeric(inf["infusion_number"], errors="coerce").to_numpy(dtype=float)
+    dates = as_dates(inf["date"], "infusions", fn, "date")
+    weight = pd.Series(adsl["WEIGHTBL"].to_numpy(dtype=float), index=ids)
+    per_kg = pd.to_numeric(_column(inf, "cells_per_kg", np.nan), errors="coerce").to_numpy(float)
+    total = pd.to_numeric(_column(inf, "total_cells", np.nan), errors="coerce").to_numpy(float)
+    dose = np.where(np.isnan(per_kg), total / weight.reindex(sid).to_numpy(), per_kg)
+    product = _column(inf, "product", "").astype(object)
+    product = product.where(product.notna(), "").astype(str).str.strip().to_numpy(dtype=object)
+    return pd.DataFrame({"sid": sid, "number": number, "product": product, "dose": dose,
+                         "date": dates.to_numpy()})
+
+
+def _cumulative(rows: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
+    """Sum of the rows' doses per subject: 0 without a row, NaN when a dose is unknown."""
+    by = rows.assign(unknown=rows["dose"].isna()).groupby("sid")
+    cum = by["dose"].sum().reindex(ids, fill_value=0.0).to_numpy(dtype=float)
+    unknown = by["unknown"].any().reindex(ids, fill_value=False).to_numpy(dtype=bool)
+    return np.where(unknown, np.nan, cum)
+
+
+def _dose_by_subject(rows: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
+    """Sum of the rows' doses per subject (NaN for subjects without a row)."""
+    return rows.groupby("sid")["dose"].sum(min_count=1).reindex(ids).to_numpy(dtype=float)
+
+
+def infusion_received(adsl: pd.DataFrame, number: int | None = None) -> np.ndarray:
+    """Whether each subject received infusion ``number`` (any infusion when None).
+
+    A sham (placebo) infusion counts as received. Reads ``INF<k>FL`` (and
+    ``NINF`` for any infusion); without ``INF<k>FL``, a recorded ``DOSE<k>``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"NINF": [2, 0], "INF2FL": ["Y", "N"]})
+    >>> infusion_received(a).tolist(), infusion_received(a, 2).tolist()
+    ([True, False], [True, False])
+    >>> infusion_received(a, 3).tolist()
+    [False, False]
+    """
+    if number is None:
+        return pd.to_numeric(adsl["NINF"], errors="coerce").fillna(0).to_numpy() > 0
+    flag, dose = f"INF{number}FL", f"DOSE{number}"
+    if flag in adsl.columns:
+        return (adsl[flag] == "Y").to_numpy(dtype=bool)
+    if dose in adsl.columns:
+        return adsl[dose].notna().to_numpy(dtype=bool)
+    return np.zeros(len(adsl), dtype=bool)
 
 
 def derive_vars_baseline(adsl: pd.DataFrame, adlb: pd.DataFrame) -> pd.DataFrame:
@@ -294,7 +365,7 @@ def _planned_infusions(adsl: pd.DataFrame, adlb: pd.DataFrame, protocol: Protoco
     arms = adsl["TRT01P"].to_numpy()
     result = []
     for inf in protocol.infusions:
-        planned = pd.Index(arms).isin(inf.arms)
+        planned = pd.Index(arms).isin(inf.given_arms)
         if inf.condition:
             expr = Expression.parse(inf.condition)
             at = adlb.loc[(adlb["AVISIT"] == inf.visit) & (adlb["ANL01FL"] == "Y")
@@ -318,9 +389,10 @@ def derive_vars_popfl(adsl: pd.DataFrame, adlb: pd.DataFrame, protocol: Protocol
     1. ENRLFL: the subject's arm is a protocol arm.
     2. FASFL: enrolled, with a baseline C-peptide (FCP, PCP, CPxx, CPAUC or CPMAUC).
     3. PPROTFL: FAS, an analysis record at the primary visit, and every planned
-       infusion of the arm received; a conditional infusion is planned only
+       infusion of the arm received (sham infusions of a placebo arm included); a conditional infusion is planned only
        when its condition held on the visit's values (not evaluable -> not required).
-    4. SAFFL: arms given infusions need at least one infusion; other arms all enrolled.
+    4. SAFFL: arms given infusions (placebo arms' sham infusions included) need at
+       least one infusion (:func:`infusion_received`); other arms all enrolled.
 
     FASREAS, PPREAS and SAFREAS give the reasons a subject is out ("" when in).
 
@@ -353,15 +425,13 @@ def derive_vars_popfl(adsl: pd.DataFrame, adlb: pd.DataFrame, protocol: Protocol
     at_primary = _has_primary_record(adlb, protocol, ids)
     missed = np.full(n, "", dtype=object)
     for number, planned in _planned_infusions(out, adlb, protocol):
-        column = f"DOSE{number}"
-        got = out[column].notna().to_numpy() if column in out.columns else np.zeros(n, bool)
-        miss = planned & ~got
+        miss = planned & ~infusion_received(out, number)
         missed = np.where(miss, np.where(missed == "", str(number), missed + f", {number}"),
                           missed)
     pp = fas & at_primary & (missed == "")
     infused = {a.code for a in protocol.arms if a.receives_infusions}
     needs = out["TRT01P"].isin(infused).to_numpy()
-    saf = enrolled & (~needs | (out["NINF"].to_numpy() > 0))
+    saf = enrolled & (~needs | infusion_received(out))
     not_enrolled = "arm not in the protocol"
     out["ENRLFL"] = np.where(enrolled, "Y", "N")
     out["FASFL"] = np.where(fas, "Y", "N")

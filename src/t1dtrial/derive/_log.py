@@ -160,7 +160,8 @@ def _adsl_rows(subjects: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -
     unknown = adsl.loc[adsl["CUMDOSE"].isna()]
     if len(unknown):
         rows.append(_row("ADSL", "cumulative dose (CUMDOSE)", "undefined", len(unknown),
-                         "an infusion has neither cells_per_kg nor total_cells with a weight"))
+                         "an infusion has neither cells_per_kg nor total_cells with a weight, or "
+                         "its products are reported separately (CUMD<product>)"))
     for column in [c for c in adsl.columns if c.startswith("SG_")]:
         n = int((adsl[column] == "").sum())
         if n:

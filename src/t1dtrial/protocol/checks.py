@@ -77,8 +77,7 @@ class _Context:
         self.arms = self._codes(raw, "arms", "code")
         self.visits = self._codes(raw, "visits", "code")
         self.kind_of = {a.code: a.kind for _, a in self.items("arms") if a.kind}
-        self.given = {arm for _, inf in self.items("infusions") for arm in inf.arms or []
-                      if isinstance(arm, str)}
+        self.given = {arm for _, inf in self.items("infusions") for arm in _given_cells(inf)}
         numbers = [inf.number for _, inf in self.items("infusions") if isinstance(inf.number, int)]
         self.highest_infusion = max(numbers, default=0)
         meal = p.meal_test
@@ -187,25 +186,102 @@ def _infusions(ctx: _Context) -> list[Problem]:
     numbers = [inf.number for _, inf in ctx.items("infusions") if inf.number is not None]
     if numbers != sorted(set(numbers)):
         out.append(_finding("infusions", f"infusion numbers {numbers} are not unique and "
-                            "increasing", "1, 2, ... in schedule order"))
+                            "increasing", "one entry per scheduled infusion, numbered 1, 2, ... "
+                            "in schedule order, with a dose per arm (doses: {ARM: {per_kg: ...}}) "
+                            "where arms differ"))
+    arm_problems: list[Problem] = []
     for i, inf in ctx.items("infusions"):
         where = f"infusions[{i}]"
         out += ctx.unknown_visit(f"{where}.visit", inf.visit)
-        if inf.arms is not None and not inf.arms:
-            out.append(_finding(f"{where}.arms", "the infusion is given to no arm",
-                                "the arms that receive it, e.g. [MSC]"))
-        for arm in inf.arms or []:
-            out += ctx.unknown_arm(f"{where}.arms", arm)
-            if ctx.kind_of.get(arm) == "standard-care":
-                out.append(_finding(f"{where}.arms", f"arm {arm!r} is standard care and cannot "
-                                    "receive infusions", "arms of kind cell-therapy, active or "
-                                    "placebo"))
+        arm_problems += _infusion_arms(ctx, where, inf)
         for name in _names(inf.condition):
             if not is_endpoint_param(name):
                 out.append(_finding(f"{where}.condition", f"unknown parameter {name!r} in "
                                     f"{inf.condition!r}", "parameters measured at the visit, "
                                     "e.g. INSULIN > 0"))
+    # numbering per arm is judged once every arm named is right (else it repeats their problem)
+    return (out + arm_problems + (_per_subject_numbers(ctx) if not arm_problems else [])
+            + _placebo_left_out(ctx))
+
+
+def _arm_paths(where: str, inf: Any) -> list[tuple[str, Any]]:
+    """``(path, arm code)`` of every arm an infusion names as given cells."""
+    out = [(f"{where}.arms", a) for a in inf.arms or []]
+    out += [(f"{where}.doses.{a}", a) for a in inf.doses or {}]
+    for j, product in enumerate(inf.products or []):
+        if product is not None:
+            out += [(f"{where}.products[{j}].doses.{a}", a) for a in product.doses or {}]
     return out
+
+
+def _infusion_arms(ctx: _Context, where: str, inf: Any) -> list[Problem]:
+    out = []
+    if inf.arms is not None and not inf.arms and not inf.sham_arms:
+        out.append(_finding(f"{where}.arms", "the infusion is given to no arm",
+                            "the arms that receive it, e.g. [MSC]"))
+    for path, arm in _arm_paths(where, inf):
+        out += ctx.unknown_arm(path, arm)
+        kind = ctx.kind_of.get(arm)
+        if kind == "standard-care":
+            out.append(_finding(path, f"arm {arm!r} is standard care and cannot receive "
+                                "infusions", "arms of kind cell-therapy or active, or placebo "
+                                "arms in sham_arms"))
+        elif kind == "placebo":
+            out.append(_finding(path, f"arm {arm!r} is a placebo arm, which is given no cells",
+                                f"sham_arms: [{arm}] (a sham infusion with no cells), and the "
+                                "arm left out of arms and doses", arm))
+    for j, arm in enumerate(inf.sham_arms or []):
+        path = f"{where}.sham_arms[{j}]"
+        out += ctx.unknown_arm(path, arm)
+        kind = ctx.kind_of.get(arm)
+        if kind is not None and kind != "placebo":
+            out.append(_finding(path, f"arm {arm!r} is of kind {kind}, but a sham infusion "
+                                "(no cells) is given only to placebo arms",
+                                "placebo arms only; an arm given cells goes in arms or doses",
+                                arm))
+        if arm in _given_cells(inf):
+            out.append(_finding(path, f"arm {arm!r} is given cells and a sham infusion at the "
+                                "same infusion", "each arm once: in sham_arms or given cells",
+                                arm))
+    return out
+
+
+def _given_cells(inf: Any) -> list[str]:
+    return [a for _, a in _arm_paths("", inf) if isinstance(a, str)]
+
+
+def _per_subject_numbers(ctx: _Context) -> list[Problem]:
+    """Each arm's infusions are numbered 1, 2, ... (the numbers an export gives a participant)."""
+    by_arm: dict[str, list[int]] = {}
+    for _, inf in ctx.items("infusions"):
+        if not isinstance(inf.number, int):
+            continue
+        for arm in dict.fromkeys(_given_cells(inf) + list(inf.sham_arms or [])):
+            by_arm.setdefault(arm, []).append(inf.number)
+    out = []
+    for arm, got in by_arm.items():
+        expected = list(range(1, len(got) + 1))
+        if sorted(got) != expected:
+            out.append(_finding("infusions", f"arm {arm}'s infusions are numbered "
+                                f"{', '.join(map(str, sorted(got)))}, but a participant's "
+                                "infusions are numbered 1, 2, ... in infusions.csv",
+                                "one entry per scheduled infusion, numbered 1, 2, ..., with a "
+                                "dose per arm where arms differ: doses: {LOW: {per_kg: 1.0e+6}, "
+                                "HIGH: {per_kg: 3.0e+6}}", arm))
+    return out
+
+
+def _placebo_left_out(ctx: _Context) -> list[Problem]:
+    """A placebo arm is given its sham infusions (else it is never infused nor in the safety set)."""
+    if not ctx.items("infusions"):
+        return []
+    named = {a for _, inf in ctx.items("infusions")
+             for a in _given_cells(inf) + list(inf.sham_arms or [])}
+    return [_finding("infusions", f"the placebo arm {arm} is given no infusion, so its "
+                     "participants are never infused and not in the safety set",
+                     f"sham_arms: [{arm}] on each infusion its participants receive (a sham "
+                     "infusion with no cells)", arm)
+            for arm in ctx.arms if ctx.kind_of.get(arm) == "placebo" and arm not in named]
 
 
 def _names(text: Any) -> frozenset[str]:

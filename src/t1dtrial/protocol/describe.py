@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import textwrap
 
-from .models import (ContinuousEndpoint, InsulinIndependenceEndpoint, PercentRiseEndpoint,
-                     Protocol, ThresholdEndpoint)
+from .models import (ContinuousEndpoint, Dose, Infusion, InsulinIndependenceEndpoint,
+                     PercentRiseEndpoint, Protocol, ThresholdEndpoint)
 
-__all__ = ["describe_protocol", "describe_endpoint"]
+__all__ = ["describe_protocol", "describe_endpoint", "describe_dose", "describe_infusion"]
 
 
 def describe_endpoint(ep: object) -> str:
@@ -44,6 +44,51 @@ def describe_endpoint(ep: object) -> str:
     return f"{ep.name}: {rule} at {ep.visit}"  # type: ignore[attr-defined]
 
 
+def describe_dose(dose: Dose) -> str:
+    """A dose rule in words.
+
+    Examples
+    --------
+    >>> describe_dose(Dose(per_kg=1e6, range_per_kg=(5e5, 2e6)))
+    '1e+06 cells/kg (given 5e+05-2e+06/kg)'
+    >>> describe_dose(Dose(total=1e8))
+    '1e+08 cells in total'
+    """
+    text = (f"{dose.per_kg:.3g} cells/kg" if dose.per_kg is not None
+            else f"{dose.total:.3g} cells in total")
+    if dose.range_per_kg:
+        text += f" (given {dose.range_per_kg[0]:.3g}-{dose.range_per_kg[1]:.3g}/kg)"
+    return text
+
+
+def describe_infusion(inf: Infusion) -> list[str]:
+    """One line per arm given an infusion: its dose (per product), or a sham with no cells.
+
+    Examples
+    --------
+    >>> inf = Infusion(number=1, visit="BL", doses={"LOW": {"per_kg": 1e6},
+    ...                "HIGH": {"per_kg": 3e6}}, sham_arms=["PLACEBO"])
+    >>> describe_infusion(inf)
+    ['LOW: 1e+06 cells/kg', 'HIGH: 3e+06 cells/kg', 'PLACEBO: sham infusion, no cells (placebo)']
+    """
+    lines = []
+    for arm in inf.given_arms:
+        planned = [d for d in inf.planned_doses() if d.arm == arm]
+        if not planned or planned[0].sham:
+            lines.append(f"{arm}: sham infusion, no cells (placebo)")
+            continue
+        if inf.products:
+            labels = {pr.name: pr.label for pr in inf.products}
+            parts = [f"{labels[d.product]} ({d.product}) {describe_dose(d.dose)}"
+                     for d in planned if d.dose is not None]
+            total = ("; summed into one dose" if inf.sum_products and len(parts) > 1
+                     else "; reported separately" if len(parts) > 1 else "")
+            lines.append(f"{arm}: " + " + ".join(parts) + total)
+        else:
+            lines.append(f"{arm}: {describe_dose(planned[0].dose)}")
+    return lines
+
+
 def describe_protocol(p: Protocol) -> str:
     """Plain-text description of every part of a protocol, assumptions last."""
     out: list[str] = []
@@ -69,12 +114,10 @@ def describe_protocol(p: Protocol) -> str:
         add("")
         add("Infusions")
         for inf in p.infusions:
-            dose = (f"{inf.dose.per_kg:.3g} cells/kg" if inf.dose.per_kg
-                    else f"{inf.dose.total:.3g} cells in total")
-            if inf.dose.range_per_kg:
-                dose += f" (given {inf.dose.range_per_kg[0]:.3g}-{inf.dose.range_per_kg[1]:.3g}/kg)"
             cond = f", only if {inf.condition}" if inf.condition else ""
-            add(f"  #{inf.number} at {inf.visit}: {', '.join(inf.arms)}, {inf.route}, {dose}{cond}")
+            add(f"  #{inf.number} at {inf.visit}, {inf.route}{cond}:")
+            for line in describe_infusion(inf):
+                add(f"    {line}")
     if p.meal_test.kind != "none":
         add("")
         add(f"Meal test: {p.meal_test.kind}"

@@ -21,7 +21,9 @@ Algorithm
    so that none is physiologically implausible.
 4. In cell-therapy arms a participant responds with probability
    ``expit(a + b_dose (dose - ref) + b_fcp log(BFCP / ref) + b_juv juvenile)``
-   (the cumulative dose of unconditional infusions); a responder's decline
+   (the cumulative dose of unconditional infusions, per the participant's
+   arm; of an infusion's first-listed product when it lists several); a
+   responder's decline
    rate is reduced by a positive effect. The strongest responders become
    insulin-free for 3-12 months.
 5. Measured values = latent x log-normal noise, rounded as a laboratory
@@ -76,8 +78,12 @@ class Cohort:
 
     Arrays indexed ``[i]`` are per participant; ``[i, v]`` per participant and
     protocol visit (``visit_codes`` order); ``[i, k]`` per participant and
-    planned infusion. Days are relative to the participant's day 0 unless
-    named ``*_date`` (days since 1970-01-01). Measured values are in the
+    planned infusion; ``[i, k, p]`` per participant, planned infusion and
+    product of it (``product_*``; one product for an infusion without
+    ``products``). ``cells_per_kg`` and ``total_cells`` are those of an
+    infusion's first-listed product, the one the response model follows.
+    A placebo arm's sham infusion has 0 cells. Days are relative to the
+    participant's day 0 unless named ``*_date`` (days since 1970-01-01). Measured values are in the
     canonical unit, rounded as written; ``NaN`` where not observed.
     """
 
@@ -116,6 +122,8 @@ class Cohort:
     withdrawal_day: np.ndarray
     lost: np.ndarray
     ae: dict[str, np.ndarray] = field(repr=False)
+    product_cells_per_kg: np.ndarray | None = field(default=None, repr=False)
+    product_total_cells: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -270,7 +278,9 @@ def simulate_cohort(
     rate = np.where(adult, p.decline_rate_adult, p.decline_rate_juvenile) + np.where(
         adult, p.decline_rate_adult_sd, p.decline_rate_juvenile_sd) * g.standard_normal(n)
 
-    planned, cells, total = _planned_doses(rng["infusions"], protocol, arm, arm_codes, weight)
+    planned, product_cells, product_total = _planned_doses(rng["infusions"], protocol, arm,
+                                                           arm_codes, weight)
+    cells, total = product_cells[:, :, 0], product_total[:, :, 0]  # the first-listed product
     unconditional = np.array([inf.condition is None for inf in protocol.infusions], dtype=bool)
     dose_for_response = np.where(planned & unconditional[None, :], cells, 0.0).sum(axis=1)
 
@@ -342,6 +352,7 @@ def simulate_cohort(
         infusion_given=given, infusion_day=inf_day, cells_per_kg=cells, total_cells=total,
         insulin_free_start=free_start, insulin_free_end=free_end,
         withdrawal_day=withdrawal_day, lost=lost, ae=ae,
+        product_cells_per_kg=product_cells, product_total_cells=product_total,
     )
 
 
@@ -393,26 +404,37 @@ def _dates(g: np.random.Generator, protocol: Protocol, p: ModelParameters, n: in
 
 def _planned_doses(g: np.random.Generator, protocol: Protocol, arm: np.ndarray,
                    arm_codes: tuple[str, ...], weight: np.ndarray):
+    """Who is planned each infusion, and the cells/kg and total cells of each product.
+
+    Returns ``planned`` [i, k] and cells/kg and total cells [i, k, p] per
+    product p of infusion k (one "product" without ``products``), 0 cells
+    for a placebo arm's sham infusion (total 0) and for arms not given it
+    (total NaN). A dose with a range is drawn at one level per participant.
+    """
     n, k = arm.size, len(protocol.infusions)
+    width = max([len(inf.products or []) for inf in protocol.infusions] + [1])
     planned = np.zeros((n, k), dtype=bool)
-    cells = np.zeros((n, k))
-    total = np.full((n, k), np.nan)
+    cells = np.zeros((n, k, width))
+    total = np.full((n, k, width), np.nan)
     level = g.random(n)  # a participant's dose level within each range
     for j, inf in enumerate(protocol.infusions):
-        in_arm = np.isin(arm, [arm_codes.index(a) for a in inf.arms])
-        placebo = np.isin(arm, [i for i, c in enumerate(arm_codes)
-                                if protocol.arm(c).kind == "placebo"])
-        planned[:, j] = in_arm
-        d = inf.dose
-        if d.per_kg is not None:
-            per_kg = (np.full(n, d.per_kg) if d.range_per_kg is None
-                      else d.range_per_kg[0] + level * (d.range_per_kg[1] - d.range_per_kg[0]))
-            cells[:, j] = np.round(per_kg / 1e4) * 1e4
-        else:
-            total[:, j] = d.total
-            cells[:, j] = d.total / weight
-        cells[:, j] = np.where(in_arm & ~placebo, cells[:, j], 0.0)
-        total[:, j] = np.where(in_arm & ~placebo, total[:, j], np.where(in_arm, 0.0, np.nan))
+        planned[:, j] = np.isin(arm, [arm_codes.index(a) for a in inf.given_arms])
+        sham = [arm_codes.index(a) for a in inf.given_arms if a not in inf.treated_arms]
+        total[np.isin(arm, sham), j, 0] = 0.0
+        for p, product in enumerate(inf.product_names or [None]):
+            for code in inf.treated_arms:
+                d = inf.dose_for(code, product)
+                rows = arm == arm_codes.index(code)
+                if d is None or not rows.any():
+                    continue
+                if d.per_kg is not None:
+                    per_kg = (np.full(n, d.per_kg) if d.range_per_kg is None
+                              else d.range_per_kg[0] + level * (d.range_per_kg[1]
+                                                                - d.range_per_kg[0]))
+                    cells[rows, j, p] = (np.round(per_kg / 1e4) * 1e4)[rows]
+                else:
+                    total[rows, j, p] = d.total
+                    cells[rows, j, p] = d.total / weight[rows]
     return planned, cells, total
 
 

@@ -23,12 +23,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..data._dose_checks import SHAM_PRODUCT
 from ..data.contract import PARAMS, TABLES
 from .cohort import AE_RELATEDNESS, AE_SEVERITIES, AE_TERMS, CLINICAL_PARAMS, REPORTING_DECIMALS, Cohort
 from .endpoints import remission_flags, remission_rule
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+    from ..protocol import Infusion
 
 __all__ = ["contract_tables", "truth_table", "subject_ids", "TRUTH_COLUMNS"]
 
@@ -156,30 +159,8 @@ def contract_tables(cohort: Cohort, trial: int = 0) -> dict[str, "pd.DataFrame"]
         "value": text, "unit": units[k],
     }, columns=["subject_id", "visit", "date", "param", "value", "unit"])
 
-    # infusions
-    given = cohort.infusion_given[idx]
-    si, sj = np.nonzero(given)
-    inf_date = cohort.day0_date[idx][si] + cohort.infusion_day[idx][si, sj]
-    per_kg = np.array([inf.dose.per_kg is not None for inf in cohort.protocol.infusions])
-    routes = np.array([inf.route for inf in cohort.protocol.infusions], dtype=object)
-    numbers = np.array([inf.number for inf in cohort.protocol.infusions])
-    dates = _iso(inf_date)
-    d = pd.Series(dates, dtype=object).astype(str)
-    half = np.where(pd.to_numeric(d.str[8:10], errors="coerce").fillna(1).to_numpy() <= 15, "A", "B")
-    lot = ("LOT-" + d.str[2:4] + d.str[5:7] + "-" + half).to_numpy(dtype=object)
-    cells = cohort.cells_per_kg[idx][si, sj]
-    total = cohort.total_cells[idx][si, sj]
-    infusions = pd.DataFrame({
-        "subject_id": ids[si], "infusion_number": numbers[sj].astype(str).astype(object),
-        "date": dates,
-        "cells_per_kg": np.where(per_kg[sj], _fmt(cells, 0), ""),
-        "total_cells": np.where(per_kg[sj], "", _fmt(np.nan_to_num(total), 0)),
-        "lot_id": lot, "route": routes[sj],
-    }, columns=list(TABLES["infusions"].columns))
-    if per_kg.all():
-        infusions = infusions.drop(columns="total_cells")
-    elif not per_kg.any():
-        infusions = infusions.drop(columns="cells_per_kg")
+    # infusions: one row a given infusion (a product of it, when it lists several)
+    infusions = _infusion_rows(cohort, idx, ids)
 
     # adverse events of this trial's participants
     pos = np.full(cohort.n, -1)
@@ -211,6 +192,73 @@ def contract_tables(cohort: Cohort, trial: int = 0) -> dict[str, "pd.DataFrame"]
 
     return {"subjects": subjects, "measurements": measurements, "infusions": infusions,
             "adverse_events": adverse, "insulin_free": insulin_free}
+
+
+def _infusion_rows(cohort: Cohort, idx: np.ndarray, ids: np.ndarray) -> "pd.DataFrame":
+    """``infusions.csv`` of one trial: a row per given infusion and product.
+
+    A dose is written in cells/kg when the protocol plans it per kg, else as
+    total cells; a sham (placebo) infusion is written with 0 cells (and
+    product ``placebo`` when the table has a product column, which it has
+    only when an infusion lists products).
+    """
+    import pandas as pd
+
+    protocol = cohort.protocol
+    infs = protocol.infusions
+    given = cohort.infusion_given[idx]
+    arm = cohort.arm[idx]
+    names = [inf.product_names or [""] for inf in infs]
+    rows_i, rows_j, rows_p = [], [], []
+    si, sj = np.nonzero(given)
+    for p in range(max(len(n) for n in names) if infs else 1):
+        treated = np.array([a in infs[j].treated_arms for a, j in
+                            zip(np.array(cohort.arm_codes, dtype=object)[arm[si]], sj)], dtype=bool)
+        keep = np.array([p < len(names[j]) for j in sj], dtype=bool) & (treated | (p == 0))
+        rows_i.append(si[keep])
+        rows_j.append(sj[keep])
+        rows_p.append(np.full(int(keep.sum()), p))
+    si, sj, sp = (np.concatenate(x).astype(np.int64) for x in (rows_i, rows_j, rows_p))
+    order = np.lexsort((sp, sj, si))
+    si, sj, sp = si[order], sj[order], sp[order]
+    codes = np.array(cohort.arm_codes, dtype=object)[arm[si]]
+    sham = np.array([c not in infs[j].treated_arms for c, j in zip(codes, sj)], dtype=bool)
+    per_kg = np.array([_per_kg(infs[j], c, names[j][p]) for c, j, p in zip(codes, sj, sp)],
+                      dtype=bool)
+    routes = np.array([inf.route for inf in infs], dtype=object)
+    numbers = np.array([inf.number for inf in infs])
+    inf_date = cohort.day0_date[idx][si] + cohort.infusion_day[idx][si, sj]
+    dates = _iso(inf_date)
+    d = pd.Series(dates, dtype=object).astype(str)
+    half = np.where(pd.to_numeric(d.str[8:10], errors="coerce").fillna(1).to_numpy() <= 15, "A", "B")
+    lot = ("LOT-" + d.str[2:4] + d.str[5:7] + "-" + half).to_numpy(dtype=object)
+    cells = cohort.product_cells_per_kg[idx][si, sj, sp]
+    total = cohort.product_total_cells[idx][si, sj, sp]
+    product = np.array([names[j][p] for j, p in zip(sj, sp)], dtype=object)
+    table = pd.DataFrame({
+        "subject_id": ids[si], "infusion_number": numbers[sj].astype(str).astype(object),
+        "date": dates,
+        "cells_per_kg": np.where(per_kg, _fmt(cells, 0), ""),
+        "total_cells": np.where(per_kg, "", _fmt(np.nan_to_num(total), 0)),
+        "lot_id": lot, "route": routes[sj],
+        "product": np.where(sham, SHAM_PRODUCT, product).astype(object),
+    }, columns=list(TABLES["infusions"].columns))
+    if not any(inf.products for inf in infs):
+        table = table.drop(columns="product")
+    plans = [_per_kg(inf, a, n) for inf in infs for a in inf.treated_arms or [None]
+             for n in inf.product_names or [""]]
+    if all(plans):
+        table = table.drop(columns="total_cells")
+    elif not any(plans):
+        table = table.drop(columns="cells_per_kg")
+    return table
+
+
+def _per_kg(inf: "Infusion", arm: str | None, product: str) -> bool:
+    """Whether ``arm``'s dose of ``product`` is planned per kg (a sham: as the first arm's)."""
+    arm = arm if arm in inf.treated_arms else (inf.treated_arms or [None])[0]
+    dose = inf.dose_for(arm, product or None) if arm is not None else None
+    return dose is None or dose.per_kg is not None
 
 
 def truth_table(cohort: Cohort, trial: int = 0) -> "pd.DataFrame":
