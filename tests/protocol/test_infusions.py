@@ -258,3 +258,30 @@ def test_a_protocol_with_a_problem_is_refused_on_load(tmp_path):
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(ProtocolError, match="sham_arms"):
         load_protocol(str(path))
+
+
+def _cai_with_predictors(covariates: list[str], sum_products: bool = False) -> dict:
+    data = _yaml("cai2016")
+    data["endpoints"]["primary"] = {"kind": "threshold", "name": "auc_responder",
+                                    "label": "C-peptide AUC >= 60 nmol/L x min", "param": "CPAUC",
+                                    "comparison": ">=", "value": 60, "unit": "nmol/L x min",
+                                    "visit": "M12"}
+    data["analysis"] = {"predictor_arms": ["STEM"], "predictor_covariates": covariates}
+    data["infusions"][0]["sum_products"] = sum_products
+    return data
+
+
+def test_product_doses_are_covariates_of_adsl(tmp_path):
+    assert _problems(tmp_path, _cai_with_predictors(["BFCP", "CUMDMSC", "DOSE1MNC"])) == []
+
+
+@pytest.mark.parametrize("name, columns", [("CUMDOSE", "CUMDMSC, CUMDMNC"),
+                                           ("DOSE1", "DOSE1MSC, DOSE1MNC")])
+def test_a_dose_of_products_reported_separately_is_not_a_covariate(tmp_path, name, columns):
+    [problem] = _problems(tmp_path, _cai_with_predictors(["BFCP", name]))
+    assert problem.column == "analysis.predictor_covariates[1]"
+    assert problem.problem == (f"{name} is not derived: infusion 1 gives several products "
+                               "whose doses are reported separately")
+    assert problem.expected == (f"a product's dose ({columns}), or sum_products: true on the "
+                                "infusion")
+    assert _problems(tmp_path, _cai_with_predictors(["BFCP", name], sum_products=True)) == []

@@ -80,6 +80,13 @@ class _Context:
         self.given = {arm for _, inf in self.items("infusions") for arm in _given_cells(inf)}
         numbers = [inf.number for _, inf in self.items("infusions") if isinstance(inf.number, int)]
         self.highest_infusion = max(numbers, default=0)
+        self.products = tuple((inf.number, p.name) for _, inf in self.items("infusions")
+                              if isinstance(inf.number, int)
+                              for p in inf.products or [] if p is not None
+                              and isinstance(p.name, str))
+        self.unsummed = [inf.number for _, inf in self.items("infusions")
+                         if isinstance(inf.number, int) and len(inf.products or []) > 1
+                         and not inf.sum_products]
         meal = p.meal_test
         minutes = (meal.minutes or []) if meal is not None else []
         self.minutes = tuple(m for m in minutes if isinstance(m, int))
@@ -95,7 +102,8 @@ class _Context:
         """The vocabulary's covariate ``name`` (None when unknown or not text)."""
         if not isinstance(name, str):
             return None
-        return covariate(name, infusions=self.highest_infusion, meal_minutes=self.minutes)
+        return covariate(name, infusions=self.highest_infusion, meal_minutes=self.minutes,
+                         products=self.products)
 
     def items(self, section: str) -> list[tuple[int, Any]]:
         """``(index, item)`` of a list section, items that could not be read left out."""
@@ -358,6 +366,29 @@ def _covariates(ctx: _Context) -> list[Problem]:
                 out.append(_unknown_covariate(ctx, path, name))
     out += _exposure_covariates(ctx)
     out += _collinear_covariates(ctx)
+    out += _unsummed_doses(ctx)
+    return out
+
+
+def _unsummed_doses(ctx: _Context) -> list[Problem]:
+    """DOSE<k> and CUMDOSE are not derived when infusion k's products are reported separately."""
+    if not ctx.unsummed:
+        return []
+    out = []
+    for field in _COVARIATE_LISTS:
+        for j, name in enumerate(getattr(ctx.p.analysis, field) or []):
+            numbers = (ctx.unsummed if name == "CUMDOSE" else
+                       [k for k in ctx.unsummed if name == f"DOSE{k}"])
+            if not numbers:
+                continue
+            codes = [c for k, c in ctx.products if k in numbers]
+            columns = ([f"CUMD{c}" for c in dict.fromkeys(codes)] if name == "CUMDOSE"
+                       else [f"DOSE{numbers[0]}{c}" for c in codes])
+            out.append(_finding(f"analysis.{field}[{j}]", f"{name} is not derived: infusion "
+                                f"{', '.join(map(str, numbers))} gives several products whose "
+                                "doses are reported separately", f"a product's dose "
+                                f"({', '.join(columns)}), or sum_products: true on the infusion",
+                                name))
     return out
 
 
@@ -366,7 +397,7 @@ def _unknown_covariate(ctx: _Context, path: str, name: str) -> Problem:
     words = [f"{h} ({c.words}{', ' + c.unit if c.unit else ''})" for h in hints
              if (c := covariate(h, infusions=ctx.highest_infusion)) is not None]
     hint = f"; did you mean {' or '.join(words)}" if words else ""
-    names = ", ".join(covariate_names(infusions=ctx.highest_infusion))
+    names = ", ".join(covariate_names(infusions=ctx.highest_infusion, products=ctx.products))
     return _finding(path, f"not a variable of ADSL, the subject-level dataset the models "
                     f"use{hint}", f"one of {names}, or B<parameter> for a baseline value", name)
 

@@ -141,7 +141,8 @@ COVARIATES: tuple[Covariate, ...] = (
 _BASELINE = re.compile(r"^B([A-Z][A-Z0-9]*)$")
 
 
-def covariate(name: str, *, infusions: int, meal_minutes: tuple[int, ...] = ()) -> Covariate | None:
+def covariate(name: str, *, infusions: int, meal_minutes: tuple[int, ...] = (),
+              products: tuple[tuple[int, str], ...] = ()) -> Covariate | None:
     """The covariate called ``name``, or None if the derivations do not produce it.
 
     Parameters
@@ -152,6 +153,9 @@ def covariate(name: str, *, infusions: int, meal_minutes: tuple[int, ...] = ()) 
         Highest infusion number of the protocol: ``DOSE1`` .. ``DOSE<infusions>`` exist.
     meal_minutes : tuple of int
         The meal test's sampling minutes (baselines ``BCPxx``, ``BCPAUC``, ``BCPMAUC``).
+    products : tuple of (int, str)
+        ``(infusion number, product code)`` of the infusions of several
+        products: ``DOSE<k><code>`` and ``CUMD<code>`` exist.
 
     Notes
     -----
@@ -167,6 +171,13 @@ def covariate(name: str, *, infusions: int, meal_minutes: tuple[int, ...] = ()) 
     if dose and int(dose.group(1)) <= infusions:
         return Covariate(name, "numeric", f"cell dose of infusion {dose.group(1)}", "cells/kg",
                          exposure=True)
+    for number, code in products:
+        if name == f"DOSE{number}{code}":
+            return Covariate(name, "numeric", f"cell dose of product {code} in infusion {number}",
+                             "cells/kg", exposure=True)
+        if name == f"CUMD{code}":
+            return Covariate(name, "numeric", f"cumulative cell dose of product {code}",
+                             "cells/kg", exposure=True)
     base = _BASELINE.match(name)
     if base and _protocol_param(base.group(1), meal_minutes):
         return Covariate(name, "numeric", f"baseline {base.group(1)} (when the data hold it)")
@@ -211,15 +222,19 @@ def _protocol_param(code: str, meal_minutes: tuple[int, ...]) -> bool:
     return code in MEASURED_PARAMS or code in DERIVED_PARAMS
 
 
-def covariate_names(*, infusions: int) -> list[str]:
-    """Names of :data:`COVARIATES` and ``DOSE1`` .. ``DOSE<infusions>``, for messages.
+def covariate_names(*, infusions: int, products: tuple[tuple[int, str], ...] = ()) -> list[str]:
+    """Names of :data:`COVARIATES`, ``DOSE1`` .. ``DOSE<infusions>`` and product doses, for messages.
 
     Examples
     --------
     >>> covariate_names(infusions=1)[-3:]
     ['CUMDOSE', 'NINF', 'DOSE1']
+    >>> covariate_names(infusions=1, products=((1, "MSC"),))[-2:]
+    ['DOSE1MSC', 'CUMDMSC']
     """
-    return [c.name for c in COVARIATES] + [f"DOSE{k}" for k in range(1, infusions + 1)]
+    names = [c.name for c in COVARIATES] + [f"DOSE{k}" for k in range(1, infusions + 1)]
+    names += [f"DOSE{k}{code}" for k, code in products]
+    return names + list(dict.fromkeys(f"CUMD{code}" for _, code in products))
 
 
 def covariate_hints(name: str, *, infusions: int) -> list[str]:
