@@ -14,7 +14,9 @@ wrong unit; a value that is not a number; an implausible value (canonical
 units, ranges in :data:`~t1dtrial.data.contract.PARAMS`); a date that is not
 an ISO date; a date in the future; a measurement or infusion after the
 participant's withdrawal; enrolment before diagnosis; an infusion for a
-standard-care participant; a dose a hundredfold from the protocol's plan
+standard-care participant; a dose a hundredfold from the protocol's plan for
+the participant's arm (and product), cells in a placebo participant's sham
+infusion, a row of an infusion of several products that names none of them
 (:mod:`~t1dtrial.data._dose_checks`); the same (subject, visit, parameter)
 twice with different values; an insulin dose in U/day without a body weight.
 
