@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.log import Exclusion
+from ..derive import infusion_received
 from ..errors import InputError, Problem
 from ..protocol import Protocol
 from .baseline import ALL_ARMS, arm_masks, check_table_args
@@ -91,14 +92,12 @@ def _infusion_rows(rows: _Rows, adsl: pd.DataFrame, enrolled: np.ndarray,
     rows.count("not infused", in_arms & (ninf < 1),
                "ADSL NINF = 0, arms given infusions", arms=arms)
     for inf in protocol.infusions:
-        column = f"DOSE{inf.number}"
-        got = adsl[column].notna().to_numpy() if column in adsl.columns else np.zeros(len(adsl),
-                                                                                      bool)
-        scheduled = enrolled & adsl["TRT01P"].isin(inf.arms).to_numpy()
+        got = infusion_received(adsl, inf.number)
+        scheduled = enrolled & adsl["TRT01P"].isin(inf.given_arms).to_numpy()
         rows.count(f"infusion {inf.number} received", scheduled & got,
-                   f"ADSL {column} recorded (infusion {inf.number} at visit {inf.visit}"
+                   f"ADSL INF{inf.number}FL = Y (infusion {inf.number} at visit {inf.visit}"
                    + (f", only if {inf.condition}" if inf.condition else "") + ")",
-                   arms=[*inf.arms, ALL_ARMS])
+                   arms=[*inf.given_arms, ALL_ARMS])
 
 
 def _visit_rows(rows: _Rows, adsl: pd.DataFrame, adlb: pd.DataFrame | None,
