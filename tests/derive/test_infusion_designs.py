@@ -144,3 +144,15 @@ def test_infusion_received_is_a_row_of_that_number(rows):
         assert set(out.loc[infusion_received(out, k), "USUBJID"]) == got
     assert set(out.loc[infusion_received(out), "USUBJID"]) == {f"S{i}" for i, _ in rows}
     assert out["NINF"].tolist() == [len({n for i, n in rows if i == j}) for j in range(4)]
+
+
+@pytest.mark.parametrize("design, arm, n", [("dosefinding", "LOW", 30), ("dosefinding", "HIGH", 30),
+                                            ("cai2016", "STEM", 21), ("protrans", "PLACEBO", 5)])
+def test_the_analysis_counts_every_infusion_of_every_arm_given_it(request, design, arm, n):
+    from t1dtrial.analysis import analyze
+
+    fixture = {"cai2016": "cai"}.get(design, design)
+    _, trial, _ = request.getfixturevalue(fixture)
+    table = analyze(trial)["disposition"]
+    hit = table.loc[(table["stage"] == "infusion 1 received") & (table["arm"] == arm), "n"]
+    assert hit.astype(int).tolist() == [n]
