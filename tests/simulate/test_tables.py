@@ -251,3 +251,34 @@ def test_simulated_trials_are_complete_before_today():
                                 ("insulin_free", ["start_date", "end_date"]))
              for c in cols]
     assert max(d for d in dates if pd.notna(d)) < pd.Timestamp(dt.date.today())
+
+
+def test_products_with_a_dose_per_arm_and_sham_infusions_are_written_one_row_a_product(tmp_path):
+    import yaml
+
+    from pathlib import Path
+
+    data = yaml.safe_load((Path(__file__).parents[1] / "protocol" / "trials"
+                           / "dosefinding.yaml").read_text(encoding="utf-8"))
+    data["arms"][2].update(code="PLACEBO", kind="placebo")
+    for inf in data["infusions"]:
+        del inf["doses"]
+        inf["products"] = [
+            {"name": "MSC", "label": "UC-MSC", "doses": {"LOW": {"per_kg": 1e6},
+                                                         "HIGH": {"per_kg": 3e6}}},
+            {"name": "MNC", "label": "BM-MNC", "doses": {"LOW": {"per_kg": 5e7},
+                                                         "HIGH": {"per_kg": 5e7}}}]
+        inf["sham_arms"] = ["PLACEBO"]
+    data["analysis"]["predictor_covariates"] = ["BFCP", "CUMDMSC"]
+    path = tmp_path / "products.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    sim = simulate_trial(str(path), seed=4, n_per_arm=3)
+    inf = sim.tables["infusions"]
+    arm = sim.tables["subjects"].set_index("subject_id")["arm"].reindex(inf["subject_id"]).to_numpy()
+    got = inf.assign(arm=arm).groupby(["arm", "product"])["cells_per_kg"].agg(set).to_dict()
+    assert got == {("HIGH", "MSC"): {"3000000"}, ("HIGH", "MNC"): {"50000000"},
+                   ("LOW", "MSC"): {"1000000"}, ("LOW", "MNC"): {"50000000"},
+                   ("PLACEBO", "placebo"): {"0"}}
+    assert (inf.groupby("subject_id")["infusion_number"].agg(set) == {"1", "2"}).all()
+    sim.write(tmp_path / "out")
+    assert load_folder(tmp_path / "out", str(path)).load_log.warnings == []

@@ -21,7 +21,9 @@ from .models import (
     InsulinIndependenceEndpoint,
     MealTest,
     PercentRiseEndpoint,
+    PlannedDose,
     Population,
+    Product,
     Protocol,
     Subgroup,
     ThresholdEndpoint,
@@ -32,7 +34,8 @@ from .vocabulary import DERIVED_PARAMS, MEASURED_PARAMS, SUBJECT_COLUMNS, is_end
 __all__ = [
     "AnalysisOptions", "Arm", "ContinuousEndpoint", "Design", "Dose", "Endpoint", "Endpoints",
     "Expression", "ExpressionSyntaxError", "Infusion", "InsulinIndependenceEndpoint", "MealTest",
-    "PercentRiseEndpoint", "Population", "Protocol", "Subgroup", "ThresholdEndpoint", "Visit",
+    "PercentRiseEndpoint", "PlannedDose", "Population", "Product", "Protocol", "Subgroup",
+    "ThresholdEndpoint", "Visit",
     "check_protocol_file", "list_protocols", "load_protocol", "protocol_hash", "protocol_source",
     "DERIVED_PARAMS", "MEASURED_PARAMS", "SUBJECT_COLUMNS", "is_endpoint_param",
 ]

@@ -384,9 +384,11 @@ def _unsummed_doses(ctx: _Context) -> list[Problem]:
             codes = [c for k, c in ctx.products if k in numbers]
             columns = ([f"CUMD{c}" for c in dict.fromkeys(codes)] if name == "CUMDOSE"
                        else [f"DOSE{numbers[0]}{c}" for c in codes])
-            out.append(_finding(f"analysis.{field}[{j}]", f"{name} is not derived: infusion "
-                                f"{', '.join(map(str, numbers))} gives several products whose "
-                                "doses are reported separately", f"a product's dose "
+            which = (f"infusion {numbers[0]} gives" if len(numbers) == 1 else
+                     f"infusions {', '.join(map(str, numbers))} give")
+            out.append(_finding(f"analysis.{field}[{j}]", f"{name} is not derived: {which} "
+                                "several products whose doses are reported separately",
+                                "a product's dose "
                                 f"({', '.join(columns)}), or sum_products: true on the infusion",
                                 name))
     return out
