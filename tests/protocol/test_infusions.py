@@ -285,3 +285,20 @@ def test_a_dose_of_products_reported_separately_is_not_a_covariate(tmp_path, nam
     assert problem.expected == (f"a product's dose ({columns}), or sum_products: true on the "
                                 "infusion")
     assert _problems(tmp_path, _cai_with_predictors(["BFCP", name], sum_products=True)) == []
+
+
+@pytest.mark.parametrize("name", ["dosefinding", "cai2016", "protrans"])
+def test_each_form_survives_the_json_round_trip_of_the_study_database(name):
+    from t1dtrial.protocol import Protocol
+
+    p = load_protocol(str(TRIALS / f"{name}.yaml"))
+    assert Protocol.model_validate_json(p.model_dump_json()) == p
+
+
+def test_both_forms_in_one_infusion_are_located_on_its_line(tmp_path):
+    data = _yaml("dosefinding")
+    data["infusions"][1]["arms"] = ["LOW"]
+    data["infusions"][1]["dose"] = {"per_kg": 1e6}
+    [problem] = _problems(tmp_path, data)
+    assert problem.column.startswith("infusions[1]") and problem.row is not None
+    assert "either arms + dose or doses (a dose per arm), not both" in problem.problem
