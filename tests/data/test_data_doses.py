@@ -184,3 +184,10 @@ def test_a_placebo_participant_given_cells_stops_the_load(tmp_path):
         load_folder(tmp_path / "d", str(TRIALS / "protrans.yaml"))
     [problem] = [p for p in caught.value.problems if p.kind == "cells in a sham infusion"]
     assert (problem.row, problem.subject) == (row + 2, inf.at[row, "subject_id"])
+
+
+def test_a_unit_slip_in_one_product_names_the_product():
+    failed, [problem] = _rows(CAI, "STEM", 1, [1.1, 106.8e6], product=["MSC", "MNC"])
+    assert failed == [True, False]
+    assert problem.problem.startswith("1.1 cells/kg is far below the planned dose "
+                                      "(1.1 × 10^6 cells/kg, infusion 1 (MSC) of arm STEM)")

@@ -284,11 +284,11 @@ def _slip_text(infusions: pd.DataFrame, plan: pd.DataFrame, dose: pd.Series, rat
     for i in np.flatnonzero(rows):
         idx, r = infusions.index[i], ratio[i]
         power = int(round(-np.log10(r))) if r > 0 else 0
-        planned = (f"{_sci(plan.at[idx, 'per_kg'])} cells/kg" if pd.notna(plan.at[idx, "per_kg"])
-                   else f"{_sci(plan.at[idx, 'total'])} cells")
+        product = plan.at[idx, "product"]
+        product = f" ({product})" if isinstance(product, str) and product else ""
         words = (f"{_sci(dose.at[idx])} cells/kg is {'far below' if r < 1 else 'far above'} the "
-                 f"planned dose ({planned}, infusion {int(plan.at[idx, 'number'])} of arm "
-                 f"{plan.at[idx, 'arm']})")
+                 f"planned dose ({_planned_words(plan, idx)}, infusion "
+                 f"{int(plan.at[idx, 'number'])}{product} of arm {plan.at[idx, 'arm']})")
         given = infusions.at[idx, column]
         if power in (3, 6) and column == "cells_per_kg":
             words += (f": it looks like a dose in 10^{power} cells/kg "
