@@ -156,3 +156,32 @@ def test_the_analysis_counts_every_infusion_of_every_arm_given_it(request, desig
     table = analyze(trial)["disposition"]
     hit = table.loc[(table["stage"] == "infusion 1 received") & (table["arm"] == arm), "n"]
     assert hit.astype(int).tolist() == [n]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(1e5, 1e7), st.floats(1e7, 2e8), st.booleans()),
+                min_size=1, max_size=5), st.booleans())
+def test_product_doses_are_reported_separately_and_summed_only_when_said(doses, summed):
+    p = load_protocol(str(TRIALS / "cai2016.yaml"))
+    p = p.model_copy(update={"infusions": [p.infusions[0].model_copy(
+        update={"sum_products": summed})]})
+    ids = [f"S{i}" for i in range(len(doses))]
+    adsl = pd.DataFrame({"USUBJID": ids, "TRT01P": "STEM", "WEIGHTBL": 60.0,
+                         "ENRLDT": pd.Timestamp("2020-01-01")})
+    rows = [(sid, code, dose) for sid, (msc, mnc, given) in zip(ids, doses) if given
+            for code, dose in (("MSC", msc), ("MNC", mnc))]
+    inf = pd.DataFrame({"subject_id": [r[0] for r in rows], "infusion_number": 1,
+                        "date": pd.Timestamp("2020-01-02"), "cells_per_kg": [r[2] for r in rows],
+                        "total_cells": np.nan, "product": [r[1] for r in rows]})
+    out = derive_vars_exposure(adsl, inf, p)
+    given_ = np.array([g for _, _, g in doses])
+    msc = np.array([d for d, _, _ in doses])
+    mnc = np.array([d for _, d, _ in doses])
+    assert np.allclose(out["DOSE1MSC"][given_], msc[given_]) and out["DOSE1MSC"][~given_].isna().all()
+    assert np.allclose(out["CUMDMNC"], np.where(given_, mnc, 0.0))
+    assert (out["INF1FL"] == np.where(given_, "Y", "N")).all()
+    if summed:
+        assert np.allclose(out["CUMDOSE"], np.where(given_, msc + mnc, 0.0))
+    else:
+        assert "DOSE1" not in out.columns
+        assert out["CUMDOSE"][given_].isna().all() and (out["CUMDOSE"][~given_] == 0).all()
