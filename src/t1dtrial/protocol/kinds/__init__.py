@@ -1,0 +1,43 @@
+"""Endpoint kinds: one module a kind, and the registry that dispatches on them.
+
+Each module holds a kind's protocol schema, its description and criterion
+text, its protocol checks, its derivation (on a grid of subjects x visits
+handed over by :mod:`t1dtrial.derive`), its simulator truth (on a cohort
+handed over by :mod:`t1dtrial.simulate`) and its outcome shape, and
+registers them with :func:`register_endpoint_kind`. Nothing outside these
+modules asks which kind an endpoint is: callers use :func:`kind_of` and
+:func:`outcome`.
+
+Examples
+--------
+>>> from t1dtrial.protocol import load_protocol
+>>> [outcome(e) for e in load_protocol("lu2021").all_endpoints][:2]
+['responder', 'continuous']
+"""
+
+from ._base import EndpointModel, Flags, ProtocolModel, combine_flags, yes_no
+from ._registry import (
+    DerivedParam,
+    EndpointKind,
+    Outcome,
+    ResponderGrid,
+    TruthCohort,
+    endpoint_kind,
+    endpoint_kinds,
+    kind_of,
+    outcome,
+    parse_endpoint,
+    register_endpoint_kind,
+)
+from .percent_rise import PERCENT_RISE_RANGE, PercentRiseEndpoint
+from .threshold import ThresholdEndpoint
+from .continuous import ContinuousEndpoint
+from .insulin_independence import InsulinIndependenceEndpoint
+
+__all__ = [
+    "EndpointModel", "Flags", "ProtocolModel", "combine_flags", "yes_no", "DerivedParam",
+    "EndpointKind", "Outcome", "ResponderGrid", "TruthCohort", "endpoint_kind", "endpoint_kinds",
+    "kind_of", "outcome", "parse_endpoint", "register_endpoint_kind", "PERCENT_RISE_RANGE",
+    "PercentRiseEndpoint", "ThresholdEndpoint", "ContinuousEndpoint",
+    "InsulinIndependenceEndpoint",
+]
