@@ -80,3 +80,20 @@ def test_a_continuous_primary_truth_is_the_change_derive_computes(tmp_path):
     noisy = pd.to_numeric(truth["remission_noisy"], errors="coerce")
     assert noisy.notna().sum() > 10
     np.testing.assert_allclose(noisy.to_numpy(), chg.to_numpy(dtype=float), rtol=1e-5, atol=1e-6)
+
+
+def test_a_meal_auc_primary_over_part_of_an_ogtt_is_simulated_and_derived(tmp_path):
+    data = load_protocol("carlsson2015").model_dump()
+    data["meal_test"] = {"kind": "OGTT", "minutes": [0, 30, 60, 90, 120, 150, 180]}
+    protocol = Protocol.model_validate({**data, "endpoints": {
+        "primary": {"kind": "meal_auc", "name": "mauc120", "label": "mean AUC 0-120",
+                    "measure": "mean_auc", "minutes": [0, 30, 60, 90, 120], "visit": "M12"},
+        "secondary": data["endpoints"]["secondary"]}})
+    derived, truth = _derived_and_truth(protocol, tmp_path)
+    lb = derived.adlb
+    chg = lb.loc[(lb.PARAMCD == "CPMAUC120") & (lb.AVISIT == "M12") & (lb.ANL01FL == "Y")] \
+        .set_index("USUBJID")["CHG"].reindex(truth.index)
+    noisy = pd.to_numeric(truth["remission_noisy"], errors="coerce")
+    assert noisy.notna().sum() > 10
+    np.testing.assert_allclose(noisy.to_numpy(), chg.to_numpy(dtype=float), rtol=1e-5, atol=1e-6)
+    assert pd.to_numeric(truth["remission_noiseless"], errors="coerce").notna().sum() > 10
