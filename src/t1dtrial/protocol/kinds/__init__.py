@@ -34,11 +34,13 @@ from .threshold import ThresholdEndpoint
 from .continuous import ContinuousEndpoint
 from .insulin_independence import InsulinIndependenceEndpoint
 from .meal_auc import MealAucEndpoint
+from .composite import CompositeEndpoint
+from .any_visit import AnyVisitEndpoint
 
 __all__ = [
     "EndpointModel", "Flags", "ProtocolModel", "combine_flags", "yes_no", "DerivedParam",
     "EndpointKind", "Outcome", "ResponderGrid", "TruthCohort", "endpoint_kind", "endpoint_kinds",
     "kind_of", "outcome", "parse_endpoint", "register_endpoint_kind", "PERCENT_RISE_RANGE",
     "PercentRiseEndpoint", "ThresholdEndpoint", "ContinuousEndpoint",
-    "InsulinIndependenceEndpoint", "MealAucEndpoint",
+    "InsulinIndependenceEndpoint", "MealAucEndpoint", "CompositeEndpoint", "AnyVisitEndpoint",
 ]

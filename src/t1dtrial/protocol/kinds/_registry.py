@@ -74,6 +74,9 @@ class ResponderGrid(Protocol):
     def flags(self, name: str) -> Flags:
         """Flags of the protocol's endpoint ``name`` on this grid."""
 
+    def sub(self, visits: list[str]) -> "ResponderGrid":
+        """The same subjects over other visits."""
+
 
 class TruthCohort(Protocol):
     """Simulated participants as :mod:`t1dtrial.simulate` hands them to a truth function."""
