@@ -147,6 +147,14 @@ class Grid:
         self._current = endpoint.name
         return kind.derive(endpoint, self)
 
+    def event_times_of(self, endpoint: Endpoint) -> Any:
+        """Event times of a time-to-event endpoint on this grid (its kind's derivation)."""
+        kind = kind_of(endpoint)
+        if kind.event_times is None:
+            raise _not_a_responder(endpoint, kind.name, kind.outcome)
+        self._current = endpoint.name
+        return kind.event_times(endpoint, self)
+
     def flags(self, name: str) -> Flags:
         """Flags of the protocol's endpoint ``name`` on this grid's visits (derived once)."""
         key = (name, tuple(self.visits))
@@ -180,5 +188,5 @@ class Grid:
 def _not_a_responder(endpoint: Any, kind: str, shape: str) -> ProtocolError:
     return ProtocolError([Problem(
         file="protocol", row=None, column=f"endpoints.{endpoint.name}", value=kind,
-        problem=f"{endpoint.name} is a {shape.replace('_', ' ')} endpoint and has no responder "
-                "flags", expected="an endpoint of a responder kind")])
+        problem=f"{endpoint.name} is a {shape.replace('_', ' ')} endpoint, which this "
+                "derivation does not take", expected="an endpoint of another kind")])

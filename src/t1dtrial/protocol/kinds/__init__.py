@@ -36,6 +36,7 @@ from .insulin_independence import InsulinIndependenceEndpoint
 from .meal_auc import MealAucEndpoint
 from .composite import CompositeEndpoint
 from .any_visit import AnyVisitEndpoint
+from .time_to_event import EventTimes, TimeToEventEndpoint, event_times
 
 __all__ = [
     "EndpointModel", "Flags", "ProtocolModel", "combine_flags", "yes_no", "DerivedParam",
@@ -43,4 +44,5 @@ __all__ = [
     "kind_of", "outcome", "parse_endpoint", "register_endpoint_kind", "PERCENT_RISE_RANGE",
     "PercentRiseEndpoint", "ThresholdEndpoint", "ContinuousEndpoint",
     "InsulinIndependenceEndpoint", "MealAucEndpoint", "CompositeEndpoint", "AnyVisitEndpoint",
+    "TimeToEventEndpoint", "EventTimes", "event_times",
 ]

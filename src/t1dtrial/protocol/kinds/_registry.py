@@ -154,6 +154,9 @@ class EndpointKind:
         ``adlb_params(ep) -> [DerivedParam]``: ADLB parameters to derive for it.
     references : callable
         ``references(ep) -> [endpoint name]``: other endpoints it is built from.
+    event_times : callable, optional
+        ``event_times(ep, grid) -> EventTimes``: per subject the event or
+        censoring date, CNSR and visit (time-to-event kinds; ADTTE).
     baseline_too : bool
         Whether its flags are evaluated at the baseline visit as well.
     """
@@ -169,6 +172,7 @@ class EndpointKind:
     params: Callable[[Any], list[tuple[str, str]]] = field(default=_nothing)
     adlb_params: Callable[[Any], list[DerivedParam]] = field(default=_nothing)
     references: Callable[[Any], list[str]] = field(default=_nothing)
+    event_times: Callable[[Any, ResponderGrid], Any] | None = None
     baseline_too: bool = False
 
 
@@ -199,6 +203,9 @@ def register_endpoint_kind(kind: EndpointKind, *, replace: bool = False) -> Endp
                          f"EndpointModel. Got {kind.model!r} instead.")
     if kind.outcome == "responder" and kind.derive is None:
         raise ValueError(f"The responder endpoint kind {kind.name!r} needs a 'derive' function.")
+    if kind.outcome == "time_to_event" and kind.event_times is None:
+        raise ValueError(f"The time-to-event endpoint kind {kind.name!r} needs an 'event_times' "
+                         "function.")
     if kind.name in _KINDS and not replace and _KINDS[kind.name] is not kind:
         raise ValueError(f"an endpoint kind {kind.name!r} is registered already; pass "
                          "replace=True to replace it")
