@@ -6,7 +6,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from t1dtrial.data import load_folder
 from t1dtrial.derive import derive_all

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ..errors import Problem, ProtocolError
 from ..protocol import Endpoint, Protocol, ThresholdEndpoint
-from ..protocol.kinds import kind_of, outcome
+from ..protocol.kinds import EndpointKind, kind_of, outcome
 from ._common import (
     TEXT,
     check_frame,
@@ -179,9 +179,9 @@ def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endp
         raise TypeError(f"The 'endpoint' parameter of {fn} must be an endpoint of a responder "
                         f"kind. Got {endpoint.name!r} of kind {kind.name!r} ({kind.outcome}) "
                         "instead.")
-    if kind.name == "insulin_independence" or "insulin_independence" in _kinds_under(
-            endpoint, protocol):
-        check_frame(adsl, "adsl", fn, ["RFSTDT"])
+    needed = sorted({c for k in (kind, *_kinds_under(endpoint, protocol)) for c in k.adsl_columns})
+    if needed:
+        check_frame(adsl, "adsl", fn, needed)
     index = _index if _index is not None else Index(adlb, adsl["USUBJID"].to_numpy())
     eps = episodes if episodes is not None else pd.DataFrame(columns=EPISODE_COLUMNS)
     grid = Grid(adsl, evaluated_visits(endpoint, protocol), index, protocol=protocol, adlb=adlb,
@@ -313,17 +313,17 @@ def latest_date(*frames: pd.DataFrame) -> pd.Timestamp:
     return best
 
 
-def _kinds_under(endpoint: Endpoint, protocol: Protocol) -> set[str]:
+def _kinds_under(endpoint: Endpoint, protocol: Protocol) -> list[EndpointKind]:
     """Kinds of the endpoints an endpoint is built from, at any depth."""
     by_name = {e.name: e for e in protocol.all_endpoints}
     seen: set[str] = set()
     todo = list(kind_of(endpoint).references(endpoint))
-    kinds: set[str] = set()
+    kinds: list[EndpointKind] = []
     while todo:
         name = todo.pop()
         if name in seen or name not in by_name:
             continue
         seen.add(name)
-        kinds.add(by_name[name].kind)
+        kinds.append(kind_of(by_name[name]))
         todo += kind_of(by_name[name]).references(by_name[name])
     return kinds

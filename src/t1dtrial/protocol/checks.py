@@ -271,8 +271,21 @@ def _endpoint_params(ctx: _Context, where: str, ep: Any) -> list[Problem]:
                                 "two sampling times", "meal_test.minutes such as [0, 30, 60, "
                                 "90, 120]", code))
     if kind.problems is not None:
-        out += kind.problems(ep, where, ctx)
+        try:
+            out += kind.problems(ep, where, ctx)
+        except (AttributeError, TypeError):
+            if _complete(kind, ep):  # a fault of the kind's check, not a partial endpoint
+                raise
     return out
+
+
+def _complete(kind: EndpointKind, ep: Any) -> bool:
+    """Whether an endpoint's own fields all validated (else its kind's checks may meet None)."""
+    try:
+        kind.model.model_validate(ep.model_dump())
+    except ValueError:
+        return False
+    return True
 
 
 def _covariates(ctx: _Context) -> list[Problem]:

@@ -26,7 +26,7 @@ from pydantic import (BaseModel, Field, SerializeAsAny, ValidationInfo, BeforeVa
 
 from .doses import cell_dose_problem, total_dose_range_problem
 from .expressions import Expression, ExpressionSyntaxError
-from .kinds import (PERCENT_RISE_RANGE, ContinuousEndpoint, EndpointModel,
+from .kinds import (ContinuousEndpoint, EndpointModel,
                     InsulinIndependenceEndpoint, PercentRiseEndpoint, ProtocolModel,
                     ThresholdEndpoint, parse_endpoint)
 from .vocabulary import RESERVED_SUBGROUP_NAMES

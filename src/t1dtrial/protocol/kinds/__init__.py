@@ -28,6 +28,7 @@ from ._registry import (
     outcome,
     parse_endpoint,
     register_endpoint_kind,
+    unregister_endpoint_kind,
 )
 from .percent_rise import PERCENT_RISE_RANGE, PercentRiseEndpoint
 from .threshold import ThresholdEndpoint
@@ -37,12 +38,15 @@ from .meal_auc import MealAucEndpoint
 from .composite import CompositeEndpoint
 from .any_visit import AnyVisitEndpoint
 from .time_to_event import EventTimes, TimeToEventEndpoint, event_times
+from ._registry import _seal_built_in
+
+_seal_built_in()
 
 __all__ = [
     "EndpointModel", "Flags", "ProtocolModel", "combine_flags", "yes_no", "DerivedParam",
     "EndpointKind", "Outcome", "ResponderGrid", "TruthCohort", "endpoint_kind", "endpoint_kinds",
-    "kind_of", "outcome", "parse_endpoint", "register_endpoint_kind", "PERCENT_RISE_RANGE",
-    "PercentRiseEndpoint", "ThresholdEndpoint", "ContinuousEndpoint",
+    "kind_of", "outcome", "parse_endpoint", "register_endpoint_kind", "unregister_endpoint_kind",
+    "PERCENT_RISE_RANGE", "PercentRiseEndpoint", "ThresholdEndpoint", "ContinuousEndpoint",
     "InsulinIndependenceEndpoint", "MealAucEndpoint", "CompositeEndpoint", "AnyVisitEndpoint",
     "TimeToEventEndpoint", "EventTimes", "event_times",
 ]

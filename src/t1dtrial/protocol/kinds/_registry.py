@@ -37,7 +37,7 @@ from ...errors import Problem
 from ._base import EndpointModel, Flags
 
 __all__ = ["EndpointKind", "DerivedParam", "ResponderGrid", "TruthCohort", "Outcome",
-           "register_endpoint_kind", "endpoint_kind", "endpoint_kinds", "kind_of", "outcome",
+           "register_endpoint_kind", "unregister_endpoint_kind", "endpoint_kind", "endpoint_kinds", "kind_of", "outcome",
            "parse_endpoint"]
 
 #: The outcome shapes by which the analysis chooses its methods.
@@ -154,6 +154,8 @@ class EndpointKind:
         ``adlb_params(ep) -> [DerivedParam]``: ADLB parameters to derive for it.
     references : callable
         ``references(ep) -> [endpoint name]``: other endpoints it is built from.
+    adsl_columns : tuple of str
+        ADSL columns its derivation reads (e.g. RFSTDT), checked before deriving.
     event_times : callable, optional
         ``event_times(ep, grid) -> EventTimes``: per subject the event or
         censoring date, CNSR and visit (time-to-event kinds; ADTTE).
@@ -173,10 +175,12 @@ class EndpointKind:
     adlb_params: Callable[[Any], list[DerivedParam]] = field(default=_nothing)
     references: Callable[[Any], list[str]] = field(default=_nothing)
     event_times: Callable[[Any, ResponderGrid], Any] | None = None
+    adsl_columns: tuple[str, ...] = ()
     baseline_too: bool = False
 
 
 _KINDS: dict[str, EndpointKind] = {}
+_BUILT_IN: set[str] = set()
 
 
 def register_endpoint_kind(kind: EndpointKind, *, replace: bool = False) -> EndpointKind:
@@ -211,6 +215,24 @@ def register_endpoint_kind(kind: EndpointKind, *, replace: bool = False) -> Endp
                          "replace=True to replace it")
     _KINDS[kind.name] = kind
     return kind
+
+
+def unregister_endpoint_kind(name: str) -> None:
+    """Remove a registered kind (e.g. one a test registered); built-in kinds stay.
+
+    Raises
+    ------
+    ValueError
+        For a built-in kind.
+    """
+    if name in _BUILT_IN:
+        raise ValueError(f"{name!r} is a built-in endpoint kind and cannot be removed")
+    _KINDS.pop(name, None)
+
+
+def _seal_built_in() -> None:
+    """Mark the kinds registered so far as built in (called once the package has loaded them)."""
+    _BUILT_IN.update(_KINDS)
 
 
 def endpoint_kind(name: str) -> EndpointKind:

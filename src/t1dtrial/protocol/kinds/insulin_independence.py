@@ -64,4 +64,4 @@ def truth(ep: InsulinIndependenceEndpoint, cohort: TruthCohort, visit: str,
 
 INSULIN_INDEPENDENCE = register_endpoint_kind(EndpointKind(
     name="insulin_independence", model=InsulinIndependenceEndpoint, outcome="responder",
-    describe=describe, criterion=criterion, derive=derive, truth=truth))
+    describe=describe, criterion=criterion, derive=derive, truth=truth, adsl_columns=("RFSTDT",)))
