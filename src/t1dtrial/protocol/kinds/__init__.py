@@ -8,6 +8,20 @@ registers them with :func:`register_endpoint_kind`. Nothing outside these
 modules asks which kind an endpoint is: callers use :func:`kind_of` and
 :func:`outcome`.
 
+Layering: the package sits in ``protocol``, which imports nothing of ours
+above it, so a kind never reads a dataset or a simulated cohort itself.
+``derive`` hands a derivation a grid of subjects x visits
+(:class:`ResponderGrid`: ``take(param)`` gives the ADLB analysis values as
+arrays) and ``simulate`` hands a truth function the cohort's values
+(:class:`TruthCohort`: ``values(param, noisy=...)``); both are duck-typed,
+so the kinds are plain array code.
+
+Built in: ``percent_rise``, ``threshold``, ``continuous``,
+``insulin_independence``, ``meal_auc``, ``composite``, ``any_visit`` and
+``time_to_event``. Adding a kind is a module with its model and functions
+and one :func:`register_endpoint_kind` call; ``kind: <name>`` in a protocol
+file loaded afterwards parses through it.
+
 Examples
 --------
 >>> from t1dtrial.protocol import load_protocol
