@@ -227,3 +227,16 @@ def test_packaged_twin_km_rows_match_the_reference_input(twin):
     ours = km.loc[km.statistic == "median"].set_index("arm")
     for row in ref.itertuples():
         assert ours.loc[row.arm, "estimate"] == pytest.approx(row.estimate, rel=1e-6)
+
+
+def test_a_protocol_without_insulin_independence_gets_a_row_saying_so(three_subjects, lu2021):
+    data = lu2021.model_dump()
+    data["endpoints"]["secondary"] = [e for e in data["endpoints"]["secondary"]
+                                      if e["kind"] != "insulin_independence"]
+    protocol = type(lu2021).model_validate(data)
+    t = insulin_independence_table(three_subjects, protocol)
+    row = t.loc[(t.section == "summary") & (t.arm == "MSC") & (t.statistic == "insulin independence")]
+    assert len(row) == 1 and np.isnan(row["value"].iloc[0])
+    assert row["method"].iloc[0].startswith("not an endpoint of this protocol")
+    assert _summary(t, "MSC", "ever insulin-free") == (2.0, 3)
+    assert not t["statistic"].str.startswith("insulin-independent at").any()

@@ -17,7 +17,7 @@ from t1dtrial.derive import (
     derive_param_response,
 )
 from t1dtrial.errors import ProtocolError
-from t1dtrial.protocol import ThresholdEndpoint, load_protocol
+from t1dtrial.protocol import Protocol, ThresholdEndpoint, load_protocol
 
 from derive_frames import (
     make_infusions,
@@ -180,9 +180,12 @@ def test_episodes_from_consecutive_zero_dose_visits(lu2021):
                    ("B", 1, "2020-07-01", "2020-07-01", 0.0, 1, "ADLB")]  # nominal M6 date
 
 
-def test_conventional_endpoints_are_added_when_the_protocol_lacks_them():
+def test_adeff_derives_exactly_the_responder_endpoints_the_protocol_lists(lu2021):
     names = [e.name for e in adeff_endpoints(load_protocol("nasli2015"))]
     assert names == ["insulin_independence", "dcct_responder", "idaa1c_partial_remission"]
+    data = {**lu2021.model_dump(), "endpoints": {"primary": lu2021.primary_endpoint.model_dump()}}
+    bare = Protocol.model_validate(data)
+    assert [e.name for e in adeff_endpoints(bare)] == ["remission"]
 
 
 def test_response_rows_do_not_mutate_inputs(remission_data, lu2021):

@@ -208,7 +208,7 @@ def test_a_recorded_protocol_this_version_refuses_is_a_protocol_error(tmp_path, 
     assert rc == 2
     err = capsys.readouterr().err
     assert "s.duckdb:import 1: the protocol recorded with this import does not pass this " \
-           "version's checks (endpoints.primary.percent_rise.threshold_pct:" in err
+           "version's checks (endpoints.primary.threshold_pct:" in err
     assert "expected --protocol naming a corrected protocol file" in err
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 from ..derive import adeff_endpoints
 from ..errors import InputError, Problem
 from ..protocol import InsulinIndependenceEndpoint, Protocol
+from ..protocol.kinds import kind_of
 from ..stats.survival import kaplan_meier
 from ._estimable import attempt, method_text
 from ._levels import level_text
@@ -52,10 +53,10 @@ KM_COLUMNS = ["arm", "statistic", "time", "estimate", "ci_low", "ci_high", "n", 
 _EPISODE_COLUMNS = ["USUBJID", "PARAMCD", "EPISODE", "ASTDT", "AENDT", "AVAL", "CNSR"]
 
 
-def _endpoint(protocol: Protocol) -> InsulinIndependenceEndpoint:
-    """The protocol's insulin independence endpoint (else the conventional one, primary visit)."""
-    return next(e for e in adeff_endpoints(protocol)
-                if isinstance(e, InsulinIndependenceEndpoint))
+def _endpoint(protocol: Protocol) -> InsulinIndependenceEndpoint | None:
+    """The protocol's insulin independence endpoint (None when it has none)."""
+    return next((e for e in adeff_endpoints(protocol) if kind_of(e).name == "insulin_independence"),
+                None)
 
 
 def episode_frame(adeff: pd.DataFrame) -> pd.DataFrame:
@@ -184,7 +185,8 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
     episodes = episodes.loc[inside].assign(arm=arm_of.reindex(episodes.loc[inside, "subject"])
                                            .to_numpy())
     endpoint = _endpoint(protocol)
-    at_visit = adeff.loc[(adeff["PARAMCD"] == endpoint.name.upper()) & (adeff["ANL01FL"] == "Y")]
+    code = endpoint.name.upper() if endpoint is not None else None
+    at_visit = adeff.loc[(adeff["PARAMCD"] == code) & (adeff["ANL01FL"] == "Y")]
     status = at_visit.drop_duplicates("USUBJID").set_index("USUBJID")["AVALC"]
     status = status.reindex(arm_of.index).fillna("missing").astype(str).to_numpy()
     masks = arm_masks(pd.Series(arm_of.to_numpy()), protocol)
@@ -192,7 +194,7 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
     arm_all = pd.Series(adsl["TRT01P"].astype(str).to_numpy(), index=adsl["USUBJID"].astype(str))
     out_arms = arm_all[~arm_all.index.duplicated()].reindex(outside["subject"]).fillna("")
     out_masks = arm_masks(out_arms, protocol)
-    visit = endpoint.visit
+    visit = endpoint.visit if endpoint is not None else None
     rows: list[dict] = []
     for arm, mask in masks.items():
         n = int(mask.sum())
@@ -207,17 +209,21 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
         _summary(rows, arm, "censored episodes", int((eps["censored"] == 1).sum()), len(eps),
                  "episodes ongoing at the data cut (CNSR = 1)")
         _duration_rows(rows, arm, eps["duration"].to_numpy(dtype=float))
-        yes = int((status[mask] == "Y").sum())
-        assessed = int(np.isin(status[mask], ["Y", "N"]).sum())
-        rule = (f"ADEFF {endpoint.name.upper()} at {visit} (ANL01FL = Y): no exogenous insulin "
-                f"(INSDOSE = 0), or inside an insulin-free episode")
-        _summary(rows, arm, f"insulin-independent at {visit}", yes, assessed,
-                 rule + "; n = subjects assessed")
-        _summary(rows, arm, f"insulin-independent at {visit} percent",
-                 100.0 * yes / assessed if assessed else np.nan, assessed,
-                 "100 x insulin-independent / subjects assessed")
-        _summary(rows, arm, f"missing at {visit}", int((status[mask] == "missing").sum()), n,
-                 f"subjects without an assessable {endpoint.name.upper()} at {visit}")
+        if endpoint is None:
+            _summary(rows, arm, "insulin independence", np.nan, 0,
+                     "not an endpoint of this protocol (no insulin_independence endpoint)")
+        else:
+            yes = int((status[mask] == "Y").sum())
+            assessed = int(np.isin(status[mask], ["Y", "N"]).sum())
+            rule = (f"ADEFF {endpoint.name.upper()} at {visit} (ANL01FL = Y): no exogenous insulin "
+                    f"(INSDOSE = 0), or inside an insulin-free episode")
+            _summary(rows, arm, f"insulin-independent at {visit}", yes, assessed,
+                     rule + "; n = subjects assessed")
+            _summary(rows, arm, f"insulin-independent at {visit} percent",
+                     100.0 * yes / assessed if assessed else np.nan, assessed,
+                     "100 x insulin-independent / subjects assessed")
+            _summary(rows, arm, f"missing at {visit}", int((status[mask] == "missing").sum()), n,
+                     f"subjects without an assessable {endpoint.name.upper()} at {visit}")
         _summary(rows, arm, "episodes outside the population", int(out_masks[arm].sum()),
                  int(out_masks[arm].sum()),
                  "episodes of subjects not in the full analysis set (not counted above)")

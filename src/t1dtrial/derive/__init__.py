@@ -30,10 +30,12 @@ from ._adeff import (
     ADEFF_COLUMNS,
     adeff_endpoints,
     canonical_threshold,
+    canonical_value,
     derive_adeff,
     derive_param_response,
     latest_date,
 )
+from ._adtte import ADTTE_COLUMNS, adtte_endpoints, derive_adtte
 from ._adlb import ADLB_COLUMNS, derive_adlb, derive_var_ablfl, derive_var_anl01fl, derive_vars_chg
 from ._adsl import (
     derive_adsl,
@@ -62,7 +64,7 @@ from ._records import derive_lab_records, lab_exclusions, lab_record_status
 __all__ = [
     "ADAE_COLUMNS", "ADEFF_COLUMNS", "ADLB_COLUMNS", "AE_DICTIONARY", "DERIVED_PARAM_LABELS",
     "EPISODE_COLUMNS", "EXCLUSION_COLUMNS", "LOG_COLUMNS", "OUTPUT_FILES",
-    "Derived", "adeff_endpoints", "canonical_threshold", "code_ae_terms", "compute_ady",
+    "Derived", "ADTTE_COLUMNS", "adtte_endpoints", "derive_adtte", "adeff_endpoints", "canonical_threshold", "canonical_value", "code_ae_terms", "compute_ady",
     "compute_auc", "compute_rel_day", "derivation_exclusions", "derivation_log", "derive_adae",
     "derive_adeff", "derive_adlb", "derive_adsl", "derive_all", "derive_folder",
     "derive_insulin_free_episodes", "derive_lab_records", "derive_param_cpauc",

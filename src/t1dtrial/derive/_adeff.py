@@ -1,9 +1,11 @@
 """ADEFF, the efficacy endpoint dataset: responder flags per subject and visit, and episodes.
 
-One row a subject x endpoint x visit for every responder endpoint of the
-protocol (percent_rise, threshold, insulin_independence), plus the
-conventional ones the protocol does not name (``dcct_responder``: PCP >= 0.2
-nmol/L; ``idaa1c_partial_remission``: IDAA1C <= 9 %; ``insulin_independence``).
+One row a subject x endpoint x visit for every endpoint of the protocol
+whose kind is a responder (:func:`t1dtrial.protocol.kinds.outcome`); each
+kind derives its flags (:mod:`t1dtrial.protocol.kinds`) on a grid of
+subjects x visits built here from ADSL and ADLB. The conventional endpoints
+(DCCT threshold, IDAA1c <= 9, insulin independence) are derived when the
+protocol lists them, like any other.
 ``ANL01FL = "Y"`` marks the visit at which the protocol assesses the endpoint.
 AVALC is "Y", "N", "missing" (never silently a non-responder: the analysis
 decides per ``analysis.missing_primary``) or "excluded" (zero baseline with
@@ -23,28 +25,23 @@ import numpy as np
 import pandas as pd
 
 from ..errors import Problem, ProtocolError
-from ..protocol import (
-    Endpoint,
-    InsulinIndependenceEndpoint,
-    PercentRiseEndpoint,
-    Protocol,
-    ThresholdEndpoint,
-)
+from ..protocol import Endpoint, Protocol, ThresholdEndpoint
+from ..protocol.kinds import EndpointKind, kind_of, outcome
 from ._common import (
     TEXT,
     check_frame,
     check_protocol,
     codes_of,
-    meets,
     missing_array,
     text_flags,
     text_from_codes,
     to_text,
 )
 from ._episodes import EPISODE_COLUMNS, derive_insulin_free_episodes
+from ._grid import Grid, Index, criterion, evaluated_visits
 
 __all__ = ["ADEFF_COLUMNS", "adeff_endpoints", "derive_param_response", "derive_adeff",
-           "canonical_threshold"]
+           "canonical_threshold", "canonical_value"]
 
 #: Columns of ADEFF, in order.
 ADEFF_COLUMNS = ["STUDYID", "USUBJID", "TRT01P", "PARAMCD", "PARAM", "AVISIT", "AVISITN",
@@ -76,31 +73,46 @@ def canonical_threshold(endpoint: ThresholdEndpoint) -> float:
     >>> canonical_threshold(e)
     0.2
     """
+    return canonical_value(endpoint.param, endpoint.value, endpoint.unit,
+                           column=f"endpoints.{endpoint.name}.unit")
+
+
+def canonical_value(code: str, value: float, unit: str, *, column: str = "endpoints") -> float:
+    """A threshold ``value`` written in ``unit`` in the canonical unit of parameter ``code``.
+
+    Raises
+    ------
+    ProtocolError
+        When the unit cannot be converted (``column`` names where it was written).
+
+    Examples
+    --------
+    >>> round(canonical_value("HBA1C", 53, "mmol/mol"), 2)
+    7.0
+    """
     from ..data.contract import is_known_param
     from ..data.units import canonical_unit, needs_weight, normalise_unit, to_canonical
 
-    code = endpoint.param
     measured = _UNITS_OF.get(code, code)
     if code in _DERIVED_UNITS or not is_known_param(measured):
-        target = _DERIVED_UNITS.get(code, endpoint.unit)
-        if endpoint.unit == target:
-            return float(endpoint.value)
+        target = _DERIVED_UNITS.get(code, unit)
+        if unit == target:
+            return float(value)
     else:
         target = canonical_unit(measured)
-        unit = normalise_unit(endpoint.unit)
-        if unit is not None and not needs_weight(unit):
+        norm = normalise_unit(unit)
+        if norm is not None and not needs_weight(norm):
             try:
-                return round(float(to_canonical([endpoint.value], unit, measured)[0]), 12)
+                return round(float(to_canonical([value], norm, measured)[0]), 12)
             except ValueError:
                 pass
     raise ProtocolError([Problem(
-        file="protocol", row=None, column=f"endpoints.{endpoint.name}.unit",
-        value=endpoint.unit, problem=f"cannot convert to the canonical unit of {code}",
-        expected=f"{target}")])
+        file="protocol", row=None, column=column, value=unit,
+        problem=f"cannot convert to the canonical unit of {code}", expected=f"{target}")])
 
 
 def adeff_endpoints(protocol: Protocol) -> list[Endpoint]:
-    """Responder endpoints of ADEFF: the protocol's, then the conventional ones it lacks.
+    """Endpoints of ADEFF: the protocol's responder endpoints, primary first.
 
     Examples
     --------
@@ -109,187 +121,21 @@ def adeff_endpoints(protocol: Protocol) -> list[Endpoint]:
     ['remission', 'dcct_responder', 'idaa1c_partial_remission', 'insulin_independence']
     """
     check_protocol(protocol, "adeff_endpoints")
-    chosen = [e for e in protocol.all_endpoints
-              if isinstance(e, (PercentRiseEndpoint, ThresholdEndpoint,
-                                InsulinIndependenceEndpoint))]
-    names = {e.name for e in protocol.all_endpoints}
-    visit = protocol.primary_visit
-    extra = [
-        ThresholdEndpoint(kind="threshold", name="dcct_responder", param="PCP", comparison=">=",
-                          value=0.2, unit="nmol/L", visit=visit,
-                          label="Postprandial C-peptide >= 0.2 nmol/L (DCCT threshold)"),
-        ThresholdEndpoint(kind="threshold", name="idaa1c_partial_remission", param="IDAA1C",
-                          comparison="<=", value=9, unit="%", visit=visit,
-                          label="Partial remission, IDAA1c <= 9"),
-        InsulinIndependenceEndpoint(kind="insulin_independence", name="insulin_independence",
-                                    label="Insulin independence", visit=visit),
-    ]
-    return chosen + [e for e in extra if e.name not in names]
-
-
-def _criterion(endpoint: Endpoint) -> str:
-    if isinstance(endpoint, PercentRiseEndpoint):
-        join = " or " if endpoint.combine == "any" else " and "
-        return (f"{join.join(endpoint.params)} change from baseline {endpoint.comparison} "
-                f"{endpoint.threshold_pct:g} %")
-    if isinstance(endpoint, ThresholdEndpoint):
-        return f"{endpoint.param} {endpoint.comparison} {endpoint.value:g} {endpoint.unit}"
-    return "INSDOSE = 0 U/kg/day (no exogenous insulin)"
-
-
-class _Index:
-    """ADLB analysis records located once: subject, visit and parameter codes of every row."""
-
-    def __init__(self, adlb: pd.DataFrame, ids: np.ndarray):
-        self.anl = (adlb["ANL01FL"] == "Y").to_numpy(dtype=bool)
-        codes, uniques = codes_of(adlb["USUBJID"])
-        self.subject = pd.Index(ids).get_indexer(uniques)[codes] if len(codes) else codes
-        self.visit_codes, self.visit_uniques = codes_of(adlb["AVISIT"])
-        self.param_codes, self.param_uniques = codes_of(adlb["PARAMCD"])
-        self.aval = adlb["AVAL"].to_numpy(dtype=float)
-        self.adt = adlb["ADT"].to_numpy(dtype="datetime64[ns]")
-        self.pchg = (adlb["PCHG"].to_numpy(dtype=float) if "PCHG" in adlb.columns
-                     else np.full(len(adlb), np.nan))
-        if "PCHGREAS" in adlb.columns:
-            self.reason_codes, reasons = codes_of(adlb["PCHGREAS"])
-            self.reasons = np.array(["" if r is None or r != r else str(r) for r in reasons],
-                                    dtype=object)
-        else:
-            self.reason_codes = np.zeros(len(adlb), np.int64)
-            self.reasons = np.array([""], dtype=object)
-
-
-class _Grid:
-    """Subjects x visits as flat integer positions (subject-major)."""
-
-    def __init__(self, adsl: pd.DataFrame, visits: list[str], index: _Index):
-        self.ids = adsl["USUBJID"].to_numpy()
-        self.visits = visits
-        self.n, self.k = len(self.ids), len(visits)
-        self.index = index
-        self.visit_of_code = pd.Index(visits).get_indexer(index.visit_uniques)
-        self.visit_pos = np.tile(np.arange(self.k), self.n)
-
-    def per_visit(self, template: str) -> np.ndarray:
-        """``template`` formatted with each visit code, one value a grid cell."""
-        return np.array([template.format(visit=v) for v in self.visits], dtype=object)[
-            self.visit_pos]
-
-    def take(self, param: str) -> dict[str, np.ndarray]:
-        ix = self.index
-        where = np.flatnonzero(ix.param_uniques == param)
-        mask = ix.anl & (ix.param_codes == (where[0] if len(where) else -2))
-        i = ix.subject[mask]
-        j = self.visit_of_code[ix.visit_codes[mask]] if mask.any() else np.zeros(0, np.intp)
-        ok = (i >= 0) & (j >= 0)
-        pos = i[ok] * self.k + j[ok]
-        size = self.n * self.k
-        out = {"present": np.zeros(size, dtype=bool), "AVAL": np.full(size, np.nan),
-               "ADT": np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]"),
-               "PCHG": np.full(size, np.nan), "PCHGREAS": np.full(size, "", dtype=object)}
-        aval = ix.aval[mask][ok]
-        out["present"][pos] = ~np.isnan(aval)
-        out["AVAL"][pos] = aval
-        out["ADT"][pos] = ix.adt[mask][ok]
-        out["PCHG"][pos] = ix.pchg[mask][ok]
-        out["PCHGREAS"][pos] = ix.reasons[ix.reason_codes[mask][ok]]
-        return out
-
-
-def _later(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.where(np.isnat(a), b, np.where(np.isnat(b), a, np.maximum(a, b)))
-
-
-def _append_reason(reasons: np.ndarray, why: np.ndarray) -> np.ndarray:
-    out = np.where(reasons == "", why, reasons)
-    both = (reasons != "") & (why != "")
-    if both.any():
-        out[both] = reasons[both] + "; " + why[both]
-    return out
-
-
-def _yes_no(value: np.ndarray) -> np.ndarray:
-    return np.where(np.isnan(value), "missing", np.where(value == 1, "Y", "N")).astype(object)
-
-
-def _percent_rise(grid: _Grid, adlb: pd.DataFrame, ep: PercentRiseEndpoint,
-                  protocol: Protocol) -> tuple[np.ndarray, ...]:
-    size = grid.n * grid.k
-    results = []
-    adt = np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]")
-    reasons = np.full(size, "", dtype=object)
-    excluded = np.zeros(size, dtype=bool)
-    for p in ep.params:
-        got = grid.take(p)
-        r = meets(got["PCHG"], ep.comparison, ep.threshold_pct)
-        results.append(r)
-        adt = _later(adt, got["ADT"])
-        why = np.full(size, "", dtype=object)
-        absent = ~got["present"]
-        why[absent] = grid.per_visit(f"no {p} at {{visit}}")[absent]
-        undefined = got["present"] & np.isnan(r)
-        why[undefined] = p + ": " + got["PCHGREAS"][undefined]
-        reasons = _append_reason(reasons, why)
-        if protocol.analysis.zero_baseline_pchg == "exclude_subject":
-            excluded |= _zero_baseline(adlb, p, grid)
-    stack = np.vstack(results)
-    if ep.combine == "any":
-        value = np.where((stack == 1).any(axis=0), 1.0,
-                         np.where((stack == 0).all(axis=0), 0.0, np.nan))
-    else:
-        value = np.where((stack == 0).any(axis=0), 0.0,
-                         np.where((stack == 1).all(axis=0), 1.0, np.nan))
-    value[excluded] = np.nan
-    avalc = _yes_no(value)
-    avalc[excluded] = "excluded"
-    reasons = np.where(avalc == "missing", reasons, "")
-    reasons[excluded] = "baseline is zero; subject excluded (analysis.zero_baseline_pchg)"
-    return value, avalc, adt, reasons
-
-
-def _zero_baseline(adlb: pd.DataFrame, param: str, grid: _Grid) -> np.ndarray:
-    mask = ((adlb["PARAMCD"] == param) & (adlb["ABLFL"] == "Y") & (adlb["AVAL"] == 0)).to_numpy()
-    subject_zero = pd.Index(grid.ids).isin(adlb["USUBJID"].array[mask].unique())
-    return np.repeat(subject_zero, grid.k)
-
-
-def _threshold(grid: _Grid, adlb: pd.DataFrame, ep: ThresholdEndpoint) -> tuple[np.ndarray, ...]:
-    got = grid.take(ep.param)
-    value = meets(got["AVAL"], ep.comparison, canonical_threshold(ep))
-    reasons = np.where(np.isnan(value), grid.per_visit(f"no {ep.param} at {{visit}}"), "")
-    return value, _yes_no(value), got["ADT"], reasons.astype(object)
-
-
-def _insulin_independence(grid: _Grid, adlb: pd.DataFrame, adsl: pd.DataFrame,
-                          episodes: pd.DataFrame, protocol: Protocol) -> tuple[np.ndarray, ...]:
-    got = grid.take("INSDOSE")
-    value = meets(got["AVAL"], "<=", 0.0)
-    reasons = np.where(np.isnan(value), grid.per_visit("no INSDOSE at {visit}"), "").astype(object)
-    missing = np.flatnonzero(np.isnan(value))
-    if len(missing) and len(episodes):
-        days = np.array([protocol.visit(v).day for v in grid.visits], dtype="timedelta64[D]")
-        rf = pd.Series(adsl["RFSTDT"].to_numpy(dtype="datetime64[ns]"), index=grid.ids)
-        subj = grid.ids[missing // grid.k]
-        nominal = rf.reindex(subj).to_numpy() + days[missing % grid.k]
-        probe = pd.DataFrame({"pos": missing, "USUBJID": subj, "when": nominal})
-        hit = probe.merge(episodes[["USUBJID", "ASTDT", "AENDT"]], on="USUBJID")
-        hit = hit.loc[(hit["ASTDT"] <= hit["when"]) & (hit["when"] <= hit["AENDT"]), "pos"]
-        covered = np.unique(hit.to_numpy(dtype=int))
-        value[covered] = 1.0
-        reasons[covered] = reasons[covered] + "; inside an insulin-free episode"
-    avalc = _yes_no(value)
-    reasons = np.where((avalc == "missing") | (reasons != "") & (value == 1), reasons, "")
-    return value, avalc, got["ADT"], reasons
+    return [e for e in protocol.all_endpoints if outcome(e) == "responder"]
 
 
 def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endpoint,
                           protocol: Protocol, *,
                           episodes: pd.DataFrame | None = None,
-                          _index: _Index | None = None) -> pd.DataFrame:
+                          _index: Index | None = None) -> pd.DataFrame:
     """Responder rows of one endpoint: every subject of ADSL x every evaluated visit.
 
     Algorithm
     ---------
+    The endpoint's kind derives the flags (:mod:`t1dtrial.protocol.kinds`) on a
+    grid of every subject x the visits it is evaluated at (every visit for a
+    threshold, the post-baseline visits otherwise). The built-in kinds:
+
     - percent_rise: at each post-baseline visit, each parameter's PCHG (ADLB
       analysis record) compared with the threshold (``>=`` or ``>``); the
       parameters are combined by three-valued logic: ``any`` is "Y" when one
@@ -300,6 +146,10 @@ def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endp
     - insulin_independence: at each post-baseline visit, "Y" when INSDOSE is 0;
       without an INSDOSE record, "Y" when an insulin-free episode covers the
       visit's nominal date, else "missing".
+    - composite: the flags of the endpoints it names, combined by ``all`` or
+      ``any`` with the same three-valued logic as percent_rise.
+    - any_visit: the inner endpoint's flags at the listed visits up to each
+      visit, combined by ``at: any`` or ``all``.
 
     Comparisons treat values within a relative 1e-9 of the threshold as equal to it.
     REASON says why a row is "missing" or "excluded".
@@ -324,23 +174,20 @@ def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endp
                                    "ANL01FL"])
     check_frame(adsl, "adsl", fn, ["USUBJID", "TRT01P"])
     check_protocol(protocol, fn)
-    if isinstance(endpoint, ThresholdEndpoint):
-        visits = protocol.visit_codes
-    else:
-        visits = [v for v in protocol.visit_codes if v != protocol.baseline_visit]
-    index = _index if _index is not None else _Index(adlb, adsl["USUBJID"].to_numpy())
-    grid = _Grid(adsl, visits, index)
-    if isinstance(endpoint, PercentRiseEndpoint):
-        value, avalc, adt, reason = _percent_rise(grid, adlb, endpoint, protocol)
-    elif isinstance(endpoint, ThresholdEndpoint):
-        value, avalc, adt, reason = _threshold(grid, adlb, endpoint)
-    elif isinstance(endpoint, InsulinIndependenceEndpoint):
-        check_frame(adsl, "adsl", fn, ["RFSTDT"])
-        eps = episodes if episodes is not None else pd.DataFrame(columns=EPISODE_COLUMNS)
-        value, avalc, adt, reason = _insulin_independence(grid, adlb, adsl, eps, protocol)
-    else:
-        raise TypeError(f"The 'endpoint' parameter of {fn} must be a percent_rise, threshold "
-                        f"or insulin_independence endpoint. Got {type(endpoint).__name__} instead.")
+    kind = kind_of(endpoint)
+    if kind.derive is None:
+        raise TypeError(f"The 'endpoint' parameter of {fn} must be an endpoint of a responder "
+                        f"kind. Got {endpoint.name!r} of kind {kind.name!r} ({kind.outcome}) "
+                        "instead.")
+    needed = sorted({c for k in (kind, *_kinds_under(endpoint, protocol)) for c in k.adsl_columns})
+    if needed:
+        check_frame(adsl, "adsl", fn, needed)
+    index = _index if _index is not None else Index(adlb, adsl["USUBJID"].to_numpy())
+    eps = episodes if episodes is not None else pd.DataFrame(columns=EPISODE_COLUMNS)
+    grid = Grid(adsl, evaluated_visits(endpoint, protocol), index, protocol=protocol, adlb=adlb,
+                episodes=eps, canonical=canonical_value)
+    value, avalc, adt, reason = grid.flags_of(endpoint)
+    visits = grid.visits
     nominal = np.array([protocol.visit(v).day for v in visits], dtype="int64")
     subject_rows = np.repeat(np.arange(grid.n), grid.k)
     n = grid.n * grid.k
@@ -359,7 +206,7 @@ def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endp
         "AVAL": value,
         "AVALC": text_from_codes(["missing", "Y", "N", "excluded"], avalc_codes),
         "ANL01FL": text_flags(assessed),
-        "CRIT1": text_from_codes([_criterion(endpoint)], np.zeros(n, dtype=np.intp)),
+        "CRIT1": text_from_codes([criterion(endpoint, protocol)], np.zeros(n, dtype=np.intp)),
         "REASON": to_text(reason),
     }, copy=False)  # fresh arrays: no need to copy them into one block
 
@@ -402,7 +249,7 @@ def derive_adeff(adlb: pd.DataFrame, adsl: pd.DataFrame, insulin_free: pd.DataFr
     cut = latest_date(adlb, adsl, insulin_free) if data_cut is None else pd.Timestamp(data_cut)
     episodes = derive_insulin_free_episodes(insulin_free, adlb, adsl, data_cut=cut,
                                             protocol=protocol)
-    index = _Index(adlb, adsl["USUBJID"].to_numpy())
+    index = Index(adlb, adsl["USUBJID"].to_numpy())
     parts = [derive_param_response(adlb, adsl, ep, protocol, episodes=episodes, _index=index)
              for ep in adeff_endpoints(protocol)]
     trt = pd.Series(adsl["TRT01P"].to_numpy(), index=adsl["USUBJID"].to_numpy())
@@ -464,3 +311,19 @@ def latest_date(*frames: pd.DataFrame) -> pd.Timestamp:
                 if pd.notna(value) and (pd.isna(best) or value > best):
                     best = value
     return best
+
+
+def _kinds_under(endpoint: Endpoint, protocol: Protocol) -> list[EndpointKind]:
+    """Kinds of the endpoints an endpoint is built from, at any depth."""
+    by_name = {e.name: e for e in protocol.all_endpoints}
+    seen: set[str] = set()
+    todo = list(kind_of(endpoint).references(endpoint))
+    kinds: list[EndpointKind] = []
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in by_name:
+            continue
+        seen.add(name)
+        kinds.append(kind_of(by_name[name]))
+        todo += kind_of(by_name[name]).references(by_name[name])
+    return kinds

@@ -265,11 +265,11 @@ def derive_adlb(measurements: pd.DataFrame, subjects: pd.DataFrame, infusions: p
     >>> a.loc[a.PARAMCD == "IDAA1C", "AVAL"].tolist()
     [9.0]
     """
-    from ._params import DERIVED_PARAM_LABELS, append_derived_params
+    from ._params import append_derived_params, derived_param_labels
 
     rows = lab_rows(measurements, subjects, infusions, protocol, fn="derive_adlb")
     rows = append_derived_params(_flag_rows(rows, protocol), protocol)
-    adlb = rows_frame(rows, protocol, DERIVED_PARAM_LABELS)
+    adlb = rows_frame(rows, protocol, derived_param_labels(protocol))
     rows, baseline = rows.code("visit_names", protocol.baseline_visit)
     is_base = rows.ablfl
     post = (rows.avisit != baseline) & ~is_base

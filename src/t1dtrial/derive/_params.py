@@ -22,12 +22,15 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from dataclasses import replace
 from ..data.contract import meal_test_minute
 from ..protocol import Protocol
+from ..protocol.kinds import DerivedParam, kind_of
 from . import _kernels as K
 from ._common import (
     ady_to_rel,
@@ -42,7 +45,8 @@ from ._common import (
 from ._records import Rows
 
 __all__ = ["DERIVED_PARAM_LABELS", "derive_param_insdose", "derive_param_idaa1c",
-           "derive_param_cpauc", "compute_auc", "append_derived_params"]
+           "derive_param_cpauc", "compute_auc", "append_derived_params", "endpoint_params",
+           "derived_param_labels"]
 
 #: PARAM (label with unit) of each derived parameter.
 DERIVED_PARAM_LABELS: dict[str, str] = {
@@ -207,14 +211,54 @@ def _as_derived(template: Rows, code: int, aval: np.ndarray, got: dict | None = 
     return replace(template, **change)
 
 
+def endpoint_params(protocol: Protocol) -> list[DerivedParam]:
+    """ADLB parameters the protocol's endpoints ask for (e.g. an AUC over minutes of their own).
+
+    Examples
+    --------
+    >>> from t1dtrial.protocol import load_protocol
+    >>> endpoint_params(load_protocol("lu2021"))
+    []
+    """
+    found: dict[str, DerivedParam] = {}
+    for ep in protocol.all_endpoints:
+        for param in kind_of(ep).adlb_params(ep):
+            found.setdefault(param.paramcd, param)
+    return list(found.values())
+
+
+def derived_param_labels(protocol: Protocol) -> dict[str, str]:
+    """PARAM of every derived parameter: the fixed ones, then those of the endpoints."""
+    return {**DERIVED_PARAM_LABELS, **{p.paramcd: p.label for p in endpoint_params(protocol)}}
+
+
+def _auc_rows(names: list, code: dict, minutes: list[int], sources: Any,
+              targets: list[tuple[int, bool]]) -> list[Rows]:
+    """Trapezoid AUC (and mean AUC) rows over the C-peptide samples at ``minutes``."""
+    by_minute = {meal_test_minute(str(c)): c for c in names
+                 if c is not None and meal_test_minute(str(c)) in minutes}
+    if len(minutes) < 2 or set(by_minute) != set(minutes):
+        return []
+    codes = [code[by_minute[m]] for m in minutes]
+    template, got = _array_cells(sources(codes), codes)
+    auc = compute_auc(minutes, got["values"])
+    span = float(minutes[-1] - minutes[0])
+    return [_as_derived(template, target, auc / span if mean else auc, got)
+            for target, mean in targets]
+
+
 def append_derived_params(rows: Rows, protocol: Protocol) -> Rows:
-    """Append INSDOSE, IDAA1C, CPAUC and CPMAUC rows to ADLB rows held as arrays.
+    """Append INSDOSE, IDAA1C, CPAUC, CPMAUC and the endpoints' AUC rows to ADLB rows held as arrays.
+
+    An endpoint's AUC over minutes of its own (:func:`endpoint_params`) is
+    computed as CPAUC / CPMAUC are, over its minutes.
 
     The rules are those of :func:`derive_param_insdose`, :func:`derive_param_idaa1c`
     and :func:`derive_param_cpauc`; used by :func:`~t1dtrial.derive.derive_adlb`.
     """
     names = list(rows.param_names)
-    for p in DERIVED_PARAM_LABELS:
+    extra = endpoint_params(protocol)
+    for p in [*DERIVED_PARAM_LABELS, *(d.paramcd for d in extra)]:
         if p not in names:
             names.append(p)
     rows = replace(rows, param_names=names)
@@ -236,15 +280,11 @@ def append_derived_params(rows: Rows, protocol: Protocol) -> Rows:
                                      [code["HBA1C"], code["INSDOSE"]])
         values = got["values"]
         new.append(_as_derived(template, code["IDAA1C"], values[:, 0] + 4.0 * values[:, 1], got))
-    meal = _meal_codes(names, protocol)
-    if meal:
-        minutes = list(protocol.meal_test.minutes)
-        codes = [code[c] for c in meal]
-        template, got = _array_cells(sources(codes), codes)
-        auc = compute_auc(minutes, got["values"])
-        new.append(_as_derived(template, code["CPAUC"], auc, got))
-        new.append(_as_derived(template, code["CPMAUC"], auc / float(minutes[-1] - minutes[0]),
-                               got))
+    new += _auc_rows(names, code, list(protocol.meal_test.minutes), sources,
+                     [(code["CPAUC"], False), (code["CPMAUC"], True)])
+    for param in extra:
+        new += _auc_rows(names, code, list(param.minutes), sources,
+                         [(code[param.paramcd], param.mean)])
     if new:
         combined = new[0]
         for part in new[1:]:

@@ -32,6 +32,7 @@ import pandas as pd
 from ..errors import DerivationWarning, InputError
 from ._adae import derive_adae
 from ._adeff import derive_adeff, latest_date
+from ._adtte import adtte_endpoints, derive_adtte
 from ._adlb import derive_adlb
 from ._adsl import derive_adsl
 from ._episodes import visit_inference_note
@@ -51,6 +52,9 @@ class Derived:
     ----------
     adsl, adlb, adeff, adae : DataFrame
         The analysis datasets (see :func:`~t1dtrial.derive.derive_adsl` and siblings).
+    adtte : DataFrame or None
+        Time-to-event dataset (:func:`~t1dtrial.derive.derive_adtte`); None when
+        the protocol has no time-to-event endpoint.
     log : DataFrame
         Counts per dataset, rule, parameter, outcome and reason
         (:func:`~t1dtrial.derive.derivation_log`).
@@ -76,11 +80,18 @@ class Derived:
     exclusions: pd.DataFrame
     data_cut: pd.Timestamp
     protocol_id: str
+    adtte: pd.DataFrame | None = None
 
     @property
     def datasets(self) -> dict[str, pd.DataFrame]:
-        """The four datasets by lower-case name (``adsl``, ``adlb``, ``adeff``, ``adae``)."""
-        return {"adsl": self.adsl, "adlb": self.adlb, "adeff": self.adeff, "adae": self.adae}
+        """The datasets by lower-case name (``adsl``, ``adlb``, ``adeff``, ``adae``, ``adtte``).
+
+        ``adtte`` only when the protocol has a time-to-event endpoint.
+        """
+        out = {"adsl": self.adsl, "adlb": self.adlb, "adeff": self.adeff, "adae": self.adae}
+        if self.adtte is not None:
+            out["adtte"] = self.adtte
+        return out
 
     def summary(self) -> pd.DataFrame:
         """Rows per dataset and the population counts, as a tidy table.
@@ -117,7 +128,8 @@ def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Der
     1. ADLB from the measurements (:func:`~t1dtrial.derive.derive_adlb`).
     2. ADSL from subjects, infusions and the ADLB baselines.
     3. The data cut: ``data_cut``, else the latest date anywhere in the input.
-    4. ADEFF (endpoints and insulin-free episodes) and ADAE.
+    4. ADEFF (endpoints and insulin-free episodes) and ADAE; ADTTE when the
+       protocol has a time-to-event endpoint.
     5. The exclusions and the log. A :class:`~t1dtrial.errors.DerivationWarning`
        is emitted when a percent change is undefined because of a zero
        baseline, when the primary endpoint is missing for some subjects, and
@@ -171,8 +183,9 @@ def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Der
                          data_cut=cut)
     _warn(adsl, adlb, adeff, protocol)
     _warn_inferred_episodes(trial, tables["insulin_free"], adlb, adeff, protocol)
+    adtte = derive_adtte(adlb, adsl, protocol) if adtte_endpoints(protocol) else None
     return Derived(adsl=adsl, adlb=adlb, adeff=adeff, adae=adae, log=log,
-                   exclusions=exclusions, data_cut=cut, protocol_id=protocol.id)
+                   exclusions=exclusions, data_cut=cut, protocol_id=protocol.id, adtte=adtte)
 
 
 def _warn(adsl: pd.DataFrame, adlb: pd.DataFrame, adeff: pd.DataFrame, protocol: Any) -> None:

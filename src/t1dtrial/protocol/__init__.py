@@ -29,6 +29,17 @@ from .models import (
     ThresholdEndpoint,
     Visit,
 )
+from .kinds import (
+    AnyVisitEndpoint,
+    CompositeEndpoint,
+    EndpointKind,
+    MealAucEndpoint,
+    TimeToEventEndpoint,
+    endpoint_kinds,
+    kind_of,
+    outcome,
+    register_endpoint_kind,
+)
 from .vocabulary import DERIVED_PARAMS, MEASURED_PARAMS, SUBJECT_COLUMNS, is_endpoint_param
 
 __all__ = [
@@ -38,4 +49,6 @@ __all__ = [
     "ThresholdEndpoint", "Visit",
     "check_protocol_file", "list_protocols", "load_protocol", "protocol_hash", "protocol_source",
     "DERIVED_PARAMS", "MEASURED_PARAMS", "SUBJECT_COLUMNS", "is_endpoint_param",
+    "AnyVisitEndpoint", "CompositeEndpoint", "EndpointKind", "MealAucEndpoint",
+    "TimeToEventEndpoint", "endpoint_kinds", "kind_of", "outcome", "register_endpoint_kind",
 ]

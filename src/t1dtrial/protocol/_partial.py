@@ -5,7 +5,7 @@ is not built at all, so cross-references (visits, arms, covariates ...) could
 only be checked once every field was right: problems came in rounds.
 :func:`partial_model` builds the model anyway, with each field that does not
 validate set to None and every other field validated (nested models, list
-items and endpoint kinds one by one), so the cross-checks run on what is right.
+items and endpoints, by the model of their registered kind, one by one), so the cross-checks run on what is right.
 
 Examples
 --------
@@ -24,6 +24,8 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .kinds import EndpointModel, endpoint_kind, endpoint_kinds
 
 __all__ = ["partial_model"]
 
@@ -72,6 +74,9 @@ def _strip(annotation: Any) -> Any:
 def _model_of(annotation: Any, value: Any) -> type[BaseModel] | None:
     """The model class ``value`` is meant for (an endpoint by its ``kind``), if any."""
     annotation = _strip(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, EndpointModel):
+        kind = value.get("kind") if isinstance(value, dict) else None
+        return endpoint_kind(kind).model if kind in endpoint_kinds() else None
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     if typing.get_origin(annotation) in (typing.Union, types.UnionType) and isinstance(value, dict):

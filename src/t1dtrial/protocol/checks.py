@@ -26,9 +26,10 @@ from typing import Any
 
 from ..errors import Problem
 from .expressions import Expression, ExpressionSyntaxError
-from .models import ContinuousEndpoint, PercentRiseEndpoint, Protocol
+from .kinds import EndpointKind, endpoint_kind, endpoint_kinds
+from .models import Protocol
 from .partitions import subgroup_problems
-from .vocabulary import (RISE_IS_WORSE, Covariate, covariate, covariate_hints, covariate_names,
+from .vocabulary import (Covariate, covariate, covariate_hints, covariate_names,
                          is_endpoint_param, meal_sample_minute)
 
 __all__ = ["protocol_problems"]
@@ -324,11 +325,20 @@ def _endpoints(ctx: _Context) -> list[Problem]:
     return out
 
 
+def _kind(ep: Any) -> EndpointKind | None:
+    """The registered kind of a (possibly partial) endpoint, None when it has none."""
+    name = getattr(ep, "kind", None)
+    return endpoint_kind(name) if name in endpoint_kinds() else None
+
+
 def _endpoint_params(ctx: _Context, where: str, ep: Any) -> list[Problem]:
-    if isinstance(ep, PercentRiseEndpoint):
-        params = [(f"{where}.params[{j}]", c) for j, c in enumerate(ep.params or [])]
-    else:
-        params = [(f"{where}.param", getattr(ep, "param", None))]
+    kind = _kind(ep)
+    if kind is None:
+        return []
+    try:
+        params = [(f"{where}.{suffix}", c) for suffix, c in kind.params(ep)]
+    except (AttributeError, TypeError):  # a partial endpoint: its own fields failed
+        params = []
     out = []
     for path, code in params:
         if not isinstance(code, str):
@@ -344,12 +354,22 @@ def _endpoint_params(ctx: _Context, where: str, ep: Any) -> list[Problem]:
             out.append(_finding(path, "a C-peptide AUC needs meal_test.minutes with at least "
                                 "two sampling times", "meal_test.minutes such as [0, 30, 60, "
                                 "90, 120]", code))
-        elif isinstance(ep, PercentRiseEndpoint) and code in RISE_IS_WORSE:
-            out.append(_finding(path, f"a rise in {code} is a worsening, so this endpoint would "
-                                "count worsening participants as responders",
-                                "C-peptide parameters (FCP, PCP, CPxx, CPAUC, CPMAUC), or a "
-                                f"threshold endpoint such as {code} <= ...", code))
+    if kind.problems is not None:
+        try:
+            out += kind.problems(ep, where, ctx)
+        except (AttributeError, TypeError):
+            if _complete(kind, ep):  # a fault of the kind's check, not a partial endpoint
+                raise
     return out
+
+
+def _complete(kind: EndpointKind, ep: Any) -> bool:
+    """Whether an endpoint's own fields all validated (else its kind's checks may meet None)."""
+    try:
+        kind.model.model_validate(ep.model_dump())
+    except ValueError:
+        return False
+    return True
 
 
 def _covariates(ctx: _Context) -> list[Problem]:
@@ -451,8 +471,9 @@ def _collinear_covariates(ctx: _Context) -> list[Problem]:
             out.append(_finding(f"analysis.{field}", "CUMDOSE is the sum of "
                                 f"{', '.join(sorted(doses))}: a model with all of them cannot "
                                 "be estimated", "CUMDOSE or the doses of single infusions"))
-    changes = [e for _, e in ctx.endpoints() if isinstance(e, ContinuousEndpoint)
-               and e.summary in ("change", "value") and e.param]
+    changes = [e for _, e in ctx.endpoints() if (k := _kind(e)) is not None
+               and k.outcome == "continuous" and getattr(e, "summary", None) in ("change", "value")
+               and getattr(e, "param", None)]
     for j, name in enumerate(opts.ancova_covariates or []):
         same = [e.name for e in changes if f"B{e.param}" == name]
         if same:
@@ -467,13 +488,17 @@ def _collinear_covariates(ctx: _Context) -> list[Problem]:
 def _predictor_model(ctx: _Context) -> list[Problem]:
     opts = ctx.p.analysis
     primary = getattr(ctx.p.endpoints, "primary", None)
-    if opts is None or not opts.predictor_covariates or not isinstance(primary,
-                                                                      ContinuousEndpoint):
+    kind = _kind(primary)
+    if opts is None or not opts.predictor_covariates or kind is None \
+            or kind.outcome == "responder":
         return []
+    responders = ", ".join(k for k in endpoint_kinds() if endpoint_kind(k).outcome == "responder")
+    shape = kind.outcome.replace("_", " ")
     return [_finding("analysis.predictor_covariates", "the predictor model is a logistic "
                      f"regression of the primary responder endpoint, but {primary.name!r} is "
-                     "continuous", "no predictor_covariates, or a responder primary endpoint "
-                     "(percent_rise, threshold or insulin_independence)")]
+                     f"{'a ' if shape != 'continuous' else ''}{shape}",
+                     "no predictor_covariates, or a responder primary endpoint "
+                     f"({responders})")]
 
 
 
@@ -500,7 +525,7 @@ def _multiplicity(ctx: _Context) -> list[Problem]:
         if ep is None:
             out.append(_finding(f"{path}.endpoints[{j}]", f"unknown endpoint {name!r}",
                                 "one of " + ", ".join(by_name), name))
-        elif isinstance(ep, ContinuousEndpoint) and ep.visits and ep.visit not in ep.visits:
+        elif getattr(ep, "visits", None) and ep.visit not in ep.visits:
             out.append(_finding(f"{path}.endpoints[{j}]", f"{name} is tested at its visit "
                                 f"{ep.visit}, which is not among its analysis visits "
                                 f"{', '.join(ep.visits)}", f"{ep.visit} in its visits", name))

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import textwrap
 
-from .models import (ContinuousEndpoint, Dose, Infusion, InsulinIndependenceEndpoint,
-                     PercentRiseEndpoint, Protocol, ThresholdEndpoint)
+from .kinds import kind_of
+from .models import Dose, Infusion, Protocol
 
 __all__ = ["describe_protocol", "describe_endpoint", "describe_dose", "describe_infusion"]
 
@@ -27,20 +27,7 @@ def describe_endpoint(ep: object) -> str:
     >>> describe_endpoint(load_protocol("lu2021").primary_endpoint)
     'remission: >= 10% rise from baseline in any of FCP, PCP at M12'
     """
-    if isinstance(ep, PercentRiseEndpoint):
-        rule = (f"{ep.comparison} {ep.threshold_pct:g}% rise from baseline in "
-                f"{ep.combine} of {', '.join(ep.params)}")
-    elif isinstance(ep, ThresholdEndpoint):
-        rule = f"{ep.param} {ep.comparison} {ep.value:g} {ep.unit}"
-    elif isinstance(ep, ContinuousEndpoint):
-        summary = {"value": "value", "change": "change from baseline",
-                   "percent_change": "percent change from baseline"}[ep.summary]
-        rule = f"{summary} in {ep.param}" + (f" on the {ep.transform} scale"
-                                             if ep.transform != "none" else "")
-    elif isinstance(ep, InsulinIndependenceEndpoint):
-        rule = "no exogenous insulin"
-    else:  # pragma: no cover
-        rule = str(ep)
+    rule = kind_of(ep).describe(ep)
     return f"{ep.name}: {rule} at {ep.visit}"  # type: ignore[attr-defined]
 
 

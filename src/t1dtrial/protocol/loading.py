@@ -165,7 +165,7 @@ def _holds_itself(node: Any) -> bool:
 
 
 def _problem(file_name: str, err: dict[str, Any], lines: dict[tuple, int]) -> Problem:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+    loc = tuple(err["loc"])
     path = _path_text(loc)
     msg = err["msg"].removeprefix("Value error, ")
     value = err.get("input") if err["type"] != "missing" else None
@@ -184,9 +184,6 @@ def _problem(file_name: str, err: dict[str, Any], lines: dict[tuple, int]) -> Pr
         msg, expected = msg.split("; expected ", 1)
     return Problem(file=file_name, row=_line_of(lines, loc), column=path or None,
                    value=value, problem=" ".join(msg.split()), expected=expected)
-
-
-_UNION_TAGS = {"percent_rise", "threshold", "continuous", "insulin_independence"}
 
 
 def _path_text(loc: tuple) -> str:

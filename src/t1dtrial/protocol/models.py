@@ -19,15 +19,17 @@ Examples
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (BaseModel, BeforeValidator, Field, SerializeAsAny, ValidationInfo,
+                      field_validator, model_validator)
 
 from ._base import _Model
 from .expressions import Expression, ExpressionSyntaxError
 from .infusions import Dose, Infusion, PlannedDose, Product, infusion_form_problems
-from .units import threshold_unit_problem, threshold_value_problem
-from .vocabulary import RESERVED_ENDPOINT_NAMES, RESERVED_SUBGROUP_NAMES
+from .kinds import (ContinuousEndpoint, EndpointModel, InsulinIndependenceEndpoint,
+                    PercentRiseEndpoint, ThresholdEndpoint, parse_endpoint)
+from .vocabulary import RESERVED_SUBGROUP_NAMES
 
 __all__ = [
     "Arm", "Visit", "Dose", "Product", "PlannedDose", "Infusion", "infusion_form_problems",
@@ -35,14 +37,6 @@ __all__ = [
     "ThresholdEndpoint", "ContinuousEndpoint", "InsulinIndependenceEndpoint", "Endpoint",
     "Endpoints", "Subgroup", "Population", "Multiplicity", "AnalysisOptions", "Design", "Protocol",
 ]
-
-Comparison = Literal[">=", ">", "<=", "<"]
-
-#: Thresholds a percent-rise endpoint may use. Below 1 % a rise is within any assay's
-#: imprecision (and 0.1 is usually a proportion meant as 10 %); above 1000 % (tenfold)
-#: percent changes arise only from baselines near the detection limit, so such a rule
-#: would sort participants by assay noise.
-PERCENT_RISE_RANGE: tuple[float, float] = (1.0, 1000.0)
 
 
 class Design(_Model):
@@ -131,100 +125,9 @@ class MealTest(_Model):
         return self
 
 
-class _Endpoint(_Model):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    label: str
-    visit: str = Field(description="Visit at which the endpoint is assessed.")
-
-    @field_validator("name")
-    @classmethod
-    def _not_reserved(cls, v: str) -> str:
-        if v in RESERVED_ENDPOINT_NAMES:
-            raise ValueError(f"{v!r} is the name of the insulin-free episodes in ADEFF; "
-                             "expected another name, e.g. insulin_free_time")
-        return v
-
-
-class PercentRiseEndpoint(_Endpoint):
-    """Responder if the percent change from baseline reaches a threshold.
-
-    ``combine: any`` (the reference study's "and/or") or ``all`` over ``params``.
-    """
-
-    kind: Literal["percent_rise"]
-    params: list[str] = Field(min_length=1)
-    combine: Literal["any", "all"] = "any"
-    threshold_pct: float = Field(description="The rise in percent of baseline, e.g. 10 for 10 %; "
-                                 f"from {PERCENT_RISE_RANGE[0]:g} to {PERCENT_RISE_RANGE[1]:g}.")
-    comparison: Literal[">=", ">"] = ">="
-
-    @field_validator("threshold_pct")
-    @classmethod
-    def _sensible_rise(cls, v: float) -> float:
-        low, high = PERCENT_RISE_RANGE
-        expected = f"; expected a rise in percent from {low:g} to {high:g}, e.g. 10 for a 10 % rise"
-        if v < 0:
-            raise ValueError(f"a negative threshold counts a participant whose value fell by up "
-                             f"to {-v:g} % as a responder{expected}")
-        if v == 0:
-            raise ValueError(f"a threshold of 0 counts a participant whose value did not rise "
-                             f"at all as a responder{expected}")
-        if v < low:
-            raise ValueError(f"{v:g} looks like a proportion ({v:g} = {100 * v:g} %){expected}")
-        if v > high:
-            raise ValueError(f"a rise of more than {high:g} % (tenfold) comes only from "
-                             f"baselines near the assay's detection limit{expected}")
-        return v
-
-
-class ThresholdEndpoint(_Endpoint):
-    """Responder if a parameter's value compares to a fixed threshold (e.g. C-peptide >= 0.2 nmol/L)."""
-
-    kind: Literal["threshold"]
-    param: str
-    comparison: Comparison
-    unit: str
-    value: float
-
-    @field_validator("unit")
-    @classmethod
-    def _known_unit(cls, v: str, info: ValidationInfo) -> str:
-        found = threshold_unit_problem(info.data["param"], v) if "param" in info.data else None
-        if found:
-            raise ValueError(f"{found[0]}; expected {found[1]}")
-        return v
-
-    @field_validator("value")
-    @classmethod
-    def _possible(cls, v: float, info: ValidationInfo) -> float:
-        if {"param", "comparison", "unit"} <= set(info.data):
-            found = threshold_value_problem(info.data["param"], info.data["comparison"], v,
-                                            info.data["unit"])
-            if found:
-                raise ValueError(f"{found[0]}; expected {found[1]}")
-        return v
-
-
-class ContinuousEndpoint(_Endpoint):
-    """A continuous outcome (change, percent change or follow-up value) compared between arms."""
-
-    kind: Literal["continuous"]
-    param: str
-    summary: Literal["value", "change", "percent_change"] = "change"
-    transform: Literal["none", "log1p", "log"] = "none"
-    visits: list[str] | None = Field(default=None, description="All visits to analyse (MMRM); default every post-baseline visit.")
-
-
-class InsulinIndependenceEndpoint(_Endpoint):
-    """Insulin independence (no exogenous insulin) at the visit, and its episodes."""
-
-    kind: Literal["insulin_independence"]
-
-
-Endpoint = Annotated[
-    Union[PercentRiseEndpoint, ThresholdEndpoint, ContinuousEndpoint, InsulinIndependenceEndpoint],
-    Field(discriminator="kind"),
-]
+#: An endpoint of any registered kind: a mapping is parsed with the model of its ``kind``
+#: (:func:`t1dtrial.protocol.kinds.parse_endpoint`) and dumped with all of its fields.
+Endpoint = Annotated[SerializeAsAny[EndpointModel], BeforeValidator(parse_endpoint)]
 
 
 class Endpoints(_Model):

@@ -15,9 +15,10 @@ import numpy as np
 
 from ..data.contract import meal_sample_minutes
 from ..protocol import Protocol
+from ..protocol.kinds import kind_of
 from .parameters import ModelParameters
 
-__all__ = ["REPORTING_DECIMALS"]
+__all__ = ["REPORTING_DECIMALS", "meal_curve"]
 
 #: Decimals each parameter is reported with (C-peptide in nmol/L).
 REPORTING_DECIMALS = {"FCP": 3, "PCP": 3, "HBA1C": 1, "INSULIN": 2, "WEIGHT": 1,
@@ -69,7 +70,7 @@ def _measure(g: np.random.Generator, h: np.random.Generator, protocol: Protocol,
             "FPG": fpg, "PPG": ppg}
 
 
-def _meal_curve(minutes: np.ndarray) -> np.ndarray:
+def meal_curve(minutes: np.ndarray) -> np.ndarray:
     """Shape of a stimulated C-peptide curve: 0 at minute 0, 1 at minute 120, peak near 75."""
     h = (minutes / 75.0) * np.exp(1.0 - minutes / 75.0)
     return h / ((120.0 / 75.0) * np.exp(1.0 - 120.0 / 75.0))
@@ -78,7 +79,7 @@ def _meal_curve(minutes: np.ndarray) -> np.ndarray:
 def _meal_samples(g, p, minutes, latent_fcp, log_ratio, measured) -> dict[str, np.ndarray]:
     ratio = np.exp(log_ratio)[:, None]
     out = {}
-    shape_ = _meal_curve(np.asarray(minutes, dtype=float))
+    shape_ = meal_curve(np.asarray(minutes, dtype=float))
     for m, s in zip(minutes, shape_):
         if m == 0:
             out[f"CP{m}"] = measured["FCP"].copy()
@@ -96,7 +97,7 @@ def _nudge_threshold_ties(protocol: Protocol, measured: dict[str, np.ndarray],
     """Move values whose percent change sits exactly on a protocol threshold by one unit."""
     latent = {"FCP": latent_fcp, "PCP": latent_pcp}
     for ep in protocol.all_endpoints:
-        if getattr(ep, "kind", None) != "percent_rise":
+        if kind_of(ep).name != "percent_rise":
             continue
         for code in ep.params:
             if code not in measured:

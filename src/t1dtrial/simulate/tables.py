@@ -26,7 +26,8 @@ import numpy as np
 from ..data._dose_checks import SHAM_PRODUCT
 from ..data.contract import PARAMS, TABLES
 from .cohort import AE_RELATEDNESS, AE_SEVERITIES, AE_TERMS, CLINICAL_PARAMS, REPORTING_DECIMALS, Cohort
-from .endpoints import remission_flags, remission_rule
+from ..protocol.kinds import outcome
+from .endpoints import endpoint_truth
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -266,10 +267,13 @@ def truth_table(cohort: Cohort, trial: int = 0) -> "pd.DataFrame":
 
     Columns (:data:`TRUTH_COLUMNS`): latent responder status and its
     probability, decline rate and effect (1/year, log scale), cumulative
-    cells/kg given, latent C-peptide at baseline and at the remission rule's
-    visit, the rule's name, remission from the noiseless latent values and
-    from the noisy written values (1/0; blank when the visit is missing),
-    and the insulin-free episode (start, end; end blank while ongoing).
+    cells/kg given, latent C-peptide at baseline and at the primary
+    endpoint's visit, the primary endpoint's name (``remission_rule``), its
+    truth from the noiseless latent values and from the noisy written
+    values (:func:`~t1dtrial.simulate.endpoints.endpoint_truth`: 1/0 for a
+    responder endpoint, the value for a continuous one; blank when the visit
+    is missing or the simulator has no such values), and the insulin-free
+    episode (start, end; end blank while ongoing).
 
     Examples
     --------
@@ -281,15 +285,21 @@ def truth_table(cohort: Cohort, trial: int = 0) -> "pd.DataFrame":
     import pandas as pd
 
     idx, ids = subject_ids(cohort, trial)
-    rule = remission_rule(cohort.protocol)
-    b, v = cohort.visit_index(cohort.protocol.baseline_visit), cohort.visit_index(rule.visit)
+    primary = cohort.protocol.primary_endpoint
+    b, v = cohort.visit_index(cohort.protocol.baseline_visit), cohort.visit_index(primary.visit)
     try:
-        noiseless = remission_flags(cohort, noisy=False, rule=rule)[idx]
+        noiseless = endpoint_truth(cohort, primary, noisy=False)[idx]
     except ValueError:
         noiseless = np.full(idx.size, np.nan)
-    noisy = remission_flags(cohort, noisy=True, rule=rule)[idx]
+    try:
+        noisy = endpoint_truth(cohort, primary, noisy=True)[idx]
+    except ValueError:
+        noisy = np.full(idx.size, np.nan)
+    responder = outcome(primary) == "responder"
 
     def flag(x: np.ndarray) -> np.ndarray:
+        if not responder:
+            return np.where(np.isnan(x), "", np.char.mod("%.6g", np.nan_to_num(x))).astype(object)
         return np.where(np.isnan(x), "", np.where(x == 1.0, "1", "0")).astype(object)
 
     day0 = cohort.day0_date[idx]
@@ -307,7 +317,7 @@ def truth_table(cohort: Cohort, trial: int = 0) -> "pd.DataFrame":
         "pcp_baseline_latent": np.round(cohort.latent_pcp[idx, b], 6),
         "fcp_primary_latent": np.round(cohort.latent_fcp[idx, v], 6),
         "pcp_primary_latent": np.round(cohort.latent_pcp[idx, v], 6),
-        "remission_rule": rule.name,
+        "remission_rule": primary.name,
         "remission_noiseless": flag(noiseless),
         "remission_noisy": flag(noisy),
         "insulin_free": np.isfinite(start).astype(int),
