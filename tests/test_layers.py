@@ -19,12 +19,13 @@ import pytest
 import t1dtrial
 
 #: Modules at the package top every layer may use: the version, our exceptions and
-#: problems (``errors``), writing an output folder whole or not at all (``outputs``).
-SHARED = frozenset({"t1dtrial", "errors", "outputs"})
+#: problems (``errors``), the argument checks (``_validation``), writing an output folder whole or not at all (``outputs``).
+SHARED = frozenset({"t1dtrial", "errors", "_validation", "outputs"})
 
 #: Layer -> the layers of ours it may import (besides :data:`SHARED`).
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(),
+    "_validation": frozenset(),
     "outputs": frozenset(),
     "protocol": frozenset(),
     "stats": frozenset(),
@@ -43,7 +44,8 @@ ALLOWED: dict[str, frozenset[str]] = {
 
 #: What the shared modules themselves may import (nothing above them).
 SHARED_IMPORTS = {"t1dtrial": frozenset(), "errors": frozenset(),
-                  "outputs": frozenset({"errors", "t1dtrial"})}
+                  "_validation": frozenset({"errors"}),
+                  "outputs": frozenset({"errors", "_validation", "t1dtrial"})}
 
 ROOT = Path(t1dtrial.__file__).parent
 MODULES = sorted(m.name for m in pkgutil.walk_packages([str(ROOT)], prefix="t1dtrial."))

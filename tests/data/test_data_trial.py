@@ -132,8 +132,9 @@ def test_study_day0_is_first_infusion_else_enrolment(trial):
 
 
 def test_study_day0_names_a_missing_column():
-    with pytest.raises(ValueError, match=r"The 'infusions' argument of study_day0 must have columns "
-                                         r"\['subject_id', 'date'\]"):
+    with pytest.raises(ValueError, match=r"The 'infusions' parameter of study_day0 must have the "
+                                         r"column\(s\) \['subject_id', 'date'\]\. Got columns \[\] "
+                                         r"instead\."):
         study_day0(pd.DataFrame({"subject_id": [], "enrolment_date": []}), pd.DataFrame())
 
 

@@ -39,6 +39,7 @@ from typing import Any, ClassVar, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from .._validation import invalid_parameter
 from ..errors import InputError, Problem
 from ..protocol import Protocol, load_protocol
 from ._raw import Collector, RawData, RawTable, blank_to_na, tag_source
@@ -323,8 +324,8 @@ def write_folder(trial_or_tables: "Trial | Mapping[str, pd.DataFrame]", path: st
     tables = trial_or_tables.tables if isinstance(trial_or_tables, Trial) else dict(trial_or_tables)
     unknown = [k for k in tables if k not in TABLES]
     if unknown:
-        raise ValueError(f"The 'trial_or_tables' argument of write_folder must hold tables named "
-                         f"{list(TABLES)}. Got {unknown} instead.")
+        raise invalid_parameter("write_folder", "trial_or_tables",
+                                f"hold tables named {list(TABLES)}", unknown)
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
