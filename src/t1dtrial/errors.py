@@ -39,6 +39,7 @@ __all__ = [
     "T1DTrialError",
     "InputError",
     "ProtocolError",
+    "ArgumentError",
     "EstimationError",
     "T1DTrialWarning",
     "InputWarning",
@@ -139,7 +140,7 @@ class Problem:
             where += f":{self.column}"
         if self.record:
             where += f" ({self.record})"
-        text = f"{where}: "
+        text = f"{where}: " if where else ""
         if self.value is not None and self.value != "":
             text += f"{self.value!r} — "
         text += self.problem
@@ -249,13 +250,29 @@ class ProtocolError(_ProblemsError, ValueError):
     """The protocol file is wrong or inconsistent."""
 
 
+class ArgumentError(InputError, TypeError):
+    """An argument of a public function is wrong: its type, its value or its columns.
+
+    Raised by the checks of :mod:`t1dtrial._validation`, whose one message
+    template is "The 'x' parameter of f must be ... Got ... instead.". It is
+    an :class:`InputError` (a ``ValueError``) and a ``TypeError``, so that a
+    caller may catch either.
+
+    Examples
+    --------
+    >>> err = ArgumentError("The 'conf_level' parameter of f must be a number. Got 'x' instead.")
+    >>> isinstance(err, InputError), isinstance(err, TypeError), str(err)[:25]
+    (True, True, "The 'conf_level' paramete")
+    """
+
+
 class EstimationError(_ProblemsError):
     """The data do not allow this estimate (not a wrong input: the analysis reports it).
 
     Raised by the statistics for data-dependent failures: one outcome value,
     an empty group, too few values, no variation, a rank-deficient design,
     separation without a remedy, no convergence, a NaN or infinity arising
-    inside a model. Argument errors stay :class:`InputError`.
+    inside a model. Argument errors stay :class:`InputError` (:class:`ArgumentError`).
 
     Parameters
     ----------

@@ -57,6 +57,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from ._validation import check_one_of
 from .errors import InputError, Problem
 
 __all__ = ["KINDS", "MARKER", "check_output_folder", "write_output", "read_marker"]
@@ -131,9 +132,7 @@ def check_output_folder(out: str | os.PathLike, kind: str, *, overwrite: bool = 
     ...
     t1dtrial.errors.InputError: --out: '...' — is the working folder; ...
     """
-    if kind not in KINDS:
-        raise ValueError(f"The 'kind' parameter of check_output_folder must be one of "
-                         f"{sorted(KINDS)}. Got {kind!r} instead.")
+    check_one_of("check_output_folder", "kind", kind, sorted(KINDS))
     target = Path(out).expanduser().resolve()
     why = _protected(target, inputs)
     if why:

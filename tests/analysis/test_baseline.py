@@ -199,21 +199,24 @@ def test_derived_without_adsl_is_refused_by_name(lu2021):
 
 
 def test_adsl_missing_a_required_column_is_an_input_error(lu2021):
-    with pytest.raises(InputError, match=r"derived.adsl.*missing column\(s\) \['TRT01P'\]"):
+    with pytest.raises(InputError, match=r"The 'derived' parameter of baseline_characteristics "
+                                         r"must have the column\(s\) \['TRT01P'\] in its adsl"):
         baseline_characteristics(SimpleNamespace(adsl=pd.DataFrame({"USUBJID": ["A"]})),
                                  lu2021)
 
 
 def test_conf_level_out_of_range_is_an_input_error(lu2021):
-    with pytest.raises(InputError, match=r"conf_level: 1.5 — not a number strictly between "
-                                         r"0 and 1; expected a confidence level"):
+    with pytest.raises(InputError, match=r"The 'conf_level' parameter of baseline_characteristics "
+                                         r"must be a number strictly between 0 and 1, e\.g\. "
+                                         r"0\.95\. Got 1\.5 instead \(out of range\)"):
         baseline_characteristics(SimpleNamespace(adsl=_adsl(TRT01P=["MSC"])), lu2021,
                                  conf_level=1.5)
 
 
 def test_unknown_population_is_an_input_error(lu2021):
-    with pytest.raises(InputError, match=r"population: 'ITT' — not a population code; "
-                                         r"expected one of 'ENRL', 'FAS', 'PP', 'SAF'"):
+    with pytest.raises(InputError, match=r"The 'population' parameter of baseline_characteristics "
+                                         r"must be one of 'ENRL', 'FAS', 'PP', 'SAF'\. "
+                                         r"Got 'ITT' instead"):
         baseline_characteristics(SimpleNamespace(adsl=_adsl(TRT01P=["MSC"])), lu2021,
                                  population="ITT")
 

@@ -168,8 +168,9 @@ def test_a_subject_of_an_arm_outside_the_protocol_is_reported_not_enrolled(lu202
 
 def test_required_adsl_columns_are_named_when_missing(lu2021):
     adsl = pd.DataFrame({"USUBJID": ["A"], "TRT01P": ["MSC"]})
-    with pytest.raises(InputError, match=r"derived.adsl.*missing column\(s\) \['ENRLFL', "
-                                         r"'FASFL', 'PPROTFL', 'SAFFL', 'NINF'\]"):
+    with pytest.raises(InputError, match=r"The 'derived' parameter of disposition must have the "
+                                         r"column\(s\) \['ENRLFL', 'FASFL', 'PPROTFL', 'SAFFL', "
+                                         r"'NINF'\] in its adsl"):
         disposition(SimpleNamespace(adsl=adsl), lu2021)
 
 

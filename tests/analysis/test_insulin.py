@@ -152,8 +152,8 @@ def test_km_times_must_be_non_negative_days(lu2021, three_subjects):
 def test_adeff_without_the_endpoint_columns_is_an_input_error(lu2021):
     d = SimpleNamespace(adsl=pd.DataFrame({"USUBJID": ["A"], "TRT01P": ["MSC"], "FASFL": ["Y"]}),
                         adeff=pd.DataFrame({"USUBJID": ["A"], "PARAMCD": ["INSFREE"]}))
-    with pytest.raises(InputError, match=r"derived.adeff.*missing column\(s\) "
-                                         r"\['ANL01FL', 'AVALC'\]"):
+    with pytest.raises(InputError, match=r"The 'derived' parameter of \w+ must have the "
+                                         r"column\(s\) \['ANL01FL', 'AVALC'\] in its adeff"):
         insulin_independence_table(d, lu2021)
 
 

@@ -161,8 +161,9 @@ def test_comparison_is_not_estimable_when_an_arm_has_no_safety_subject(lu2021):
 
 def test_adae_missing_columns_are_named(lu2021):
     adae = pd.DataFrame({"USUBJID": ["A"], "AEDECOD": ["Rash"]})
-    with pytest.raises(InputError, match=r"derived.adae.*missing column\(s\) \['AEBODSYS', "
-                                         r"'TRTEMFL', 'AESEV', 'AESER', 'AEREL', 'AERELFL'\]"):
+    with pytest.raises(InputError, match=r"The 'derived' parameter of adverse_events_table must "
+                                         r"have the column\(s\) \['AEBODSYS', 'TRTEMFL', 'AESEV', "
+                                         r"'AESER', 'AEREL', 'AERELFL'\] in its adae"):
         adverse_events_table(SimpleNamespace(adsl=_adsl({"A": "MSC"}), adae=adae), lu2021)
 
 

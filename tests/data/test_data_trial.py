@@ -76,26 +76,6 @@ def test_from_tables_checks_codes_against_the_protocol(trial):
         Trial.from_tables(tables, "lu2021")
 
 
-def test_from_store_delegates_to_the_store(monkeypatch, trial, tmp_path):
-    import t1dtrial.store as store
-
-    calls = []
-    monkeypatch.setattr(store, "read_trial", lambda path, as_of=None: calls.append((path, as_of))
-                        or trial)
-    assert Trial.from_store(tmp_path / "s.duckdb", as_of="2021-06-30") is trial
-    assert calls == [(tmp_path / "s.duckdb", "2021-06-30")]
-
-
-def test_a_trial_survives_the_study_store(trial, tmp_path):
-    from t1dtrial.store import import_trial
-
-    import_trial(trial, tmp_path / "s.duckdb", label="cut 1")
-    back = Trial.from_store(tmp_path / "s.duckdb")
-    assert_same_tables(trial, back)
-    assert dataclasses.replace(back.load_log, store={}) == trial.load_log
-    assert back.load_log.store["import_id"] == 1 and back.load_log.store["label"] == "cut 1"
-
-
 def test_write_folder_then_load_gives_the_same_trial(trial, tmp_path):
     written = write_folder(trial, tmp_path / "copy")
     assert sorted(p.name for p in written.values()) == sorted(
@@ -152,8 +132,9 @@ def test_study_day0_is_first_infusion_else_enrolment(trial):
 
 
 def test_study_day0_names_a_missing_column():
-    with pytest.raises(ValueError, match=r"The 'infusions' argument of study_day0 must have columns "
-                                         r"\['subject_id', 'date'\]"):
+    with pytest.raises(ValueError, match=r"The 'infusions' parameter of study_day0 must have the "
+                                         r"column\(s\) \['subject_id', 'date'\]\. Got columns \[\] "
+                                         r"instead\."):
         study_day0(pd.DataFrame({"subject_id": [], "enrolment_date": []}), pd.DataFrame())
 
 

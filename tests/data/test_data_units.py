@@ -33,7 +33,8 @@ def test_insulin_per_day_is_divided_by_each_rows_weight():
 
 
 def test_insulin_per_day_without_weight_names_the_argument():
-    with pytest.raises(ValueError, match="The 'weight_kg' argument is needed .* Got None"):
+    with pytest.raises(ValueError, match=r"The 'weight_kg' parameter of to_canonical must be each "
+                                         r"participant's weight .* Got None instead\."):
         to_canonical([30.0], "U/day", "INSULIN")
 
 
@@ -44,7 +45,9 @@ def test_a_unit_of_another_parameter_is_refused_with_the_accepted_list():
 
 
 def test_an_unknown_parameter_is_refused():
-    with pytest.raises(ValueError, match="The 'param' argument .* Got 'LDL'"):
+    with pytest.raises(ValueError, match=r"The 'param' parameter of from_canonical must be a "
+                                         r"parameter of the input contract \(FCP, PCP, HBA1C, "
+                                         r"INSULIN, WEIGHT, FPG, PPG, CPxx\)\. Got 'LDL' instead\."):
         from_canonical([1.0], "nmol/L", "LDL")
 
 

@@ -120,11 +120,11 @@ def test_mi_interval_covers_the_truth_in_most_replicates():
 
 
 def test_pool_rubin_needs_as_many_variances_as_estimates():
-    with pytest.raises(InputError, match="variances: '2 values' — not as many as estimates \\(3\\)"):
+    with pytest.raises(InputError, match=r"The 'variances' parameter of pool_rubin must be as many variances as estimates\. Got '2 values' instead \(not as many as estimates \(3\)\)"):
         pool_rubin([1.0, 2.0, 3.0], [0.1, 0.2])
 
 
 def test_a_factor_with_missing_values_is_refused():
     d = pd.DataFrame({"sex": ["M", None, "F"], "y": [1.0, np.nan, 2.0]})
-    with pytest.raises(InputError, match="columns: 'sex' — a text or category column has missing values"):
+    with pytest.raises(InputError, match=r"The 'columns' parameter of impute_chained .* Got 'sex' instead \(a text or category column has missing values\)"):
         impute_chained(d, m=1)

@@ -118,7 +118,7 @@ def test_odds_ratio_columns_are_exponentiated_coefficients(dataset):
 
 def test_a_non_binary_outcome_is_refused():
     d = pd.DataFrame({"y": [0, 1, 2, 1], "x": [1.0, 2.0, 3.0, 4.0]})
-    with pytest.raises(InputError, match="outcome: '0, 1, 2' — not a binary outcome; expected values 0 and 1"):
+    with pytest.raises(InputError, match=r"The 'outcome' parameter of logistic_regression must be a column of 0 and 1 \(or False and True\)\. Got '0, 1, 2' instead \(not a binary outcome\)"):
         logistic_regression(d, outcome="y", predictors=["x"])
 
 

@@ -148,9 +148,9 @@ def test_without_a_fallback_an_unfittable_structure_is_not_estimable(dataset):
 
 
 def test_a_fallback_naming_an_unknown_or_repeated_structure_is_refused(dataset):
-    with pytest.raises(InputError, match="fallback: 'toeplitz' — not a permitted value"):
+    with pytest.raises(InputError, match=r"The 'fallback' parameter of mmrm must be one of 'unstructured', .*\. Got 'toeplitz' instead"):
         _six(dataset, fallback=["toeplitz"])
-    with pytest.raises(InputError, match="fallback: 'compound-symmetry' — listed more than once"):
+    with pytest.raises(InputError, match=r"The 'fallback' parameter of mmrm must be a list naming each structure once\. Got 'compound-symmetry' instead \(listed more than once\)"):
         _six(dataset, fallback=["compound-symmetry", "compound-symmetry"])
 
 
@@ -202,13 +202,13 @@ def test_mmrm_fits_unstructured_on_53_subjects_and_six_visits_with_missing_visit
 def test_a_subject_with_two_rows_at_one_visit_is_refused():
     d = pd.DataFrame({"id": [1, 1, 2, 2], "visit": ["M3", "M3", "M3", "M6"],
                       "arm": ["A", "A", "B", "B"], "y": [1.0, 2.0, 3.0, 4.0]})
-    with pytest.raises(InputError, match="'1, M3' — two rows for one subject and visit"):
+    with pytest.raises(InputError, match=r"The 'data' parameter of mmrm must hold one row a subject and visit\. Got '1, M3' instead \(two rows for one subject and visit\)"):
         mmrm(d, subject="id", visit="visit", outcome="y", group="arm")
 
 
 def test_a_visit_missing_from_visit_order_is_refused():
     d = pd.DataFrame({"id": [1, 2], "visit": ["M3", "M9"], "arm": ["A", "B"], "y": [1.0, 2.0]})
-    with pytest.raises(InputError, match="visit_order: 'M9' — visits in the data but not in visit_order"):
+    with pytest.raises(InputError, match=r"The 'visit_order' parameter of mmrm must be a list of every visit in the data\. Got 'M9' instead \(visits in the data but not in visit_order\)"):
         mmrm(d, subject="id", visit="visit", outcome="y", group="arm", visit_order=["M3"])
 
 

@@ -147,11 +147,11 @@ def test_one_sample_t_of_constant_values_or_a_single_value_is_not_estimable():
 
 
 def test_mu_and_exact_are_checked_naming_the_argument():
-    with pytest.raises(InputError, match="mu: 'zero' — not a number; expected a finite number"):
+    with pytest.raises(InputError, match=r"The 'mu' parameter of one_sample_t must be a finite number, e\.g\. 0\. Got 'zero' instead \(not a number\)"):
         one_sample_t([1.0, 2.0], mu="zero")
-    with pytest.raises(InputError, match="exact: 'yes' — not a permitted value; expected one of"):
+    with pytest.raises(InputError, match=r"The 'exact' parameter of \w+ must be one of .*\. Got 'yes' instead"):
         wilcoxon_signed_rank([1.0, 2.0], exact="yes")
-    with pytest.raises(InputError, match="conf_level: 95 — out of range"):
+    with pytest.raises(InputError, match=r"The 'conf_level' parameter of \w+ must be a number strictly between 0 and 1.* Got 95 instead \(out of range\)"):
         wilcoxon_signed_rank([1.0, 2.0], conf_level=95)
 
 

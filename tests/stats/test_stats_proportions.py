@@ -158,17 +158,17 @@ def test_result_columns_follow_the_package_order():
 
 
 def test_more_events_than_subjects_is_refused_with_the_argument_named():
-    with pytest.raises(InputError, match=r"x1: 30 — more events than subjects \(n1 = 27\); expected 0 <= x1 <= n1"):
+    with pytest.raises(InputError, match=r"The 'x1' parameter of fisher_exact must be 0 <= x1 <= n1\. Got 30 instead \(more events than subjects \(n1 = 27\)\)"):
         fisher_exact(30, 27, 3, 26)
 
 
 def test_conf_level_outside_zero_one_is_refused():
-    with pytest.raises(InputError, match="conf_level: 95 — out of range; expected a number strictly between 0 and 1"):
+    with pytest.raises(InputError, match=r"The 'conf_level' parameter of risk_difference must be a number strictly between 0 and 1, e\.g\. 0\.95\. Got 95 instead \(out of range\)"):
         risk_difference(1, 5, 2, 5, conf_level=95)
 
 
 def test_unknown_method_is_refused_naming_the_choices():
-    with pytest.raises(InputError, match="method: 'score' — not a permitted value; expected one of 'newcombe'"):
+    with pytest.raises(InputError, match=r"The 'method' parameter of risk_difference must be one of 'newcombe', 'miettinen-nurminen', 'wald'\. Got 'score' instead\."):
         risk_difference(1, 5, 2, 5, method="score")
 
 

@@ -88,7 +88,7 @@ def test_one_outcome_value_is_not_estimable_and_bad_arguments_are_refused():
     d = pd.DataFrame({"arm": ["T", "T", "C", "C"], "x": [1.0, 2.0, 3.0, 4.0], "y": [0, 0, 0, 0]})
     with pytest.raises(EstimationError, match="every subject has the same outcome"):
         standardized_risks(d, outcome="y", group="arm", covariates=["x"])
-    with pytest.raises(InputError, match="variance: 'robust' — not a permitted value"):
+    with pytest.raises(InputError, match=r"The 'variance' parameter of standardized_risks must be one of 'unconditional', 'conditional'\. Got 'robust' instead"):
         standardized_risks(d.assign(y=[0, 1, 0, 1]), outcome="y", group="arm",
                            covariates=["x"], variance="robust")
     with pytest.raises(InputError, match="not binary"):

@@ -70,5 +70,5 @@ def test_groups_separated_by_a_covariate_warn_that_weights_are_unreliable(datase
 
 def test_missing_covariate_values_are_refused():
     d = pd.DataFrame({"arm": ["A", "B", "A", "B"], "x": [1.0, np.nan, 2.0, 3.0]})
-    with pytest.raises(InputError, match="data: 'x' — missing values in the group or a covariate"):
+    with pytest.raises(InputError, match=r"The 'data' parameter of propensity_weights must hold complete columns \(impute or drop the rows first\)\. Got 'x' instead \(missing values in the group or a covariate\)"):
         propensity_weights(d, group="arm", covariates=["x"])

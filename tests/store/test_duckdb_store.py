@@ -235,3 +235,26 @@ def test_import_into_a_duckdb_database_of_the_users_is_refused_and_changes_nothi
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT * FROM subjects").fetchall() == [("A", "my own table")]
     con.close()
+
+
+def test_a_validated_trial_survives_the_store_with_its_load_log(tmp_path):
+    import dataclasses
+
+    from t1dtrial.data import Trial
+
+    trial = load_folder(lu2021_path(), PROTOCOL)
+    import_trial(trial, tmp_path / "s.duckdb", label="cut 1")
+    back = read_trial(tmp_path / "s.duckdb")
+    assert isinstance(back, Trial)
+    for name in Trial.TABLE_NAMES:
+        pd.testing.assert_frame_equal(back.tables[name], trial.tables[name], check_exact=True,
+                                      obj=name)
+    assert dataclasses.replace(back.load_log, store={}) == trial.load_log
+    assert back.load_log.store["import_id"] == 1 and back.load_log.store["label"] == "cut 1"
+
+
+def test_the_store_and_the_data_contract_name_the_same_tables():
+    from t1dtrial.data import Trial
+    from t1dtrial.data.contract import TABLES
+
+    assert TABLE_NAMES == Trial.TABLE_NAMES == tuple(TABLES)

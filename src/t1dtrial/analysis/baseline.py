@@ -33,7 +33,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, Problem
+from .._validation import check_conf_level, check_instance, check_one_of, invalid_parameter
 from ..protocol import Protocol
 from ._arms import POPULATION_FLAGS
 
@@ -93,57 +93,39 @@ def check_table_args(fn: str, derived: Any, protocol: Any, conf_level: Any,
 
     Raises
     ------
-    TypeError
-        ``protocol`` is not a Protocol or ``derived`` lacks a dataset.
-    InputError
-        A required column is missing, ``conf_level`` is out of range, or
-        ``derived`` was derived under another protocol.
+    ArgumentError
+        (a ``TypeError`` and an ``InputError``) ``protocol`` is not a Protocol,
+        ``derived`` lacks a dataset or a required column, ``conf_level`` is out
+        of range, or ``derived`` was derived under another protocol.
     """
-    if not isinstance(protocol, Protocol):
-        raise TypeError(f"The 'protocol' parameter of {fn} must be a t1dtrial Protocol "
-                        f"(see t1dtrial.protocol.load_protocol). "
-                        f"Got {type(protocol).__name__} instead.")
+    check_instance(fn, "protocol", protocol, Protocol,
+                   "a t1dtrial Protocol (see t1dtrial.protocol.load_protocol)")
     for name, columns in needs.items():
         table = getattr(derived, name, None)
         if not isinstance(table, pd.DataFrame):
-            raise TypeError(f"The 'derived' parameter of {fn} must be a Derived "
-                            f"(t1dtrial.derive.derive_all) with a DataFrame '{name}'. "
-                            f"Got {type(derived).__name__} whose '{name}' is "
-                            f"{type(table).__name__} instead.")
+            raise invalid_parameter(fn, "derived", f"a Derived (t1dtrial.derive.derive_all) with "
+                                    f"a DataFrame '{name}'", derived,
+                                    got=f"{type(derived).__name__} whose '{name}' is "
+                                        f"{type(table).__name__}")
         missing = [c for c in columns if c not in table.columns]
         if missing:
-            raise InputError([Problem(
-                file=f"{fn}()", row=None, column=f"derived.{name}", value=None,
-                problem=f"missing column(s) {missing}",
-                expected=f"the {name.upper()} of t1dtrial.derive.derive_all")])
+            raise invalid_parameter(fn, "derived", f"have the column(s) {missing} in its {name} "
+                                    "(t1dtrial.derive.derive_all)", derived,
+                                    got=f"columns {list(map(str, table.columns))}")
     derived_id = getattr(derived, "protocol_id", None)
     if derived_id is not None and derived_id != protocol.id:
-        raise InputError([Problem(
-            file=f"{fn}()", row=None, column="protocol", value=protocol.id,
-            problem=f"the datasets were derived under protocol '{derived_id}'",
-            expected=f"the protocol '{derived_id}' (or derive again under '{protocol.id}')")])
+        raise invalid_parameter(fn, "protocol", f"the protocol the datasets were derived under, "
+                                f"'{derived_id}' (or derive again under '{protocol.id}')",
+                                protocol.id,
+                                problem=f"the datasets were derived under protocol '{derived_id}'")
     if conf_level is None:
         conf_level = protocol.analysis.conf_level
-    try:
-        level = float(conf_level)
-    except (TypeError, ValueError):
-        level = float("nan")
-    if not 0.0 < level < 1.0:
-        raise InputError([Problem(
-            file=f"{fn}()", row=None, column="conf_level", value=conf_level,
-            problem="not a number strictly between 0 and 1",
-            expected="a confidence level such as 0.95")])
-    return level
+    return check_conf_level(fn, conf_level)
 
 
 def check_population(fn: str, population: Any) -> str:
     """Return the ADSL flag of a population code (``FAS``, ``PP``, ``SAF``, ``ENRL``)."""
-    if population not in POPULATION_FLAGS:
-        raise InputError([Problem(
-            file=f"{fn}()", row=None, column="population", value=population,
-            problem="not a population code",
-            expected="one of " + ", ".join(repr(c) for c in POPULATION_FLAGS))])
-    return POPULATION_FLAGS[population]
+    return POPULATION_FLAGS[check_one_of(fn, "population", population, tuple(POPULATION_FLAGS))]
 
 
 def arm_levels(protocol: Protocol) -> list[str]:
@@ -336,9 +318,9 @@ def baseline_characteristics(derived: Any, protocol: Protocol, *, conf_level: fl
     flag = check_population(fn, population)
     adsl = derived.adsl
     if flag not in adsl.columns:
-        raise InputError([Problem(file=f"{fn}()", row=None, column="derived.adsl", value=None,
-                                  problem=f"missing column(s) {[flag]}",
-                                  expected="the ADSL of t1dtrial.derive.derive_all")])
+        raise invalid_parameter(fn, "derived", f"have the column(s) {[flag]} in its adsl "
+                                "(t1dtrial.derive.derive_all)", derived,
+                                got=f"columns {list(map(str, adsl.columns))}")
     pop = adsl.loc[adsl[flag].eq("Y").to_numpy() & adsl["TRT01P"].isin(protocol.arm_codes)]
     masks = arm_masks(pop["TRT01P"], protocol)
     rows = [{"variable": "SUBJECTS", "label": population_label(protocol, population),

@@ -51,6 +51,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .._validation import invalid_parameter
 from ..protocol import ContinuousEndpoint, Protocol
 from ._arms import comparisons
 
@@ -114,8 +115,8 @@ def adjust(p_values: Sequence[float], procedure: str,
                 decisions.append("not rejected")
                 stopped = True
     else:
-        raise ValueError(f"The 'procedure' parameter of adjust must be one of 'holm', "
-                         f"'fixed-sequence'. Got {procedure!r} instead.")
+        raise invalid_parameter("adjust", "procedure", "one of 'holm', 'fixed-sequence'",
+                                procedure)
     out = [float("nan") if m else float(p) for p, m in zip(adjusted, missing)]
     decisions = ["not tested (not estimable)" if m and d != "not tested (sequence stopped)"
                  else d for d, m in zip(decisions, missing)]

@@ -1,4 +1,4 @@
-"""``t1dtrial analyze`` and ``t1dtrial demo`` (module t1dtrial.analysis)."""
+"""``t1dtrial analyze`` and ``t1dtrial demo`` (module t1dtrial.report.run)."""
 
 from __future__ import annotations
 
@@ -9,26 +9,21 @@ import typer
 from ._app import AllowColumnOption, DropIdentifiersOption, FormatOption, OverwriteOption, app
 
 
-def _run(trial, out: Path, seed: int | None, title: str, *, overwrite: bool, inputs: list,
-         cutoff: str | None = None) -> None:
+def _print_summary(run, title: str) -> None:
     from rich.console import Console
 
-    from ..analysis import analyze
-    from ..report.figures import render_figures
     from ..report.terminal import summary_renderables
-    from ._app import invocation
 
     console = Console()
-    with console.status("analysing ...") as status:
-        results = analyze(trial, seed=seed, cutoff=cutoff,
-                          progress=lambda s: status.update(f"analysing: {s} ..."))
-        results.provenance["command_line"] = invocation()
-        status.update("drawing figures ...")
-        results.files.update(render_figures(results))
-        status.update("writing tables ...")
-        written = results.write(out, overwrite=overwrite, inputs=inputs)
-    for item in summary_renderables(results, title=title, out=str(written)):
+    for item in summary_renderables(run.results, title=title, out=str(run.folder)):
         console.print(item)
+
+
+def _status():
+    """A spinner that shows the step being run (``analysing: <step> ...``)."""
+    from rich.console import Console
+
+    return Console().status("analysing ...")
 
 
 @app.command("analyze")
@@ -54,46 +49,17 @@ def analyze_(
 
     Example: t1dtrial analyze exports/ --protocol lu2021 --cutoff 2021-06-30 --out results/
     """
-    from ..data import load_folder
-    from ..data.cutoff import parse_cutoff
-    from ..errors import InputError, Problem
-    from ..outputs import check_output_folder
-    from ..protocol import load_protocol
+    from ..report.run import analyze_to_folder
+    from ._app import invocation
 
-    inputs = [p for p in (data, store) if p is not None]
-    check_output_folder(out, "analysis", overwrite=overwrite, inputs=inputs)  # before any work
-    if cutoff is not None:
-        parse_cutoff(cutoff)
-    if store is not None:
-        from ..store import read_trial
-
-        _refuse_folder_options(data=data, format=format, drop_identifiers=drop_identifiers,
-                               allow_column=allow_column)
-        trial = read_trial(store, as_of=as_of, protocol=protocol)
-    elif data is None:
-        raise InputError([Problem(file="", row=None, column="DATA", value=None,
-                                  problem="no data given",
-                                  expected="a data folder, or --store study.duckdb")])
-    else:
-        trial = load_folder(data, load_protocol(protocol or "lu2021"), format=format,
-                            drop_identifiers=drop_identifiers, allow_columns=allow_column or ())
-    _run(trial, out, seed, f"t1dtrial — {trial.protocol.id}", overwrite=overwrite, inputs=inputs,
-         cutoff=cutoff)
-
-
-def _refuse_folder_options(**given) -> None:
-    """With --store, options that only apply to reading a folder are an error, not ignored."""
-    from ..errors import InputError, Problem
-
-    words = {"data": "DATA", "format": "--format", "drop_identifiers": "--drop-identifiers",
-             "allow_column": "--allow-column"}
-    used = [words[k] for k, v in given.items() if v not in (None, False, "auto", [], ())]
-    if used:
-        raise InputError([Problem(
-            file="--store", row=None, column=None, value=", ".join(used),
-            problem="applies to reading a data folder; a store holds data already validated and "
-                    "screened for identifiers at import",
-            expected="either DATA (with these options) or --store, not both")])
+    with _status() as status:
+        run = analyze_to_folder(out, data=data, store=store, protocol=protocol, as_of=as_of,
+                                cutoff=cutoff, seed=seed, format=format,
+                                drop_identifiers=drop_identifiers,
+                                allow_columns=allow_column or (), overwrite=overwrite,
+                                command_line=invocation(),
+                                progress=lambda step: status.update(f"{step} ..."))
+    _print_summary(run, f"t1dtrial — {run.protocol_id}")
 
 
 @app.command("demo")
@@ -106,10 +72,10 @@ def demo(
 
     Example: t1dtrial demo --out t1dtrial-demo
     """
-    from ..datasets import load_lu2021, lu2021_path
-    from ..outputs import check_output_folder
+    from ..report.run import demo_to_folder
+    from ._app import invocation
 
-    inputs = [lu2021_path()]
-    check_output_folder(out, "analysis", overwrite=overwrite, inputs=inputs)  # before any work
-    _run(load_lu2021(), out, None, "t1dtrial demo — lu2021 SYNTHETIC twin (not the study's data)",
-         overwrite=overwrite, inputs=inputs)
+    with _status() as status:
+        run = demo_to_folder(out, overwrite=overwrite, command_line=invocation(),
+                             progress=lambda step: status.update(f"{step} ..."))
+    _print_summary(run, "t1dtrial demo — lu2021 SYNTHETIC twin (not the study's data)")

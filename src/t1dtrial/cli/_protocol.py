@@ -13,10 +13,10 @@ def list_() -> None:
 
     Example: t1dtrial protocol list
     """
-    from ..protocol import list_protocols, load_protocol
+    from ..protocol.files import packaged_protocols
 
-    for name in list_protocols():
-        typer.echo(f"{name:<14} {load_protocol(name).title}")
+    for name, title in packaged_protocols().items():
+        typer.echo(f"{name:<14} {title}")
 
 
 @protocol_app.command("show")
@@ -25,10 +25,9 @@ def show(name: str = typer.Argument(..., help="A packaged protocol name or a YAM
 
     Example: t1dtrial protocol show lu2021
     """
-    from ..protocol import load_protocol
-    from ..protocol.describe import describe_protocol
+    from ..protocol.files import describe_protocol_file
 
-    typer.echo(describe_protocol(load_protocol(name)))
+    typer.echo(describe_protocol_file(name))
 
 
 @protocol_app.command("check")
@@ -37,12 +36,8 @@ def check(path: str = typer.Argument(..., help="A protocol YAML file.")) -> None
 
     Example: t1dtrial protocol check my-trial.yaml
     """
-    from ..errors import ProtocolError
-    from ..protocol import check_protocol_file, load_protocol
+    from ..protocol.files import validate_protocol_file
 
-    problems = check_protocol_file(path)
-    if problems:
-        raise ProtocolError(problems)
-    p = load_protocol(path)
+    p = validate_protocol_file(path)
     typer.echo(f"{path}: valid protocol {p.id!r} ({len(p.arms)} arms, {len(p.visits)} visits, "
                f"{len(p.all_endpoints)} endpoints, {len(p.assumptions())} assumptions)")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._validation import check_frame
 from ..protocol import Protocol
 from ._raw import Collector, RawTable
 from .contract import is_known_param
@@ -48,10 +49,7 @@ def study_day0(subjects: pd.DataFrame, infusions: pd.DataFrame) -> pd.Series:
     """
     for name, frame, cols in (("subjects", subjects, ("subject_id", "enrolment_date")),
                               ("infusions", infusions, ("subject_id", "date"))):
-        missing = [c for c in cols if c not in frame.columns]
-        if missing:
-            raise ValueError(f"The '{name}' argument of study_day0 must have columns "
-                             f"{list(cols)}. Got columns {list(frame.columns)} instead.")
+        check_frame("study_day0", name, frame, cols)
     enrol = pd.to_datetime(subjects.set_index("subject_id")["enrolment_date"])
     first = pd.to_datetime(infusions["date"]).groupby(infusions["subject_id"]).min()
     day0 = first.reindex(enrol.index).fillna(enrol)

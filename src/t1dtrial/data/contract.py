@@ -1,8 +1,12 @@
 """The input contract: tables, columns, parameters and their canonical units.
 
-This module is the single place where the input contract of DESIGN.md is
-written down in code. Readers, validation, the simulator and the derivations
-all take their column names, parameter codes and canonical units from here.
+This module is the single place where the input contract (docs/design.md)
+is written down in code. Readers, validation, the simulator and the
+derivations all take their column names, parameter codes and canonical units
+from here. The parameters themselves (:data:`PARAMS`, :func:`param_spec`,
+:func:`is_known_param`) are the protocol vocabulary's
+(:mod:`t1dtrial.protocol.vocabulary`), re-exported, so that a protocol and the
+data read codes alike.
 
 Examples
 --------
@@ -16,16 +20,18 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..protocol.vocabulary import MEASURED_PARAMS, SUBJECT_COLUMNS, meal_sample_minute
+from ..protocol.vocabulary import (PARAMS, SUBJECT_COLUMNS, ParamSpec, is_known_param,
+                                   meal_sample_minute, param_spec)
 
 if TYPE_CHECKING:
     from ..protocol import Protocol
 
 __all__ = [
     "TableSpec",
+    "TABLE_NAMES",
     "ParamSpec",
     "TABLES",
     "PARAMS",
@@ -111,6 +117,9 @@ TABLES: dict[str, TableSpec] = {
     ),
 }
 
+#: The tables of a trial, in contract order: the one list of their names.
+TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+
 #: Allowed values of categorical columns.
 SEXES = ("M", "F")
 STATUSES = ("completed", "withdrawn", "lost")
@@ -118,54 +127,6 @@ SEVERITIES = ("mild", "moderate", "severe", "1", "2", "3", "4", "5")
 SERIOUS = ("Y", "N")
 RELATEDNESS = ("related", "possible", "unrelated")
 
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """One measured parameter.
-
-    Parameters
-    ----------
-    code : str
-        PARAMCD, e.g. ``"FCP"``.
-    label : str
-        Words for reports.
-    canonical_unit : str
-        Unit inside the package.
-    units : tuple of str
-        Units accepted in input (converted by :mod:`t1dtrial.data.units`).
-    plausible : tuple of float
-        Inclusive range of plausible values in the canonical unit; outside
-        it a value is refused as implausible.
-    """
-
-    code: str
-    label: str
-    canonical_unit: str
-    units: tuple[str, ...]
-    plausible: tuple[float, float]
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def param(self) -> str:
-        """CDISC PARAM: label with canonical unit, e.g. ``Fasting C-peptide (nmol/L)``."""
-        return f"{self.label} ({self.canonical_unit})"
-
-
-_CPEP_UNITS = ("nmol/L", "pmol/L", "ng/mL")
-_GLU_UNITS = ("mmol/L", "mg/dL")
-
-PARAMS: dict[str, ParamSpec] = {
-    "FCP": ParamSpec("FCP", "Fasting C-peptide", "nmol/L", _CPEP_UNITS, (0.0, 10.0)),
-    "PCP": ParamSpec("PCP", "2-h postprandial C-peptide", "nmol/L", _CPEP_UNITS, (0.0, 10.0)),
-    "HBA1C": ParamSpec("HBA1C", "HbA1c", "%", ("%", "mmol/mol"), (3.0, 20.0)),
-    "INSULIN": ParamSpec("INSULIN", "Total daily insulin dose", "U/kg/day",
-                         ("U/kg/day", "U/day"), (0.0, 3.0)),
-    "WEIGHT": ParamSpec("WEIGHT", "Body weight", "kg", ("kg",), (10.0, 250.0)),
-    "FPG": ParamSpec("FPG", "Fasting plasma glucose", "mmol/L", _GLU_UNITS, (0.5, 60.0)),
-    "PPG": ParamSpec("PPG", "2-h postprandial plasma glucose", "mmol/L", _GLU_UNITS, (0.5, 60.0)),
-}
-
-assert tuple(PARAMS) == MEASURED_PARAMS, "PARAMS and protocol.vocabulary disagree"
 
 #: Minute of a meal-test C-peptide sample code (``CP120`` -> 120), None for other codes; the
 #: protocol vocabulary's rule, so that protocols and data read codes alike.
@@ -198,31 +159,3 @@ def meal_sample_minutes(protocol: "Protocol") -> tuple[int, ...]:
               for e in protocol.all_endpoints)
     keep = meal.kind != "none" and (len(meal.minutes) >= 3 or auc)
     return tuple(meal.minutes) if keep else ()
-
-
-def param_spec(code: str) -> ParamSpec:
-    """Return the :class:`ParamSpec` of a parameter code, including ``CPxx``.
-
-    Raises
-    ------
-    KeyError
-        If the code is not a known parameter.
-    """
-    if code in PARAMS:
-        return PARAMS[code]
-    minute = meal_test_minute(code)
-    if minute is not None:
-        return ParamSpec(code, f"C-peptide at minute {minute} of a meal test", "nmol/L",
-                         _CPEP_UNITS, (0.0, 10.0), extra={"minute": minute})
-    raise KeyError(code)
-
-
-def is_known_param(code: str) -> bool:
-    """Whether ``code`` is a parameter of the input contract.
-
-    Examples
-    --------
-    >>> is_known_param("HBA1C"), is_known_param("CP15"), is_known_param("LDL")
-    (True, True, False)
-    """
-    return code in PARAMS or meal_test_minute(code) is not None

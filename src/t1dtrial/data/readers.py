@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .._validation import invalid_parameter
 from ..errors import InputError, Problem
 from ._raw import RawData, RawTable, blank_to_na, tag_source
 from ._text import TextTable, read_text_table, sha256_bytes
@@ -157,9 +158,8 @@ def read_raw(path: str | Path, *, format: str = "auto",
         from .sdtm import read_sdtm
 
         if protocol is None:
-            raise TypeError("The 'protocol' parameter of read_raw is needed for SDTM domains "
-                            "(its meal test says which C-peptide minute is postprandial). "
-                            "Got None instead.")
+            raise invalid_parameter("read_raw", "protocol", "a Protocol for SDTM domains (its "
+                                    "meal test says which C-peptide minute is postprandial)", None)
         return read_sdtm(p, protocol)
     from .redcap import read_redcap
 

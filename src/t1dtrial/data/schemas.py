@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validation import check_one_of
 from ..protocol import Protocol
 from ._raw import Collector, RawTable
 from .contract import PARAMS, RELATEDNESS, SERIOUS, SEVERITIES, SEXES, STATUSES, is_known_param
@@ -97,9 +98,7 @@ def table_schema(table: str, protocol: Protocol, *, final: bool = False) -> tupl
     """
     import pandera.pandas as pa
 
-    if table not in REQUIRED_VALUES:
-        raise ValueError(f"The 'table' argument of table_schema must be one of "
-                         f"{list(REQUIRED_VALUES)}. Got {table!r} instead.")
+    check_one_of("table_schema", "table", table, list(REQUIRED_VALUES))
     arms = protocol.arm_codes
     visits = protocol.visit_codes
     w_lo, w_hi = PARAMS["WEIGHT"].plausible

@@ -32,7 +32,6 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Iterable, Mapping
@@ -40,10 +39,11 @@ from typing import Any, ClassVar, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from .._validation import invalid_parameter
 from ..errors import InputError, Problem
 from ..protocol import Protocol, load_protocol
 from ._raw import Collector, RawData, RawTable, blank_to_na, tag_source
-from .contract import TABLES
+from .contract import TABLE_NAMES, TABLES
 from .identifiers import screen_frame
 from .log import FileRecord, LoadLog
 from .readers import read_raw
@@ -52,15 +52,14 @@ from .validate import DERIVED_COLUMNS, MEASUREMENT_COLUMNS, _dtypes, validate_ra
 
 __all__ = ["Trial", "load_folder", "load_tables", "write_folder", "TABLE_NAMES"]
 
-TABLE_NAMES = ("subjects", "measurements", "infusions", "adverse_events", "insulin_free")
-
 
 @dataclass(frozen=True, eq=False)
 class Trial:
     """A validated trial: protocol, tables in canonical units, load log.
 
-    Build one with :meth:`from_folder` (= :func:`load_folder`),
-    :meth:`from_store` or :meth:`from_tables`; the tables are described in
+    Build one with :meth:`from_folder` (= :func:`load_folder`) or
+    :meth:`from_tables`; a data cut of a study store is read by
+    :func:`t1dtrial.store.read_trial`. The tables are described in
     docs/internals.md. Treat the tables as read-only (copy before changing).
 
     Examples
@@ -95,13 +94,6 @@ class Trial:
         """Read and validate a data folder (same as :func:`load_folder`)."""
         return load_folder(path, protocol, format=format, drop_identifiers=drop_identifiers,
                            allow_columns=allow_columns)
-
-    @classmethod
-    def from_store(cls, path: str | Path, as_of: dt.date | str | None = None) -> "Trial":
-        """Read a data cut from a DuckDB study store (:func:`t1dtrial.store.read_trial`)."""
-        from ..store import read_trial
-
-        return read_trial(path, as_of=as_of)
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, pd.DataFrame], protocol: "Protocol | str | Path",
@@ -332,8 +324,8 @@ def write_folder(trial_or_tables: "Trial | Mapping[str, pd.DataFrame]", path: st
     tables = trial_or_tables.tables if isinstance(trial_or_tables, Trial) else dict(trial_or_tables)
     unknown = [k for k in tables if k not in TABLES]
     if unknown:
-        raise ValueError(f"The 'trial_or_tables' argument of write_folder must hold tables named "
-                         f"{list(TABLES)}. Got {unknown} instead.")
+        raise invalid_parameter("write_folder", "trial_or_tables",
+                                f"hold tables named {list(TABLES)}", unknown)
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}

@@ -41,7 +41,8 @@ from typing import Any
 import numpy as np
 
 from ..protocol.units import UNIT_SPELLINGS, normalise_unit
-from .contract import param_spec
+from .._validation import invalid_parameter
+from .contract import PARAMS, param_spec
 
 __all__ = [
     "CANONICAL_UNITS",
@@ -128,23 +129,23 @@ def conversion_label(param: str, unit: str) -> str:
     return f"{param}: {unit} -> {canonical_unit(param)}"
 
 
-def _check_unit(param: str, unit: str, argument: str) -> str:
+def _check_unit(function: str, param: str, unit: str, argument: str) -> str:
     try:
         units = accepted_units(param)
     except KeyError:
-        raise ValueError(f"The 'param' argument must be a parameter of the input contract "
-                         f"(FCP, PCP, CPxx, HBA1C, INSULIN, WEIGHT, FPG, PPG). Got {param!r}.") from None
+        raise invalid_parameter(function, "param", "a parameter of the input contract ("
+                                + ", ".join([*PARAMS, "CPxx"]) + ")", param) from None
     spelled = normalise_unit(unit)
     if spelled not in units:
-        raise ValueError(f"The '{argument}' argument must be a unit of {param}, one of "
-                         f"{list(units)}. Got {unit!r}.")
+        raise invalid_parameter(function, argument, f"a unit of {param}, one of {list(units)}",
+                                unit)
     return spelled
 
 
-def _weights(weight_kg: Any, n: int) -> np.ndarray:
+def _weights(function: str, weight_kg: Any, n: int) -> np.ndarray:
     if weight_kg is None:
-        raise ValueError("The 'weight_kg' argument is needed to convert an insulin dose in U/day "
-                         "(U/kg/day = U/day / weight). Got None.")
+        raise invalid_parameter(function, "weight_kg", "each participant's weight to convert an "
+                                "insulin dose in U/day (U/kg/day = U/day / weight)", None)
     w = np.broadcast_to(np.asarray(weight_kg, dtype=float), (n,))
     return w
 
@@ -181,13 +182,13 @@ def to_canonical(values: Any, unit: str, param: str, *, weight_kg: Any = None) -
     >>> to_canonical([36.0], "U/day", "INSULIN", weight_kg=60.0).tolist()
     [0.6]
     """
-    unit = _check_unit(param, unit, "unit")
+    unit = _check_unit("to_canonical", param, unit, "unit")
     x = np.atleast_1d(np.asarray(values, dtype=float))
     target = canonical_unit(param)
     if unit == "mmol/mol":
         return x / _IFCC_SLOPE + _IFCC_OFFSET
     if unit == "U/day":
-        return x / _weights(weight_kg, x.size)
+        return x / _weights("to_canonical", weight_kg, x.size)
     num, den = _FACTORS[(unit, target)]
     return x * num / den if num != 1.0 else x / den
 
@@ -217,12 +218,12 @@ def from_canonical(values: Any, unit: str, param: str, *, weight_kg: Any = None)
     >>> from_canonical([5.0], "mg/dL", "FPG").round(3).tolist()
     [90.08]
     """
-    unit = _check_unit(param, unit, "unit")
+    unit = _check_unit("from_canonical", param, unit, "unit")
     x = np.atleast_1d(np.asarray(values, dtype=float))
     target = canonical_unit(param)
     if unit == "mmol/mol":
         return (x - _IFCC_OFFSET) * _IFCC_SLOPE
     if unit == "U/day":
-        return x * _weights(weight_kg, x.size)
+        return x * _weights("from_canonical", weight_kg, x.size)
     num, den = _FACTORS[(unit, target)]
     return x * den / num if num != 1.0 else x * den

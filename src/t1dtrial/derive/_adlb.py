@@ -34,7 +34,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from .._validation import invalid_parameter
 from ..protocol import Protocol
 from . import _kernels as K
 from ._common import (
@@ -205,9 +205,9 @@ def derive_vars_chg(dataset: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
     except ValueError:
         dup = out.loc[is_base].loc[out.loc[is_base].duplicated(["USUBJID", "PARAMCD"], keep=False)]
         first = dup.iloc[0]
-        raise InputError(f"The 'dataset' parameter of {fn} must have at most one ABLFL = 'Y' "
-                         f"record per USUBJID and PARAMCD. Got {int(len(dup))} for "
-                         f"{first['USUBJID']!r}, {first['PARAMCD']!r} instead.") from None
+        raise invalid_parameter(fn, "dataset", "have at most one ABLFL = 'Y' record per USUBJID "
+                                "and PARAMCD", dup, got=f"{int(len(dup))} for "
+                                f"{first['USUBJID']!r}, {first['PARAMCD']!r}") from None
     for column in ("BASE", "CHG", "PCHG"):
         out[column] = got[column]
     out["PCHGREAS"] = text_choice([got["no_base"], got["zero_base"]],

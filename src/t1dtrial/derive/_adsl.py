@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data.contract import meal_test_minute
 from ..protocol import Expression, Protocol
+from ..protocol.vocabulary import is_cpeptide
 from ._common import as_dates, check_frame, check_protocol, codes_of, with_text_columns
 
 __all__ = [
@@ -44,17 +44,6 @@ _SUBJECT_COLUMNS = ["subject_id", "arm", "sex", "age_at_onset", "diagnosis_date"
 
 #: Baselines always present in ADSL (NaN when a subject has none).
 CORE_BASELINES = ("FCP", "PCP", "HBA1C", "INSDOSE")
-
-
-def is_cpeptide(paramcd: str) -> bool:
-    """Whether a PARAMCD is a C-peptide measure (FCP, PCP, CPxx, CPAUC, CPMAUC).
-
-    Examples
-    --------
-    >>> is_cpeptide("CP30"), is_cpeptide("HBA1C")
-    (True, False)
-    """
-    return paramcd in ("FCP", "PCP", "CPAUC", "CPMAUC") or meal_test_minute(paramcd) is not None
 
 
 def _column(df: pd.DataFrame, name: str, default: object = None) -> pd.Series:

@@ -23,8 +23,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from .. import _validation
 from ..data import study_day
-from ..errors import InputError
 from ..protocol import Protocol
 from ..protocol.comparison import RELATIVE_TOLERANCE, meets  # noqa: F401  (re-exported)
 
@@ -32,22 +32,14 @@ __all__ = ["subject_day0", "compute_ady", "compute_rel_day"]
 
 
 def check_frame(df: object, arg: str, fn: str, required: Iterable[str]) -> None:
-    """Raise if ``df`` is not a DataFrame holding the ``required`` columns."""
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"The '{arg}' parameter of {fn} must be a pandas DataFrame. "
-                        f"Got {type(df).__name__} instead.")
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        raise InputError(f"The '{arg}' parameter of {fn} must have the column(s) "
-                         f"{missing}. Got columns {list(df.columns)} instead.")
+    """Raise if ``df`` is not a DataFrame holding the ``required`` columns (:mod:`t1dtrial._validation`)."""
+    _validation.check_frame(fn, arg, df, required)
 
 
 def check_protocol(protocol: object, fn: str) -> None:
     """Raise if ``protocol`` is not a :class:`~t1dtrial.protocol.Protocol`."""
-    if not isinstance(protocol, Protocol):
-        raise TypeError(f"The 'protocol' parameter of {fn} must be a t1dtrial Protocol "
-                        "(see t1dtrial.protocol.load_protocol). "
-                        f"Got {type(protocol).__name__} instead.")
+    _validation.check_instance(fn, "protocol", protocol, Protocol,
+                               "a t1dtrial Protocol (see t1dtrial.protocol.load_protocol)")
 
 
 def as_dates(values: pd.Series, arg: str, fn: str, column: str) -> pd.Series:
@@ -60,9 +52,9 @@ def as_dates(values: pd.Series, arg: str, fn: str, column: str) -> pd.Series:
         except (ValueError, TypeError):
             parsed = pd.to_datetime(values, errors="coerce", format="ISO8601")
             bad = values[parsed.isna() & values.notna()]
-            raise InputError(f"The '{arg}' parameter of {fn} must hold dates in column "
-                             f"'{column}' (datetime64 or ISO text YYYY-MM-DD). "
-                             f"Got {bad.iloc[0]!r} instead.") from None
+            raise _validation.invalid_parameter(
+                fn, arg, f"hold dates in column '{column}' (datetime64 or ISO text YYYY-MM-DD)",
+                bad.iloc[0]) from None
     if getattr(out.dt, "tz", None) is not None:
         out = out.dt.tz_localize(None)
     return out.dt.normalize().astype("datetime64[ns]")

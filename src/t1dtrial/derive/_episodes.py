@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._validation import invalid_parameter
 from ..protocol import Protocol
 from ._common import as_dates, check_frame
 
@@ -163,8 +164,8 @@ def derive_insulin_free_episodes(insulin_free: pd.DataFrame, adlb: pd.DataFrame,
     if len(insulin_free):
         return _from_table(insulin_free, adsl, cut)
     if protocol is None:
-        raise TypeError(f"The 'protocol' parameter of {fn} is needed when the insulin_free "
-                        "table is empty (episodes come from zero-dose visits). Got None instead.")
+        raise invalid_parameter(fn, "protocol", "a Protocol when the insulin_free table is empty "
+                                "(episodes come from zero-dose visits)", None)
     return _from_visits(adlb, adsl, cut, protocol)
 
 

@@ -14,6 +14,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from .._validation import check_instance
 from ..outputs import check_output_folder, write_output
 from ._pipeline import Derived, derive_all
 
@@ -70,9 +71,8 @@ def write_derived(derived: Derived, out: str | os.PathLike, *, overwrite: bool =
     --------
     >>> # write_derived(derive_all(trial), "derived/")  -> Path("/.../derived")
     """
-    if not isinstance(derived, Derived):
-        raise TypeError(f"The 'derived' parameter of write_derived must be a Derived. "
-                        f"Got {type(derived).__name__} instead.")
+    check_instance("write_derived", "derived", derived, Derived,
+                   "a Derived (t1dtrial.derive.derive_all)")
 
     def build(tmp: Path) -> None:
         for name, df in derived.datasets.items():

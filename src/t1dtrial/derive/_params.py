@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from dataclasses import replace
+from .._validation import invalid_parameter
 from ..data.contract import meal_test_minute
 from ..protocol import Protocol
 from ..protocol.kinds import DerivedParam, kind_of
@@ -341,8 +342,8 @@ def compute_auc(minutes: list[int] | np.ndarray, values: np.ndarray) -> np.ndarr
     t = np.asarray(minutes, dtype=float)
     v = np.asarray(values, dtype=float)
     if v.ndim != 2 or v.shape[1] != len(t):
-        raise ValueError(f"The 'values' parameter of compute_auc must have shape (n, {len(t)}). "
-                         f"Got {v.shape} instead.")
+        raise invalid_parameter("compute_auc", "values", f"have shape (n, {len(t)})", v,
+                                got=f"shape {v.shape}")
     widths = np.diff(t)
     return ((v[:, 1:] + v[:, :-1]) / 2.0 * widths).sum(axis=1)
 

@@ -29,7 +29,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import DerivationWarning, InputError
+from .._validation import invalid_parameter
+from ..errors import DerivationWarning
 from ._adae import derive_adae
 from ._adeff import derive_adeff, latest_date
 from ._adtte import adtte_endpoints, derive_adtte
@@ -115,8 +116,9 @@ def _table(trial: Any, name: str) -> pd.DataFrame:
                              "start_date": pd.Series(dtype="datetime64[ns]"),
                              "end_date": pd.Series(dtype="datetime64[ns]")})
     if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"The 'trial' parameter of derive_all must have a DataFrame attribute "
-                        f"'{name}' (a t1dtrial.data.Trial). Got {type(table).__name__} instead.")
+        raise invalid_parameter("derive_all", "trial",
+                                f"have a DataFrame attribute '{name}' (a t1dtrial.data.Trial)",
+                                table, got=type(table).__name__)
     return table
 
 
@@ -170,8 +172,8 @@ def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Der
         try:
             cut = pd.Timestamp(data_cut).normalize()
         except (ValueError, TypeError):
-            raise InputError(f"The 'data_cut' parameter of derive_all must be an ISO date "
-                             f"(YYYY-MM-DD). Got {data_cut!r} instead.") from None
+            raise invalid_parameter("derive_all", "data_cut", "an ISO date (YYYY-MM-DD)",
+                                    data_cut) from None
     adeff = derive_adeff(adlb, adsl, tables["insulin_free"], protocol, data_cut=cut)
     adae = derive_adae(tables["adverse_events"], adsl, tables["infusions"])
     exclusions = derivation_exclusions(tables["measurements"], tables["subjects"],

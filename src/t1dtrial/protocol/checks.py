@@ -29,8 +29,8 @@ from .expressions import Expression, ExpressionSyntaxError
 from .kinds import EndpointKind, endpoint_kind, endpoint_kinds
 from .models import Protocol
 from .partitions import subgroup_problems
-from .vocabulary import (Covariate, covariate, covariate_hints, covariate_names,
-                         is_endpoint_param, meal_sample_minute)
+from .vocabulary import (DERIVED_PARAMS, MEASURED_PARAMS, Covariate, covariate,
+                         covariate_hints, covariate_names, is_endpoint_param, meal_sample_minute)
 
 __all__ = ["protocol_problems"]
 
@@ -300,8 +300,8 @@ def _names(text: Any) -> frozenset[str]:
         return frozenset()
 
 
-_PARAMS = ("FCP, PCP, HBA1C, INSULIN, WEIGHT, FPG, PPG, CPxx (a meal-test sample) or a "
-           "derived INSDOSE, IDAA1C, CPAUC, CPMAUC")
+_PARAMS = (f"{', '.join(MEASURED_PARAMS)}, CPxx (a meal-test sample) or a "
+           f"derived {', '.join(DERIVED_PARAMS)}")
 
 
 def _endpoints(ctx: _Context) -> list[Problem]:

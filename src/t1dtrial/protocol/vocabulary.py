@@ -1,13 +1,20 @@
 """Names a protocol may refer to: subject columns, analysis parameters and ADSL covariates.
 
-The protocol layer imports nothing else of t1dtrial, so the few names shared
-with the input contract and the derivations live here: :mod:`t1dtrial.data.contract`
-builds on them, and tests hold :data:`COVARIATES` to what
+The protocol layer imports nothing else of t1dtrial, so the vocabulary shared
+with the input contract and the derivations is written down here, once: the
+measured parameters (:data:`PARAMS`: code, words, canonical and accepted
+units, plausible range), the derived ones, which codes are C-peptide
+(:func:`is_cpeptide`) and the subject columns. :mod:`t1dtrial.data.contract`
+reads its parameters from here, and tests hold :data:`COVARIATES` to what
 :func:`t1dtrial.derive.derive_adsl` produces.
 
 Examples
 --------
 >>> is_endpoint_param("PCP"), is_endpoint_param("CP90"), is_endpoint_param("LDL")
+(True, True, False)
+>>> PARAMS["FCP"].canonical_unit, param_spec("CP30").label
+('nmol/L', 'C-peptide at minute 30 of a meal test')
+>>> is_cpeptide("CP30"), is_cpeptide("CPAUC"), is_cpeptide("HBA1C")
 (True, True, False)
 >>> covariate("DOSE2", infusions=2).unit
 'cells/kg'
@@ -19,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
@@ -29,6 +36,11 @@ __all__ = [
     "MEASURED_PARAMS",
     "DERIVED_PARAMS",
     "CPEPTIDE_PARAMS",
+    "ParamSpec",
+    "PARAMS",
+    "param_spec",
+    "is_known_param",
+    "is_cpeptide",
     "RISE_IS_WORSE",
     "RESERVED_SUBGROUP_NAMES",
     "RESERVED_ENDPOINT_NAMES",
@@ -55,8 +67,64 @@ SUBJECT_COLUMN_KINDS: dict[str, Literal["numeric", "date", "text"]] = {
     "withdrawal_reason": "text",
 }
 
-#: Parameters measured and recorded in ``measurements.csv`` (plus ``CPxx``).
-MEASURED_PARAMS: tuple[str, ...] = ("FCP", "PCP", "HBA1C", "INSULIN", "WEIGHT", "FPG", "PPG")
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One measured parameter of ``measurements.csv``.
+
+    Parameters
+    ----------
+    code : str
+        PARAMCD, e.g. ``"FCP"``.
+    label : str
+        Words for reports.
+    canonical_unit : str
+        Unit inside the package.
+    units : tuple of str
+        Units accepted in input (converted by :mod:`t1dtrial.data.units`).
+    plausible : tuple of float
+        Inclusive range of plausible values in the canonical unit; outside
+        it a value is refused as implausible.
+    extra : dict
+        Anything else known of the code (``minute`` of a meal-test sample).
+
+    Examples
+    --------
+    >>> PARAMS["HBA1C"].param
+    'HbA1c (%)'
+    """
+
+    code: str
+    label: str
+    canonical_unit: str
+    units: tuple[str, ...]
+    plausible: tuple[float, float]
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def param(self) -> str:
+        """CDISC PARAM: label with canonical unit, e.g. ``Fasting C-peptide (nmol/L)``."""
+        return f"{self.label} ({self.canonical_unit})"
+
+
+_CPEP_UNITS = ("nmol/L", "pmol/L", "ng/mL")
+_GLU_UNITS = ("mmol/L", "mg/dL")
+
+#: The parameters measured and recorded in ``measurements.csv`` (plus ``CPxx``, see
+#: :func:`param_spec`): the one list of their codes, words, units and plausible ranges.
+PARAMS: dict[str, ParamSpec] = {
+    "FCP": ParamSpec("FCP", "Fasting C-peptide", "nmol/L", _CPEP_UNITS, (0.0, 10.0)),
+    "PCP": ParamSpec("PCP", "2-h postprandial C-peptide", "nmol/L", _CPEP_UNITS, (0.0, 10.0)),
+    "HBA1C": ParamSpec("HBA1C", "HbA1c", "%", ("%", "mmol/mol"), (3.0, 20.0)),
+    "INSULIN": ParamSpec("INSULIN", "Total daily insulin dose", "U/kg/day",
+                         ("U/kg/day", "U/day"), (0.0, 3.0)),
+    "WEIGHT": ParamSpec("WEIGHT", "Body weight", "kg", ("kg",), (10.0, 250.0)),
+    "FPG": ParamSpec("FPG", "Fasting plasma glucose", "mmol/L", _GLU_UNITS, (0.5, 60.0)),
+    "PPG": ParamSpec("PPG", "2-h postprandial plasma glucose", "mmol/L", _GLU_UNITS, (0.5, 60.0)),
+}
+
+#: Codes of the parameters measured and recorded in ``measurements.csv`` (plus ``CPxx``).
+MEASURED_PARAMS: tuple[str, ...] = tuple(PARAMS)
 
 #: Parameters the derivations compute (ADLB).
 DERIVED_PARAMS: tuple[str, ...] = ("INSDOSE", "IDAA1C", "CPAUC", "CPMAUC")
@@ -86,6 +154,52 @@ def meal_sample_minute(code: str) -> int | None:
     """
     match = _MEAL_SAMPLE.match(code)
     return int(match.group(1)) if match else None
+
+
+def param_spec(code: str) -> ParamSpec:
+    """Return the :class:`ParamSpec` of a measured parameter code, including ``CPxx``.
+
+    Raises
+    ------
+    KeyError
+        If the code is not a measured parameter.
+
+    Examples
+    --------
+    >>> param_spec("CP120").extra
+    {'minute': 120}
+    """
+    if code in PARAMS:
+        return PARAMS[code]
+    minute = meal_sample_minute(code)
+    if minute is not None:
+        return ParamSpec(code, f"C-peptide at minute {minute} of a meal test", "nmol/L",
+                         _CPEP_UNITS, (0.0, 10.0), extra={"minute": minute})
+    raise KeyError(code)
+
+
+def is_known_param(code: str) -> bool:
+    """Whether ``code`` is a measured parameter of the input contract (``CPxx`` included).
+
+    Examples
+    --------
+    >>> is_known_param("HBA1C"), is_known_param("CP15"), is_known_param("LDL")
+    (True, True, False)
+    """
+    return code in PARAMS or meal_sample_minute(code) is not None
+
+
+def is_cpeptide(code: str) -> bool:
+    """Whether a parameter code is a C-peptide measure (a rise is a gain): the one definition.
+
+    :data:`CPEPTIDE_PARAMS` and the meal-test samples ``CPxx``.
+
+    Examples
+    --------
+    >>> is_cpeptide("CP30"), is_cpeptide("PCP"), is_cpeptide("HBA1C")
+    (True, True, False)
+    """
+    return code in CPEPTIDE_PARAMS or meal_sample_minute(code) is not None
 
 
 def is_endpoint_param(code: str) -> bool:

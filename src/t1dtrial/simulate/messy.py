@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..protocol import Protocol
+from ..protocol.vocabulary import is_cpeptide
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -62,11 +63,10 @@ EXPECTED_FRAGMENTS = {
     "below_detection": "",
     "unknown_subject": "not listed in subjects.csv",
 }
-_CPEPTIDE = ("FCP", "PCP")
 
 
 def _is_cpeptide(param: "pd.Series") -> "pd.Series":
-    return param.isin(_CPEPTIDE) | param.str.fullmatch(r"CP\d{1,3}")
+    return param.map(lambda code: isinstance(code, str) and is_cpeptide(code)).astype(bool)
 
 
 def inject_faults(tables: dict[str, "pd.DataFrame"], protocol: Protocol, *,

@@ -1,7 +1,7 @@
 """One simulated trial as the tables of the input contract, plus its truth.
 
 :func:`contract_tables` turns trial ``k`` of a :class:`~t1dtrial.simulate.cohort.Cohort`
-into the raw-export-shaped tables of DESIGN.md (text cells, as a data
+into the raw-export-shaped tables of docs/design.md (text cells, as a data
 capture system exports them: ISO dates, values with the laboratory's
 decimals, raw units). :func:`truth_table` gives, per participant, what the
 simulator knows and a derivation must recover.

@@ -1,10 +1,12 @@
 """Argument checks, estimability checks and result builders shared by the statistics modules.
 
-Two kinds of failure, two exceptions, one message shape (the argument, what
-was received, what is wrong, what was expected):
+Two kinds of failure, two exceptions:
 
 - an argument is wrong (a type, a missing column, a bad ``conf_level``):
-  :class:`t1dtrial.errors.InputError`, built by :func:`fail`;
+  :class:`t1dtrial.errors.ArgumentError` (an ``InputError``), built by
+  :func:`fail` with the package's one message template
+  (:mod:`t1dtrial._validation`: "The 'x' parameter of f must be ... Got ...
+  instead.");
 - the data do not allow the estimate (one outcome value, an empty group, too
   few values, no variation, a rank-deficient design, no convergence, a NaN or
   infinity inside a model): :class:`t1dtrial.errors.EstimationError`, built
@@ -21,15 +23,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import EstimationError, InputError, Problem
+from .. import _validation
+from ..errors import EstimationError, InputError
 
 RESULT_COLUMNS = ["estimate", "ci_low", "ci_high", "p_value", "method", "n"]
 
 
 def fail(function: str, argument: str, value: Any, problem: str, expected: str) -> InputError:
-    """Build an InputError about one argument of a statistics function."""
-    return InputError([Problem(file=f"{function}()", row=None, column=argument,
-                               value=value, problem=problem, expected=expected)])
+    """Build the error of one wrong argument of a statistics function.
+
+    Examples
+    --------
+    >>> print(fail("welch_t", "x", "a", "not numeric", "a sequence of numbers"))
+    The 'x' parameter of welch_t must be a sequence of numbers. Got 'a' instead (not numeric).
+    """
+    return _validation.invalid_parameter(function, argument, expected, value, problem=problem)
 
 
 def not_estimable(function: str, argument: str | None, value: Any, problem: str,
@@ -89,24 +97,13 @@ def check_finite(function: str, what: str, *arrays: Any) -> None:
 
 
 def check_conf_level(function: str, conf_level: float) -> float:
-    """Return ``conf_level`` as a float strictly between 0 and 1."""
-    try:
-        level = float(conf_level)
-    except (TypeError, ValueError):
-        raise fail(function, "conf_level", conf_level, "not a number",
-                   "a number strictly between 0 and 1, e.g. 0.95") from None
-    if not 0.0 < level < 1.0:
-        raise fail(function, "conf_level", conf_level, "out of range",
-                   "a number strictly between 0 and 1, e.g. 0.95")
-    return level
+    """Return ``conf_level`` as a float strictly between 0 and 1 (:mod:`t1dtrial._validation`)."""
+    return _validation.check_conf_level(function, conf_level)
 
 
 def check_choice(function: str, argument: str, value: Any, choices: Sequence[Any]) -> Any:
-    """Return ``value`` if it is one of ``choices``."""
-    if value not in choices:
-        raise fail(function, argument, value, "not a permitted value",
-                   "one of " + ", ".join(repr(c) for c in choices))
-    return value
+    """Return ``value`` if it is one of ``choices`` (:mod:`t1dtrial._validation`)."""
+    return _validation.check_one_of(function, argument, value, choices)
 
 
 def check_counts(function: str, x1: Any, n1: Any, x2: Any, n2: Any) -> tuple[int, int, int, int]:
@@ -162,14 +159,7 @@ def check_sample(function: str, argument: str, values: Any, *, minimum: int = 1)
 
 def check_frame(function: str, data: Any, columns: Iterable[str]) -> pd.DataFrame:
     """Check that ``data`` is a DataFrame holding every column of ``columns``."""
-    if not isinstance(data, pd.DataFrame):
-        raise fail(function, "data", type(data).__name__, "not a table",
-                   "a pandas DataFrame")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise fail(function, "data", ", ".join(missing), "column(s) not found",
-                   "columns among " + ", ".join(map(str, data.columns)))
-    return data
+    return _validation.check_frame(function, "data", data, columns)
 
 
 def check_columns_arg(function: str, argument: str, value: Any) -> list[str]:

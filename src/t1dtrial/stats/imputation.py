@@ -81,7 +81,7 @@ def pool_rubin(estimates: Sequence[float], variances: Sequence[float], *,
     u = check_sample(fn, "variances", variances, minimum=2)
     if q.size != u.size:
         raise fail(fn, "variances", f"{u.size} values", f"not as many as estimates ({q.size})",
-                   "one variance an estimate")
+                   "as many variances as estimates")
     if (u < 0).any():
         raise fail(fn, "variances", float(u[u < 0][0]), "negative variance", "variances >= 0")
     m = q.size
@@ -207,7 +207,7 @@ def impute_chained(data: pd.DataFrame, *, columns: Sequence[str] | None = None, 
     if not isinstance(m, (int, np.integer)) or m < 1:
         raise fail(fn, "m", m, "not a positive whole number", "a number of imputations >= 1")
     if not isinstance(iterations, (int, np.integer)) or iterations < 1:
-        raise fail(fn, "iterations", iterations, "not a positive whole number", "iterations >= 1")
+        raise fail(fn, "iterations", iterations, "not a positive whole number", "a whole number >= 1")
     rng = np.random.default_rng(seed)
     factors = [c for c in cols if is_factor(frame[c])]
     for c in factors:

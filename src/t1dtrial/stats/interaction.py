@@ -136,7 +136,7 @@ def interaction_test(data: pd.DataFrame, *, outcome: str, group: str, subgroup: 
     k = len(levels)
     if family == "binomial":
         if not set(np.unique(y)) <= {0.0, 1.0}:
-            raise fail(fn, "outcome", outcome, "not a binary outcome", "values 0 and 1")
+            raise fail(fn, "outcome", outcome, "not a binary outcome", "a column of 0 and 1")
         if np.unique(y).size < 2:
             raise not_estimable(fn, "outcome", outcome, "only one outcome value among the "
                                 f"analysed rows (all {int(y[0])})", "both 0 and 1 present")

@@ -205,7 +205,7 @@ def _prepare(fn: str, data: pd.DataFrame, outcome: str, predictors: Sequence[str
     values = set(pd.unique(yv))
     if not values <= {0, 1} or not pd.api.types.is_numeric_dtype(yv):
         raise fail(fn, "outcome", ", ".join(map(str, sorted(values, key=str))),
-                   "not a binary outcome", "values 0 and 1 (or False and True)")
+                   "not a binary outcome", "a column of 0 and 1 (or False and True)")
     if len(values) < 2:
         problem = (f"only one outcome value among the analysed rows (all {int(min(values))})"
                    if values else "no analysed rows (each misses the outcome or a predictor)")

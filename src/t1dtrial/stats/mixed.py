@@ -184,13 +184,14 @@ def _mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: 
     if frame.duplicated([subject, visit]).any():
         dup = frame[frame.duplicated([subject, visit])].iloc[0]
         raise fail(fn, "data", f"{dup[subject]}, {dup[visit]}", "two rows for one subject and visit",
-                   "one row a subject and visit")
+                   "hold one row a subject and visit")
     comparator, ref = two_levels(fn, "group", frame[group], reference)
     visits = list(visit_order) if visit_order is not None else sorted(pd.unique(frame[visit]))
     unknown = set(pd.unique(frame[visit])) - set(visits)
     if unknown:
         raise fail(fn, "visit_order", ", ".join(map(str, sorted(unknown, key=str))),
-                   "visits in the data but not in visit_order", "every visit listed")
+                   "visits in the data but not in visit_order",
+                   "a list of every visit in the data")
     T = len(visits)
     # a canonical row order (subject, then visit) so that the fit does not depend on
     # the order of the input rows (floating-point sums are order dependent)
@@ -296,7 +297,8 @@ def _sequence(fn: str, covariance: str, fallback: Sequence[str] | None) -> list[
         check_choice(fn, "fallback", name, cv.STRUCTURES)
     repeated = sorted({f for f in fallback if fallback.count(f) > 1})
     if repeated:
-        raise fail(fn, "fallback", ", ".join(repeated), "listed more than once", "each once")
+        raise fail(fn, "fallback", ", ".join(repeated), "listed more than once",
+                   "a list naming each structure once")
     first = "unstructured" if covariance == "auto" else covariance
     return [first] + [f for f in fallback if f != first]
 

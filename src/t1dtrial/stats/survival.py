@@ -141,7 +141,7 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[int], *,
     ev = np.asarray(pd.to_numeric(pd.Series(list(events)), errors="coerce"), dtype=float)
     if dur.size != ev.size:
         raise fail(fn, "events", f"{ev.size} values", f"not as many as durations ({dur.size})",
-                   "one event flag a duration")
+                   "as many event flags as durations")
     keep = ~(np.isnan(dur) | np.isnan(ev))
     dur, ev = dur[keep], ev[keep]
     check_sample(fn, "durations", dur)
@@ -150,7 +150,7 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[int], *,
                    "durations >= 0")
     if not set(np.unique(ev)) <= {0.0, 1.0}:
         raise fail(fn, "events", ", ".join(map(str, np.unique(ev))), "not event flags",
-                   "1 (event) or 0 (censored)")
+                   "flags 1 (event) or 0 (censored)")
     check_sample(fn, "times", list(times), minimum=0)
     z = float(stats.norm.ppf(1 - (1 - level) / 2))
     tab = _table(dur, ev)

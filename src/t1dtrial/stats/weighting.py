@@ -41,7 +41,7 @@ def _complete(fn: str, data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     if frame.isna().any().any():
         bad = [c for c in columns if frame[c].isna().any()]
         raise fail(fn, "data", ", ".join(bad), "missing values in the group or a covariate",
-                   "complete columns (impute or drop the rows first)")
+                   "hold complete columns (impute or drop the rows first)")
     return frame
 
 

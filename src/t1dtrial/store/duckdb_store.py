@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from ..data.contract import TABLE_NAMES
 from ..errors import InputError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,7 +41,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["ImportRecord", "import_trial", "import_folder", "read_trial", "history", "TABLE_NAMES"]
 
-TABLE_NAMES = ("subjects", "measurements", "infusions", "adverse_events", "insulin_free")
 
 _LEDGER_DDL = """
 CREATE TABLE IF NOT EXISTS ledger (
