@@ -24,14 +24,17 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from .doses import cell_dose_problem, total_dose_range_problem
+from .eligibility import Criterion
 from .expressions import Expression, ExpressionSyntaxError
+from .populations import Population
 from .units import threshold_unit_problem, threshold_value_problem
 from .vocabulary import RESERVED_ENDPOINT_NAMES, RESERVED_SUBGROUP_NAMES
 
 __all__ = [
     "Arm", "Visit", "Dose", "Infusion", "MealTest", "PercentRiseEndpoint",
     "ThresholdEndpoint", "ContinuousEndpoint", "InsulinIndependenceEndpoint", "Endpoint",
-    "Endpoints", "Subgroup", "Population", "Multiplicity", "AnalysisOptions", "Design", "Protocol",
+    "Endpoints", "Subgroup", "Criterion", "Population", "Multiplicity", "AnalysisOptions",
+    "Design", "Protocol",
 ]
 
 Comparison = Literal[">=", ">", "<=", "<"]
@@ -356,14 +359,6 @@ class Subgroup(_Model):
         return Expression.parse(self.where)
 
 
-class Population(_Model):
-    """An analysis population (FAS, PP, SAF) and the rule that defines it, in words."""
-
-    code: Literal["ENRL", "FAS", "PP", "SAF"]
-    label: str
-    rule: str
-
-
 #: Within-subject covariance structures of the mixed model for repeated measures.
 MMRMCovariance = Literal["unstructured", "heterogeneous-toeplitz", "heterogeneous-ar1",
                          "heterogeneous-compound-symmetry", "compound-symmetry"]
@@ -474,6 +469,9 @@ class Protocol(_Model):
     meal_test: MealTest = MealTest(kind="none")
     endpoints: Endpoints
     subgroups: list[Subgroup] = Field(default_factory=list)
+    eligibility: list[Criterion] = Field(
+        default_factory=list, description="Eligibility criteria (see t1dtrial.protocol.eligibility); "
+        "a participant who does not meet one is a protocol deviation, kept and flagged.")
     populations: list[Population] = Field(default_factory=list)
     analysis: AnalysisOptions = AnalysisOptions()
 
