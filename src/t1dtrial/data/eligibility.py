@@ -39,7 +39,7 @@ from ..errors import Problem
 from ..protocol import Protocol
 from ..protocol.eligibility import BASELINE_PREFIX, eligibility_names, eligibility_unit
 
-__all__ = ["eligibility_facts", "assess_eligibility", "protocol_deviations",
+__all__ = ["eligibility_facts", "meets_eligibility", "assess_eligibility", "protocol_deviations",
            "eligibility_flags", "deviation_warnings", "DEVIATION_COLUMNS", "DAYS_PER_YEAR"]
 
 #: Columns of :func:`protocol_deviations`, in order.
@@ -122,6 +122,25 @@ def _show(name: str, value: Any) -> str:
         unit = eligibility_unit(name)
         return f"{name} = {float(value):.4g}" + (f" {unit}" if unit else "")
     return f"{name} = {value}"
+
+
+def meets_eligibility(facts: pd.DataFrame, protocol: Protocol) -> np.ndarray:
+    """Whether each participant meets every criterion (a criterion not assessable is not met).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from t1dtrial.protocol import Criterion, load_protocol
+    >>> p = load_protocol("lu2021").model_copy(update={"eligibility": [
+    ...     Criterion(name="fcp", label="FCP > 0.12 nmol/L", where="baseline_FCP > 0.12")]})
+    >>> meets_eligibility(pd.DataFrame({"baseline_FCP": [0.3, 0.1, None]}), p).tolist()
+    [True, False, False]
+    """
+    data = facts.reset_index(drop=True)
+    out = np.ones(len(data), dtype=bool)
+    for criterion in protocol.eligibility:
+        out &= criterion.expression.evaluate(data).to_numpy(dtype=bool)
+    return out
 
 
 def assess_eligibility(facts: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
