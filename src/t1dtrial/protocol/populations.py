@@ -135,7 +135,8 @@ def protocol_populations(protocol: Any) -> list[Population]:
     >>> protocol_populations(load_protocol("lu2021"))[1].rule_expression
     'enrolled and has_baseline_cpeptide'
     """
-    listed = {p.code: p for p in (getattr(protocol, "populations", None) or []) if p is not None}
+    listed = {p.code: p for p in (getattr(protocol, "populations", None) or [])
+              if p is not None and isinstance(p.code, str)}
     out = [listed.get(code) or Population(code=code, label=label, rule=rule, where=where)
            for code, (label, rule, where, _, _) in STANDARD_POPULATIONS.items()]
     out += [p for code, p in listed.items() if code not in STANDARD_POPULATIONS]
@@ -210,7 +211,7 @@ def population_problems(protocol: Any, known_covariate: Any) -> list[Problem]:
     """
     out: list[Problem] = []
     listed = [(i, p) for i, p in enumerate(getattr(protocol, "populations", None) or [])
-              if p is not None]
+              if p is not None and isinstance(p.code, str)]
     all_pops = protocol_populations(protocol)
     codes = [p.code for p in all_pops]
     for i, pop in listed:
@@ -235,7 +236,7 @@ def population_problems(protocol: Any, known_covariate: Any) -> list[Problem]:
                                 + "; or ADSL covariates (AGE, SEX, BFCP ...)", pop.where))
     if not out:
         try:
-            evaluation_order(all_pops)
+            evaluation_order([p for p in all_pops if p.rule_expression])
         except ValueError as exc:
             out.append(_finding("populations", str(exc), "rules that do not depend on each "
                                 "other in a circle"))
