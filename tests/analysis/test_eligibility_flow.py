@@ -145,3 +145,20 @@ def test_a_missing_baseline_value_is_not_assessable_not_failed(trial, protocol):
     rows = table.loc[table.arm == "all"].set_index(["stage", "reason"])["n"]
     assert rows[("eligibility not assessable", "")] == 1
     assert rows[("not eligible", "")] == 2
+
+
+def test_the_derivation_log_counts_deviations_and_every_population(trial):
+    log = derive_all(trial).log
+    adsl = log.loc[log.dataset == "ADSL"].set_index(["rule", "outcome", "reason"])["n"]
+    assert adsl[("ELIGFL", "selected", "every eligibility criterion met")] == 13
+    assert adsl[("ELIGFL", "protocol deviation (kept)", "aged 18-40 years at enrolment")] == 1
+    assert adsl[("MITTFL", "selected", "treated, with a baseline C-peptide value")] == 15
+
+
+def test_protocol_show_prints_the_criteria_and_each_population_rule(protocol):
+    from t1dtrial.protocol.describe import describe_protocol
+
+    text = describe_protocol(protocol)
+    assert "  fasting_cpeptide baseline_FCP > 0.12" in text
+    assert "        PPROTFL: FAS and completed_primary_visit and received_all_planned_infusions" in text
+    assert "        MITTFL: treated and has_baseline_cpeptide" in text
