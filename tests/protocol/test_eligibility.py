@@ -170,3 +170,24 @@ def test_eligibility_values_are_compared_as_numbers_not_text():
     assert meets_eligibility(facts, p).tolist() == [False, True]
     assert np.asarray(assess_eligibility(facts, p)["value"]).tolist() == [
         "age = 10 years", "age = 8.5 years"]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.dates(pd.Timestamp("2015-01-01").date(),
+                                   pd.Timestamp("2025-12-31").date()),
+                          st.sampled_from(["F", "M", None])), min_size=1, max_size=6),
+       st.dates(pd.Timestamp("2016-01-01").date(), pd.Timestamp("2024-12-31").date()))
+def test_dates_and_text_are_compared_as_written_and_missing_is_not_assessable(rows, cut):
+    from t1dtrial.data.eligibility import eligibility_facts
+
+    p = _with({"eligibility": [Criterion(
+        name="d", label="d", where=f"enrolment_date >= '{cut.isoformat()}' and sex in ['F']")]})
+    subjects = pd.DataFrame({
+        "subject_id": [str(i) for i in range(len(rows))], "sex": [r[1] for r in rows],
+        "age_at_onset": 20.0, "diagnosis_date": pd.Timestamp("2014-01-01"),
+        "enrolment_date": pd.to_datetime([r[0] for r in rows])})
+    m = pd.DataFrame(columns=["subject_id", "visit", "param", "value"])
+    got = assess_eligibility(eligibility_facts(subjects, m, p), p)["status"].tolist()
+    want = ["not assessable" if s is None else ("met" if d >= cut and s == "F" else "not met")
+            for d, s in rows]
+    assert got == want

@@ -219,11 +219,11 @@ def eligibility_flags(subjects: pd.DataFrame, measurements: pd.DataFrame,
     >>> eligibility_flags(s, m, load_protocol("lu2021")).values.tolist()
     [['Y', '']]
     """
-    facts = eligibility_facts(subjects, measurements, protocol)
-    n = len(facts)
+    n = len(subjects)
     flag = np.full(n, "Y", dtype=object)
     reasons = np.full(n, "", dtype=object)
     if protocol.eligibility:
+        facts = eligibility_facts(subjects, measurements, protocol)
         assessed = assess_eligibility(facts, protocol)
         row = np.repeat(np.arange(n), len(protocol.eligibility))
         for status, words in (("not met", ""), ("not assessable", "not assessable: ")):
@@ -241,8 +241,26 @@ def deviation_warnings(subjects: pd.DataFrame, measurements: pd.DataFrame,
                        protocol: Protocol, file: str = "subjects.csv") -> list[Problem]:
     """One warning per participant and criterion not met or not assessable (data kept).
 
-    ``row`` is the participant's row of ``subjects`` (``source_row``) when known.
+    ``row`` is the participant's row of ``subjects`` (``source_row``) when known;
+    ``value`` the values the criterion uses; ``expected`` the criterion.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from t1dtrial.protocol import Criterion, load_protocol
+    >>> p = load_protocol("lu2021").model_copy(update={"eligibility": [
+    ...     Criterion(name="fcp", label="fasting C-peptide > 0.12 nmol/L",
+    ...               where="baseline_FCP > 0.12")]})
+    >>> s = pd.DataFrame({"subject_id": ["S1"], "source_row": [2]})
+    >>> m = pd.DataFrame({"subject_id": ["S1"], "visit": ["BL"], "param": ["FCP"],
+    ...                   "value": [0.05]})
+    >>> print(deviation_warnings(s, m, p)[0])  # doctest: +NORMALIZE_WHITESPACE
+    subjects.csv:2:eligibility.fcp (participant S1): 'baseline_FCP = 0.05 nmol/L' — protocol
+    deviation: the participant does not meet the eligibility criterion 'fasting C-peptide >
+    0.12 nmol/L'; kept and flagged (ADSL ELIGFL); expected baseline_FCP > 0.12
     """
+    if not protocol.eligibility:
+        return []
     deviations = protocol_deviations(subjects, measurements, protocol)
     if not len(deviations):
         return []
@@ -256,7 +274,7 @@ def deviation_warnings(subjects: pd.DataFrame, measurements: pd.DataFrame,
             file=file, row=None if row is None else int(row),
             column=f"eligibility.{d.criterion}", value=d.value,
             problem=f"protocol deviation: the participant {met} the eligibility criterion "
-                    f"{d.label!r} ({d.value}); kept and flagged (ADSL ELIGFL)",
+                    f"{d.label!r}; kept and flagged (ADSL ELIGFL)",
             expected=f"{d.required}", severity="warning", subject=d.subject_id,
             kind="protocol deviation"))
     return out

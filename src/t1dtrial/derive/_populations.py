@@ -195,19 +195,23 @@ def derive_population_flags(adsl: pd.DataFrame, adlb: pd.DataFrame,
     """
     out = adsl.copy(deep=False)
     facts = population_facts(out, adlb, protocol)
-    frame = pd.concat([out.reset_index(drop=True), facts.drop(columns=["missed"])], axis=1)
-    labels = {p.code: p.label for p in protocol_populations(protocol)}
+    pops = protocol_populations(protocol)
+    used = {n for p in pops for n in Expression.parse(p.rule_expression).names}
+    columns = [c for c in out.columns if c in used or c == "ELIGREAS"]
+    frame = pd.concat([out[columns].reset_index(drop=True), facts.drop(columns=["missed"])],
+                      axis=1)
+    labels = {p.code: p.label for p in pops}
     flags, reasons = {}, {}
-    for pop in evaluation_order(protocol_populations(protocol)):
+    for pop in evaluation_order(pops):
         inside = Expression.parse(pop.rule_expression).evaluate(frame).to_numpy(dtype=bool)
         frame[pop.code] = inside
         flags[pop.code] = (pop.flag, np.where(inside, "Y", "N"))
         if pop.reason_column:
             reasons[pop.code] = (pop.reason_column,
                                  _reasons(pop, frame, facts, inside, labels, protocol))
-    for pop in protocol_populations(protocol):  # flags, then reasons, in protocol order
+    for pop in pops:  # flags, then reasons, in protocol order
         out[flags[pop.code][0]] = flags[pop.code][1]
-    for pop in protocol_populations(protocol):
+    for pop in pops:
         if pop.code in reasons:
             out[reasons[pop.code][0]] = reasons[pop.code][1]
     return out

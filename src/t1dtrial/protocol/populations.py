@@ -36,7 +36,8 @@ from ..errors import Problem
 from .expressions import Expression, ExpressionSyntaxError
 
 __all__ = ["Population", "POPULATION_FACTS", "STANDARD_POPULATIONS", "protocol_populations",
-           "population_flag", "population_reason_column", "population_problems"]
+           "population_flag", "population_reason_column", "population_problems",
+           "evaluation_order"]
 
 #: Facts about a participant a population rule may use: name -> (what it says, why not).
 POPULATION_FACTS: dict[str, tuple[str, str]] = {
