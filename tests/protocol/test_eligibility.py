@@ -191,3 +191,18 @@ def test_dates_and_text_are_compared_as_written_and_missing_is_not_assessable(ro
     want = ["not assessable" if s is None else ("met" if d >= cut and s == "F" else "not met")
             for d, s in rows]
     assert got == want
+
+
+@pytest.mark.parametrize("where", ["age >= 40 and age < 18", "baseline_FCP < 0 and baseline_FCP > 1",
+                                   "sex == 'F' and sex == 'M'"])
+def test_a_criterion_no_participant_can_meet_is_refused(tmp_path, where):
+    def change(d):
+        d["eligibility"][0]["where"] = where
+    [problem] = _problems_of(tmp_path, change)
+    assert f"no participant can meet age: {where!r} holds for no value" in problem
+
+
+def test_a_criterion_some_participants_meet_is_not_refused(tmp_path):
+    def change(d):
+        d["eligibility"][0]["where"] = "age >= 18 and age <= 18"
+    assert _problems_of(tmp_path, change) == []

@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 from typing import Any, Literal
 
@@ -48,6 +49,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..errors import Problem
 from .expressions import Expression, ExpressionSyntaxError
+from .partitions import representative_points
 from .units import scales_of
 from .vocabulary import MEASURED_PARAMS
 
@@ -173,8 +175,6 @@ def _constant_problem(name: str, kind: Kind, value: Any) -> tuple[str, str] | No
 
 def _constants(expr: Expression) -> list[tuple[str, Any]]:
     """``(name, constant)`` for each comparison of a name with literals."""
-    import ast
-
     def literals(node: ast.AST) -> list[Any]:
         if isinstance(node, ast.Constant):
             return [node.value]
@@ -204,7 +204,9 @@ def eligibility_problems(criteria: list[tuple[int, Any]],
     """Problems of the protocol's eligibility criteria, given as ``(index, Criterion)``.
 
     A name used twice, an unknown name in an expression (the message lists the
-    known ones), a constant of the wrong kind (a number compared with text ...).
+    known ones), a constant of the wrong kind (a number compared with text ...),
+    a criterion that no value meets (``age >= 40 and age < 18``; decided on
+    representative points, :func:`.partitions.representative_points`).
 
     Examples
     --------
@@ -230,8 +232,24 @@ def eligibility_problems(criteria: list[tuple[int, Any]],
                                 f"names of the participant at enrolment: {', '.join(known)}",
                                 criterion.where))
             continue
-        for name, value in _constants(expr):
-            found = _constant_problem(name, known[name], value)
-            if found:
-                out.append(_finding(path, found[0], found[1], criterion.where))
+        found = [f for name, value in _constants(expr)
+                 if (f := _constant_problem(name, known[name], value))]
+        out += [_finding(path, f[0], f[1], criterion.where) for f in found]
+        if not found and _never_met(expr, known):
+            out.append(_finding(path, f"no participant can meet {criterion.name}: "
+                                f"{criterion.where!r} holds for no value",
+                                "a criterion some participants meet", criterion.where))
     return out
+
+
+def _never_met(expr: Expression, kinds: dict[str, Kind]) -> bool:
+    """Whether the expression holds for no value (decided on representative points)."""
+    if any(len([n for n in (c.left, *c.comparators) if isinstance(n, ast.Name)]) > 1
+           for c in _compares(expr)):
+        return False  # two names compared with each other: points are not exact
+    points = representative_points([expr], dict(kinds))
+    return points is not None and not any(expr.evaluate(pt) for pt in points)
+
+
+def _compares(expr: Expression) -> list[Any]:
+    return [n for n in ast.walk(expr.tree) if isinstance(n, ast.Compare)]
