@@ -1,4 +1,4 @@
-"""A ProTrans-like trial: simulated within its eligibility criteria; deviations listed, kept, counted."""
+"""A ProTrans-like trial simulated within its eligibility criteria; deviations listed and counted."""
 
 from __future__ import annotations
 
@@ -160,5 +160,6 @@ def test_protocol_show_prints_the_criteria_and_each_population_rule(protocol):
 
     text = describe_protocol(protocol)
     assert "  fasting_cpeptide baseline_FCP > 0.12" in text
-    assert "        PPROTFL: FAS and completed_primary_visit and received_all_planned_infusions" in text
+    assert ("        PPROTFL: FAS and completed_primary_visit and "
+            "received_all_planned_infusions") in text
     assert "        MITTFL: treated and has_baseline_cpeptide" in text

@@ -193,7 +193,8 @@ def test_dates_and_text_are_compared_as_written_and_missing_is_not_assessable(ro
     assert got == want
 
 
-@pytest.mark.parametrize("where", ["age >= 40 and age < 18", "baseline_FCP < 0 and baseline_FCP > 1",
+@pytest.mark.parametrize("where", ["age >= 40 and age < 18",
+                                   "baseline_FCP < 0 and baseline_FCP > 1",
                                    "sex == 'F' and sex == 'M'"])
 def test_a_criterion_no_participant_can_meet_is_refused(tmp_path, where):
     def change(d):

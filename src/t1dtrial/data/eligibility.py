@@ -184,7 +184,7 @@ def assess_eligibility(facts: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
 
 def protocol_deviations(subjects: pd.DataFrame, measurements: pd.DataFrame,
                         protocol: Protocol) -> pd.DataFrame:
-    """The table of eligibility deviations: each participant and criterion not met or not assessable.
+    """The eligibility deviations: each participant and criterion not met or not assessable.
 
     Returns
     -------

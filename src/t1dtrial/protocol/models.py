@@ -470,8 +470,8 @@ class Protocol(_Model):
     endpoints: Endpoints
     subgroups: list[Subgroup] = Field(default_factory=list)
     eligibility: list[Criterion] = Field(
-        default_factory=list, description="Eligibility criteria (see t1dtrial.protocol.eligibility); "
-        "a participant who does not meet one is a protocol deviation, kept and flagged.")
+        default_factory=list, description="Eligibility criteria (t1dtrial.protocol.eligibility); a "
+        "participant who does not meet one is a protocol deviation, kept and flagged.")
     populations: list[Population] = Field(default_factory=list)
     analysis: AnalysisOptions = AnalysisOptions()
 

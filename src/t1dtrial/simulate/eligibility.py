@@ -1,4 +1,4 @@
-"""Simulated participants within the protocol's eligibility criteria (rejection of whole participants).
+"""Simulated participants within the protocol's eligibility criteria (whole participants redrawn).
 
 A trial enrols only eligible participants, so the simulator draws whole
 participants (demographics, dates, C-peptide, response, measurements,
@@ -84,7 +84,7 @@ def _take(target: dict, source, slots: np.ndarray, rows: np.ndarray) -> None:
 
 def within_eligibility(cohort, ss: np.random.SeedSequence,
                        draw: Callable[[np.ndarray, np.ndarray, np.random.SeedSequence], object]):
-    """The cohort with each ineligible participant replaced by an eligible draw of the same arm and trial.
+    """The cohort with each ineligible participant replaced by an eligible one (same arm, trial).
 
     Parameters
     ----------
