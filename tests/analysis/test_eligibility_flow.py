@@ -1,4 +1,4 @@
-"""A ProTrans-like trial simulated within its eligibility criteria; deviations listed and counted."""
+"""A ProTrans-like trial simulated within its eligibility criteria; deviations listed, counted."""
 
 from __future__ import annotations
 
