@@ -207,3 +207,9 @@ def test_a_criterion_some_participants_meet_is_not_refused(tmp_path):
     def change(d):
         d["eligibility"][0]["where"] = "age >= 18 and age <= 18"
     assert _problems_of(tmp_path, change) == []
+
+
+def test_a_population_code_that_is_a_covariate_is_refused(tmp_path):
+    def change(d):
+        d["populations"].append({"code": "AGE", "label": "x", "rule": "x", "where": "enrolled"})
+    assert any("AGE is the name of an ADSL covariate" in p for p in _problems_of(tmp_path, change))

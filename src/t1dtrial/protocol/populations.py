@@ -216,6 +216,10 @@ def population_problems(protocol: Any, known_covariate: Any) -> list[Problem]:
     all_pops = protocol_populations(protocol)
     codes = [p.code for p in all_pops]
     for i, pop in listed:
+        if known_covariate(pop.code) or pop.code in POPULATION_FACTS:
+            out.append(_finding(f"populations[{i}].code", f"{pop.code} is the name of an ADSL "
+                                "covariate or a fact, which a rule could not tell apart",
+                                "another code, e.g. mITT", pop.code))
         if pop.where is None and pop.code not in STANDARD_POPULATIONS:
             out.append(_finding(f"populations[{i}].where", f"population {pop.code} has no rule",
                                 "a where expression, e.g. where: treated and "
