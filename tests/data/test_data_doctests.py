@@ -11,7 +11,8 @@ import pytest
 from t1dtrial.errors import InputWarning
 
 MODULES = ["contract", "units", "log", "_raw", "_text", "_parse", "_rules", "readers", "schemas",
-           "sdtm", "_sdtm_lb", "_sdtm_cm", "_sdtm_common", "trial", "identifiers", "identifier_policy"]
+           "sdtm", "_sdtm_lb", "_sdtm_cm", "_sdtm_common", "trial", "identifiers", "identifier_policy",
+           "eligibility"]
 
 
 @pytest.mark.parametrize("name", MODULES)

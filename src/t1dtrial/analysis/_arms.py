@@ -6,12 +6,14 @@ import numpy as np
 import pandas as pd
 
 from ..protocol import Protocol
+from ..protocol.populations import STANDARD_POPULATIONS, population_flag
 
-__all__ = ["comparisons", "subgroup_masks", "population", "endpoint_status", "analysed",
-           "POPULATION_FLAGS"]
+__all__ = ["comparisons", "subgroup_masks", "population", "population_flag", "endpoint_status",
+           "analysed", "POPULATION_FLAGS"]
 
-#: Population code of the protocol -> ADSL flag.
-POPULATION_FLAGS = {"ENRL": "ENRLFL", "FAS": "FASFL", "PP": "PPROTFL", "SAF": "SAFFL"}
+#: Standard population code -> ADSL flag; a protocol's own populations are
+#: looked up with :func:`population_flag` (``protocol, code -> ADSL column``).
+POPULATION_FLAGS = {code: spec[3] for code, spec in STANDARD_POPULATIONS.items()}
 
 
 def comparisons(protocol: Protocol) -> list[tuple[str, str]]:
@@ -43,9 +45,21 @@ def subgroup_masks(adsl: pd.DataFrame, protocol: Protocol) -> dict[str, pd.Serie
     return masks
 
 
-def population(adsl: pd.DataFrame, code: str) -> pd.DataFrame:
-    """ADSL rows of a population (``FAS``, ``PP``, ``SAF``, ``ENRL``)."""
-    return adsl.loc[adsl[POPULATION_FLAGS[code]].eq("Y")]
+def population(adsl: pd.DataFrame, code: str, protocol: Protocol | None = None) -> pd.DataFrame:
+    """ADSL rows of a population (``FAS``, ``PP``, ``SAF``, ``ENRL`` or a protocol's own).
+
+    With ``protocol``, its populations (:func:`population_flag`); without,
+    the standard flags, else ``<CODE>FL``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"USUBJID": ["A", "B"], "FASFL": ["Y", "N"], "MITTFL": ["Y", "Y"]})
+    >>> population(a, "FAS").USUBJID.tolist(), len(population(a, "mITT"))
+    (['A'], 2)
+    """
+    flag = (population_flag(protocol, code) if protocol is not None
+            else POPULATION_FLAGS.get(code, f"{code.upper()}FL"))
+    return adsl.loc[adsl[flag].eq("Y")]
 
 
 def endpoint_status(subjects: pd.DataFrame, adeff: pd.DataFrame, endpoint: str) -> pd.DataFrame:

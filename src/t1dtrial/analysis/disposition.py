@@ -34,6 +34,7 @@ from ..data.log import Exclusion
 from ..derive import infusion_received
 from ..errors import InputError, Problem
 from ..protocol import Protocol
+from ..protocol.populations import protocol_populations
 from .baseline import ALL_ARMS, arm_masks, check_table_args
 
 __all__ = ["DISPOSITION_COLUMNS", "disposition"]
@@ -41,8 +42,6 @@ __all__ = ["DISPOSITION_COLUMNS", "disposition"]
 #: Columns of the disposition table, in order.
 DISPOSITION_COLUMNS = ["stage", "arm", "n", "reason", "counted", "method"]
 
-_POPULATIONS = (("FAS", "FASFL", "FASREAS"), ("PP", "PPROTFL", "PPREAS"),
-                ("SAF", "SAFFL", "SAFREAS"))
 UNKNOWN_ARM = "unknown"
 
 
@@ -98,6 +97,33 @@ def _infusion_rows(rows: _Rows, adsl: pd.DataFrame, enrolled: np.ndarray,
                    f"ADSL INF{inf.number}FL = Y (infusion {inf.number} at visit {inf.visit}"
                    + (f", only if {inf.condition}" if inf.condition else "") + ")",
                    arms=[*inf.given_arms, ALL_ARMS])
+
+
+def _eligibility_rows(rows: _Rows, adsl: pd.DataFrame, enrolled: np.ndarray,
+                      protocol: Protocol) -> None:
+    """Eligible, not eligible and not assessable participants, by criterion (ELIGFL, ELIGREAS)."""
+    if not protocol.eligibility or "ELIGFL" not in adsl.columns:
+        return
+    flag = _text(adsl, "ELIGFL")
+    reasons = [set(r.split("; ")) if r else set() for r in _text(adsl, "ELIGREAS")]
+    rows.count("eligible", enrolled & (flag == "Y"),
+               "ADSL ELIGFL = Y (every eligibility criterion met)")
+    failed = enrolled & (flag == "N")
+    rows.count("not eligible", failed, "ADSL ELIGFL = N: a protocol deviation, kept in the "
+               "analyses; a participant may fail several criteria")
+    for c in protocol.eligibility:
+        has = np.array([c.label in r for r in reasons], dtype=bool)
+        rows.count("not eligible", failed & has, f"criterion {c.name}: {c.where}",
+                   reason=c.label)
+    unknown = enrolled & (flag == "")
+    rows.count("eligibility not assessable", unknown,
+               "ADSL ELIGFL empty: no criterion failed, one or more cannot be assessed "
+               "(a value missing)")
+    for c in protocol.eligibility:
+        has = np.array([f"not assessable: {c.label}" in r for r in reasons], dtype=bool)
+        if (enrolled & has).any():
+            rows.count("eligibility not assessable", enrolled & has,
+                       f"criterion {c.name}: {c.where} (a value missing)", reason=c.label)
 
 
 def _visit_rows(rows: _Rows, adsl: pd.DataFrame, adlb: pd.DataFrame | None,
@@ -202,7 +228,11 @@ def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
     Subjects (``counted = "subjects"``), per protocol arm and ``"all"``:
 
     1. ``enrolled``: ADSL ENRLFL = "Y". ``not enrolled`` (by reason, arm as
-       recorded): the others.
+       recorded): the others. When the protocol has eligibility criteria:
+       ``eligible`` (ELIGFL = Y), ``not eligible`` (ELIGFL = N; then one row
+       per criterion failed, by its label) and ``eligibility not assessable``
+       (ELIGFL empty; by criterion), among the enrolled: protocol deviations
+       kept in every analysis.
     2. Arms given infusions only: ``infused`` (NINF >= 1), ``not infused``, and
        ``infusion k received`` (DOSEk recorded) for each protocol infusion,
        in the arms it is scheduled for.
@@ -210,8 +240,9 @@ def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
        ADLB analysis record of any parameter at the visit; when ``adlb`` is
        given); ``completed``, ``discontinued`` (by DCSREAS) and ``ongoing``
        (EOSSTT COMPLETED / DISCONTINUED / ONGOING), among the enrolled.
-    4. For FAS, PP and SAF: ``in <POP>`` and ``not in <POP>`` (by the ADSL
-       reason FASREAS / PPREAS / SAFREAS), among the enrolled.
+    4. For FAS, PP, SAF and the protocol's own populations: ``in <POP>`` and
+       ``not in <POP>`` (by the ADSL reason FASREAS / PPREAS / SAFREAS /
+       ``<CODE>REAS``), among the enrolled.
     5. Among the FAS: ``primary endpoint assessed`` (ADEFF AVALC Y or N at
        the primary visit), ``primary endpoint missing`` and ``primary
        endpoint excluded`` (by ADEFF REASON).
@@ -280,6 +311,7 @@ def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
                               "n": int((mask & (reasons == reason)).sum()),
                               "reason": reason or "no reason recorded", "counted": "subjects",
                               "method": "ADSL ENRLFL = N, by the arm recorded"})
+    _eligibility_rows(rows, adsl, enrolled, protocol)
     _infusion_rows(rows, adsl, enrolled, protocol)
     _visit_rows(rows, adsl, getattr(derived, "adlb", None), enrolled, protocol)
     eos = _text(adsl, "EOSSTT")
@@ -288,7 +320,10 @@ def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
                    "ADSL EOSSTT = DISCONTINUED, by DCSREAS (withdrawn or lost)")
     rows.count("ongoing", enrolled & ~np.isin(eos, ["COMPLETED", "DISCONTINUED"]),
                "ADSL EOSSTT = ONGOING (neither completed nor discontinued at the data cut)")
-    for code, flag, why in _POPULATIONS:
+    for pop in protocol_populations(protocol)[1:]:  # every population but the enrolled
+        code, flag, why = pop.code, pop.flag, pop.reason_column
+        if flag not in adsl.columns:
+            continue
         inside = adsl[flag].eq("Y").to_numpy()
         rows.count(f"in {code}", enrolled & inside, f"ADSL {flag} = Y")
         rows.by_reason(f"not in {code}", enrolled & ~inside, _text(adsl, why),

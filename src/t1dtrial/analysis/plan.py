@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Callable
 import pandas as pd
 
 from ..data.cutoff import apply_cutoff
+from ..data.eligibility import protocol_deviations
 from ..errors import T1DTrialWarning
 from ..protocol import ContinuousEndpoint
 from . import _estimable
@@ -124,6 +125,9 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
         step("disposition and baseline")
         tables["disposition"] = disposition.disposition(derived, protocol, load_log=trial.load_log,
                                                         conf_level=level)
+        if protocol.eligibility:  # eligibility deviations, kept and flagged (data.eligibility)
+            tables["protocol_deviations"] = protocol_deviations(trial.subjects,
+                                                                trial.measurements, protocol)
         tables["baseline_characteristics"] = baseline.baseline_characteristics(
             derived, protocol, conf_level=level)
 

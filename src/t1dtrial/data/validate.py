@@ -26,7 +26,9 @@ outside its visit window (``out_of_window``); a missing baseline
 used, listed in the log's exclusions); a repeated identical value (the repeat
 is not used and listed in the exclusions); an identifier column dropped or
 released on request; an infusion with no dose; a dose outside the protocol's
-planned range; a semicolon-separated file with decimal commas (read as such).
+planned range; a semicolon-separated file with decimal commas (read as such);
+a participant who does not meet an eligibility criterion of the protocol, or
+cannot be assessed for it (a protocol deviation: :mod:`~t1dtrial.data.eligibility`).
 
 Below-detection values written ``<limit`` (e.g. ``<0.003``) are not errors:
 the protocol option ``analysis.below_detection`` replaces them by half the
@@ -54,6 +56,7 @@ from ._parse import (normalise_lower, normalise_related, normalise_serious, norm
                      normalise_sex)
 from ._raw import SRC_PREFIX, Collector, RawData, RawTable
 from .contract import TABLES
+from .eligibility import deviation_warnings
 from .identifier_policy import apply_screening, mask_values
 from .log import LoadLog
 from .schemas import schema_problems
@@ -242,6 +245,9 @@ def validate_raw(raw: RawData, protocol: Protocol, *, drop_identifiers: bool = F
     if col.has_errors or set(typed) != set(TABLES):
         raise InputError(mask_values(col.result(), refused))
     out = _finish(raw, typed, excluded, protocol, col, log)
+    for problem in deviation_warnings(out["subjects"], out["measurements"], protocol,
+                                      _file_of(raw, "subjects")):
+        col.add(problem)
     log.warnings = [p for p in col.result() if p.severity == "warning"]
     log.rows_used = {name: int(len(df)) for name, df in out.items()}
     _emit(log.warnings)

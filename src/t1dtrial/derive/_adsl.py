@@ -3,8 +3,9 @@
 Built in steps, each a small function adding columns to a copy:
 demographics and subgroups (:func:`derive_vars_demog`), exposure
 (:func:`derive_vars_exposure`), baselines from ADLB (:func:`derive_vars_baseline`),
-disposition (:func:`derive_vars_disposition`) and population flags
-(:func:`derive_vars_popfl`). :func:`derive_adsl` runs them in that order.
+disposition (:func:`derive_vars_disposition`), eligibility (ELIGFL, ELIGREAS:
+:mod:`t1dtrial.data.eligibility`) and the population flags evaluated from the
+protocol's rules (:func:`derive_vars_popfl`). :func:`derive_adsl` runs them in that order.
 
 Examples
 --------
@@ -27,6 +28,7 @@ import pandas as pd
 from ..protocol import Expression, Protocol
 from ..protocol.vocabulary import is_cpeptide
 from ._common import as_dates, check_frame, check_protocol, codes_of, with_text_columns
+from ._populations import _has_primary_record, derive_population_flags, derive_vars_eligibility
 
 __all__ = [
     "derive_vars_demog",
@@ -341,49 +343,25 @@ def derive_vars_disposition(adsl: pd.DataFrame, subjects: pd.DataFrame, adlb: pd
     return out
 
 
-def _has_primary_record(adlb: pd.DataFrame, protocol: Protocol, ids: np.ndarray) -> np.ndarray:
-    at = adlb.loc[(adlb["AVISIT"] == protocol.primary_visit) & (adlb["ANL01FL"] == "Y")
-                  & adlb["AVAL"].notna(), "USUBJID"]
-    return pd.Index(ids).isin(at.unique())
-
-
-def _planned_infusions(adsl: pd.DataFrame, adlb: pd.DataFrame, protocol: Protocol,
-                       ) -> list[tuple[int, np.ndarray]]:
-    """For each protocol infusion: (number, mask of subjects for whom it was planned)."""
-    ids = adsl["USUBJID"].to_numpy()
-    arms = adsl["TRT01P"].to_numpy()
-    result = []
-    for inf in protocol.infusions:
-        planned = pd.Index(arms).isin(inf.given_arms)
-        if inf.condition:
-            expr = Expression.parse(inf.condition)
-            at = adlb.loc[(adlb["AVISIT"] == inf.visit) & (adlb["ANL01FL"] == "Y")
-                          & adlb["PARAMCD"].isin(expr.names)]
-            wide = at.pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL",
-                                  aggfunc="first").reindex(ids)
-            for name in expr.names:
-                if name not in wide.columns:
-                    wide[name] = np.nan
-            held = expr.evaluate(wide.reset_index(drop=True)).to_numpy(dtype=bool)
-            planned &= held  # not evaluable (missing values) -> not required
-        result.append((inf.number, planned))
-    return result
-
-
 def derive_vars_popfl(adsl: pd.DataFrame, adlb: pd.DataFrame, protocol: Protocol) -> pd.DataFrame:
-    """Add population flags ENRLFL, FASFL, PPROTFL, SAFFL ("Y"/"N") and the reasons for "N".
+    """Add the population flags (ENRLFL, FASFL, PPROTFL, SAFFL, custom ``<CODE>FL``) and reasons.
 
-    Rules (lu2021 ``populations``, applied to any protocol):
+    Each population of the protocol is a rule evaluated on every subject
+    (:mod:`t1dtrial.protocol.populations`, :mod:`._populations`); the
+    standard definitions, used when a protocol gives only the words:
 
-    1. ENRLFL: the subject's arm is a protocol arm.
-    2. FASFL: enrolled, with a baseline C-peptide (FCP, PCP, CPxx, CPAUC or CPMAUC).
+    1. ENRLFL: the subject's arm is a protocol arm (``enrolled``).
+    2. FASFL: enrolled, with a baseline C-peptide (FCP, PCP, CPxx, CPAUC or CPMAUC)
+       (``enrolled and has_baseline_cpeptide``).
     3. PPROTFL: FAS, an analysis record at the primary visit, and every planned
-       infusion of the arm received (sham infusions of a placebo arm included); a conditional infusion is planned only
-       when its condition held on the visit's values (not evaluable -> not required).
-    4. SAFFL: arms given infusions (placebo arms' sham infusions included) need at
-       least one infusion (:func:`infusion_received`); other arms all enrolled.
+       infusion of the arm received (sham infusions of a placebo arm included); a conditional
+       infusion is planned only when its condition held on the visit's values (not evaluable
+       -> not required) (``FAS and completed_primary_visit and received_all_planned_infusions``).
+    4. SAFFL: arms given infusions (placebo arms' sham infusions included) need at least one
+       infusion (:func:`infusion_received`); other arms all enrolled (``enrolled and treated``).
 
-    FASREAS, PPREAS and SAFREAS give the reasons a subject is out ("" when in).
+    FASREAS, PPREAS, SAFREAS (and ``<CODE>REAS``) give the reasons a subject
+    is out ("" when in).
 
     Examples
     --------
@@ -402,53 +380,16 @@ def derive_vars_popfl(adsl: pd.DataFrame, adlb: pd.DataFrame, protocol: Protocol
     check_frame(adsl, "adsl", fn, ["USUBJID", "TRT01P", "NINF"])
     check_frame(adlb, "adlb", fn, ["USUBJID", "PARAMCD", "AVISIT", "AVAL", "ABLFL", "ANL01FL"])
     check_protocol(protocol, fn)
-    out = adsl.copy(deep=False)
-    ids = out["USUBJID"].to_numpy()
-    n = len(out)
-    enrolled = out["TRT01P"].isin(protocol.arm_codes).to_numpy()
-    cpep_codes = [c for c in adlb["PARAMCD"].dropna().unique() if is_cpeptide(str(c))]
-    base_cp = adlb.loc[(adlb["ABLFL"] == "Y") & adlb["PARAMCD"].isin(cpep_codes)
-                       & adlb["AVAL"].notna(), "USUBJID"]
-    has_base = pd.Index(ids).isin(base_cp.unique())
-    fas = enrolled & has_base
-    at_primary = _has_primary_record(adlb, protocol, ids)
-    missed = np.full(n, "", dtype=object)
-    for number, planned in _planned_infusions(out, adlb, protocol):
-        miss = planned & ~infusion_received(out, number)
-        missed = np.where(miss, np.where(missed == "", str(number), missed + f", {number}"),
-                          missed)
-    pp = fas & at_primary & (missed == "")
-    infused = {a.code for a in protocol.arms if a.receives_infusions}
-    needs = out["TRT01P"].isin(infused).to_numpy()
-    saf = enrolled & (~needs | infusion_received(out))
-    not_enrolled = "arm not in the protocol"
-    out["ENRLFL"] = np.where(enrolled, "Y", "N")
-    out["FASFL"] = np.where(fas, "Y", "N")
-    out["PPROTFL"] = np.where(pp, "Y", "N")
-    out["SAFFL"] = np.where(saf, "Y", "N")
-    out["FASREAS"] = np.select([~enrolled, ~has_base], [not_enrolled, "no baseline C-peptide"], "")
-    pp_parts = [np.where(~fas, "not in the full analysis set", ""),
-                np.where(fas & ~at_primary,
-                         f"no analysis record at the primary visit {protocol.primary_visit}", ""),
-                np.where(fas & (missed != ""), "planned infusion " + missed + " not received", "")]
-    out["PPREAS"] = _join(pp_parts)
-    out["SAFREAS"] = np.select([~enrolled, ~saf], [not_enrolled, "no infusion received"], "")
-    return out
-
-
-def _join(parts: list[np.ndarray]) -> np.ndarray:
-    out = np.full(len(parts[0]), "", dtype=object)
-    for part in parts:
-        out = np.where(part == "", out, np.where(out == "", part, out + "; " + part))
-    return out
+    return derive_population_flags(adsl, adlb, protocol)
 
 
 def derive_adsl(subjects: pd.DataFrame, infusions: pd.DataFrame, adlb: pd.DataFrame,
-                protocol: Protocol) -> pd.DataFrame:
+                protocol: Protocol, *, measurements: pd.DataFrame | None = None) -> pd.DataFrame:
     """Derive ADSL, one row a subject in ``subjects`` order.
 
     Runs :func:`derive_vars_demog`, :func:`derive_vars_exposure`,
-    :func:`derive_vars_baseline`, :func:`derive_vars_disposition` and
+    :func:`derive_vars_baseline`, :func:`derive_vars_disposition`, the
+    eligibility flag ELIGFL/ELIGREAS (:mod:`t1dtrial.data.eligibility`) and
     :func:`derive_vars_popfl`. Text columns come out as pandas' Arrow-backed
     ``str`` dtype, as in every derived dataset.
 
@@ -459,6 +400,9 @@ def derive_adsl(subjects: pd.DataFrame, infusions: pd.DataFrame, adlb: pd.DataFr
     adlb : DataFrame
         ADLB from :func:`~t1dtrial.derive.derive_adlb`.
     protocol : Protocol
+    measurements : DataFrame, optional
+        Canonical measurements: the baseline-visit values the eligibility
+        criteria use (default: the ADLB records at the baseline visit).
 
     Examples
     --------
@@ -476,4 +420,5 @@ def derive_adsl(subjects: pd.DataFrame, infusions: pd.DataFrame, adlb: pd.DataFr
     adsl = derive_vars_exposure(adsl, infusions, protocol)
     adsl = derive_vars_baseline(adsl, adlb)
     adsl = derive_vars_disposition(adsl, subjects, adlb, protocol)
+    adsl = derive_vars_eligibility(adsl, subjects, measurements, adlb, protocol)
     return with_text_columns(derive_vars_popfl(adsl, adlb, protocol))

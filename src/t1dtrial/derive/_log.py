@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..protocol import Protocol
+from ..protocol.populations import protocol_populations
 from ._records import lab_exclusions
 from ._common import ady_to_rel, codes_of, group_codes
 from ._episodes import episode_status
@@ -148,8 +149,13 @@ def _meal_test_rows(adlb: pd.DataFrame, protocol: Protocol) -> list[dict]:
 def _adsl_rows(subjects: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> list[dict]:
     rows = [_row("ADSL", "subjects read", "read", len(subjects), "rows of subjects")]
     rules = {p.code: p.rule for p in protocol.populations}
-    for flag, code, why in (("ENRLFL", "ENRL", None), ("FASFL", "FAS", "FASREAS"),
-                            ("PPROTFL", "PP", "PPREAS"), ("SAFFL", "SAF", "SAFREAS")):
+    if protocol.eligibility and "ELIGFL" in adsl.columns:
+        rows.append(_row("ADSL", "ELIGFL", "selected", int((adsl["ELIGFL"] == "Y").sum()),
+                         "every eligibility criterion met"))
+        out = adsl.loc[adsl["ELIGFL"] != "Y"].rename(columns={"ELIGREAS": "reason"})
+        rows += _counts(out, "ADSL", "ELIGFL", "protocol deviation (kept)", ["reason"])
+    for pop in protocol_populations(protocol):  # the standard four, then the protocol's own
+        flag, code, why = pop.flag, pop.code, pop.reason_column
         rows.append(_row("ADSL", flag, "selected", int((adsl[flag] == "Y").sum()),
                          rules.get(code, "")))
         if why:

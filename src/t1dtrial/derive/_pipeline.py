@@ -165,7 +165,8 @@ def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Der
     check_protocol(protocol, "derive_all")
     tables = {name: _table(trial, name) for name in _TABLES}
     adlb = derive_adlb(tables["measurements"], tables["subjects"], tables["infusions"], protocol)
-    adsl = derive_adsl(tables["subjects"], tables["infusions"], adlb, protocol)
+    adsl = derive_adsl(tables["subjects"], tables["infusions"], adlb, protocol,
+                       measurements=tables["measurements"])
     if data_cut is None:
         cut = latest_date(*tables.values())
     else:

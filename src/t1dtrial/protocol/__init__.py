@@ -7,6 +7,7 @@ Examples
 'M12'
 """
 
+from .eligibility import Criterion, eligibility_names
 from .expressions import Expression, ExpressionSyntaxError
 from .loading import check_protocol_file, list_protocols, load_protocol, protocol_hash, protocol_source
 from .models import (
@@ -40,10 +41,12 @@ from .kinds import (
     outcome,
     register_endpoint_kind,
 )
+from .populations import POPULATION_FACTS, population_flag, protocol_populations
 from .vocabulary import DERIVED_PARAMS, MEASURED_PARAMS, SUBJECT_COLUMNS, is_endpoint_param
 
 __all__ = [
-    "AnalysisOptions", "Arm", "ContinuousEndpoint", "Design", "Dose", "Endpoint", "Endpoints",
+    "AnalysisOptions", "Arm", "ContinuousEndpoint", "Criterion", "eligibility_names",
+    "POPULATION_FACTS", "population_flag", "protocol_populations", "Design", "Dose", "Endpoint", "Endpoints",
     "Expression", "ExpressionSyntaxError", "Infusion", "InsulinIndependenceEndpoint", "MealTest",
     "PercentRiseEndpoint", "PlannedDose", "Population", "Product", "Protocol", "Subgroup",
     "ThresholdEndpoint", "Visit",

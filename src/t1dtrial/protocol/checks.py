@@ -6,8 +6,10 @@ arm, parameter, subject column and ADSL covariate named anywhere exists,
 endpoints are assessed after baseline, meal-test samples are sampled, the
 design has the arms it says, infusions go to arms that receive them, models
 do not adjust for what is constant or collinear by construction, a
-multiplicity procedure names endpoints the plan analyses at their visit, and
-subgroups declared as a partition split the participants (:mod:`.partitions`).
+multiplicity procedure names endpoints the plan analyses at their visit,
+subgroups declared as a partition split the participants (:mod:`.partitions`),
+eligibility criteria use names known at enrolment (:mod:`.eligibility`) and
+population rules name facts, populations and covariates (:mod:`.populations`).
 
 The checks run on a whole :class:`~.models.Protocol` or on one built
 partially (fields that failed validation are None), so that one pass of
@@ -26,9 +28,11 @@ from typing import Any
 
 from ..errors import Problem
 from .expressions import Expression, ExpressionSyntaxError
+from .eligibility import eligibility_problems
 from .kinds import EndpointKind, endpoint_kind, endpoint_kinds
 from .models import Protocol
 from .partitions import subgroup_problems
+from .populations import population_problems
 from .vocabulary import (DERIVED_PARAMS, MEASURED_PARAMS, Covariate, covariate,
                          covariate_hints, covariate_names, is_endpoint_param, meal_sample_minute)
 
@@ -62,6 +66,8 @@ def protocol_problems(p: Protocol, raw: dict | None = None) -> list[Problem]:
                   _covariates, _predictor_model, _multiplicity):
         out.extend(check(ctx))
     out.extend(subgroup_problems(ctx.items("subgroups")))
+    out.extend(eligibility_problems(ctx.items("eligibility"), ctx.minutes))
+    out.extend(population_problems(p, lambda name: ctx.covariate(name) is not None))
     return out
 
 

@@ -14,6 +14,7 @@ import textwrap
 
 from .kinds import kind_of
 from .models import Dose, Infusion, Protocol
+from .populations import protocol_populations
 
 __all__ = ["describe_protocol", "describe_endpoint", "describe_dose", "describe_infusion"]
 
@@ -128,11 +129,17 @@ def describe_protocol(p: Protocol) -> str:
         if any(sg.partition for sg in p.subgroups):
             add("  (the subgroups of a partition split the participants: none in two, none left "
                 "out)")
-    if p.populations:
+    if p.eligibility:
         add("")
-        add("Populations")
-        for pop in p.populations:
-            add(f"  {pop.code:<5} {pop.label}: {pop.rule}")
+        add("Eligibility (a participant who does not meet a criterion is a protocol deviation, "
+            "kept and flagged)")
+        for c in p.eligibility:
+            add(f"  {c.name:<16} {c.where:<32} {c.label}")
+    add("")
+    add("Populations (ADSL flag: rule evaluated)")
+    for pop in protocol_populations(p):
+        add(f"  {pop.code:<5} {pop.label}: {pop.rule}")
+        add(f"        {pop.flag}: {pop.rule_expression}")
     a = p.analysis
     add("")
     add("Analysis")

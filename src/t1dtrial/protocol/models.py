@@ -25,17 +25,20 @@ from pydantic import (BaseModel, BeforeValidator, Field, SerializeAsAny, Validat
                       field_validator, model_validator)
 
 from ._base import _Model
+from .eligibility import Criterion
 from .expressions import Expression, ExpressionSyntaxError
 from .infusions import Dose, Infusion, PlannedDose, Product, infusion_form_problems
 from .kinds import (ContinuousEndpoint, EndpointModel, InsulinIndependenceEndpoint,
                     PercentRiseEndpoint, ThresholdEndpoint, parse_endpoint)
+from .populations import Population
 from .vocabulary import RESERVED_SUBGROUP_NAMES
 
 __all__ = [
     "Arm", "Visit", "Dose", "Product", "PlannedDose", "Infusion", "infusion_form_problems",
     "MealTest", "PercentRiseEndpoint",
     "ThresholdEndpoint", "ContinuousEndpoint", "InsulinIndependenceEndpoint", "Endpoint",
-    "Endpoints", "Subgroup", "Population", "Multiplicity", "AnalysisOptions", "Design", "Protocol",
+    "Endpoints", "Subgroup", "Criterion", "Population", "Multiplicity", "AnalysisOptions",
+    "Design", "Protocol",
 ]
 
 
@@ -175,14 +178,6 @@ class Subgroup(_Model):
         return Expression.parse(self.where)
 
 
-class Population(_Model):
-    """An analysis population (FAS, PP, SAF) and the rule that defines it, in words."""
-
-    code: Literal["ENRL", "FAS", "PP", "SAF"]
-    label: str
-    rule: str
-
-
 #: Within-subject covariance structures of the mixed model for repeated measures.
 MMRMCovariance = Literal["unstructured", "heterogeneous-toeplitz", "heterogeneous-ar1",
                          "heterogeneous-compound-symmetry", "compound-symmetry"]
@@ -293,6 +288,9 @@ class Protocol(_Model):
     meal_test: MealTest = MealTest(kind="none")
     endpoints: Endpoints
     subgroups: list[Subgroup] = Field(default_factory=list)
+    eligibility: list[Criterion] = Field(
+        default_factory=list, description="Eligibility criteria (t1dtrial.protocol.eligibility); a "
+        "participant who does not meet one is a protocol deviation, kept and flagged.")
     populations: list[Population] = Field(default_factory=list)
     analysis: AnalysisOptions = AnalysisOptions()
 

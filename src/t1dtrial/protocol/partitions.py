@@ -109,8 +109,9 @@ def _type_problem(column: str, value: Any) -> tuple[str, str] | None:
     return None
 
 
-def _candidates(column: str, constants: list[Any], ordered: bool) -> list[Any]:
-    kind = SUBJECT_COLUMN_KINDS.get(column, "text")
+def _candidates(column: str, constants: list[Any], ordered: bool,
+                kinds: dict[str, str] | None = None) -> list[Any]:
+    kind = (kinds or SUBJECT_COLUMN_KINDS).get(column, "text")
     if kind == "numeric":
         cuts = sorted({float(c) for c in constants} | ({0.0} if not constants else set()))
         mids = [(a + b) / 2 for a, b in zip(cuts, cuts[1:])]
@@ -125,8 +126,12 @@ def _candidates(column: str, constants: list[Any], ordered: bool) -> list[Any]:
     return [_OTHER, *sorted(set(texts) | set(after))]
 
 
-def representative_points(expressions: list[Expression]) -> list[dict[str, Any]] | None:
+def representative_points(expressions: list[Expression], kinds: dict[str, str] | None = None
+                          ) -> list[dict[str, Any]] | None:
     """Points deciding the expressions for every participant (None when there are too many).
+
+    ``kinds`` says which names hold numbers, dates or text (default: the
+    columns of ``subjects.csv``).
 
     Examples
     --------
@@ -139,7 +144,8 @@ def representative_points(expressions: list[Expression]) -> list[dict[str, Any]]
     axes = []
     for column in columns:
         constants = [v for u in uses for v in u.constants.get(column, [])]
-        axes.append(_candidates(column, constants, any(column in u.ordered for u in uses)))
+        axes.append(_candidates(column, constants, any(column in u.ordered for u in uses),
+                                kinds))
     size = 1
     for axis in axes:
         size *= len(axis)

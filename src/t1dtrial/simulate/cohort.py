@@ -34,6 +34,10 @@ Algorithm
 7. Values exactly at a percent-rise threshold of the protocol are moved by
    one reporting unit so the remission flag does not depend on
    floating-point rounding in whoever derives it.
+8. With eligibility criteria in the protocol, each participant who does not
+   meet them is replaced by a fresh draw of a whole participant for the same
+   arm and trial (:mod:`t1dtrial.simulate.eligibility`); without criteria
+   nothing is redrawn.
 
 Examples
 --------
@@ -52,6 +56,7 @@ import numpy as np
 
 from ..protocol import Protocol, load_protocol
 from ..protocol.expressions import Expression
+from .eligibility import within_eligibility
 from .measurements import (REPORTING_DECIMALS, _meal_samples, _measure,
                            _nudge_threshold_ties, _writes_meal_samples)
 from .parameters import ModelParameters
@@ -253,14 +258,23 @@ def simulate_cohort(
         raise ValueError(f"The 'n_trials' parameter must be an integer >= 1. Got {n_trials!r} instead.")
     sizes = resolve_arm_sizes(protocol, n_per_arm)
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(check_seed(seed))
-    rng = {name: np.random.default_rng(child) for name, child in zip(_STREAMS, ss.spawn(len(_STREAMS)))}
-    p = params
-
     arm_codes = tuple(protocol.arm_codes)
     per_trial_arm = np.repeat(np.arange(len(arm_codes)), [sizes[c] for c in arm_codes])
-    n = int(n_trials) * per_trial_arm.size
     arm = np.tile(per_trial_arm, int(n_trials))
     trial = np.repeat(np.arange(int(n_trials)), per_trial_arm.size)
+    cohort = _draw(protocol, params, arm, trial, int(n_trials), ss)
+    if protocol.eligibility:  # whole participants redrawn until eligible
+        cohort = within_eligibility(cohort, ss, lambda a, t, child: _draw(
+            protocol, params, a, t, int(n_trials), child))
+    return cohort
+
+
+def _draw(protocol: Protocol, p: ModelParameters, arm: np.ndarray, trial: np.ndarray,
+          n_trials: int, ss: np.random.SeedSequence) -> Cohort:
+    """Draw one participant for each entry of ``arm`` (arm index) and ``trial``."""
+    rng = {name: np.random.default_rng(child) for name, child in zip(_STREAMS, ss.spawn(len(_STREAMS)))}
+    arm_codes = tuple(protocol.arm_codes)
+    n = arm.size
     treated_arm = np.array([protocol.arm(c).kind in ("cell-therapy", "active") for c in arm_codes])
     infused_arm = np.array([protocol.arm(c).receives_infusions for c in arm_codes])
 
@@ -341,7 +355,7 @@ def simulate_cohort(
     ae = _adverse_events(rng["adverse"], p, given, inf_day, followup_end, treated_arm[arm])
 
     return Cohort(
-        protocol=protocol, params=p, n_trials=int(n_trials), arm_codes=arm_codes,
+        protocol=protocol, params=p, n_trials=n_trials, arm_codes=arm_codes,
         visit_codes=tuple(protocol.visit_codes), meal_minutes=meal, trial=trial, arm=arm,
         adult=adult, male=pop["male"], site=site, age_at_onset=pop["age_at_onset"],
         diagnosis_date=dates["enrolment_date"] - pop["duration"],
