@@ -110,3 +110,32 @@ def test_secondary_responders_put_each_comparison_on_the_rows_of_its_arms(result
 def test_the_notes_name_the_pair_of_each_balance_note(results):
     balance = [n for n in results.notes if n.startswith("Baseline balance")]
     assert [n.split(";")[0] for n in balance] == [f"Baseline balance ({p}" for p in PAIRS]
+
+
+@pytest.fixture(scope="module")
+def twin():
+    from t1dtrial.datasets import load_lu2021
+    from t1dtrial.derive import derive_all
+
+    trial = load_lu2021()
+    return trial.protocol, derive_all(trial)
+
+
+def test_two_arms_keep_one_comparison_and_no_joint_test(twin):
+    from t1dtrial.analysis.responders import subgroup_interaction
+
+    protocol, derived = twin
+    inter = subgroup_interaction(derived.adsl, derived.adeff, "remission", protocol=protocol)
+    assert set(inter["comparison"]) == {"MSC vs CONTROL"}
+    assert inter["term"].tolist() == ["treatment effect"] * 2 + ["interaction"] * 2
+
+
+def test_two_arm_mmrm_rows_keep_their_order_and_name_the_comparison(twin):
+    from t1dtrial.analysis.longitudinal import mmrm_table
+
+    protocol, derived = twin
+    mm = mmrm_table(derived.adsl, derived.adlb, protocol=protocol)
+    at = mm.loc[(mm["param"] == "FCP") & (mm["scale"] == "none") & (mm["visit"] == "M12")]
+    assert at["group"].tolist() == ["MSC", "CONTROL", "MSC - CONTROL"]
+    assert at["comparison"].tolist()[-1] == "MSC vs CONTROL"
+    assert at["comparison"].isna().tolist() == [True, True, False]
