@@ -6,6 +6,7 @@
 source(file.path(dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE))), "_common.R"))
 source(file.path(ref_dir, "_profile.R"))
 suppressPackageStartupMessages({library(nlme); library(emmeans)})
+set.seed(20261127)  # emmeans' Satterthwaite df for gls vary slightly from run to run otherwise
 
 # --- MMRM, unstructured covariance, one model of the three arms --------------------------
 d <- read_data("multiarm_long")
@@ -74,6 +75,30 @@ rec("multiarm", "interaction_three_arms", call,
     effect = glm.fit(Xg, y, family = binomial())$coefficients[ig],
     effect_ci_low = pr_g[ig, 1], effect_ci_high = pr_g[ig, 2], effect_p = pr_g[ig, 3],
     effect_call = sprintf("glm(%s, binomial); exact profile by uniroot on offset fits", f_sub))
+
+# --- linear subgroup x arm interaction, three arms (one visit of the long data) ---------------
+g <- read_data("multiarm_long")
+g <- g[g$AVISIT == "M12", ]
+g$TRT01P <- factor(g$TRT01P, levels = c("CONTROL", "HIGH", "LOW"))
+g$HIGH <- as.integer(g$TRT01P == "HIGH"); g$LOW <- as.integer(g$TRT01P == "LOW")
+call <- "anova(lm(AVAL ~ TRT01P + SEX + BASE, data = g), lm(AVAL ~ TRT01P * SEX + BASE, data = g))"
+l1 <- lm(AVAL ~ TRT01P * SEX + BASE, data = g); l0 <- lm(AVAL ~ TRT01P + SEX + BASE, data = g)
+an <- ev(call)
+Xl <- model.matrix(l1); il <- grep(":", colnames(Xl))
+pair_f <- sapply(il, function(j) {
+  l0j <- lm.fit(Xl[, -j], g$AVAL)
+  (sum(l0j$residuals^2) - sum(l1$residuals^2)) / (sum(l1$residuals^2) / l1$df.residual)
+})
+lg <- lm(AVAL ~ 0 + SEX + SEX:HIGH + SEX:LOW + BASE, data = g)
+cg <- summary(lg)$coefficients; ig <- grep(":", rownames(cg))
+rec("multiarm_long_M12", "interaction_gaussian_three_arms", call,
+    interaction_terms = colnames(Xl)[il], interaction = coef(l1)[il],
+    pair_f = pair_f, pair_f_p = pf(pair_f, 1, l1$df.residual, lower.tail = FALSE),
+    pair_f_call = "F of dropping interaction column j from lm(AVAL ~ TRT01P * SEX + BASE)",
+    joint_f = an$F[2], joint_f_df = an$Df[2], joint_f_p = an[2, "Pr(>F)"],
+    effect_terms = rownames(cg)[ig], effect = cg[ig, 1], effect_p = cg[ig, 4],
+    effect_ci_low = confint(lg)[ig, 1], effect_ci_high = confint(lg)[ig, 2],
+    effect_call = "summary(lm(AVAL ~ 0 + SEX + SEX:HIGH + SEX:LOW + BASE)); confint()")
 
 # --- Cochran-Armitage trend test ------------------------------------------------------------
 ca <- function(nm, r, n, score) {

@@ -110,3 +110,25 @@ def test_two_arm_interaction_has_no_joint_row(dataset):
     got = interaction_test(d.loc[d.TRT01P != "LOW"], outcome="REMISS", group="TRT01P",
                            subgroup="SUBGRP", reference="CONTROL")
     assert got.loc[got.term == "interaction", "comparison"].tolist() == ["HIGH vs CONTROL"] * 2
+
+
+def test_three_arm_linear_interaction_matches_lm_and_anova(dataset, reference, close):
+    r = _record(reference, "interaction_gaussian_three_arms")
+    d = dataset("multiarm_long")
+    got = interaction_test(d.loc[d.AVISIT == "M12"], outcome="AVAL", group="TRT01P",
+                           subgroup="SEX", covariates=["BASE"], family="gaussian",
+                           reference="CONTROL")
+    f = got.loc[(got.term == "interaction") & (got.test == "Wald")].set_index("comparison")
+    for i, comparison in enumerate(["HIGH vs CONTROL", "LOW vs CONTROL"]):
+        assert close(f.at[comparison, "estimate"], r["interaction"][i], 1e-6)
+        assert close(f.at[comparison, "statistic"], r["pair_f"][i], 1e-6)
+        assert close(f.at[comparison, "p_value"], r["pair_f_p"][i], 1e-6)
+    joint = f.loc["HIGH, LOW vs CONTROL (joint)"]
+    assert close(joint["statistic"], r["joint_f"], 1e-6)
+    assert close(joint["p_value"], r["joint_f_p"], 1e-6)
+    assert joint["df"] == r["joint_f_df"] == 2
+    eff = got.loc[got.term == "treatment effect"]
+    for col, key in (("estimate", "effect"), ("p_value", "effect_p"),
+                     ("ci_low", "effect_ci_low"), ("ci_high", "effect_ci_high")):
+        for a, b in zip(eff[col], r[key]):
+            assert close(a, b, 1e-6), col
