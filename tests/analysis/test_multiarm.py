@@ -139,3 +139,8 @@ def test_two_arm_mmrm_rows_keep_their_order_and_name_the_comparison(twin):
     assert at["group"].tolist() == ["MSC", "CONTROL", "MSC - CONTROL"]
     assert at["comparison"].tolist()[-1] == "MSC vs CONTROL"
     assert at["comparison"].isna().tolist() == [True, True, False]
+
+
+def test_a_sensitivity_note_true_of_every_pair_is_said_once(results):
+    mi = [n for n in results.notes if n.startswith("Multiple imputation")]
+    assert len(mi) == 1 and "vs CONTROL" not in mi[0]

@@ -123,7 +123,7 @@ def sensitivity_analyses(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: P
     endpoint = protocol.primary_endpoint.name
     fas = _status(population(adsl, "FAS"), adeff, endpoint)
     pp = _status(population(adsl, "PP"), adeff, endpoint)
-    rows, balances, notes = [], [], []
+    rows, balances, notes = [], [], {}
     for treated, control in pairs:
         pair = [treated, control]
         more_rows, balance, more = _pair_analyses(
@@ -132,9 +132,13 @@ def sensitivity_analyses(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: P
         rows += more_rows
         if len(balance):
             balances.append(balance.assign(comparison=f"{treated} vs {control}"))
-        notes += [f"{n[:-1]} ({treated} vs {control})." if len(pairs) > 1 else n for n in more]
+        for note in more:
+            notes.setdefault(note, []).append(f"{treated} vs {control}")
     balance = pd.concat(balances, ignore_index=True) if balances else pd.DataFrame()
-    return pd.DataFrame(rows).reindex(columns=SENSITIVITY_COLUMNS), balance, notes
+    # a note that holds for some pairs only names them
+    said = [note if len(where) == len(pairs) else f"{note[:-1]} ({'; '.join(where)})."
+            for note, where in notes.items()]
+    return pd.DataFrame(rows).reindex(columns=SENSITIVITY_COLUMNS), balance, said
 
 
 def _pair_analyses(fas: pd.DataFrame, pp: pd.DataFrame, treated: str, control: str, *,
