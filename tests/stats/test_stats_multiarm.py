@@ -132,3 +132,11 @@ def test_three_arm_linear_interaction_matches_lm_and_anova(dataset, reference, c
                      ("ci_low", "effect_ci_low"), ("ci_high", "effect_ci_high")):
         for a, b in zip(eff[col], r[key]):
             assert close(a, b, 1e-6), col
+
+
+def test_a_subgroup_without_one_of_three_arms_is_not_estimable_and_says_so(dataset):
+    d = dataset("multiarm")
+    d = d.loc[~((d.TRT01P == "LOW") & (d.SUBGRP == "adult_onset"))]
+    with pytest.raises(EstimationError, match="a subgroup lacks one of the groups"):
+        interaction_test(d, outcome="REMISS", group="TRT01P", subgroup="SUBGRP",
+                         reference="CONTROL")

@@ -132,7 +132,7 @@ def interaction_test(data: pd.DataFrame, *, outcome: str, group: str, subgroup: 
                             "fewer than two subgroup levels among the analysed rows",
                             "at least two levels")
     cells = frame.groupby([subgroup, group]).size()
-    if len(cells) < 2 * frame[subgroup].nunique():
+    if len(cells) < (len(comparators) + 1) * frame[subgroup].nunique():
         raise not_estimable(fn, "subgroup", subgroup, "a subgroup lacks one of the groups",
                             "every group present in every subgroup")
     std, sub, names, levels, inter_idx = _matrices(frame, group, subgroup, covs, comparators)
