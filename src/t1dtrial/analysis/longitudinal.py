@@ -1,8 +1,11 @@
 """The mixed model for repeated measures over every post-baseline visit.
 
 For each parameter among the protocol's continuous endpoints (change or
-value summaries), over the full analysis set: the follow-up value at each
-post-baseline visit ~ treatment x visit + baseline x visit + the protocol's
+value summaries), over the full analysis set: one model of every arm compared
+with control (a treatment factor of as many levels as arms, so each active arm
+is compared with control from the same fit, on the same covariance): the
+follow-up value at each post-baseline visit ~ treatment x visit + baseline x
+visit + the protocol's
 ``ancova_covariates``, with the within-subject covariance of the protocol's
 ``mmrm_covariance`` (default unstructured) or, when that cannot be fitted, the
 first structure of its ``mmrm_fallback`` sequence that can (default
@@ -37,8 +40,8 @@ from .continuous import continuous_endpoints
 
 __all__ = ["mmrm_params", "mmrm_table", "mmrm_analysis", "MMRM_COLUMNS", "COVARIANCE_COLUMNS"]
 
-MMRM_COLUMNS = ["param", "scale", "visit", "term", "group", "estimate", "ci_low", "ci_high",
-                "p_value", "method", "n", "se", "df"]
+MMRM_COLUMNS = ["param", "scale", "visit", "term", "group", "comparison", "estimate", "ci_low",
+                "ci_high", "p_value", "method", "n", "se", "df"]
 #: Columns of the table of covariance structures tried: one row a structure and model.
 COVARIANCE_COLUMNS = ["param", "scale", "structure", "used", "converged", "reason",
                       "n_parameters", "reml_loglik", "aic"]
@@ -65,7 +68,9 @@ def mmrm_table(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Protocol,
     Returns
     -------
     DataFrame
-        Columns :data:`MMRM_COLUMNS`; ``term`` is ``lsmean`` or ``difference``.
+        Columns :data:`MMRM_COLUMNS`; ``term`` is ``lsmean`` (one row an arm)
+        or ``difference`` (one row an active arm, minus control; ``comparison``
+        "treated vs control" as in the primary comparison table).
         A parameter whose model cannot be fitted gets one row saying why; a
         visit left out of the model gets one ``difference`` row saying why.
     """
@@ -94,11 +99,11 @@ def mmrm_analysis(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Protocol,
     if not pairs:
         return (pd.DataFrame(columns=MMRM_COLUMNS), pd.DataFrame(columns=COVARIANCE_COLUMNS),
                 notes)
-    treated, control = pairs[0]
+    control = pairs[0][1]
+    arms = [*(treated for treated, _ in pairs), control]
     covs = list(protocol.analysis.ancova_covariates)
     subjects = population(adsl, population_code)
-    subjects = subjects.loc[subjects["TRT01P"].isin([treated, control]),
-                            ["USUBJID", "TRT01P", *covs]]
+    subjects = subjects.loc[subjects["TRT01P"].isin(arms), ["USUBJID", "TRT01P", *covs]]
     visits = protocol.visit_codes
     post = visits[visits.index(protocol.baseline_visit) + 1:]
     frames = []
@@ -108,9 +113,9 @@ def mmrm_analysis(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Protocol,
         data = subjects.merge(recs, on="USUBJID", how="inner")
         if scale == "log1p":
             data = data.assign(AVAL=np.log1p(data["AVAL"]), BASE=np.log1p(data["BASE"]))
-        present, left_out = _model_visits(data, post, [treated, control])
+        present, left_out = _model_visits(data, post, arms)
         key = {"param": param, "scale": scale}
-        fit, reason = (None, "no post-baseline visit with values in both arms")
+        fit, reason = (None, "no post-baseline visit with values in every arm")
         if present:
             fit, reason = attempt(mmrm_fit, data.loc[data["AVISIT"].isin(present)],
                                   subject="USUBJID", visit="AVISIT", outcome="AVAL",
@@ -122,17 +127,35 @@ def mmrm_analysis(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Protocol,
             tried = fit.covariance_fits.assign(**key)
             fits.append(tried)
             notes += _covariance_notes(param, scale, tried)
-            fit = fit.table
+            fit = _in_arm_order(fit.table, arms, present)
         frames.append(fit.assign(**key) if reason is None
                       else not_estimable_rows(MMRM_COLUMNS, reason, [key]))
         frames += [not_estimable_rows(MMRM_COLUMNS, why, [{**key, "visit": v,
-                                                            "term": "difference"}])
+                                                            "term": "difference",
+                                                            "comparison": f"{t} vs {c}"}
+                                                           for t, c in pairs])
                    for v, why in left_out.items()]
     table = (pd.concat(frames, ignore_index=True).reindex(columns=MMRM_COLUMNS) if frames
              else pd.DataFrame(columns=MMRM_COLUMNS))
     tried = (pd.concat(fits, ignore_index=True).reindex(columns=COVARIANCE_COLUMNS) if fits
              else pd.DataFrame(columns=COVARIANCE_COLUMNS))
     return table, tried, notes
+
+
+def _in_arm_order(table: pd.DataFrame, arms: list[str], visits: list[str]) -> pd.DataFrame:
+    """Rows by visit, least-squares means in protocol arm order, then each difference
+    (``comparison`` "treated vs control", as the primary comparison table names it)."""
+    control = arms[-1]
+    rank = {**{a: i for i, a in enumerate(arms)},
+            **{f"{a} - {control}": i for i, a in enumerate(arms)}}
+    out = table.assign(comparison=table["group"].map(
+        lambda g: f"{g[:-len(' - ' + control)]} vs {control}"
+        if str(g).endswith(f" - {control}") else None))
+    order = pd.DataFrame({"v": out["visit"].map({v: i for i, v in enumerate(visits)}),
+                          "t": out["term"].ne("lsmean").astype(int),
+                          "a": out["group"].map(rank)}, index=out.index)
+    return out.loc[order.sort_values(["v", "t", "a"], kind="mergesort").index]\
+        .reset_index(drop=True)
 
 
 def _covariance_notes(param: str, scale: str, tried: pd.DataFrame) -> list[str]:

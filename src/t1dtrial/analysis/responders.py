@@ -154,7 +154,9 @@ def secondary_responders(adsl: pd.DataFrame, adeff: pd.DataFrame, *,
 
     Returns one tidy table: the rows of :func:`responder_counts` followed by
     the columns of :func:`responder_comparison` joined on ``endpoint`` and
-    ``subgroup`` (comparison columns repeat on each arm's row).
+    ``subgroup`` (comparison columns repeat on the row of each arm of the
+    comparison; with several active arms, the control's row appears once a
+    comparison).
 
     Examples
     --------
@@ -168,8 +170,11 @@ def secondary_responders(adsl: pd.DataFrame, adeff: pd.DataFrame, *,
     for name in names:
         counts = responder_counts(adsl, adeff, name, protocol=protocol)
         comp = responder_comparison(counts, protocol=protocol)
-        frames.append(counts.merge(comp.drop(columns=["n"]), on=["subgroup", "endpoint"],
-                                   how="left"))
+        rows = counts.merge(comp.drop(columns=["n"]), on=["subgroup", "endpoint"], how="left")
+        # each arm's row carries the comparisons it is part of (control: one a pair)
+        pairs = [str(c).split(" vs ") if isinstance(c, str) else None for c in rows["comparison"]]
+        keep = [p is None or a in p for a, p in zip(rows["arm"], pairs)]
+        frames.append(rows.loc[keep].reset_index(drop=True))
     if not frames:
         return pd.DataFrame(columns=COUNT_COLUMNS)
     return pd.concat(frames, ignore_index=True)
@@ -177,7 +182,7 @@ def secondary_responders(adsl: pd.DataFrame, adeff: pd.DataFrame, *,
 
 INTERACTION_COLUMNS = ["subgroup_variable", "term", "subgroup", "test", "estimate", "ci_low",
                        "ci_high", "p_value", "method", "n", "odds_ratio", "or_ci_low",
-                       "or_ci_high", "statistic", "df", "endpoint"]
+                       "or_ci_high", "statistic", "df", "endpoint", "comparison"]
 
 
 def subgroup_interaction(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, *,
@@ -188,7 +193,11 @@ def subgroup_interaction(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
     For each protocol subgroup, the indicator "in the subgroup" enters a
     logistic model with treatment and their product; the Wald and likelihood-
     ratio tests of the product are reported with the treatment effect in each
-    level. A subgroup that is the exact complement of an earlier one (adult vs
+    level. One model holds every arm compared (a treatment factor): each
+    active arm has its treatment effects and its interaction tests against
+    control (``comparison`` "treated vs control"), and with more than one
+    active arm the tests of all interaction terms jointly follow
+    (``comparison`` "LOW, HIGH vs CONTROL (joint)"). A subgroup that is the exact complement of an earlier one (adult vs
     juvenile onset) gives the same test and is not repeated. Missing endpoint
     values follow ``analysis.missing_primary`` as in :func:`responder_counts`.
     Firth's penalised likelihood replaces maximum likelihood when a subgroup x
@@ -198,15 +207,18 @@ def subgroup_interaction(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
     -------
     DataFrame
         Columns :data:`INTERACTION_COLUMNS`; ``term`` is ``treatment effect``
-        (one row per level) or ``interaction`` (``test`` Wald or LR).
+        (one row per active arm and level) or ``interaction`` (``test`` Wald
+        or LR).
     """
     level = conf_level if conf_level is not None else protocol.analysis.conf_level
     pairs = comparisons(protocol)
     if not pairs or not protocol.subgroups:
         return pd.DataFrame(columns=INTERACTION_COLUMNS)
-    treated, control = pairs[0]
+    control = pairs[0][1]
+    arms = [*(treated for treated, _ in pairs), control]
+    joint = (f"{', '.join(arms[:-1])} vs {control} (joint)", len(pairs) > 1)
     subjects = population(adsl, population_code)
-    subjects = subjects.loc[subjects["TRT01P"].isin([treated, control])]
+    subjects = subjects.loc[subjects["TRT01P"].isin(arms)]
     data = endpoint_status(subjects, adeff, endpoint)
     data = data.loc[analysed(data, protocol.analysis.missing_primary)]
     data = data.assign(RESPONSE=data["RESPONSE"].fillna(0.0).astype(int))
@@ -226,14 +238,29 @@ def subgroup_interaction(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
         sub = data.loc[known].assign(
             SUBGROUP=np.where(inside[known], sg.name, rest or f"not {sg.name}"))
         # a SeparationWarning (Firth used) reaches the caller as it is
+        keys = [{"term": "interaction", "comparison": f"{t} vs {c}"} for t, c in pairs]
         fit = estimate(interaction_test, sub, outcome="RESPONSE", group="TRT01P",
                        subgroup="SUBGROUP", family="binomial", reference=control,
-                       conf_level=level, keys=[{"term": "interaction"}])
+                       conf_level=level, keys=keys + ([{"term": "interaction",
+                                                        "comparison": joint[0]}]
+                                                      if joint[1] else []))
         fit.loc[fit["term"] == "interaction", "subgroup"] = ""
-        frames.append(fit.assign(subgroup_variable=label, endpoint=endpoint))
+        frames.append(_in_pair_order(fit, pairs, joint[0])
+                      .assign(subgroup_variable=label, endpoint=endpoint))
     if not frames:
         return pd.DataFrame(columns=INTERACTION_COLUMNS)
     return pd.concat(frames, ignore_index=True).reindex(columns=INTERACTION_COLUMNS)
+
+
+def _in_pair_order(fit: pd.DataFrame, pairs: list[tuple[str, str]], joint: str) -> pd.DataFrame:
+    """Rows of an interaction fit in protocol arm order: the effects, then the tests by pair,
+    then the joint test (named ``joint``, its arms in protocol order)."""
+    names = [f"{t} vs {c}" for t, c in pairs]
+    fit = fit.assign(comparison=fit["comparison"].where(fit["comparison"].isin(names), joint))
+    rank = {name: i for i, name in enumerate([*names, joint])}
+    order = pd.DataFrame({"t": fit["term"].ne("treatment effect").astype(int),
+                          "c": fit["comparison"].map(rank)}, index=fit.index)
+    return fit.loc[order.sort_values(["t", "c"], kind="mergesort").index].reset_index(drop=True)
 
 
 ADJUSTED_COLUMNS = ["analysis", "estimand", "subgroup", "comparison", "estimate", "ci_low",
@@ -257,7 +284,8 @@ def adjusted_comparison(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, 
     """Covariate-adjusted risk difference, risk ratio and odds ratio, and the baseline balance.
 
     For a protocol whose ``design.allocation`` is not ``randomised``, the
-    comparison of :func:`responder_comparison` (whole population) is repeated
+    comparison of :func:`responder_comparison` (whole population) is repeated,
+    for each active arm against control on the subjects of the two arms,
     adjusted for ``analysis.adjustment_covariates`` (default the
     ``propensity_covariates``) by standardisation
     (:func:`~t1dtrial.stats.standardized_risks`): a logistic model of the
@@ -273,9 +301,10 @@ def adjusted_comparison(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, 
         The estimates (:data:`ADJUSTED_COLUMNS`; ``analysis`` is
         :data:`ADJUSTED_LABEL`, ``estimand`` risk difference, risk ratio or
         odds ratio), the standardised mean differences of the baseline
-        covariates between the arms (:data:`BALANCE_COLUMNS`, largest first;
-        ``adjusted`` says whether the model includes the covariate) and notes
-        naming the largest imbalance. All empty for a randomised protocol or
+        covariates between the arms (:data:`BALANCE_COLUMNS`, by pair in
+        protocol order, largest first; ``adjusted`` says whether the model
+        includes the covariate) and notes naming the largest imbalance of
+        each pair. All empty for a randomised protocol or
         one without a control arm.
     """
     opts = protocol.analysis
@@ -285,13 +314,29 @@ def adjusted_comparison(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, 
         return empty
     level = conf_level if conf_level is not None else opts.conf_level
     covs = list(opts.adjustment_covariates or opts.propensity_covariates)
-    treated, control = pairs[0]
-    label = f"{treated} vs {control}"
     subjects = population(adsl, population_code)
-    subjects = subjects.loc[subjects["TRT01P"].isin([treated, control])]
     data = endpoint_status(subjects, adeff, endpoint)
     data = data.loc[analysed(data, opts.missing_primary)]
     data = data.assign(RESPONSE=data["RESPONSE"].fillna(0.0).astype(int))
+    tables, balances, notes = [], [], []
+    for treated, control in pairs:
+        table, balance, more = _adjusted_pair(data.loc[data["TRT01P"].isin([treated, control])],
+                                              endpoint, covs, treated, control, level,
+                                              named=len(pairs) > 1)
+        tables.append(table)
+        balances.append(balance)
+        notes += more
+    balance = pd.concat([b for b in balances if len(b)] or [balances[0]], ignore_index=True)
+    return pd.concat(tables, ignore_index=True), balance, notes
+
+
+def _adjusted_pair(data: pd.DataFrame, endpoint: str, covs: list[str], treated: str,
+                   control: str, level: float, *, named: bool
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """:func:`adjusted_comparison` of one pair of arms, on the subjects of those two arms
+    (``named``: the notes name the pair, as there are several)."""
+    label = f"{treated} vs {control}"
+    where = f"Covariate-adjusted {endpoint}" + (f" ({label})" if named else "")
     notes = []
     absent = [c for c in covs if c not in data.columns]
     if absent:
@@ -300,15 +345,15 @@ def adjusted_comparison(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, 
     else:
         incomplete = int(data[covs].isna().any(axis=1).sum())
         if incomplete:
-            notes.append(f"Covariate-adjusted {endpoint}: {incomplete} subject(s) missing an "
-                         f"adjustment covariate ({', '.join(covs)}) left out of the model.")
+            notes.append(f"{where}: {incomplete} subject(s) missing an adjustment covariate "
+                         f"({', '.join(covs)}) left out of the model.")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SeparationWarning)
             model = data[covs].assign(**{endpoint: data["RESPONSE"], "arm": data["TRT01P"]})
             table = estimate(standardized_risks, model, outcome=endpoint, group="arm",
                              covariates=covs, reference=control, conf_level=level,
                              keys=[{"term": e} for e in _ESTIMANDS])
-        notes += [f"Covariate-adjusted {endpoint}: {w.message}." for w in caught
+        notes += [f"{where}: {w.message}." for w in caught
                   if issubclass(w.category, SeparationWarning)]
         table = table.rename(columns={"term": "estimand", "risk_comparator": "risk_treated",
                                       "risk_reference": "risk_control"})

@@ -102,25 +102,49 @@ def sensitivity_analyses(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: P
                          ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Re-estimate the primary risk difference with one population or assumption changed.
 
+    Every analysis is repeated for each active arm against control, on the
+    subjects of those two arms (``comparison`` "treated vs control", as in
+    the primary comparison table).
+
     Returns
     -------
     (DataFrame, DataFrame, list of str)
         The sensitivity table (:data:`SENSITIVITY_COLUMNS`; ``changes`` says
         what a row changes from the primary analysis), the covariate balance
         table of the propensity weighting (standardised mean differences
-        before and after weighting) and notes for the reader.
+        before and after weighting, by ``comparison``) and notes for the
+        reader.
     """
     opts = protocol.analysis
     level = conf_level if conf_level is not None else opts.conf_level
     pairs = comparisons(protocol)
     if not pairs:
         return pd.DataFrame(columns=SENSITIVITY_COLUMNS), pd.DataFrame(), []
-    treated, control = pairs[0]
     endpoint = protocol.primary_endpoint.name
     fas = _status(population(adsl, "FAS"), adeff, endpoint)
-    fas = fas.loc[fas["TRT01P"].isin([treated, control])]
     pp = _status(population(adsl, "PP"), adeff, endpoint)
-    pp = pp.loc[pp["TRT01P"].isin([treated, control])]
+    rows, balances, notes = [], [], {}
+    for treated, control in pairs:
+        pair = [treated, control]
+        more_rows, balance, more = _pair_analyses(
+            fas.loc[fas["TRT01P"].isin(pair)], pp.loc[pp["TRT01P"].isin(pair)], treated,
+            control, opts=opts, level=level, seed=seed)
+        rows += more_rows
+        if len(balance):
+            balances.append(balance.assign(comparison=f"{treated} vs {control}"))
+        for note in more:
+            notes.setdefault(note, []).append(f"{treated} vs {control}")
+    balance = pd.concat(balances, ignore_index=True) if balances else pd.DataFrame()
+    # a note that holds for some pairs only names them
+    said = [note if len(where) == len(pairs) else f"{note[:-1]} ({'; '.join(where)})."
+            for note, where in notes.items()]
+    return pd.DataFrame(rows).reindex(columns=SENSITIVITY_COLUMNS), balance, said
+
+
+def _pair_analyses(fas: pd.DataFrame, pp: pd.DataFrame, treated: str, control: str, *,
+                   opts, level: float, seed: int) -> tuple[list[dict], pd.DataFrame, list[str]]:
+    """The rows of :func:`sensitivity_analyses` for one pair of arms (their subjects only),
+    the balance of its weighting and notes."""
     n_missing = int(fas["RESPONSE"].isna().sum())
     as_failure = opts.missing_primary == "non_responder"
     method = {"treated": treated, "control": control, "level": level, "test": opts.primary_test}
@@ -148,7 +172,7 @@ def sensitivity_analyses(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: P
         rows += [{**common, **r} for r in _weighting_rows(data, covs, method)]
         balance, note = _balance(data, covs, control)
         notes += note
-    return pd.DataFrame(rows).reindex(columns=SENSITIVITY_COLUMNS), balance, notes
+    return rows, balance, notes
 
 
 def _imputation_rows(fas: pd.DataFrame, method: dict, *, seed: int, m: int

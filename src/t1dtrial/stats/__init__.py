@@ -16,7 +16,8 @@ mixed models for repeated measures (:mod:`.mixed`), Kaplan-Meier
 (:mod:`.survival`), subgroup-by-treatment interaction (:mod:`.interaction`),
 multiple imputation with Rubin's rules (:mod:`.imputation`), inverse
 probability of treatment weighting (:mod:`.weighting`) and covariate-adjusted
-risks by standardisation (:mod:`.standardization`).
+risks by standardisation (:mod:`.standardization`) and the Cochran-Armitage
+test for a trend in proportions across scored groups (:mod:`.trend`).
 
 Examples
 --------
@@ -33,6 +34,7 @@ from .mixed import mmrm, mmrm_fit
 from .one_sample import one_sample_t, wilcoxon_signed_rank
 from .standardization import standardized_risks
 from .survival import kaplan_meier
+from .trend import cochran_armitage
 from .weighting import iptw_difference, propensity_weights, standardized_differences
 from .proportions import chi_square, fisher_exact, odds_ratio, risk_difference, risk_ratio
 
@@ -44,5 +46,5 @@ __all__ = [
     "mmrm", "mmrm_fit", "kaplan_meier", "interaction_test",
     "pool_rubin", "impute_chained", "mi_group_difference",
     "propensity_weights", "standardized_differences", "iptw_difference",
-    "standardized_risks",
+    "standardized_risks", "cochran_armitage",
 ]

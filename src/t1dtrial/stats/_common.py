@@ -206,6 +206,33 @@ def two_levels(function: str, argument: str, values: pd.Series,
     return other, reference
 
 
+def group_levels(function: str, argument: str, values: pd.Series,
+                 reference: Any | None) -> tuple[list[Any], Any]:
+    """Return ``(comparators, reference)`` levels of a group column of two or more levels.
+
+    As :func:`two_levels` but any number of groups: the comparators are the
+    other levels in sorted order (each compared with the reference). Fewer
+    than two levels cannot support a comparison (an EstimationError).
+
+    Examples
+    --------
+    >>> group_levels("f", "group", pd.Series(["C", "LOW", "HIGH", "C"]), "C")
+    (['HIGH', 'LOW'], 'C')
+    """
+    levels = sorted(pd.unique(values.dropna()), key=str)
+    if len(levels) == 2:
+        comparator, ref = two_levels(function, argument, values, reference)
+        return [comparator], ref
+    if len(levels) < 2:
+        two_levels(function, argument, values, reference)  # raises, with the reason
+    if reference is None:
+        return levels[1:], levels[0]
+    if reference not in levels:
+        raise fail(function, "reference", reference, "not a level of the group column",
+                   "one of " + ", ".join(map(repr, levels)))
+    return [lev for lev in levels if lev != reference], reference
+
+
 def is_factor(series: pd.Series) -> bool:
     """True for columns treated as categorical (text, category or boolean)."""
     return not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)

@@ -1,7 +1,9 @@
 """Mixed model for repeated measures (MMRM) fitted by REML.
 
-Mean model: one intercept, one treatment effect and one baseline slope per
-visit (``visit + group:visit + baseline:visit``) plus covariate main effects.
+Mean model: one intercept, one treatment effect (a group factor of two or
+more levels: one effect per group but the reference) and one baseline slope
+per visit (``visit + group:visit + baseline:visit``) plus covariate main
+effects.
 Within-subject covariance: unstructured (a free covariance matrix over the
 visits, as SAS ``TYPE=UN`` or R's ``nlme::gls(correlation = corSymm,
 weights = varIdent)``), or, when that cannot be fitted, the first structure of
@@ -46,7 +48,7 @@ from scipy import stats
 
 from . import _mmrm_covariance as cv
 from ._common import (check_choice, check_columns_arg, check_conf_level, check_finite, check_frame,
-                      fail, not_estimable, numerical_trouble, result_frame, two_levels)
+                      fail, group_levels, not_estimable, numerical_trouble, result_frame)
 from ._design import DesignBuilder
 
 __all__ = ["mmrm", "mmrm_fit", "MMRMFit", "COVARIANCE_FIT_COLUMNS"]
@@ -112,8 +114,9 @@ def mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: s
         missing value in a used column are dropped (the subject keeps its
         other visits).
     subject, visit, outcome, group : str
-        Columns of the subject identifier, the visit, the value and the two
-        treatment groups.
+        Columns of the subject identifier, the visit, the value and the
+        treatment group (two or more groups, fitted in one model: a treatment
+        factor with one effect per visit for each group but the reference).
     baseline : str or None
         Column of the baseline value (constant within subject); enters as
         ``baseline:visit``.
@@ -142,8 +145,9 @@ def mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: s
     Returns
     -------
     pandas.DataFrame
-        For each visit: two ``term == "lsmean"`` rows (one a group) and one
-        ``term == "difference"`` row (comparator minus reference), with
+        For each visit: one ``term == "lsmean"`` row a group (the comparators
+        in sorted order, then the reference) and one ``term == "difference"``
+        row a comparator (comparator minus reference, ``group`` ``"B - A"``), with
         columns ``term, group, visit, estimate, ci_low, ci_high, p_value,
         method, n`` (subjects observed at the visit), ``se``, ``df``.
         :func:`mmrm_fit` gives also the covariance structures tried.
@@ -185,7 +189,7 @@ def _mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: 
         dup = frame[frame.duplicated([subject, visit])].iloc[0]
         raise fail(fn, "data", f"{dup[subject]}, {dup[visit]}", "two rows for one subject and visit",
                    "hold one row a subject and visit")
-    comparator, ref = two_levels(fn, "group", frame[group], reference)
+    comparators, ref = group_levels(fn, "group", frame[group], reference)
     visits = list(visit_order) if visit_order is not None else sorted(pd.unique(frame[visit]))
     unknown = set(pd.unique(frame[visit])) - set(visits)
     if unknown:
@@ -198,7 +202,7 @@ def _mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: 
     frame = frame.assign(_v=frame[visit].map({v: i for i, v in enumerate(visits)}),
                          _s=pd.factorize(frame[subject], sort=True)[0])
     frame = frame.sort_values(["_s", "_v"], kind="mergesort").reset_index(drop=True)
-    treat = (frame[group] == comparator).to_numpy(dtype=float)
+    treat = np.column_stack([(frame[group] == c).to_numpy(dtype=float) for c in comparators])
     builder = DesignBuilder(frame, covs)
     X = _design(frame["_v"].to_numpy(), treat, frame[baseline] if baseline else None,
                 builder.matrix, T)
@@ -216,7 +220,7 @@ def _mmrm(data: pd.DataFrame, *, subject: str, visit: str, outcome: str, group: 
         cov = np.linalg.inv(A)
     check_finite(fn, "the final GLS fit", beta, cov)
 
-    Ls, meta = _contrasts(frame, visits, subject, group, comparator, ref, baseline, builder)
+    Ls, meta = _contrasts(frame, visits, subject, group, comparators, ref, baseline, builder)
     with numerical_trouble(fn, "the Satterthwaite degrees of freedom"):
         dfs = cv.satterthwaite(pat, structure, theta, Ls)
     if np.isnan(dfs).any():
@@ -246,9 +250,10 @@ def _rows(Ls: np.ndarray, meta: list, dfs: np.ndarray, beta: np.ndarray, cov: np
 
 def _design(vcode: np.ndarray, treat: np.ndarray, baseline: pd.Series | None,
             covariates: np.ndarray, T: int) -> np.ndarray:
-    """Model matrix: visit intercepts, treatment by visit, baseline by visit, covariates."""
+    """Model matrix: visit intercepts, each comparator's effect by visit, baseline by visit,
+    covariates (``treat`` has one indicator column a comparator group)."""
     onehot = np.eye(T)[vcode]
-    blocks = [onehot, onehot * treat[:, None]]
+    blocks = [onehot] + [onehot * treat[:, [j]] for j in range(treat.shape[1])]
     if baseline is not None:
         blocks.append(onehot * baseline.to_numpy(dtype=float)[:, None])
     return np.column_stack(blocks + [covariates])
@@ -351,23 +356,29 @@ def _fit_covariance(fn: str, pat: cv.Patterns, frame: pd.DataFrame, X: np.ndarra
                         "more subjects, or a simpler structure in the fallback sequence")
 
 def _contrasts(frame: pd.DataFrame, visits: Sequence[Any], subject: str, group: str,
-               comparator: Any, ref: Any, baseline: str | None, builder: DesignBuilder):
-    """Rows of least-squares means and differences by visit, with ``(term, group, visit, n)``."""
+               comparators: list[Any], ref: Any, baseline: str | None, builder: DesignBuilder):
+    """Rows of least-squares means and differences by visit, with ``(term, group, visit, n)``.
+
+    At each visit: the least-squares mean of each comparator, then of the
+    reference, then each comparator minus the reference (all from one fit).
+    """
     T = len(visits)
     grid_base = float(frame[baseline].mean()) if baseline else 0.0
     grid_cov = builder.grid_row()
     Ls, meta = [], []
     counts = frame.groupby(["_v", group])[subject].nunique()
     for t, v in enumerate(visits):
-        def row(tr: float) -> np.ndarray:
+        def row(arm: int | None) -> np.ndarray:
             e = np.zeros(T)
             e[t] = 1.0
-            parts = [e, e * tr] + ([e * grid_base] if baseline else []) + [grid_cov]
+            parts = ([e] + [e * float(arm == j) for j in range(len(comparators))]
+                     + ([e * grid_base] if baseline else []) + [grid_cov])
             return np.concatenate(parts)
-        for lev, tr in ((comparator, 1.0), (ref, 0.0)):
-            Ls.append(row(tr))
+        for j, lev in [*enumerate(comparators), (None, ref)]:
+            Ls.append(row(j))
             meta.append(("lsmean", str(lev), v, int(counts.get((t, lev), 0))))
-        Ls.append(row(1.0) - row(0.0))
-        meta.append(("difference", f"{comparator} - {ref}", v,
-                     int(counts.get((t, comparator), 0) + counts.get((t, ref), 0))))
+        for j, lev in enumerate(comparators):
+            Ls.append(row(j) - row(None))
+            meta.append(("difference", f"{lev} - {ref}", v,
+                         int(counts.get((t, lev), 0) + counts.get((t, ref), 0))))
     return np.asarray(Ls), meta
