@@ -14,6 +14,7 @@ import textwrap
 
 from .models import (ContinuousEndpoint, InsulinIndependenceEndpoint, PercentRiseEndpoint,
                      Protocol, ThresholdEndpoint)
+from .plan import plan_yaml
 
 __all__ = ["describe_protocol", "describe_endpoint"]
 
@@ -121,6 +122,9 @@ def describe_protocol(p: Protocol) -> str:
     adjust = a.adjustment_covariates or a.propensity_covariates
     if adjust:
         add(f"  covariate-adjusted primary comparison (standardisation): {', '.join(adjust)}")
+    add("")
+    add("Analysis plan (as YAML: copy it into the protocol file to change it)")
+    add(plan_yaml(p.analysis_plan).rstrip("\n"))
     assumptions = p.assumptions()
     add("")
     add(f"ASSUMPTIONS ({len(assumptions)}) — not stated by the source, chosen here")

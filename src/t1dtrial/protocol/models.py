@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator,
+                      model_validator)
 
 from .doses import cell_dose_problem, total_dose_range_problem
 from .expressions import Expression, ExpressionSyntaxError
+from .plan import PlannedAnalysis, default_plan
 from .units import threshold_unit_problem, threshold_value_problem
 from .vocabulary import RESERVED_ENDPOINT_NAMES, RESERVED_SUBGROUP_NAMES
 
@@ -476,6 +478,24 @@ class Protocol(_Model):
     subgroups: list[Subgroup] = Field(default_factory=list)
     populations: list[Population] = Field(default_factory=list)
     analysis: AnalysisOptions = AnalysisOptions()
+    analysis_plan: list[PlannedAnalysis] = Field(
+        default_factory=list, description="The planned analyses (estimands), see "
+        ":mod:`t1dtrial.protocol.plan`; default the plan the endpoints imply.")
+
+    @model_validator(mode="after")
+    def _default_plan(self) -> "Protocol":
+        """A protocol without ``analysis_plan`` gets :func:`~.plan.default_plan`."""
+        if not self.analysis_plan:
+            object.__setattr__(self, "analysis_plan", default_plan(self))
+            self._plan_is_default = True
+        return self
+
+    _plan_is_default: bool = PrivateAttr(default=False)
+
+    @property
+    def plan_is_default(self) -> bool:
+        """True when the file has no ``analysis_plan`` (the plan is :func:`~.plan.default_plan`)."""
+        return self._plan_is_default
 
     # -- convenient look-ups -------------------------------------------------
     @property
