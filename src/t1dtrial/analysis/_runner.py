@@ -36,7 +36,7 @@ from .methods import AnalysisData, AnalysisSpec, Method, get_method, population_
 from .methods._common import footnotes
 from .result import Result
 
-__all__ = ["run_plan", "PlanRun"]
+__all__ = ["run_plan", "run_analysis", "attach_tables", "PlanRun"]
 
 
 @dataclass
@@ -74,6 +74,14 @@ def run_plan(protocol: Protocol, derived: object, *, seed: int,
     for name, items in stacks.items():
         run.tables[name] = _stack(name, items, companions.get(name, []))
     return run
+
+
+def attach_tables(results: list[Result], tables: dict[str, pd.DataFrame]) -> None:
+    """Point each result's parts at its rows of the finished tables (levels and labels added)."""
+    for res in results:
+        for part, (name, start, stop) in res.written.items():
+            if name in tables:
+                setattr(res, part, tables[name].iloc[start:stop].reset_index(drop=True))
 
 
 def _stack(name: str, items: list[tuple[Result, str]],

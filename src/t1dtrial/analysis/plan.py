@@ -48,7 +48,7 @@ from ..errors import T1DTrialWarning
 from . import _estimable
 from ._levels import add_conf_level
 from ._outcome import outcome
-from ._runner import run_plan
+from ._runner import attach_tables, run_plan
 from .multiplicity import label_tables
 from .notes import allocation_notes, input_notes, warning_notes, window_notes
 from .provenance import build_provenance
@@ -135,6 +135,7 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
     # every interval row says its level; analyses with achieved levels filled theirs already
     tables = {name: add_conf_level(table, level) for name, table in tables.items()}
     tables = label_tables(tables, protocol)  # nominal p-values; the key secondary family
+    attach_tables(run.results, tables)
     notes.extend(warning_notes([w for w in caught if not any(str(w.message) in n for n in notes)]))
     notes.extend(_estimable.notes(tables))
 

@@ -64,6 +64,7 @@ MISSING_DATA: tuple[str, ...] = MissingData.__args__  # type: ignore[attr-define
 METHODS: dict[str, tuple[str, ...]] = {
     "fisher": ("responder",), "chisq": ("responder",), "chisq_cc": ("responder",),
     "welch": ("continuous",), "mann-whitney": ("continuous",), "ancova": ("continuous",),
+    "within-arm-t": ("continuous",),
     "continuous-summary": ("continuous",), "mmrm": ("continuous",),
     "subgroup-interaction": ("responder",), "standardisation": ("responder",),
     "primary-sensitivity": ("responder",), "logistic-predictors": ("responder", ""),
@@ -172,7 +173,8 @@ def default_plan(p: "Protocol") -> list[PlannedAnalysis]:
     """The plan of a protocol without ``analysis_plan``: the analyses its endpoints imply.
 
     Primary endpoint at its visit with ``analysis.primary_test`` (a responder)
-    or ANCOVA (Hodges-Lehmann for a percent change); for a responder primary
+    or ANCOVA (Hodges-Lehmann for a percent change; without a control arm the
+    one-sample t-test of the change within the arm); for a responder primary
     also the subgroup interaction, the covariate-adjusted estimate (arms not
     randomised) and the sensitivity analyses; each continuous endpoint at
     every analysis visit (``secondary_endpoints``) and in the mixed model
@@ -243,6 +245,8 @@ def _primary(p: "Protocol", ep: Any, responder: bool, missing: str) -> PlannedAn
         method, covs, handled = p.analysis.primary_test, None, missing
     else:
         method = "mann-whitney" if ep.summary == "percent_change" else "ancova"
+        if not _has_control(p) and ep.summary != "value":  # one arm: its change against 0
+            method = "within-arm-t"
         covs = list(p.analysis.ancova_covariates) if method == "ancova" else None
         handled = "observed-cases"
     return PlannedAnalysis(name="primary", role="primary", endpoint=ep.name, population="FAS",

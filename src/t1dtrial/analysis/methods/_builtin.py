@@ -16,7 +16,7 @@ for _name in ("fisher", "chisq", "chisq_cc"):
     register_method(_name, responder_test, outcomes=_RESPONDER,
                     columns=responders.COUNT_COLUMNS + responders.COMPARISON_COLUMNS,
                     description="responders by arm; risk difference, odds ratio and the test")
-for _name in ("welch", "mann-whitney", "ancova"):
+for _name in ("welch", "mann-whitney", "ancova", "within-arm-t"):
     register_method(_name, comparison_method, outcomes=_CONTINUOUS, columns=COMPARISON_COLUMNS,
                     description="one between-arm comparison of a continuous endpoint")
 register_method("continuous-summary", continuous_summary, outcomes=_CONTINUOUS,

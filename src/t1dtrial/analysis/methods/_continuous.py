@@ -25,9 +25,11 @@ COMPARISON_COLUMNS = ["subgroup", "comparison", "estimate", "ci_low", "ci_high",
                       "method", "conf_level", "endpoint", "visit", "n"]
 
 #: Registry name -> rows of :func:`~t1dtrial.analysis.continuous.secondary_continuous`.
-_ANALYSIS = {"welch": "welch_t", "mann-whitney": "mann_whitney", "ancova": "ancova"}
+_ANALYSIS = {"welch": "welch_t", "mann-whitney": "mann_whitney", "ancova": "ancova",
+             "within-arm-t": "within_arm_t"}
 _WORDS = {"welch": "Welch's t-test", "mann-whitney": "Wilcoxon-Mann-Whitney test with the "
-          "Hodges-Lehmann shift", "ancova": "ANCOVA adjusted for baseline"}
+          "Hodges-Lehmann shift", "ancova": "ANCOVA adjusted for baseline",
+          "within-arm-t": "one-sample t-test of the change within each arm"}
 
 
 def _summary_rows(spec: AnalysisSpec, data: AnalysisData) -> pd.DataFrame:
@@ -54,7 +56,12 @@ def comparison_method(spec: AnalysisSpec, data: AnalysisData) -> Result:
     rows = _summary_rows(spec, data)
     kind = _ANALYSIS[spec.method]
     chosen = rows.loc[rows["analysis"] == kind]
-    if chosen.empty:
+    if kind == "within_arm_t" and len(chosen):  # each arm's change against 0
+        comp = chosen.assign(comparison=chosen["group"] + ": change vs 0")
+        comp = comp.reindex(columns=COMPARISON_COLUMNS).reset_index(drop=True)
+    elif not spec.pairs:  # a single arm: nothing to compare (its change is in the summary)
+        comp = pd.DataFrame(columns=COMPARISON_COLUMNS)
+    elif chosen.empty:
         reason = (f"{_WORDS[spec.method]} is not run on a {ep.summary.replace('_', ' ')} "
                   "(ANCOVA models a change or a value; use mann-whitney or welch)")
         comp = not_estimable_rows(COMPARISON_COLUMNS, reason,

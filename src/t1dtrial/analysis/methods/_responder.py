@@ -82,5 +82,7 @@ def logistic_predictors(spec: AnalysisSpec, data: AnalysisData) -> Result:
         population_code=spec.population, conf_level=spec.conf_level)
     method = str(table["method"].iloc[0]) if len(table) else ""
     return result(spec, data, "model-terms", table,
-                  title=f"Predictors of {spec.endpoint_name or 'the primary endpoint'}",
+                  title="Predictors of the primary endpoint"
+                  if spec.endpoint_name in ("", data.protocol.primary_endpoint.name)
+                  else f"Predictors of {spec.endpoint_name}",
                   method=method, notes=notes)
