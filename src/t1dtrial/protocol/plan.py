@@ -237,7 +237,8 @@ def default_plan(p: "Protocol") -> list[PlannedAnalysis]:
             population="FAS", visits=[primary.visit], method="primary-sensitivity",
             covariates=list(opts.propensity_covariates), missing_data="multiple-imputation",
             table="sensitivity"))
-    return plan
+    # an analysis writes its own name's table unless told otherwise: say so only when it differs
+    return [a.model_copy(update={"table": None}) if a.table == a.name else a for a in plan]
 
 
 def _primary(p: "Protocol", ep: Any, responder: bool, missing: str) -> PlannedAnalysis:
