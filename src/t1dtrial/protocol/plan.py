@@ -84,13 +84,13 @@ _MISSING = {"non_responder": "non-responder", "exclude": "exclude",
 
 
 def declare_method(name: str, outcomes: tuple[str, ...]) -> None:
-    """Make ``name`` a method a plan may name (the method registry calls this).
+    """Make ``name`` a method a plan may name (:func:`~t1dtrial.analysis.methods.register_method`
+    calls this, so that ``protocol check`` knows the methods registered from outside).
 
     Examples
     --------
-    >>> declare_method("risk-ratio-example", ("responder",))
-    >>> method_outcomes("risk-ratio-example")
-    ('responder',)
+    >>> method_outcomes("fisher"), method_outcomes("no-such-method")
+    (('responder',), None)
     """
     METHODS[name] = tuple(outcomes)
 
@@ -185,7 +185,7 @@ def default_plan(p: "Protocol") -> list[PlannedAnalysis]:
     --------
     >>> from t1dtrial.protocol import load_protocol
     >>> [a.name for a in default_plan(load_protocol("nasli2015"))][:3]
-    ['primary', 'fcp_change', 'fcp_pchg']
+    ['primary', 'fcp_change', 'hba1c_change']
     """
     opts = p.analysis
     primary = p.endpoints.primary
