@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 import pytest
 from pydantic import ValidationError
 
+from t1dtrial.analysis.methods import resolve
 from t1dtrial.protocol import check_protocol_file, load_protocol, protocol_source
 from t1dtrial.protocol.describe import describe_protocol
 from t1dtrial.protocol.plan import (PlannedAnalysis, default_plan, plan_yaml, primary_analysis)
@@ -48,7 +49,10 @@ def test_a_protocol_file_without_a_plan_still_loads_and_gets_todays_analyses(tmp
     protocol = load_protocol(_write(tmp_path, _without_plan("lu2021")))
     plan = {a.name: a for a in protocol.analysis_plan}
     assert primary_analysis(protocol.analysis_plan).name == "primary"
-    assert plan["primary"].method == "fisher" and plan["primary"].missing_data == "non-responder"
+    assert plan["primary"].method == "fisher"
+    # left out: the responder's missing-data rule and the covariates follow `analysis`
+    assert plan["primary"].missing_data is None and plan["sensitivity"].covariates is None
+    assert resolve(plan["primary"], protocol).missing_data == "non-responder"
     assert plan["adverse_events"].population == "SAF"
     assert {a.output_table for a in protocol.analysis_plan} >= {
         "secondary_endpoints", "secondary_responders", "mmrm", "logistic_regression",

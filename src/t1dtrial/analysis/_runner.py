@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..errors import EstimationError
 from ..protocol import Protocol
-from ..protocol.plan import CONTRACT_TABLE, primary_analysis
+from ..protocol.plan import CONTRACT_TABLE, default_plan, primary_analysis
 from ._estimable import not_estimable_rows
 from .methods import AnalysisData, AnalysisSpec, Method, get_method, population_sizes, resolve
 from .methods._common import footnotes
@@ -52,12 +52,14 @@ def run_plan(protocol: Protocol, derived: object, *, seed: int,
              progress: Callable[[str], None] | None = None) -> PlanRun:
     """Run ``protocol.analysis_plan`` on the derived datasets; see the module docstring."""
     data = AnalysisData(derived, protocol, seed)
-    primary = primary_analysis(protocol.analysis_plan)
+    # a default plan follows the protocol as it is now (one edited in code, e.g. model_copy)
+    plan = default_plan(protocol) if protocol.plan_is_default else protocol.analysis_plan
+    primary = primary_analysis(plan)
     step = progress or (lambda name: None)
     stacks: dict[str, list[tuple[Result, str]]] = {}
     companions: dict[str, list[pd.DataFrame]] = {}
     run = PlanRun()
-    for planned in protocol.analysis_plan:
+    for planned in plan:
         step(planned.name)
         spec = resolve(planned, protocol)
         res = run_analysis(spec, data)

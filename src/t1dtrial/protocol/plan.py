@@ -79,10 +79,6 @@ CONTRACT_TABLE = {"by_arm": "primary_endpoint", "comparison": "primary_compariso
 DEFAULT_TABLES = {"continuous-summary": "secondary_endpoints", "mmrm": "mmrm",
                   "insulin-independence": "insulin_independence"}
 
-_MISSING = {"non_responder": "non-responder", "exclude": "exclude",
-            "multiple_imputation": "multiple-imputation"}
-
-
 def declare_method(name: str, outcomes: tuple[str, ...]) -> None:
     """Make ``name`` a method a plan may name (:func:`~t1dtrial.analysis.methods.register_method`
     calls this, so that ``protocol check`` knows the methods registered from outside).
@@ -128,9 +124,13 @@ class PlannedAnalysis(BaseModel):
         "[treated, control] pairs, or a dose-response trend.")
     method: str = Field(description="A name of the method registry, e.g. fisher, ancova, mmrm.")
     covariates: list[str] | None = Field(default=None, description="Adjustment covariates "
-                                         "(ADSL names); default the method's from `analysis`.")
+                                         "(ADSL names); default the method's list in `analysis` "
+                                         "(ancova_, predictor_, adjustment_ or "
+                                         "propensity_covariates).")
     intercurrent_events: list[IntercurrentEvent] = Field(default_factory=list)
-    missing_data: MissingData | None = None
+    missing_data: MissingData | None = Field(default=None, description="Default: "
+                                             "analysis.missing_primary for a responder "
+                                             "endpoint, observed cases for a continuous one.")
     conf_level: float | None = Field(default=None, description="Default analysis.conf_level.")
     table: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$",
                               description="Output table; analyses naming the same table are "
@@ -190,37 +190,36 @@ def default_plan(p: "Protocol") -> list[PlannedAnalysis]:
     opts = p.analysis
     primary = p.endpoints.primary
     responder = _outcome(primary) == "responder"
-    missing = _MISSING[opts.missing_primary]
+    missing = None  # a responder's missing-data rule: analysis.missing_primary
     plan = [_primary(p, primary, responder, missing)]
     if responder:
         plan.append(PlannedAnalysis(
             name="primary_interaction", role="exploratory", endpoint=primary.name,
             population="FAS", visits=[primary.visit], method="subgroup-interaction",
             missing_data=missing))
-        adjust = list(opts.adjustment_covariates or opts.propensity_covariates)
         if p.design.allocation != "randomised" and _has_control(p):
             plan.append(PlannedAnalysis(
                 name="primary_adjusted", role="sensitivity", endpoint=primary.name,
                 population="FAS", visits=[primary.visit], method="standardisation",
-                covariates=adjust, missing_data=missing))
+                missing_data=missing))
     continuous = [e for e in p.all_endpoints if _outcome(e) == "continuous"]
     for ep in continuous:
         plan.append(PlannedAnalysis(
             name=_free(plan, ep.name), role="secondary", endpoint=ep.name, population="FAS",
             visits=list(ep.visits) if ep.visits else _post_baseline(p),
-            method="continuous-summary", covariates=list(opts.ancova_covariates),
-            missing_data="observed-cases", table="secondary_endpoints"))
+            method="continuous-summary", missing_data="observed-cases",
+            table="secondary_endpoints"))
     for ep, visit in _responder_secondaries(p):
         plan.append(PlannedAnalysis(
             name=_free(plan, ep), role="secondary", endpoint=ep, population="FAS",
-            visits=[visit], method=opts.primary_test, missing_data=missing, table="secondary_responders"))
+            visits=[visit], method=opts.primary_test, missing_data=missing,
+            table="secondary_responders"))
     plan.extend(_mmrm(p, continuous, plan))
     plan.append(PlannedAnalysis(
         name=_free(plan, "logistic_regression"), role="exploratory",
         endpoint=primary.name if responder else None, population="FAS",
         visits=[primary.visit] if responder else None, method="logistic-predictors",
-        covariates=list(opts.predictor_covariates),
-        missing_data=missing if responder else None, table="logistic_regression"))
+        missing_data=missing, table="logistic_regression"))
     insulin = next((e.name for e in p.all_endpoints if e.kind == "insulin_independence"), None)
     plan.append(PlannedAnalysis(name=_free(plan, "insulin_free_episodes"), role="exploratory",
                                 endpoint=insulin, population="FAS", method="insulin-independence",
@@ -235,24 +234,21 @@ def default_plan(p: "Protocol") -> list[PlannedAnalysis]:
         plan.append(PlannedAnalysis(
             name=_free(plan, "sensitivity"), role="sensitivity", endpoint=primary.name,
             population="FAS", visits=[primary.visit], method="primary-sensitivity",
-            covariates=list(opts.propensity_covariates), missing_data="multiple-imputation",
             table="sensitivity"))
     # an analysis writes its own name's table unless told otherwise: say so only when it differs
     return [a.model_copy(update={"table": None}) if a.table == a.name else a for a in plan]
 
 
-def _primary(p: "Protocol", ep: Any, responder: bool, missing: str) -> PlannedAnalysis:
+def _primary(p: "Protocol", ep: Any, responder: bool, missing: str | None) -> PlannedAnalysis:
     if responder:
-        method, covs, handled = p.analysis.primary_test, None, missing
+        method, handled = p.analysis.primary_test, missing
     else:
         method = "mann-whitney" if ep.summary == "percent_change" else "ancova"
         if not _has_control(p) and ep.summary != "value":  # one arm: its change against 0
             method = "within-arm-t"
-        covs = list(p.analysis.ancova_covariates) if method == "ancova" else None
         handled = "observed-cases"
     return PlannedAnalysis(name="primary", role="primary", endpoint=ep.name, population="FAS",
-                           visits=[ep.visit], method=method, covariates=covs,
-                           missing_data=handled)
+                           visits=[ep.visit], method=method, missing_data=handled)
 
 
 def _free(plan: list[PlannedAnalysis], name: str) -> str:
@@ -286,7 +282,7 @@ def _mmrm(p: "Protocol", continuous: list[Any],
         out.append(PlannedAnalysis(
             name=_free(plan + out, f"mmrm_{ep.param.lower()}"), role="secondary",
             endpoint=ep.name, population="FAS", visits=_post_baseline(p), method="mmrm",
-            covariates=list(p.analysis.ancova_covariates), missing_data="observed-cases",
+            missing_data="observed-cases",
             table="mmrm"))
     return out
 

@@ -122,8 +122,17 @@ def resolve(planned: PlannedAnalysis, protocol: Protocol) -> AnalysisSpec:
         visits=visits, pairs=pairs, dose_response=planned.comparisons == "dose-response",
         covariates=None if planned.covariates is None else list(planned.covariates),
         intercurrent_events=list(planned.intercurrent_events),
-        missing_data=planned.missing_data,
+        missing_data=planned.missing_data or _default_missing(ep, protocol),
         conf_level=planned.conf_level or protocol.analysis.conf_level, planned=planned)
+
+
+def _default_missing(ep: Any, protocol: Protocol) -> str | None:
+    """The protocol's rule for a responder endpoint, observed cases for a continuous one."""
+    if ep is None:
+        return None
+    if outcome(ep) == "responder":
+        return {v: k for k, v in _MISSING_RULE.items()}[protocol.analysis.missing_primary]
+    return "observed-cases"
 
 
 def analysis_protocol(spec: AnalysisSpec, protocol: Protocol, *,
