@@ -144,3 +144,20 @@ def test_results_json_carries_the_metadata_and_reads_back(results, tmp_path):
         results["remission_risk_ratio"]["estimate"].tolist())
     primary = next(r for r in back.results if r.role == "primary")
     assert primary.by_arm["responders"].tolist()[:2] == [11, 3]
+
+
+def test_the_primary_analysis_may_use_any_method_fitting_its_outcome(tmp_path):
+    text = protocol_source("lu2021")[1]
+    text = text.replace("- name: primary\n  role: primary\n  endpoint: remission\n"
+                        "  population: FAS\n  visits: [M12]\n  method: fisher\n",
+                        "- name: primary\n  role: primary\n  endpoint: remission\n"
+                        "  population: FAS\n  visits: [M12]\n  method: test-risk-ratio\n", 1)
+    assert "method: test-risk-ratio" in text
+    path = tmp_path / "rr-primary.yaml"
+    path.write_text(text, encoding="utf-8")
+    protocol = load_protocol(path)
+    res = analyze(load_folder(lu2021_path(), protocol))
+    comp = res["primary_comparison"]
+    assert comp["comparison"].tolist() == ["MSC vs CONTROL"]
+    assert comp.loc[0, "estimate"] == pytest.approx(risk_ratio(11, 27, 3, 26).estimate[0])
+    assert comp.loc[0, "multiplicity"].startswith("primary hypothesis")

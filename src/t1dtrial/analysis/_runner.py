@@ -94,6 +94,10 @@ def _stack(name: str, items: list[tuple[Result, str]],
         table = getattr(res, part)
         if table is None:
             table = res.table if part == "comparison" else pd.DataFrame()
+        if part != "table" and len(table) and "subgroup" not in table.columns:
+            table = table.copy()  # the contract's primary tables: no subgroup = every subject
+            table.insert(0, "subgroup", "all")
+            setattr(res, part, table)
         res.written[part] = [name, start, start + len(table)]
         start += len(table)
         frames.append(table)
