@@ -70,6 +70,6 @@ def test_a_single_arm_primary_is_the_change_within_the_arm(tmp_path):
     simulate_to_folder(tmp_path / "d", protocol, seed=3)
     res = analyze(load_folder(tmp_path / "d", protocol))
     comp = res["primary_comparison"]
-    assert comp.loc[comp.subgroup.eq("all"), "comparison"].tolist() == ["MSC: change vs 0"]
+    assert comp.loc[comp.subgroup.eq("all"), "comparison"].tolist() == ["MSC: change against 0"]
     assert comp["method"].str.contains("within-arm test against 0").all()
     assert res["primary_endpoint"].loc[0, "n"] > 0

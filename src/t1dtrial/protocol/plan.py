@@ -350,10 +350,9 @@ def plan_problems(p: Any) -> list[tuple[str, str, str, Any]]:
     endpoints = [e.name for e in _endpoints(p)]
     known_eps = list(dict.fromkeys([*endpoints, *CONVENTIONAL_RESPONDERS]))
     pops = list(dict.fromkeys(["ENRL", "FAS", "PP", "SAF",
-                               *(getattr(x, "code", None) for x in getattr(p, "populations", None)
-                                 or [] if x is not None)]))
-    arms = [a.code for a in getattr(p, "arms", None) or [] if a is not None]
-    visits = [v.code for v in getattr(p, "visits", None) or [] if v is not None]
+                               *_codes(getattr(p, "populations", None))]))
+    arms = _codes(getattr(p, "arms", None))
+    visits = _codes(getattr(p, "visits", None))
     out: list[tuple[str, str, str, Any]] = []
     seen: set[str] = set()
     primaries = 0
@@ -394,9 +393,14 @@ def plan_problems(p: Any) -> list[tuple[str, str, str, Any]]:
     return out
 
 
+def _codes(items: Any) -> list[str]:
+    """Codes of the items that could be read (a partial protocol has None for the others)."""
+    return [c for c in (getattr(x, "code", None) for x in items or []) if isinstance(c, str)]
+
+
 def _endpoints(p: Any) -> list[Any]:
     eps = getattr(p, "endpoints", None)
     if eps is None:
         return []
     return [e for e in [getattr(eps, "primary", None), *(getattr(eps, "secondary", None) or [])]
-            if e is not None and getattr(e, "name", None)]
+            if e is not None and isinstance(getattr(e, "name", None), str)]

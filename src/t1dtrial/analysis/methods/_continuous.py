@@ -57,7 +57,7 @@ def comparison_method(spec: AnalysisSpec, data: AnalysisData) -> Result:
     kind = _ANALYSIS[spec.method]
     chosen = rows.loc[rows["analysis"] == kind]
     if kind == "within_arm_t" and len(chosen):  # each arm's change against 0
-        comp = chosen.assign(comparison=chosen["group"] + ": change vs 0")
+        comp = chosen.assign(comparison=chosen["group"] + ": change against 0")
         comp = comp.reindex(columns=COMPARISON_COLUMNS).reset_index(drop=True)
     elif not spec.pairs:  # a single arm: nothing to compare (its change is in the summary)
         comp = pd.DataFrame(columns=COMPARISON_COLUMNS)
