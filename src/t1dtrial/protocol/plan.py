@@ -306,7 +306,6 @@ def plan_yaml(plan: list[PlannedAnalysis]) -> str:
       population: FAS
       visits: [M12]
       method: fisher
-      missing_data: non-responder
     <BLANKLINE>
     """
     rows = []
