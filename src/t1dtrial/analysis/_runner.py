@@ -28,7 +28,7 @@ from typing import Callable
 
 import pandas as pd
 
-from ..errors import EstimationError
+from ..errors import EstimationError, ProtocolError
 from ..protocol import Protocol
 from ..protocol.plan import CONTRACT_TABLE, default_plan, primary_analysis
 from ._estimable import not_estimable_rows
@@ -114,7 +114,7 @@ def run_analysis(spec: AnalysisSpec, data: AnalysisData) -> Result:
     """One planned analysis through its method; a row saying why when it cannot be estimated."""
     try:
         method = get_method(spec.method)
-    except Exception:  # the protocol check names it; a plan built in code may still
+    except ProtocolError:  # the protocol check names it; a plan built in code may still
         return _not_estimable(spec, data, None, f"no method named {spec.method!r} is registered")
     fits = spec.outcome in method.outcomes if spec.outcome else "" in method.outcomes
     if not fits:

@@ -4,26 +4,32 @@ Algorithm
 ---------
 1. Derive ADSL, ADLB, ADEFF and ADAE (:func:`t1dtrial.derive.derive_all`).
 2. Disposition (CONSORT counts) and baseline characteristics by arm.
-3. Primary: the primary responder endpoint at the primary visit by arm,
-   overall and in each protocol subgroup (full analysis set); risk
-   difference, odds ratio and the protocol's test; the subgroup x treatment
-   interaction. For a design that is not randomised, the same risk difference
-   (risk ratio, odds ratio) adjusted for ``analysis.adjustment_covariates`` by
-   standardisation, beside the balance of the baseline covariates, and a note
-   that the differences between arms are associations, not treatment effects.
-4. Secondary: continuous endpoints at every visit (descriptives, Welch,
-   Mann-Whitney/Hodges-Lehmann, ANCOVA incl. log(x + 1) for C-peptide), the
-   mixed model for repeated measures, and the other responder endpoints.
-5. Predictors: the protocol's multivariable logistic model (Firth when
-   separated or with fewer than 10 events per variable).
-6. Insulin independence: counts, episodes, Kaplan-Meier of durations.
-7. Safety: adverse events by arm (safety set).
-8. Sensitivity: per-protocol primary analysis, multiple imputation of a
-   missing primary visit, inverse probability of treatment weighting.
-   Every interval row gets ``conf_level`` (:mod:`._levels`); every p-value
+3. The protocol's ``analysis_plan`` (:mod:`t1dtrial.protocol.plan`; without
+   one, the plan its endpoints imply), each analysis through the method
+   registry (:mod:`.methods`, run by :mod:`._runner`), each giving a
+   :class:`~.result.Result`. The primary analysis fills ``primary_endpoint``
+   (per-arm summary) and ``primary_comparison``, whatever the outcome of its
+   endpoint; the others the table named by the analysis. The default plan is
+   what the package has always run: the primary endpoint at the primary
+   visit by arm, overall and in each protocol subgroup (full analysis set),
+   with risk difference, odds ratio and the protocol's test for a responder
+   (the subgroup x treatment interaction; for arms not randomised the
+   covariate-adjusted estimate by standardisation beside the baseline
+   balance) or ANCOVA / Hodges-Lehmann for a continuous endpoint; every
+   continuous endpoint at every visit (descriptives, Welch, Mann-Whitney/
+   Hodges-Lehmann, ANCOVA incl. log(x + 1) for C-peptide) and in the mixed
+   model for repeated measures; the other responder endpoints; the
+   protocol's multivariable logistic model (Firth when separated or with
+   fewer than 10 events per variable); insulin independence (counts,
+   episodes, Kaplan-Meier of durations); adverse events by arm (safety
+   set); the sensitivity analyses of a responder primary (per-protocol,
+   multiple imputation of a missing primary visit, inverse probability of
+   treatment weighting). An analysis that cannot be estimated is a row with
+   its reason; the rest of the plan runs.
+4. Every interval row gets ``conf_level`` (:mod:`._levels`); every p-value
    row a ``multiplicity`` label, and the protocol's procedure over key
    secondary endpoints, if any, its table (:mod:`.multiplicity`).
-9. Provenance: package and library versions, protocol hash, input hashes,
+5. Provenance: package and library versions, protocol hash, input hashes,
    row and participant counts, seed.
 
 Examples

@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["PlannedAnalysis", "IntercurrentEvent", "ROLES", "STRATEGIES", "MISSING_DATA",
            "METHODS", "declare_method", "method_outcomes", "default_plan", "plan_yaml",
-           "plan_problems", "primary_analysis", "CONTRACT_TABLE", "DEFAULT_TABLES"]
+           "plan_problems", "primary_analysis", "CONTRACT_TABLE", "CONVENTIONAL_RESPONDERS"]
 
 Role = Literal["primary", "key-secondary", "secondary", "sensitivity", "exploratory", "safety"]
 Strategy = Literal["treatment-policy", "composite", "hypothetical", "while-on-treatment",
@@ -74,10 +74,6 @@ METHODS: dict[str, tuple[str, ...]] = {
 
 #: Tables a primary analysis fills (the output contract): per-arm summary and comparison.
 CONTRACT_TABLE = {"by_arm": "primary_endpoint", "comparison": "primary_comparison"}
-
-#: The table each default analysis is stacked into, when not its own name.
-DEFAULT_TABLES = {"continuous-summary": "secondary_endpoints", "mmrm": "mmrm",
-                  "insulin-independence": "insulin_independence"}
 
 def declare_method(name: str, outcomes: tuple[str, ...]) -> None:
     """Make ``name`` a method a plan may name (:func:`~t1dtrial.analysis.methods.register_method`
