@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from t1dtrial.analysis import Results, analyze
+from t1dtrial.analysis.result import Result
+from t1dtrial.errors import T1DTrialWarning
 from t1dtrial.cli import main
 from t1dtrial.datasets import load_lu2021
 from t1dtrial.report.figures import render_figures
@@ -74,5 +76,31 @@ def test_a_swimmer_plot_of_one_episode_fits_its_axes_without_a_warning():
     one = ins.loc[(ins["section"] != "episode") | (ins.index == first)]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        files = render_figures(Results(tables={"insulin_independence": one}, adam=res.adam))
+        files = render_figures(Results(
+            tables={"insulin_independence": one}, adam=res.adam,
+            results=[Result(name="insulin_free_episodes", shape="episodes", table=one)]))
     assert set(files) == {"figures/insulin_free.png", "figures/insulin_free.svg"}
+
+
+def test_a_renamed_column_names_the_figure_it_stops_instead_of_dropping_it(results):
+    import dataclasses
+
+    renamed = [dataclasses.replace(r, by_arm=r.by_arm.rename(columns={"percent": "pct"}))
+               if r.role == "primary" else r for r in results.results]
+    with pytest.warns(T1DTrialWarning, match="figure primary_endpoint not drawn: the "
+                      "responder-comparison result 'primary' lacks column.s. percent"):
+        files = render_figures(dataclasses.replace(results, results=renamed))
+    assert "figures/primary_endpoint.svg" not in files and "figures/insulin_free.svg" in files
+
+
+def test_a_continuous_primary_is_drawn_as_means_by_arm(tmp_path):
+    from t1dtrial.data import load_folder
+    from t1dtrial.protocol import load_protocol
+    from t1dtrial.simulate import simulate_to_folder
+
+    protocol = load_protocol("carlsson2015")
+    simulate_to_folder(tmp_path / "d", protocol, seed=3)
+    files = render_figures(analyze(load_folder(tmp_path / "d", protocol)))
+    svg = files["figures/primary_endpoint.svg"].decode()
+    assert "Primary endpoint: cpauc_change (FAS)" in svg and "mean (SD)" in svg
+    assert "n=10" in svg

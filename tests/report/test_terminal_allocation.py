@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
+from t1dtrial.analysis.result import Result
 from t1dtrial.report.terminal import NONRANDOMISED, summary_renderables
 
 
@@ -18,7 +19,7 @@ def _results(allocation: str) -> SimpleNamespace:
     comp = pd.DataFrame({"subgroup": ["all"], "risk_difference": [0.29], "rd_ci_low": [0.05],
                          "rd_ci_high": [0.49], "odds_ratio": [5.1], "or_ci_low": [1.1],
                          "or_ci_high": [33.1], "p_value": [0.028], "test": ["Fisher's exact test"],
-                         "rd_method": ["Newcombe"]})
+                         "rd_method": ["Newcombe"], "comparison": ["MSC vs CONTROL"]})
     inter = pd.DataFrame({"term": ["interaction"], "test": ["LR"], "p_value": [0.56],
                           "subgroup_variable": ["adult_onset vs juvenile_onset"]})
     tables = {"primary_endpoint": prim, "primary_comparison": comp, "primary_interaction": inter}
@@ -28,7 +29,10 @@ def _results(allocation: str) -> SimpleNamespace:
             "ci_low": [0.126, 1.4], "ci_high": [0.530, 11.8], "covariates": "BFCP, SEX"})
         tables["primary_adjusted_balance"] = pd.DataFrame({
             "term": ["WEIGHTBL", "BFCP"], "smd": [-0.357, 0.302], "adjusted": ["no", "yes"]})
-    return SimpleNamespace(tables=tables, notes=[],
+    results = [Result(name="primary", shape="responder-comparison", table=comp, role="primary",
+                      endpoint="remission", population="FAS", by_arm=prim, comparison=comp),
+               Result(name="primary_interaction", shape="interaction", table=inter)]
+    return SimpleNamespace(tables=tables, notes=[], results=results,
                            provenance={"protocol": {"allocation": allocation}})
 
 

@@ -48,6 +48,7 @@ from ..protocol.vocabulary import covariate_label
 from ..stats import ancova, mann_whitney, one_sample_t, welch_t, wilcoxon_signed_rank
 from ..derive import is_cpeptide
 from ._arms import comparisons, population, subgroup_masks
+from ._outcome import outcome
 from ._estimable import estimate, is_not_estimable
 from .baseline import describe_values
 
@@ -67,7 +68,7 @@ _SUMMARY_COLUMN = {"value": "AVAL", "change": "CHG", "percent_change": "PCHG"}
 
 def continuous_endpoints(protocol: Protocol) -> list[ContinuousEndpoint]:
     """The protocol's continuous endpoints, primary first when it is one."""
-    return [e for e in protocol.all_endpoints if isinstance(e, ContinuousEndpoint)]
+    return [e for e in protocol.all_endpoints if outcome(e) == "continuous"]
 
 
 def analysis_visits(endpoint: ContinuousEndpoint, protocol: Protocol) -> list[str]:

@@ -35,6 +35,7 @@ from ..derive import infusion_received
 from ..errors import InputError, Problem
 from ..protocol import Protocol
 from ..protocol.populations import protocol_populations
+from ._outcome import outcome
 from .baseline import ALL_ARMS, arm_masks, check_table_args
 
 __all__ = ["DISPOSITION_COLUMNS", "disposition"]
@@ -142,8 +143,11 @@ def _visit_rows(rows: _Rows, adsl: pd.DataFrame, adlb: pd.DataFrame | None,
 
 
 def _primary_rows(rows: _Rows, adsl: pd.DataFrame, adeff: pd.DataFrame | None,
-                  fas: np.ndarray, protocol: Protocol) -> None:
+                  fas: np.ndarray, protocol: Protocol, adlb: pd.DataFrame | None = None) -> None:
     endpoint = protocol.primary_endpoint
+    if outcome(endpoint) == "continuous":
+        _continuous_primary_rows(rows, adsl, adlb, fas, endpoint)
+        return
     code = endpoint.name.upper()
     status = np.full(len(adsl), "missing", dtype=object)
     reasons = np.full(len(adsl), "no record of the endpoint in ADEFF", dtype=object)
@@ -162,6 +166,28 @@ def _primary_rows(rows: _Rows, adsl: pd.DataFrame, adeff: pd.DataFrame | None,
                    f"{protocol.analysis.missing_primary!r}")
     rows.by_reason("primary endpoint excluded", fas & (status == "excluded"), reasons,
                    where + ", AVALC excluded (analysis.zero_baseline_pchg)")
+
+
+_SUMMARY_COLUMN = {"value": "AVAL", "change": "CHG", "percent_change": "PCHG"}
+
+
+def _continuous_primary_rows(rows: _Rows, adsl: pd.DataFrame, adlb: pd.DataFrame | None,
+                             fas: np.ndarray, endpoint: Any) -> None:
+    """A continuous primary: assessed when ADLB has its summary at the visit, else missing."""
+    column = _SUMMARY_COLUMN[endpoint.summary]
+    assessed = np.zeros(len(adsl), dtype=bool)
+    if isinstance(adlb, pd.DataFrame) and len(adlb):
+        at = adlb.loc[(adlb["PARAMCD"] == endpoint.param) & (adlb["AVISIT"] == endpoint.visit)
+                      & (adlb["ANL01FL"] == "Y") & adlb[column].notna(), "USUBJID"]
+        assessed = adsl["USUBJID"].isin(set(at)).to_numpy()
+    where = (f"FAS; ADLB PARAMCD {endpoint.param} at {endpoint.visit} (ANL01FL = Y), "
+             f"{column} present")
+    rows.count("primary endpoint assessed", fas & assessed, where)
+    reasons = np.full(len(adsl), f"no {column} of {endpoint.param} at {endpoint.visit}",
+                      dtype=object)
+    rows.by_reason("primary endpoint missing", fas & ~assessed, reasons,
+                   where.replace(f"{column} present", f"{column} absent") + "; observed cases "
+                   "analysed, missing values not imputed")
 
 
 def _excluded_record_rows(derived: Any, adsl: pd.DataFrame) -> list[dict]:
@@ -328,7 +354,8 @@ def disposition(derived: Any, protocol: Protocol, *, load_log: Any = None,
         rows.count(f"in {code}", enrolled & inside, f"ADSL {flag} = Y")
         rows.by_reason(f"not in {code}", enrolled & ~inside, _text(adsl, why),
                        f"ADSL {flag} = N among the enrolled, by {why}")
-    _primary_rows(rows, adsl, adeff, enrolled & adsl["FASFL"].eq("Y").to_numpy(), protocol)
+    _primary_rows(rows, adsl, adeff, enrolled & adsl["FASFL"].eq("Y").to_numpy(), protocol,
+                  getattr(derived, "adlb", None))
     records = _excluded_record_rows(derived, adsl) + _load_log_rows(load_log, adsl)
     table = pd.DataFrame(rows.rows + records, columns=DISPOSITION_COLUMNS)
     table["n"] = table["n"].astype("int64")

@@ -52,8 +52,9 @@ import numpy as np
 import pandas as pd
 
 from .._validation import invalid_parameter
-from ..protocol import ContinuousEndpoint, Protocol
+from ..protocol import Protocol
 from ._arms import comparisons
+from ._outcome import outcome
 
 __all__ = ["NOMINAL", "PRIMARY", "MULTIPLICITY_COLUMNS", "adjust", "key_hypotheses",
            "multiplicity_table", "label_tables"]
@@ -130,7 +131,7 @@ def _rows_of(tables: Mapping[str, pd.DataFrame], protocol: Protocol, name: str, 
     if ep is None:  # protocol checks refuse it; a protocol built in code may still name one
         return "secondary_endpoints", pd.Series(False, index=tables.get(
             "secondary_endpoints", pd.DataFrame()).index, dtype=bool), "no such endpoint"
-    if isinstance(ep, ContinuousEndpoint):
+    if outcome(ep) == "continuous":
         table = "secondary_endpoints"
         kind = "mann_whitney" if ep.summary == "percent_change" else "ancova"
         t = tables.get(table, pd.DataFrame())
@@ -236,7 +237,7 @@ def label_tables(tables: Mapping[str, pd.DataFrame], protocol: Protocol) -> dict
             label = np.where(table["p_value"].notna() & (table["subgroup"] == "all"), PRIMARY,
                              label)
         primary = protocol.primary_endpoint
-        if name == "secondary_endpoints" and single and isinstance(primary, ContinuousEndpoint):
+        if name == "secondary_endpoints" and single and outcome(primary) == "continuous":
             # a continuous primary endpoint: its one between-arm test at the primary visit
             treated, control = comparisons(protocol)[0]
             _, mask, _ = _rows_of(tables, protocol, primary.name, treated, control)

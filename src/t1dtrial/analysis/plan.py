@@ -4,26 +4,32 @@ Algorithm
 ---------
 1. Derive ADSL, ADLB, ADEFF and ADAE (:func:`t1dtrial.derive.derive_all`).
 2. Disposition (CONSORT counts) and baseline characteristics by arm.
-3. Primary: the primary responder endpoint at the primary visit by arm,
-   overall and in each protocol subgroup (full analysis set); risk
-   difference, odds ratio and the protocol's test; the subgroup x treatment
-   interaction. For a design that is not randomised, the same risk difference
-   (risk ratio, odds ratio) adjusted for ``analysis.adjustment_covariates`` by
-   standardisation, beside the balance of the baseline covariates, and a note
-   that the differences between arms are associations, not treatment effects.
-4. Secondary: continuous endpoints at every visit (descriptives, Welch,
-   Mann-Whitney/Hodges-Lehmann, ANCOVA incl. log(x + 1) for C-peptide), the
-   mixed model for repeated measures, and the other responder endpoints.
-5. Predictors: the protocol's multivariable logistic model (Firth when
-   separated or with fewer than 10 events per variable).
-6. Insulin independence: counts, episodes, Kaplan-Meier of durations.
-7. Safety: adverse events by arm (safety set).
-8. Sensitivity: per-protocol primary analysis, multiple imputation of a
-   missing primary visit, inverse probability of treatment weighting.
-   Every interval row gets ``conf_level`` (:mod:`._levels`); every p-value
+3. The protocol's ``analysis_plan`` (:mod:`t1dtrial.protocol.plan`; without
+   one, the plan its endpoints imply), each analysis through the method
+   registry (:mod:`.methods`, run by :mod:`._runner`), each giving a
+   :class:`~.result.Result`. The primary analysis fills ``primary_endpoint``
+   (per-arm summary) and ``primary_comparison``, whatever the outcome of its
+   endpoint; the others the table named by the analysis. The default plan is
+   what the package has always run: the primary endpoint at the primary
+   visit by arm, overall and in each protocol subgroup (full analysis set),
+   with risk difference, odds ratio and the protocol's test for a responder
+   (the subgroup x treatment interaction; for arms not randomised the
+   covariate-adjusted estimate by standardisation beside the baseline
+   balance) or ANCOVA / Hodges-Lehmann for a continuous endpoint; every
+   continuous endpoint at every visit (descriptives, Welch, Mann-Whitney/
+   Hodges-Lehmann, ANCOVA incl. log(x + 1) for C-peptide) and in the mixed
+   model for repeated measures; the other responder endpoints; the
+   protocol's multivariable logistic model (Firth when separated or with
+   fewer than 10 events per variable); insulin independence (counts,
+   episodes, Kaplan-Meier of durations); adverse events by arm (safety
+   set); the sensitivity analyses of a responder primary (per-protocol,
+   multiple imputation of a missing primary visit, inverse probability of
+   treatment weighting). An analysis that cannot be estimated is a row with
+   its reason; the rest of the plan runs.
+4. Every interval row gets ``conf_level`` (:mod:`._levels`); every p-value
    row a ``multiplicity`` label, and the protocol's procedure over key
    secondary endpoints, if any, its table (:mod:`.multiplicity`).
-9. Provenance: package and library versions, protocol hash, input hashes,
+5. Provenance: package and library versions, protocol hash, input hashes,
    row and participant counts, seed.
 
 Examples
@@ -46,10 +52,10 @@ import pandas as pd
 from ..data.cutoff import apply_cutoff
 from ..data.eligibility import protocol_deviations
 from ..errors import T1DTrialWarning
-from ..protocol import ContinuousEndpoint
 from . import _estimable
-from ._estimable import guard
 from ._levels import add_conf_level
+from ._outcome import outcome
+from ._runner import attach_tables, run_plan
 from .multiplicity import label_tables
 from .notes import allocation_notes, input_notes, warning_notes, window_notes
 from .provenance import build_provenance
@@ -93,8 +99,7 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
         of the plan runs.
     """
     from ..derive import derive_all
-    from . import (baseline, continuous, disposition, insulin, longitudinal, predictors,
-                   responders, safety, sensitivity)
+    from . import baseline, disposition
 
     protocol = trial.protocol
     level = protocol.analysis.conf_level
@@ -109,7 +114,7 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
         notes.extend(cut.notes())
     opts = protocol.analysis
     # the adjusted and the weighted estimates exist for a responder primary endpoint only
-    responder = not isinstance(protocol.primary_endpoint, ContinuousEndpoint)
+    responder = outcome(protocol.primary_endpoint) == "responder"
     notes.extend(allocation_notes(
         protocol.design.allocation,
         list(opts.adjustment_covariates or opts.propensity_covariates) if responder else [],
@@ -131,73 +136,16 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
         tables["baseline_characteristics"] = baseline.baseline_characteristics(
             derived, protocol, conf_level=level)
 
-        step("primary endpoint")
-        primary = protocol.primary_endpoint
-        if isinstance(primary, ContinuousEndpoint):
-            notes.append(f"The primary endpoint {primary.name!r} is continuous: its analysis is "
-                         "in secondary_endpoints.csv (endpoint = primary name).")
-            tables["primary_endpoint"] = pd.DataFrame(columns=responders.COUNT_COLUMNS)
-            tables["primary_comparison"] = pd.DataFrame(columns=responders.COMPARISON_COLUMNS)
-        else:
-            counts = responders.responder_counts(adsl, adeff, primary.name, protocol=protocol)
-            tables["primary_endpoint"] = counts
-            tables["primary_comparison"] = guard(responders.COMPARISON_COLUMNS,
-                                                 responders.responder_comparison, counts,
-                                                 protocol=protocol, conf_level=level)
-            tables["primary_interaction"] = guard(responders.INTERACTION_COLUMNS,
-                                                  responders.subgroup_interaction, adsl, adeff,
-                                                  primary.name, protocol=protocol,
-                                                  conf_level=level)
-            adjusted, balance, more = guard(
-                responders.ADJUSTED_COLUMNS, responders.adjusted_comparison, adsl, adeff,
-                primary.name, protocol=protocol, conf_level=level,
-                also=(pd.DataFrame(columns=responders.BALANCE_COLUMNS), []))
-            if len(adjusted):
-                tables["primary_adjusted"] = adjusted
-                tables["primary_adjusted_balance"] = balance
-                notes.extend(more)
-
-        step("secondary endpoints")
-        tables["secondary_endpoints"] = guard(continuous.SECONDARY_COLUMNS,
-                                              continuous.secondary_continuous, adsl, adlb,
-                                              protocol=protocol, conf_level=level)
-        tables["secondary_responders"] = guard(
-            responders.COUNT_COLUMNS + responders.COMPARISON_COLUMNS,
-            responders.secondary_responders, adsl, adeff, protocol=protocol)
-        tables["mmrm"], tables["mmrm_covariance"], more = guard(
-            longitudinal.MMRM_COLUMNS, longitudinal.mmrm_analysis, adsl, adlb, protocol=protocol,
-            conf_level=level, also=(pd.DataFrame(columns=longitudinal.COVARIANCE_COLUMNS), []))
-        notes.extend(more)
-
-        step("predictors")
-        table, more = guard(predictors.LOGISTIC_COLUMNS, predictors.predictor_model, adsl, adeff,
-                            protocol=protocol, conf_level=level, also=([],))
-        tables["logistic_regression"] = table
-        notes.extend(more)
-
-        step("insulin independence")
-        tables["insulin_independence"] = insulin.insulin_independence_table(
-            derived, protocol, conf_level=level)
-        tables["insulin_free_km"] = guard(insulin.KM_COLUMNS, insulin.insulin_free_km, derived,
-                                          protocol, conf_level=level)
-
-        step("safety")
-        tables["adverse_events"] = guard(safety.AE_TABLE_COLUMNS, safety.adverse_events_table,
-                                         derived, protocol, conf_level=level)
-
-        step("sensitivity analyses")
-        if not isinstance(primary, ContinuousEndpoint):
-            sens, balance, more = guard(sensitivity.SENSITIVITY_COLUMNS,
-                                        sensitivity.sensitivity_analyses, adsl, adeff,
-                                        protocol=protocol, seed=seed, conf_level=level,
-                                        also=(pd.DataFrame(), []))
-            tables["sensitivity"] = sens
-            tables["balance"] = balance
-            notes.extend(more)
+        run = run_plan(protocol, derived, seed=seed, progress=step)
+        tables.update(run.tables)
+        notes.extend(run.notes)
+        for name in CONTRACT_TABLES:  # a plan without one still writes its (empty) table
+            tables.setdefault(name, pd.DataFrame())
 
     # every interval row says its level; analyses with achieved levels filled theirs already
     tables = {name: add_conf_level(table, level) for name, table in tables.items()}
     tables = label_tables(tables, protocol)  # nominal p-values; the key secondary family
+    attach_tables(run.results, tables)
     notes.extend(warning_notes([w for w in caught if not any(str(w.message) in n for n in notes)]))
     notes.extend(_estimable.notes(tables))
 
@@ -217,4 +165,5 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
                                   data_cut=derived.data_cut)
     adam = dict(derived.datasets)
     adam["derivation_log"] = derived.log
-    return Results(tables=tables, adam=adam, provenance=provenance, notes=notes)
+    return Results(tables=tables, adam=adam, provenance=provenance, notes=notes,
+                   results=run.results)

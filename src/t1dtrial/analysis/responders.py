@@ -42,7 +42,7 @@ from ..stats import (chi_square, fisher_exact, interaction_test, odds_ratio, ris
 from ._arms import analysed, comparisons, endpoint_status, population, subgroup_masks
 from ._estimable import empty_arms, estimate, not_estimable_rows
 
-__all__ = ["responder_counts", "responder_comparison", "secondary_responders",
+__all__ = ["responder_counts", "responder_comparison", "counts_with_comparisons",
            "subgroup_interaction", "adjusted_comparison", "COUNT_COLUMNS", "COMPARISON_COLUMNS",
            "INTERACTION_COLUMNS", "ADJUSTED_COLUMNS", "BALANCE_COLUMNS"]
 
@@ -148,36 +148,26 @@ def responder_comparison(counts: pd.DataFrame, *, protocol: Protocol,
     return pd.DataFrame(out, columns=COMPARISON_COLUMNS)
 
 
-def secondary_responders(adsl: pd.DataFrame, adeff: pd.DataFrame, *,
-                         protocol: Protocol) -> pd.DataFrame:
-    """Counts and comparisons of every responder endpoint in ADEFF other than the primary.
+def counts_with_comparisons(counts: pd.DataFrame, comparison: pd.DataFrame) -> pd.DataFrame:
+    """Rows of :func:`responder_counts` with the columns of :func:`responder_comparison`.
 
-    Returns one tidy table: the rows of :func:`responder_counts` followed by
-    the columns of :func:`responder_comparison` joined on ``endpoint`` and
-    ``subgroup`` (comparison columns repeat on the row of each arm of the
-    comparison; with several active arms, the control's row appears once a
-    comparison).
+    Joined on ``endpoint`` and ``subgroup``; each arm's row carries only the
+    comparisons it is part of, so with several active arms the control's row
+    appears once a comparison and an active arm's row never carries another
+    arm's comparison.
 
     Examples
     --------
-    The lu2021 protocol adds the DCCT responder (PCP >= 0.2 nmol/L), IDAA1c <= 9
-    and insulin independence, each at month 12.
+    >>> c = pd.DataFrame({"subgroup": "all", "endpoint": "r", "arm": ["LOW", "HIGH", "C"]})
+    >>> k = pd.DataFrame({"subgroup": "all", "endpoint": "r", "n": 2,
+    ...                   "comparison": ["LOW vs C", "HIGH vs C"]})
+    >>> counts_with_comparisons(c, k)[["arm", "comparison"]].values.tolist()
+    [['LOW', 'LOW vs C'], ['HIGH', 'HIGH vs C'], ['C', 'LOW vs C'], ['C', 'HIGH vs C']]
     """
-    primary = protocol.primary_endpoint.name.upper()
-    names = [p.lower() for p in adeff["PARAMCD"].drop_duplicates()
-             if p != primary and p != "INSFREE"]
-    frames = []
-    for name in names:
-        counts = responder_counts(adsl, adeff, name, protocol=protocol)
-        comp = responder_comparison(counts, protocol=protocol)
-        rows = counts.merge(comp.drop(columns=["n"]), on=["subgroup", "endpoint"], how="left")
-        # each arm's row carries the comparisons it is part of (control: one a pair)
-        pairs = [str(c).split(" vs ") if isinstance(c, str) else None for c in rows["comparison"]]
-        keep = [p is None or a in p for a, p in zip(rows["arm"], pairs)]
-        frames.append(rows.loc[keep].reset_index(drop=True))
-    if not frames:
-        return pd.DataFrame(columns=COUNT_COLUMNS)
-    return pd.concat(frames, ignore_index=True)
+    rows = counts.merge(comparison.drop(columns=["n"]), on=["subgroup", "endpoint"], how="left")
+    pairs = [str(c).split(" vs ") if isinstance(c, str) else None for c in rows["comparison"]]
+    keep = [p is None or a in p for a, p in zip(rows["arm"], pairs)]
+    return rows.loc[keep].reset_index(drop=True)
 
 
 INTERACTION_COLUMNS = ["subgroup_variable", "term", "subgroup", "test", "estimate", "ci_low",

@@ -27,6 +27,7 @@ from typing import Any, Iterable
 import pandas as pd
 
 from ..outputs import write_output
+from .result import Result
 
 __all__ = ["Results"]
 
@@ -49,6 +50,10 @@ class Results:
     files : dict of str to bytes
         Further files to write, by path relative to the output folder (the
         figures of :func:`t1dtrial.report.figures.render_figures`).
+    results : list of Result
+        One :class:`~t1dtrial.analysis.result.Result` a planned analysis, in
+        plan order; their tables are rows of :attr:`tables`, their metadata
+        are written to ``results.json``.
     """
 
     tables: dict[str, pd.DataFrame]
@@ -56,6 +61,7 @@ class Results:
     provenance: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    results: list[Result] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -97,6 +103,10 @@ class Results:
             (tmp / "provenance.json").write_text(
                 json.dumps(self.provenance, indent=2, default=str, sort_keys=True) + "\n",
                 encoding="utf-8")
+            if self.results:
+                (tmp / "results.json").write_text(json.dumps(
+                    [r.metadata() for r in self.results], indent=2, default=str) + "\n",
+                    encoding="utf-8")
             if self.notes:
                 (tmp / "notes.txt").write_text("\n".join(self.notes) + "\n", encoding="utf-8")
             for relative, content in self.files.items():
@@ -116,5 +126,9 @@ class Results:
         provenance = json.loads(prov_path.read_text(encoding="utf-8")) if prov_path.exists() else {}
         notes_path = out / "notes.txt"
         notes = notes_path.read_text(encoding="utf-8").splitlines() if notes_path.exists() else []
-        return cls(tables=tables, adam=adam, provenance=provenance, notes=notes)
+        results_path = out / "results.json"
+        results = [Result.from_metadata(meta, tables) for meta in
+                   json.loads(results_path.read_text(encoding="utf-8"))] \
+            if results_path.exists() else []
+        return cls(tables=tables, adam=adam, provenance=provenance, notes=notes, results=results)
 

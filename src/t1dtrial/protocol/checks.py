@@ -32,6 +32,7 @@ from .eligibility import eligibility_problems
 from .kinds import EndpointKind, endpoint_kind, endpoint_kinds
 from .models import Protocol
 from .partitions import subgroup_problems
+from .plan import plan_problems
 from .populations import population_problems
 from .vocabulary import (DERIVED_PARAMS, MEASURED_PARAMS, Covariate, covariate,
                          covariate_hints, covariate_names, is_endpoint_param, meal_sample_minute)
@@ -63,7 +64,7 @@ def protocol_problems(p: Protocol, raw: dict | None = None) -> list[Problem]:
     ctx = _Context(p, raw or {})
     out: list[Problem] = []
     for check in (_unique_codes, _visit_schedule, _design, _infusions, _endpoints,
-                  _covariates, _predictor_model, _multiplicity):
+                  _covariates, _predictor_model, _multiplicity, _plan):
         out.extend(check(ctx))
     out.extend(subgroup_problems(ctx.items("subgroups")))
     out.extend(eligibility_problems(ctx.items("eligibility"), ctx.minutes))
@@ -536,3 +537,9 @@ def _multiplicity(ctx: _Context) -> list[Problem]:
                                 f"{ep.visit}, which is not among its analysis visits "
                                 f"{', '.join(ep.visits)}", f"{ep.visit} in its visits", name))
     return out
+
+
+def _plan(ctx: _Context) -> list[Problem]:
+    """Every endpoint, method, population, visit and arm named by ``analysis_plan`` exists."""
+    return [_finding(path, problem, expected, value)
+            for path, problem, expected, value in plan_problems(ctx.p)]

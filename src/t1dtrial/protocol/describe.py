@@ -14,6 +14,7 @@ import textwrap
 
 from .kinds import kind_of
 from .models import Dose, Infusion, Protocol
+from .plan import plan_yaml
 from .populations import protocol_populations
 
 __all__ = ["describe_protocol", "describe_endpoint", "describe_dose", "describe_infusion"]
@@ -158,6 +159,9 @@ def describe_protocol(p: Protocol) -> str:
     adjust = a.adjustment_covariates or a.propensity_covariates
     if adjust:
         add(f"  covariate-adjusted primary comparison (standardisation): {', '.join(adjust)}")
+    add("")
+    add("Analysis plan (as YAML: copy it into the protocol file to change it)")
+    add(plan_yaml(p.plan).rstrip("\n"))
     assumptions = p.assumptions()
     add("")
     add(f"ASSUMPTIONS ({len(assumptions)}) — not stated by the source, chosen here")

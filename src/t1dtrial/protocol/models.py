@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import (BaseModel, BeforeValidator, Field, SerializeAsAny, ValidationInfo,
-                      field_validator, model_validator)
+from pydantic import (BaseModel, BeforeValidator, Field, SerializeAsAny,
+                      ValidationInfo, field_validator, model_validator)
 
 from ._base import _Model
 from .eligibility import Criterion
@@ -30,6 +30,7 @@ from .expressions import Expression, ExpressionSyntaxError
 from .infusions import Dose, Infusion, PlannedDose, Product, infusion_form_problems
 from .kinds import (ContinuousEndpoint, EndpointModel, InsulinIndependenceEndpoint,
                     PercentRiseEndpoint, ThresholdEndpoint, parse_endpoint)
+from .plan import PlannedAnalysis, default_plan
 from .populations import Population
 from .vocabulary import RESERVED_SUBGROUP_NAMES
 
@@ -293,6 +294,23 @@ class Protocol(_Model):
         "participant who does not meet one is a protocol deviation, kept and flagged.")
     populations: list[Population] = Field(default_factory=list)
     analysis: AnalysisOptions = AnalysisOptions()
+    analysis_plan: list[PlannedAnalysis] = Field(
+        default_factory=list, description="The planned analyses (estimands), see "
+        ":mod:`t1dtrial.protocol.plan`; left empty, :attr:`plan` is the one the endpoints imply.")
+
+    @property
+    def plan(self) -> list[PlannedAnalysis]:
+        """The analysis plan: ``analysis_plan`` as written, else :func:`~.plan.default_plan`.
+
+        The default is built from the protocol as it is, so a protocol edited
+        in code (``model_copy``) gets the plan its endpoints now imply.
+        """
+        return list(self.analysis_plan) or default_plan(self)
+
+    @property
+    def plan_is_default(self) -> bool:
+        """True when the file has no ``analysis_plan`` (the plan is :func:`~.plan.default_plan`)."""
+        return not self.analysis_plan
 
     # -- convenient look-ups -------------------------------------------------
     @property

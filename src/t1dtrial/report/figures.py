@@ -1,14 +1,20 @@
 """Figures of an analysis, rendered from its tidy tables (SVG and PNG).
 
-Three figures a reader would rather look at than read:
+Three figures a reader would rather look at than read, each drawn from the
+results of the declared shape (:mod:`t1dtrial.analysis.result`), never from a
+table picked by name:
 
-1. ``primary_endpoint``: percent of responders by arm in each subgroup, with
-   ``responders/n`` on each bar (from ``primary_endpoint``);
+1. ``primary_endpoint``: the primary analysis by arm in each subgroup: percent
+   of responders with ``responders/n`` on each bar (``responder-comparison``),
+   or mean with its SD and ``n`` (``continuous-comparison``);
 2. ``cpeptide_change``: median percent change from baseline of each C-peptide
-   endpoint by visit and arm, with the interquartile range as a band (from the
-   descriptive rows of ``secondary_endpoints``);
+   endpoint by visit and arm, with the interquartile range as a band (the
+   descriptive rows of the ``continuous-summary`` results);
 3. ``insulin_free``: a swimmer plot of every insulin-free episode, from the
-   first infusion (or enrolment) on (from ``insulin_independence`` and ADSL).
+   first infusion (or enrolment) on (the ``episodes`` result and ADSL).
+
+A result that lacks a column its figure needs gives a warning naming the
+figure and the columns, not a silently missing figure.
 
 Rendering is deterministic: the same tables give byte-identical files.
 
@@ -24,10 +30,13 @@ Examples
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+
+from ..errors import T1DTrialWarning
 
 __all__ = ["render_figures", "FIGURES"]
 
@@ -38,9 +47,31 @@ def _arm_colours(arms: list[str]) -> dict[str, str]:
     return {arm: _COLOURS[i % len(_COLOURS)] for i, arm in enumerate(arms)}
 
 
+def _of_shape(results: Any, *shapes: str) -> list[Any]:
+    return [r for r in getattr(results, "results", None) or [] if r.shape in shapes]
+
+
+def _needs(figure: str, res: Any, table: pd.DataFrame | None, columns: tuple[str, ...]) -> bool:
+    """Whether ``table`` has ``columns``; if not, a warning names the figure and what is missing."""
+    missing = [c for c in columns if table is None or c not in table.columns]
+    if missing:
+        warnings.warn(T1DTrialWarning(
+            f"figure {figure} not drawn: the {res.shape} result {res.name!r} lacks column(s) "
+            f"{', '.join(missing)}"), stacklevel=3)
+    return not missing
+
+
 def _primary(results: Any, plt: Any) -> Any | None:
-    t = results.tables.get("primary_endpoint")
-    if t is None or t.empty:
+    """The primary analysis by arm in each subgroup: responders (%) or mean (SD), by shape."""
+    res = next((r for r in _of_shape(results, "responder-comparison", "continuous-comparison")
+                if r.role == "primary"), None)
+    if res is None or res.by_arm is None or res.by_arm.empty:
+        return None
+    responder = res.shape == "responder-comparison"
+    columns = ("subgroup", "arm", "n") + (("responders", "percent") if responder
+                                          else ("mean", "sd"))
+    t = res.by_arm
+    if not _needs("primary_endpoint", res, t, columns):
         return None
     subgroups = list(dict.fromkeys(t["subgroup"]))
     arms = list(dict.fromkeys(t["arm"]))
@@ -48,33 +79,47 @@ def _primary(results: Any, plt: Any) -> Any | None:
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     width = 0.8 / len(arms)
     x = np.arange(len(subgroups))
+    value = "percent" if responder else "mean"
     for i, arm in enumerate(arms):
         rows = t.loc[t["arm"] == arm].set_index("subgroup").reindex(subgroups)
-        bars = ax.bar(x + (i - (len(arms) - 1) / 2) * width, rows["percent"].fillna(0), width,
-                      label=arm, color=colours[arm])
-        for bar, (resp, n) in zip(bars, zip(rows["responders"], rows["n"])):
-            ax.annotate(f"{int(resp)}/{int(n)}", (bar.get_x() + bar.get_width() / 2,
-                                                   bar.get_height()),
+        at = x + (i - (len(arms) - 1) / 2) * width
+        bars = ax.bar(at, rows[value].fillna(0), width, label=arm, color=colours[arm],
+                      yerr=None if responder else rows["sd"].fillna(0), capsize=3)
+        labels = ([f"{int(a)}/{int(n)}" for a, n in zip(rows["responders"], rows["n"])]
+                  if responder else [f"n={int(n)}" for n in rows["n"]])
+        for bar, text in zip(bars, labels):
+            ax.annotate(text, (bar.get_x() + bar.get_width() / 2, max(bar.get_height(), 0)),
                         ha="center", va="bottom", fontsize=8, xytext=(0, 2),
                         textcoords="offset points")
     ax.set_xticks(x, [s.replace("_", " ") for s in subgroups])
-    ax.set_ylabel("responders (%)")
-    ax.set_ylim(0, max(100.0, float(t["percent"].max(skipna=True) or 0) + 10))
-    ax.set_title(f"Primary endpoint: {t['endpoint'].iloc[0]} ({t['population'].iloc[0]})",
-                 fontsize=10)
+    if responder:
+        ax.set_ylabel("responders (%)")
+        ax.set_ylim(0, max(100.0, float(t["percent"].max(skipna=True) or 0) + 10))
+    else:
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_ylabel(f"mean (SD){f' [{res.units}]' if res.units else ''}")
+    ax.set_title(f"Primary endpoint: {res.endpoint} ({res.population})", fontsize=10)
     ax.legend(frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
 
+_SUMMARY = ("analysis", "subgroup", "summary", "param", "endpoint", "group", "visit", "median",
+            "q1", "q3")
+
+
 def _cpeptide(results: Any, plt: Any) -> Any | None:
-    sec = results.tables.get("secondary_endpoints")
-    if sec is None or sec.empty:
+    """Median percent change (IQR) of each C-peptide endpoint by visit and arm."""
+    from ..derive import is_cpeptide
+
+    frames = [r.table for r in _of_shape(results, "continuous-summary")
+              if _needs("cpeptide_change", r, r.table, _SUMMARY)]
+    if not frames:
         return None
+    sec = pd.concat(frames, ignore_index=True)
     desc = sec.loc[(sec["analysis"] == "descriptive") & (sec["subgroup"] == "all")
                    & (sec["summary"] == "percent_change")
-                   & sec["param"].astype(str).str.startswith("CP").__or__(
-                       sec["param"].isin(["FCP", "PCP"]))]
+                   & sec["param"].astype(str).map(is_cpeptide)]
     endpoints = list(dict.fromkeys(desc["endpoint"]))
     if not endpoints:
         return None
@@ -99,10 +144,17 @@ def _cpeptide(results: Any, plt: Any) -> Any | None:
     return fig
 
 
+_EPISODES = ("section", "arm", "subject", "start", "duration", "censored")
+
+
 def _insulin_free(results: Any, plt: Any) -> Any | None:
-    ins = results.tables.get("insulin_independence")
+    """A swimmer plot of every insulin-free episode (the episodes result and ADSL)."""
+    res = next(iter(_of_shape(results, "episodes")), None)
     adsl = results.adam.get("adsl")
-    if ins is None or adsl is None or "section" not in ins.columns:
+    if res is None or adsl is None or res.table.empty:
+        return None
+    ins = res.table
+    if not _needs("insulin_free", res, ins, _EPISODES):
         return None
     ep = ins.loc[ins["section"] == "episode"].copy()
     if ep.empty:

@@ -83,116 +83,42 @@ def _multiplicity_lines(family: Any, shown: pd.DataFrame) -> list[Any]:
     return [Text(text, style="dim")]
 
 
+#: Shapes summarised on the one screen by a section of their own; the others are in the
+#: tables (mixed model, sensitivity, survival ...) and the report.
+_IN_TABLES_ONLY = ("longitudinal", "sensitivity", "survival", "interaction",
+                   "adjusted-comparison", "continuous-summary")
+
+
 def summary_renderables(results: Any, *, title: str, out: str | None = None) -> list[Any]:
-    """Rich renderables summarising an analysis: primary, key secondary, predictors, safety."""
+    """Rich renderables summarising an analysis, each result rendered by its declared shape.
+
+    The primary analysis first (responder or continuous comparison, every
+    pair of arms), then the continuous endpoints at the primary visit, model
+    terms, insulin independence and safety, and any further planned analysis
+    of a comparison shape. A result whose table lacks a column its shape
+    declares is named with the columns missing, never left out silently.
+    """
     from rich.panel import Panel
-    from rich.table import Table
     from rich.text import Text
 
-    t = results.tables
+    from ._shapes import key_secondary, render_context, render_result
+
     items: list[Any] = [Text(title, style="bold")]
     randomised = results.provenance.get("protocol", {}).get("allocation") != "nonrandomised"
     if not randomised:
         items.append(Text(NONRANDOMISED, style="yellow"))
-
-    prim, comp = t.get("primary_endpoint"), t.get("primary_comparison")
-    if prim is not None and len(prim):
-        endpoint = prim["endpoint"].iloc[0]
-        table = Table(title=f"Primary endpoint: {endpoint} ({prim['population'].iloc[0]}; "
-                            f"missing = {prim['missing_rule'].iloc[0].replace('_', ' ')})",
-                      title_justify="left")
-        table.add_column("subgroup", no_wrap=True)
-        arms = list(dict.fromkeys(prim["arm"]))
-        for arm in arms:
-            table.add_column(arm, justify="right", no_wrap=True)
-        label = ci_label(comp)
-        table.add_column(f"risk diff. ({label})", justify="right")
-        table.add_column(f"odds ratio ({label})", justify="right")
-        table.add_column("p", justify="right")
-        for sg, block in prim.groupby("subgroup", sort=False):
-            cells = []
-            for arm in arms:
-                r = block.loc[block["arm"] == arm].iloc[0]
-                cells.append(f"{int(r.responders)}/{int(r.n)} ({r.percent:.1f}%)")
-            c = comp.loc[comp["subgroup"] == sg] if comp is not None else pd.DataFrame()
-            if len(c):
-                c = c.iloc[0]
-                cells += [fmt_ci(c.risk_difference, c.rd_ci_low, c.rd_ci_high),
-                          fmt_ci(c.odds_ratio, c.or_ci_low, c.or_ci_high), fmt_p(c.p_value)]
-            else:
-                cells += ["—", "—", "—"]
-            table.add_row(sg, *cells)
-        items.append(table)
-        if comp is not None and len(comp):
-            items.append(Text(f"  test: {comp['test'].iloc[0]}; RD: {comp['rd_method'].iloc[0]}",
-                              style="dim"))
-        items += [Text(line, style="dim") for line in _adjusted_lines(t)]
-        inter = t.get("primary_interaction")
-        if inter is not None and len(inter):
-            lr = inter.loc[(inter["term"] == "interaction") & (inter["test"] == "LR")]
-            for r in lr.itertuples():
-                items.append(Text(f"  subgroup x {'treatment' if randomised else 'arm'} "
-                                  f"interaction ({r.subgroup_variable}): "
-                                  f"LR p = {fmt_p(r.p_value)}", style="dim"))
-
-    sec = t.get("secondary_endpoints")
-    if sec is not None and len(sec):
-        visit = results.provenance.get("protocol", {}).get("primary_visit") or sec["visit"].iloc[-1]
-        block = sec.loc[(sec["subgroup"] == "all") & (sec["visit"] == visit)]
-        arms = list(dict.fromkeys(block.loc[block["analysis"] == "descriptive", "group"]))
-        table = Table(title=f"Key secondary endpoints at {visit} (all subjects; median by arm)",
-                      title_justify="left")
-        table.add_column("endpoint")
-        for arm in arms:
-            table.add_column(arm, justify="right")
-        shown = block["analysis"].eq(
-            block["summary"].map(lambda s: "mann_whitney" if s == "percent_change" else "ancova"))
-        table.add_column(f"difference ({ci_label(block.loc[shown])})", justify="right")
-        table.add_column("p", justify="right")
-        table.add_column("by")
-        for ep, rows in block.groupby("endpoint", sort=False):
-            desc = rows.loc[rows["analysis"] == "descriptive"].set_index("group")
-            kind = "mann_whitney" if rows["summary"].iloc[0] == "percent_change" else "ancova"
-            chosen = rows.loc[rows["analysis"] == kind]
-            c = chosen.iloc[0] if len(chosen) else None
-            table.add_row(ep, *[f"{desc.at[a, 'median']:.3g}" for a in arms],
-                          fmt_ci(c.estimate, c.ci_low, c.ci_high, 3) if c is not None else "—",
-                          fmt_p(c.p_value) if c is not None else "—",
-                          "—" if c is None else
-                          "Hodges-Lehmann" if kind == "mann_whitney" else "ANCOVA")
-        items.append(table)
-        items.extend(_multiplicity_lines(t.get("multiplicity"), block.loc[shown]))
-
-    lr = t.get("logistic_regression")
-    if lr is not None and len(lr):
-        table = Table(title=f"Predictors of the primary endpoint — {lr['method'].iloc[0]}",
-                      title_justify="left")
-        for col in ("term", f"odds ratio ({ci_label(lr)})", "p"):
-            table.add_column(col)
-        for r in lr.itertuples():
-            table.add_row(str(r.term), fmt_ci(r.odds_ratio, r.ci_low, r.ci_high), fmt_p(r.p_value))
-        items.append(table)
-
-    lines = []
-    ins = t.get("insulin_independence")
-    if ins is not None and len(ins) and {"section", "statistic", "arm", "value"} <= set(ins.columns):
-        ever = ins.loc[(ins["section"] == "summary") & (ins["statistic"] == "ever insulin-free")
-                       & (ins["arm"] != "all")]
-        if len(ever):
-            lines.append("Insulin independence (ever): " + ", ".join(
-                f"{r.arm} {int(r.value)}/{int(r.n)}" for r in ever.itertuples()))
-    ae = t.get("adverse_events")
-    if ae is not None and len(ae) and {"category", "arm", "subjects"} <= set(ae.columns):
-        for category, words in (("any TEAE", "any adverse event"), ("serious TEAE", "serious"),
-                                ("related TEAE", "related")):
-            rows = ae.loc[(ae["category"] == category) & (ae["arm"] != "all")]
-            if len(rows):
-                lines.append(f"Safety set, {words}: " + ", ".join(
-                    f"{r.arm} {int(r.subjects)}/{int(r.n)}" for r in rows.itertuples()))
-        severe = ae.loc[(ae["category"] == "severity") & (ae["arm"] == "all")
-                        & ae["term"].astype(str).str.upper().isin(["SEVERE", "3", "4", "5"])]
-        lines.append(f"Severe adverse events: {int(severe['subjects'].sum()) if len(severe) else 0} "
-                     "subject(s)")
+    ctx = render_context(results, randomised)
+    lines: list[str] = []
+    summarised = False
+    for res in ctx.results:
+        if res.shape == "continuous-summary" and not summarised:  # one table for them all
+            items.extend(key_secondary(ctx))
+            summarised = True
+        if res.role != "primary" and (res.shape in _IN_TABLES_ONLY
+                                      or res.shape == "responder-comparison"):
+            continue
+        for item in render_result(res, ctx):
+            (lines.append(item) if isinstance(item, str) else items.append(item))
     if lines:
         items.append(Text("\n".join(lines)))
     if results.notes:
