@@ -9,11 +9,11 @@ import pytest
 from pydantic import ValidationError
 
 from t1dtrial.analysis.methods import resolve
-from t1dtrial.protocol import check_protocol_file, load_protocol, protocol_source
+from t1dtrial.protocol import check_protocol_file, list_protocols, load_protocol, protocol_source
 from t1dtrial.protocol.describe import describe_protocol
 from t1dtrial.protocol.plan import (PlannedAnalysis, default_plan, plan_yaml, primary_analysis)
 
-PACKAGED = ["lu2021", "carlsson2015", "nasli2015"]
+PACKAGED = list_protocols()
 
 
 def _without_plan(name: str) -> str:

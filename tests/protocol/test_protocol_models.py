@@ -30,7 +30,8 @@ def _write(tmp_path: Path, data: dict | str, name: str = "trial.yaml") -> Path:
 
 
 def test_packaged_protocols_are_listed_and_valid():
-    assert list_protocols() == ["carlsson2015", "lu2021", "nasli2015"]
+    assert list_protocols() == ["cai2016", "carlsson2015", "dosefinding", "hu2013", "lu2021",
+                                "nasli2015", "protrans2023"]
     for name in list_protocols():
         assert check_protocol_file(name) == []
 

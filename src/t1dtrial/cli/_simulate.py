@@ -40,6 +40,9 @@ def simulate(
 
     Example: t1dtrial simulate --protocol lu2021 --seed 7 --out trial7
     """
+    import pandas as pd
+
+    from ..protocol.kinds import outcome
     from ..simulate import simulate_to_folder
 
     sim = simulate_to_folder(out, protocol, seed=seed, n_per_arm=n_per_arm,
@@ -48,9 +51,17 @@ def simulate(
                              match_published=match_published, overwrite=overwrite)
     truth = sim.truth
     typer.echo(f"SYNTHETIC trial of protocol {sim.protocol.id} (seed {sim.seed}) written to {out}")
+    primary = sim.protocol.primary_endpoint
+    shape = outcome(primary)
     for arm, grp in truth.groupby("arm", sort=False):
-        remission = (grp["remission_noisy"] == "1").sum()
-        typer.echo(f"  {arm:<10} n={len(grp):<4} remission {remission}/{len(grp)}  "
+        values = pd.to_numeric(grp["remission_noisy"], errors="coerce")
+        if shape == "responder":
+            said = f"{primary.name} {int((values == 1).sum())}/{len(grp)}"
+        elif shape == "continuous":
+            said = f"{primary.name} mean {values.mean():.3g}"
+        else:  # time to event: the event day, blank when censored
+            said = f"{primary.name} events {int(values.notna().sum())}/{len(grp)}"
+        typer.echo(f"  {arm:<10} n={len(grp):<4} {said}  "
                    f"insulin-free {int(grp['insulin_free'].sum())}  "
                    f"adult onset {(grp['onset_group'] == 'adult').sum()}")
     if sim.faults is not None:
