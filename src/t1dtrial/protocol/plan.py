@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .models import Protocol
 
 __all__ = ["PlannedAnalysis", "IntercurrentEvent", "ROLES", "STRATEGIES", "MISSING_DATA",
-           "METHODS", "declare_method", "method_outcomes", "default_plan", "plan_yaml",
+           "METHODS", "declare_method", "forget_method", "method_outcomes", "default_plan", "plan_yaml",
            "plan_problems", "primary_analysis", "CONTRACT_TABLE"]
 
 Role = Literal["primary", "key-secondary", "secondary", "sensitivity", "exploratory", "safety"]
@@ -87,6 +87,11 @@ def declare_method(name: str, outcomes: tuple[str, ...]) -> None:
     (('responder',), None)
     """
     METHODS[name] = tuple(outcomes)
+
+
+def forget_method(name: str) -> None:
+    """Undo :func:`declare_method` (``unregister_method`` of the method registry calls this)."""
+    METHODS.pop(name, None)
 
 
 def method_outcomes(name: str) -> tuple[str, ...] | None:

@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ...errors import Problem, ProtocolError
-from ...protocol.plan import declare_method
+from ...protocol.plan import declare_method, forget_method
 from ..result import Result
 from ._spec import AnalysisData, AnalysisSpec, analysis_protocol, population_sizes, resolve
 
-__all__ = ["Method", "register_method", "get_method", "method_names", "methods_for",
+__all__ = ["Method", "register_method", "unregister_method", "get_method", "method_names", "methods_for",
            "AnalysisSpec", "AnalysisData", "resolve", "analysis_protocol", "population_sizes",
            "Result"]
 
@@ -92,6 +92,19 @@ def register_method(name: str, fn: MethodFunction, *, outcomes: Sequence[str] = 
                                      expected="a new name, or replace=True")])
     _REGISTRY[name] = Method(name, fn, tuple(outcomes), tuple(columns), description)
     declare_method(name, tuple(outcomes))
+
+
+def unregister_method(name: str) -> None:
+    """Remove a method registered with :func:`register_method` (e.g. at the end of a test).
+
+    Raises
+    ------
+    ProtocolError
+        No method has that name.
+    """
+    get_method(name)
+    del _REGISTRY[name]
+    forget_method(name)
 
 
 def get_method(name: str) -> Method:
