@@ -14,8 +14,11 @@ import textwrap
 
 from .kinds import kind_of
 from .models import Dose, Infusion, Protocol
-from .plan import plan_yaml
+from .plan import plan_yaml, primary_analysis
 from .populations import protocol_populations
+
+#: Blinding in words.
+_BLINDING = {"open": "open-label", "single": "single-blind", "double": "double-blind"}
 
 __all__ = ["describe_protocol", "describe_endpoint", "describe_dose", "describe_infusion"]
 
@@ -87,7 +90,7 @@ def describe_protocol(p: Protocol) -> str:
         add(f"  reference: {textwrap.shorten(p.reference, 110)}")
     if p.registration:
         add(f"  registration: {p.registration}")
-    add(f"  design: {p.design.allocation}, {p.design.blinding}"
+    add(f"  design: {p.design.allocation}, {_BLINDING[p.design.blinding]}"
         + (f"; {p.design.description}" if p.design.description else ""))
     add("")
     add("Arms")
@@ -144,8 +147,12 @@ def describe_protocol(p: Protocol) -> str:
     a = p.analysis
     add("")
     add("Analysis")
-    add(f"  alpha {a.alpha}, confidence level {a.conf_level}, primary test {a.primary_test}, "
-        f"missing primary: {a.missing_primary}")
+    primary = primary_analysis(p.plan)
+    said = (f"primary method {primary.method}" if primary is not None
+            else f"primary test {a.primary_test}")
+    if kind_of(p.primary_endpoint).outcome == "responder":
+        said += f", missing primary: {a.missing_primary}"
+    add(f"  alpha {a.alpha}, confidence level {a.conf_level}, {said}")
     rule = a.multiplicity
     add(f"  multiplicity: {rule.procedure} over {', '.join(rule.endpoints)} at alpha {a.alpha}"
         if rule.procedure != "none" else "  multiplicity: none (secondary p-values are nominal)")
