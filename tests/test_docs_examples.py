@@ -214,3 +214,9 @@ def test_the_complete_protocol_of_the_guide_simulates_and_analyses(tmp_path):
     assert set(results["good_control_ever"]["comparison"].dropna()) == {"HIGH vs PLACEBO"}
     assert "protocol_deviations" in results.tables
     assert results["adverse_events"].loc[lambda t: t["arm"] == "PLACEBO", "n"].max() == 10
+
+
+def test_the_readme_and_the_design_point_at_the_extension_guide():
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    design = (DOCS / "design.md").read_text(encoding="utf-8")
+    assert "](docs/extending.md)" in readme and "](extending.md)" in design
