@@ -123,18 +123,16 @@ def run_analysis(spec: AnalysisSpec, data: AnalysisData) -> Result:
                 if spec.outcome else "the analysis names no endpoint")
         return _not_estimable(spec, data, method,
                               f"method {spec.method} fits {shapes} endpoints; {what}")
-    if spec.dose_response and method.name not in _DOSE_RESPONSE:
-        return _not_estimable(spec, data, method, f"method {spec.method} does not estimate a "
-                              "dose-response trend; name pairs of arms or a trend method")
+    if spec.dose_response != method.trend:
+        why = ("does not estimate a dose-response trend; name pairs of arms or a trend method"
+               if spec.dose_response else "estimates a dose-response trend; it needs "
+               "comparisons: dose-response")
+        return _not_estimable(spec, data, method, f"method {spec.method} {why}")
     try:
         res = method.fn(spec, data)
     except EstimationError as exc:
         return _not_estimable(spec, data, method, exc.reason)
     return res
-
-
-#: Methods that estimate a dose-response trend across arms (none built in yet).
-_DOSE_RESPONSE: set[str] = set()
 
 
 def _not_estimable(spec: AnalysisSpec, data: AnalysisData, method: Method | None,
