@@ -123,7 +123,7 @@ def test_the_terminal_summary_renders_both_tables(results):
         console.print(item)
     text = console.export_text()
     assert re.search(r"CONTROL \(0\).*LOW \(2\).*HIGH \(6\)", text)
-    assert "slope per 10^6 cells/kg (95% CI)" in text
+    assert text.count("slope per 10^6 cells/kg (95% CI)") == 2  # remission, change in HbA1c
     assert "Time to stimulated C-peptide < 0.2 nmol/L" in text
     assert "event-free at M12 (95% CI)" in text
     assert "log-rank LOW vs CONTROL: p = " in text and "log-rank HIGH vs CONTROL: p = " in text
@@ -169,3 +169,28 @@ def test_a_plan_built_in_code_with_a_pair_method_for_a_trend_is_a_row_saying_why
     res = run_analysis(resolve(planned, protocol), AnalysisData(derived, protocol, 1))
     assert res.shape == "not-estimable"
     assert "does not estimate a dose-response trend" in res.method
+
+
+def test_the_linear_trend_of_a_continuous_endpoint_matches_lm(results):
+    table = results["hba1c_dose_response"].set_index("subgroup")
+    assert table.index.tolist() == ["all", "adult_onset", "juvenile_onset"]
+    assert table["method"].str.contains("adjusted for baseline", regex=False).all()
+    assert table["method"].str.endswith(SCORES).all()
+    for r in _records("linear_trend"):
+        row = table.loc[r["subgroup"]]
+        for column in ("estimate", "ci_low", "ci_high", "p_value"):
+            assert row[column] == pytest.approx(r[column], rel=1e-9), r["r_call"]
+        assert row["n"] == r["n"]
+    by_arm = results["hba1c_dose_response_by_arm"]
+    assert by_arm.loc[by_arm.subgroup.eq("all"), "arm"].tolist() == ["CONTROL", "LOW", "HIGH"]
+
+
+def test_the_reference_hba1c_data_are_this_derivation(results):
+    adsl, adlb = results.adam["adsl"], results.adam["adlb"]
+    committed = pd.read_csv(REFERENCE / "data" / "dose_tte_hba1c.csv")
+    fas = adsl.loc[adsl["FASFL"].eq("Y"), ["USUBJID", "TRT01P"]]
+    rec = adlb.loc[adlb["PARAMCD"].eq("HBA1C") & adlb["ANL01FL"].eq("Y")
+                   & adlb["AVISIT"].eq("M12"), ["USUBJID", "CHG"]]
+    got = fas.merge(rec, on="USUBJID", how="left")
+    np.testing.assert_allclose(got["CHG"], committed["CHG"], rtol=1e-12)
+    assert got["TRT01P"].tolist() == committed["TRT01P"].tolist()

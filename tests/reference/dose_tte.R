@@ -41,4 +41,17 @@ for (sg in unique(counts$subgroup)) {
       statistic = unname(t$statistic), p_value = t$p.value, slope = unname(coef(fit)[2]),
       slope_call = "coef(lm(responders / n ~ score, weights = n))[2]")
 }
+# linear trend of the change in HbA1c at M12 on the dose score, adjusted for baseline
+hba1c <- read_data("dose_tte_hba1c")
+sets <- list(all = rep(TRUE, nrow(hba1c)), adult_onset = hba1c$SG_ADULT_ONSET == "Y",
+             juvenile_onset = hba1c$SG_ADULT_ONSET != "Y")
+for (sg in names(sets)) {
+  call <- sprintf("lm(CHG ~ SCORE + BASE, data = hba1c[%s, ])", sg)
+  fit <- lm(CHG ~ SCORE + BASE, data = hba1c[sets[[sg]], ])
+  co <- summary(fit)$coefficients
+  ci <- confint(fit, "SCORE", level = 0.95)
+  rec("dose_tte_hba1c", "linear_trend", call, subgroup = sg, estimate = co["SCORE", 1],
+      se = co["SCORE", 2], p_value = co["SCORE", 4], ci_low = ci[1], ci_high = ci[2],
+      n = nobs(fit), confint_call = "confint(fit, \"SCORE\", level = 0.95)")
+}
 save_fixture("dose_tte")

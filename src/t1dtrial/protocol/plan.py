@@ -74,12 +74,12 @@ METHODS: dict[str, tuple[str, ...]] = {
     "primary-sensitivity": ("responder",), "logistic-predictors": ("responder", ""),
     "kaplan-meier": ("responder", "", "time_to_event"),
     "insulin-independence": ("responder", ""), "adverse-events": ("",),
-    "cochran-armitage": ("responder",),
+    "cochran-armitage": ("responder",), "linear-trend": ("continuous",),
 }
 
 #: Methods that estimate a dose-response trend across the arms ordered by planned dose
 #: (``comparisons: dose-response``); they estimate nothing else.
-TREND_METHODS: set[str] = {"cochran-armitage"}
+TREND_METHODS: set[str] = {"cochran-armitage", "linear-trend"}
 
 #: Tables a primary analysis fills (the output contract): per-arm summary and comparison.
 CONTRACT_TABLE = {"by_arm": "primary_endpoint", "comparison": "primary_comparison"}

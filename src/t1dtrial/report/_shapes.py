@@ -321,7 +321,7 @@ def _comparison(res: Any, ctx: Context) -> list[Any]:
     return [table, *([Text(f"  {extra}", style="dim")] if extra else [])]
 
 
-_TREND_BY_ARM = ("subgroup", "arm", "score", "n", "responders", "percent")
+_TREND_BY_ARM = ("subgroup", "arm", "score", "n")
 _TTE = ("arm", "statistic", "visit", "estimate", "ci_low", "ci_high", "n", "events")
 
 
@@ -335,13 +335,15 @@ def _part(res: Any, ctx: Context, part: str, suffix: str = "") -> pd.DataFrame |
 
 
 def _dose_response(res: Any, ctx: Context) -> list[Any]:
-    """A trend across the arms ordered by dose: responders by arm (with its score), the slope."""
+    """A trend across the arms ordered by dose: each arm (with its score) and the slope."""
     from rich.table import Table
     from rich.text import Text
 
     by_arm = _part(res, ctx, "by_arm", "_by_arm")
     trend = res.comparison if res.comparison is not None and len(res.comparison) else res.table
-    if missing_columns(by_arm, _TREND_BY_ARM) or missing_columns(trend, COMPARISON):
+    counts = not missing_columns(by_arm, ("responders", "percent"))
+    if (missing_columns(by_arm, _TREND_BY_ARM) or missing_columns(trend, COMPARISON)
+            or not (counts or not missing_columns(by_arm, ("mean", "sd")))):
         return _comparison(res, ctx)  # the slope rows alone
     arms = list(dict.fromkeys(by_arm["arm"]))
     scores = by_arm.drop_duplicates("arm").set_index("arm")["score"]
@@ -356,8 +358,14 @@ def _dose_response(res: Any, ctx: Context) -> list[Any]:
         cells = []
         for arm in arms:
             r = block.loc[block["arm"] == arm]
-            cells.append(f"{int(r.responders.iloc[0])}/{int(r.n.iloc[0])} "
-                         f"({r.percent.iloc[0]:.1f}%)" if len(r) else "—")
+            if not len(r):
+                cells.append("—")
+            elif counts:
+                cells.append(f"{int(r.responders.iloc[0])}/{int(r.n.iloc[0])} "
+                             f"({r.percent.iloc[0]:.1f}%)")
+            else:
+                cells.append(f"{r['mean'].iloc[0]:.3g} ({r['sd'].iloc[0]:.3g}), "
+                             f"{int(r.n.iloc[0])}")
         row = trend.loc[trend["subgroup"] == sg] if "subgroup" in trend else trend.iloc[:0]
         slope = (fmt_ci(row.estimate.iloc[0], row.ci_low.iloc[0], row.ci_high.iloc[0], 3)
                  if len(row) else "—")

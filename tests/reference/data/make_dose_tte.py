@@ -7,7 +7,8 @@ The protocol ``tests/analysis/protocols/dose_response_tte.yaml`` simulated with 
 loaded and derived: ``dose_tte_adtte.csv`` (one row a subject of the full analysis set:
 arm, AVAL days to stimulated C-peptide < 0.2 nmol/L or censoring, CNSR) and
 ``dose_tte_counts.csv`` (remission at M12 by subgroup and arm, with each arm's dose
-score). SYNTHETIC; nothing here is patient data. ``tests/analysis/test_dose_response_tte.py``
+score) and ``dose_tte_hba1c.csv`` (change in HbA1c at M12 with its baseline, the arm's
+dose score and the onset subgroup, one row a subject of the full analysis set). SYNTHETIC; nothing here is patient data. ``tests/analysis/test_dose_response_tte.py``
 checks that the derivation still gives these rows.
 """
 
@@ -37,11 +38,19 @@ def analysis_data():
     tte = adtte.loc[adtte["USUBJID"].isin(fas), ["TRT01P", "AVAL", "CNSR"]]
     counts = results["remission_dose_response_by_arm"][["subgroup", "arm", "score", "n",
                                                         "responders"]]
-    return tte.reset_index(drop=True), counts.reset_index(drop=True), results
+    adlb = results.adam["adlb"]
+    hba1c = adlb.loc[adlb["PARAMCD"].eq("HBA1C") & adlb["ANL01FL"].eq("Y")
+                     & adlb["AVISIT"].eq("M12"), ["USUBJID", "BASE", "CHG"]]
+    scores = counts.drop_duplicates("arm").set_index("arm")["score"]
+    subjects = adsl.loc[adsl["FASFL"].eq("Y"), ["USUBJID", "TRT01P", "SG_ADULT_ONSET"]]
+    change = subjects.merge(hba1c, on="USUBJID", how="left").assign(
+        SCORE=lambda d: d["TRT01P"].map(scores)).drop(columns="USUBJID")
+    return tte.reset_index(drop=True), counts.reset_index(drop=True), change, results
 
 
 if __name__ == "__main__":
-    tte, counts, _ = analysis_data()
+    tte, counts, change, _ = analysis_data()
     tte.to_csv(HERE / "dose_tte_adtte.csv", index=False)
     counts.to_csv(HERE / "dose_tte_counts.csv", index=False)
+    change.to_csv(HERE / "dose_tte_hba1c.csv", index=False, float_format="%.17g")
     print(f"wrote {len(tte)} ADTTE rows and {len(counts)} count rows")

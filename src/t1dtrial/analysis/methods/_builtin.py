@@ -8,7 +8,7 @@ from ._continuous import COMPARISON_COLUMNS, comparison_method, continuous_summa
 from ._events import adverse_events, insulin_independence, kaplan_meier
 from ._responder import (interaction, logistic_predictors, primary_sensitivity, responder_test,
                          standardisation)
-from ._trend import TREND_COLUMNS, cochran_armitage_trend
+from ._trend import TREND_COLUMNS, cochran_armitage_trend, linear_dose_trend
 
 _RESPONDER = ("responder",)
 _CONTINUOUS = ("continuous",)
@@ -48,3 +48,7 @@ register_method("cochran-armitage", cochran_armitage_trend, outcomes=_RESPONDER,
                 columns=TREND_COLUMNS, trend=True,
                 description="Cochran-Armitage test for a trend in responders across the arms "
                 "ordered by planned dose")
+register_method("linear-trend", linear_dose_trend, outcomes=_CONTINUOUS,
+                columns=TREND_COLUMNS, trend=True,
+                description="linear regression of a continuous endpoint on the arms' planned "
+                "dose")

@@ -1,4 +1,4 @@
-"""The log-rank test against R's survival::survdiff (tests/reference/dose_tte.R)."""
+"""The log-rank test and the linear dose trend against R (survdiff, lm; tests/reference/dose_tte.R)."""
 
 from __future__ import annotations
 
@@ -38,3 +38,24 @@ def test_log_rank_refuses_lengths_that_differ_and_negative_times():
         log_rank([1, 2], [1, 0, 1], ["A", "B"])
     with pytest.raises(InputError, match="negative duration"):
         log_rank([-1, 2], [1, 0], ["A", "B"])
+
+
+def test_linear_trend_matches_lm(reference):
+    from t1dtrial.stats import linear_trend
+
+    d = pd.read_csv(DATA.parent / "dose_tte_hba1c.csv")
+    masks = {"all": d["SCORE"].notna(), "adult_onset": d["SG_ADULT_ONSET"].eq("Y"),
+             "juvenile_onset": d["SG_ADULT_ONSET"].ne("Y")}
+    for r in [r for r in reference("dose_tte") if r["fun"] == "linear_trend"]:
+        part = d.loc[masks[r["subgroup"]]]
+        got = linear_trend(part["CHG"], part["SCORE"], baseline=part["BASE"]).iloc[0]
+        for column in ("estimate", "ci_low", "ci_high", "p_value", "se"):
+            assert got[column] == pytest.approx(r[column], rel=1e-9), r["r_call"]
+        assert got.n == r["n"]
+
+
+def test_linear_trend_with_one_score_is_not_estimable():
+    from t1dtrial.stats import linear_trend
+
+    with pytest.raises(EstimationError, match="fewer than two distinct scores"):
+        linear_trend([1.0, 2.0, 3.0], [1, 1, 1])
