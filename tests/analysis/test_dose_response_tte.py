@@ -169,6 +169,24 @@ def test_a_plan_built_in_code_with_a_pair_method_for_a_trend_is_a_row_saying_why
     res = run_analysis(resolve(planned, protocol), AnalysisData(derived, protocol, 1))
     assert res.shape == "not-estimable"
     assert "does not estimate a dose-response trend" in res.method
+    assert res.table["comparison"].tolist() == [ARMS]
+
+
+def test_results_read_back_from_their_tables_render_both_shapes(results):
+    from dataclasses import replace
+
+    from t1dtrial.analysis.result import Result
+
+    # as Results.from_folder rebuilds them: metadata and the rows of the written tables only
+    back = replace(results, results=[Result.from_metadata(r.metadata(), results.tables)
+                                     for r in results.results])
+    assert next(r for r in back.results if r.name == "remission_dose_response").by_arm is None
+    console = Console(record=True, width=160)
+    for item in summary_renderables(back, title="read back"):
+        console.print(item)
+    text = console.export_text()
+    assert re.search(r"CONTROL \(0\).*LOW \(2\).*HIGH \(6\)", text)
+    assert "log-rank HIGH vs CONTROL: p = " in text and "event-free at M12" in text
 
 
 def test_the_linear_trend_of_a_continuous_endpoint_matches_lm(results):
