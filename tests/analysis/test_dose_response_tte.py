@@ -75,7 +75,8 @@ def test_the_dose_response_table_has_one_trend_row_a_subgroup(results):
     assert table["method"].str.contains("Cochran-Armitage", regex=False).all()
     assert table["method"].str.endswith(SCORES).all()
     assert (table["conf_level"] == 0.95).all() and table.loc[0, "n"] == 90
-    assert (table["ci_low"] < table["estimate"]).all() and (table["estimate"] < table["ci_high"]).all()
+    assert (table["ci_low"] < table["estimate"]).all()
+    assert (table["estimate"] < table["ci_high"]).all()
     by_arm = results["remission_dose_response_by_arm"]
     assert by_arm.loc[by_arm.subgroup.eq("all"), "arm"].tolist() == ["CONTROL", "LOW", "HIGH"]
 

@@ -1,4 +1,4 @@
-"""The log-rank test and the linear dose trend against R (survdiff, lm; tests/reference/dose_tte.R)."""
+"""The log-rank test and the linear dose trend against R (survdiff, lm; dose_tte.R)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,8 @@ loaded and derived: ``dose_tte_adtte.csv`` (one row a subject of the full analys
 arm, AVAL days to stimulated C-peptide < 0.2 nmol/L or censoring, CNSR) and
 ``dose_tte_counts.csv`` (remission at M12 by subgroup and arm, with each arm's dose
 score) and ``dose_tte_hba1c.csv`` (change in HbA1c at M12 with its baseline, the arm's
-dose score and the onset subgroup, one row a subject of the full analysis set). SYNTHETIC; nothing here is patient data. ``tests/analysis/test_dose_response_tte.py``
+dose score and the onset subgroup, one row a subject of the full analysis set).
+SYNTHETIC; nothing here is patient data. ``tests/analysis/test_dose_response_tte.py``
 checks that the derivation still gives these rows.
 """
 
