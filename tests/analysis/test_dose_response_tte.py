@@ -213,3 +213,23 @@ def test_the_reference_hba1c_data_are_this_derivation(results):
     got = fas.merge(rec, on="USUBJID", how="left")
     np.testing.assert_allclose(got["CHG"], committed["CHG"], rtol=1e-12)
     assert got["TRT01P"].tolist() == committed["TRT01P"].tolist()
+
+
+def test_a_time_to_event_primary_fills_the_contract_tables(tmp_path):
+    text = PROTOCOL.read_text(encoding="utf-8")
+    text = text[:text.index("analysis_plan:")]
+    start, end = text.index("  primary:\n"), text.index("  secondary:\n")
+    tte = text[text.index("    - kind: time_to_event"):text.index("    - kind: continuous")]
+    primary = "  primary:\n" + tte.replace("    - kind", "    kind").replace("\n      ", "\n    ")
+    text = (text[:start] + primary + text[end:]).replace(tte, "")
+    path = tmp_path / "tte_primary.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert check_protocol_file(path) == []
+    protocol = load_protocol(path)
+    assert (protocol.plan[0].name, protocol.plan[0].method) == ("primary", "kaplan-meier")
+    simulate_trial(protocol, seed=3).write(tmp_path / "data")
+    results = analyze(load_folder(tmp_path / "data", protocol))
+    by_arm, comparison = results["primary_endpoint"], results["primary_comparison"]
+    assert set(by_arm["statistic"]) == {"median", "survival"}
+    assert comparison["comparison"].tolist() == ["LOW vs CONTROL", "HIGH vs CONTROL"]
+    assert comparison["p_value"].between(0, 1).all()
