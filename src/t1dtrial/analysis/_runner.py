@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..errors import EstimationError, ProtocolError
 from ..protocol import Protocol
-from ..protocol.plan import CONTRACT_TABLE, primary_analysis
+from ..protocol.plan import CONTRACT_TABLE, dose_scores, primary_analysis
 from ._estimable import not_estimable_rows
 from .methods import AnalysisData, AnalysisSpec, Method, get_method, population_sizes, resolve
 from .methods._common import footnotes
@@ -123,9 +123,11 @@ def run_analysis(spec: AnalysisSpec, data: AnalysisData) -> Result:
                 if spec.outcome else "the analysis names no endpoint")
         return _not_estimable(spec, data, method,
                               f"method {spec.method} fits {shapes} endpoints; {what}")
-    if spec.dose_response and method.name not in _DOSE_RESPONSE:
-        return _not_estimable(spec, data, method, f"method {spec.method} does not estimate a "
-                              "dose-response trend; name pairs of arms or a trend method")
+    if spec.dose_response != method.trend:
+        why = ("does not estimate a dose-response trend; name pairs of arms or a trend method"
+               if spec.dose_response else "estimates a dose-response trend; it needs "
+               "comparisons: dose-response")
+        return _not_estimable(spec, data, method, f"method {spec.method} {why}")
     try:
         res = method.fn(spec, data)
     except EstimationError as exc:
@@ -133,17 +135,17 @@ def run_analysis(spec: AnalysisSpec, data: AnalysisData) -> Result:
     return res
 
 
-#: Methods that estimate a dose-response trend across arms (none built in yet).
-_DOSE_RESPONSE: set[str] = set()
-
-
 def _not_estimable(spec: AnalysisSpec, data: AnalysisData, method: Method | None,
                    reason: str) -> Result:
     columns = list(method.columns) if method is not None else [
         "estimate", "ci_low", "ci_high", "p_value", "method", "n"]
     key = {"endpoint": spec.endpoint_name} if spec.endpoint_name else {}
-    keys = [{**key, "comparison": label} for label in spec.labels] if "comparison" in columns \
-        and spec.labels else [key]
+    labels = spec.labels
+    if spec.dose_response:  # one trend across the arms in dose order, not pairs
+        arms = dose_scores(data.protocol).arms or list(data.protocol.arm_codes)
+        labels = [f"dose-response across {', '.join(arms)}"]
+    keys = [{**key, "comparison": label} for label in labels] if "comparison" in columns \
+        and labels else [key]
     table = not_estimable_rows(columns, reason, keys)
     return Result(name=spec.name, shape="not-estimable", table=table,
                   title=f"{spec.name}: not estimable", role=spec.role,

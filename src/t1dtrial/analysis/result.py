@@ -17,6 +17,16 @@ row values:
 ``comparison``
     ``table`` with ``comparison, estimate, ci_low, ci_high, p_value, method``
     (any further method of two arms).
+``dose-response``
+    ``table`` (and ``comparison``) one trend row a subgroup: ``subgroup,
+    comparison, estimate`` (slope per unit of dose score), ``ci_low, ci_high,
+    p_value, method, conf_level, n``; ``by_arm`` (``subgroup, arm, score, n``
+    and, for a responder endpoint, ``responders, percent``).
+``time-to-event``
+    ``table`` of ``arm, comparison, statistic`` (``median``, ``survival`` at
+    ``visit``/``time`` or ``log-rank``), ``estimate, ci_low, ci_high, p_value,
+    n, events``; ``by_arm`` its Kaplan-Meier rows, ``comparison`` its
+    log-rank rows.
 ``continuous-summary``, ``longitudinal``, ``model-terms`` (``term, estimate or
 odds_ratio, ci_low, ci_high, p_value``), ``interaction``, ``adjusted-comparison``,
 ``sensitivity``, ``episodes``, ``survival``, ``adverse-events``
@@ -46,7 +56,7 @@ __all__ = ["Result", "SHAPES"]
 #: Shapes the report and the terminal know how to render.
 SHAPES = ("responder-comparison", "continuous-comparison", "comparison", "continuous-summary",
           "longitudinal", "model-terms", "interaction", "adjusted-comparison", "sensitivity",
-          "episodes", "survival", "adverse-events")
+          "episodes", "survival", "adverse-events", "dose-response", "time-to-event")
 
 
 @dataclass

@@ -38,7 +38,8 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+import math
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import yaml
 from pydantic import Field, field_validator
@@ -49,8 +50,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .models import Protocol
 
 __all__ = ["PlannedAnalysis", "IntercurrentEvent", "ROLES", "STRATEGIES", "MISSING_DATA",
-           "METHODS", "declare_method", "forget_method", "method_outcomes", "default_plan", "plan_yaml",
-           "plan_problems", "primary_analysis", "CONTRACT_TABLE"]
+           "METHODS", "TREND_METHODS", "declare_method", "forget_method", "method_outcomes",
+           "default_plan", "plan_yaml", "plan_problems", "primary_analysis", "CONTRACT_TABLE",
+           "DoseScores", "dose_scores"]
 
 Role = Literal["primary", "key-secondary", "secondary", "sensitivity", "exploratory", "safety"]
 Strategy = Literal["treatment-policy", "composite", "hypothetical", "while-on-treatment",
@@ -70,14 +72,19 @@ METHODS: dict[str, tuple[str, ...]] = {
     "continuous-summary": ("continuous",), "mmrm": ("continuous",),
     "subgroup-interaction": ("responder",), "standardisation": ("responder",),
     "primary-sensitivity": ("responder",), "logistic-predictors": ("responder", ""),
-    "kaplan-meier": ("responder", ""), "insulin-independence": ("responder", ""),
-    "adverse-events": ("",),
+    "kaplan-meier": ("responder", "", "time_to_event"),
+    "insulin-independence": ("responder", ""), "adverse-events": ("",),
+    "cochran-armitage": ("responder",), "linear-trend": ("continuous",),
 }
+
+#: Methods that estimate a dose-response trend across the arms ordered by planned dose
+#: (``comparisons: dose-response``); they estimate nothing else.
+TREND_METHODS: set[str] = {"cochran-armitage", "linear-trend"}
 
 #: Tables a primary analysis fills (the output contract): per-arm summary and comparison.
 CONTRACT_TABLE = {"by_arm": "primary_endpoint", "comparison": "primary_comparison"}
 
-def declare_method(name: str, outcomes: tuple[str, ...]) -> None:
+def declare_method(name: str, outcomes: tuple[str, ...], *, trend: bool = False) -> None:
     """Make ``name`` a method a plan may name (:func:`~t1dtrial.analysis.methods.register_method`
     calls this, so that ``protocol check`` knows the methods registered from outside).
 
@@ -87,11 +94,16 @@ def declare_method(name: str, outcomes: tuple[str, ...]) -> None:
     (('responder',), None)
     """
     METHODS[name] = tuple(outcomes)
+    if trend:
+        TREND_METHODS.add(name)
+    else:
+        TREND_METHODS.discard(name)
 
 
 def forget_method(name: str) -> None:
     """Undo :func:`declare_method` (``unregister_method`` of the method registry calls this)."""
     METHODS.pop(name, None)
+    TREND_METHODS.discard(name)
 
 
 def method_outcomes(name: str) -> tuple[str, ...] | None:
@@ -180,7 +192,8 @@ def default_plan(p: "Protocol") -> list[PlannedAnalysis]:
     also the subgroup interaction, the covariate-adjusted estimate (arms not
     randomised) and the sensitivity analyses; each continuous endpoint at
     every analysis visit (``secondary_endpoints``) and in the mixed model
-    (``mmrm``, one per parameter); each other responder endpoint; the
+    (``mmrm``, one per parameter); each other responder endpoint; each
+    time-to-event endpoint (Kaplan-Meier and log-rank, ``time_to_event``); the
     predictor model; insulin independence; adverse events (safety set).
 
     Examples
@@ -216,6 +229,11 @@ def default_plan(p: "Protocol") -> list[PlannedAnalysis]:
             name=_free(plan, ep), role="secondary", endpoint=ep, population="FAS",
             visits=[visit], method=opts.primary_test, missing_data=missing,
             table="secondary_responders"))
+    for ep in p.all_endpoints:
+        if _outcome(ep) == "time_to_event" and ep is not primary:
+            plan.append(PlannedAnalysis(
+                name=_free(plan, ep.name), role="secondary", endpoint=ep.name, population="FAS",
+                method="kaplan-meier", table="time_to_event"))
     plan.extend(_mmrm(p, continuous, plan))
     plan.append(PlannedAnalysis(
         name=_free(plan, "logistic_regression"), role="exploratory",
@@ -242,6 +260,9 @@ def default_plan(p: "Protocol") -> list[PlannedAnalysis]:
 
 
 def _primary(p: "Protocol", ep: Any, responder: bool, missing: str | None) -> PlannedAnalysis:
+    if _outcome(ep) == "time_to_event":
+        return PlannedAnalysis(name="primary", role="primary", endpoint=ep.name,
+                               population="FAS", method="kaplan-meier")
     if responder:
         method, handled = p.analysis.primary_test, missing
     else:
@@ -333,6 +354,96 @@ _Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence(
     "tag:yaml.org,2002:seq", list(v), flow_style=True))
 
 
+class DoseScores(NamedTuple):
+    """Scores of a dose-response trend: arms in dose order, their scores, the unit, or a problem."""
+
+    arms: list[str]
+    scores: list[float]
+    unit: str
+    problem: str | None = None
+
+    def text(self) -> str:
+        """The scores in words, e.g. ``planned cumulative dose, 10^6 cells/kg: CONTROL 0, ...``."""
+        pairs = ", ".join(f"{a} {s:g}" for a, s in zip(self.arms, self.scores))
+        return f"planned cumulative dose, {self.unit}: {pairs}"
+
+
+_CONTROL_KINDS = ("standard-care", "placebo")
+
+
+def dose_scores(p: Any) -> DoseScores:
+    """Each arm's score for ``comparisons: dose-response``: its planned cumulative dose.
+
+    The score of an arm is the sum of its planned doses over the scheduled
+    infusions (cells/kg, or total cells when the doses are fixed totals;
+    several products only where the infusion sums them), 0 for a control or
+    placebo arm; scaled by the power of ten of the largest (``10^6
+    cells/kg``). Arms are ordered by score (protocol order among ties). A
+    problem (in words) when an active arm has no planned dose, the doses mix
+    cells/kg and total cells, an infusion's products are not summed, or
+    fewer than two arms have distinct scores.
+
+    Examples
+    --------
+    >>> from t1dtrial.protocol import load_protocol
+    >>> dose_scores(load_protocol("lu2021")).text()
+    'planned cumulative dose, 10^6 cells/kg: CONTROL 0, MSC 2'
+    """
+    arms = [a for a in getattr(p, "arms", None) or [] if isinstance(getattr(a, "code", None), str)]
+    infusions = [i for i in getattr(p, "infusions", None) or [] if i is not None]
+    raw: dict[str, float] = {}
+    units: set[str] = set()
+    for arm in arms:
+        if arm.kind in _CONTROL_KINDS:
+            raw[arm.code] = 0.0
+            continue
+        total = 0.0
+        for inf in infusions:
+            if arm.code not in inf.treated_arms:
+                continue
+            if not inf.summed:
+                return DoseScores([], [], "", f"infusion {inf.number} gives arm {arm.code} "
+                                  "several products whose doses are not summed "
+                                  "(sum_products: false)")
+            for product in inf.product_names or [None]:
+                dose = inf.dose_for(arm.code, product)
+                if dose is None:
+                    continue
+                units.add("cells/kg" if dose.per_kg is not None else "cells")
+                total += dose.per_kg if dose.per_kg is not None else dose.total
+        if total <= 0:
+            return DoseScores([], [], "", f"arm {arm.code} has no planned cell dose")
+        raw[arm.code] = total
+    if len(units) > 1:
+        return DoseScores([], [], "", "the arms' planned doses mix cells/kg and total cells")
+    if len(set(raw.values())) < 2:
+        return DoseScores([], [], "", "fewer than two arms with distinct planned doses")
+    power = math.floor(math.log10(max(raw.values())))
+    order = sorted(raw, key=lambda code: raw[code])
+    return DoseScores(order, [raw[c] / 10 ** power for c in order],
+                      f"10^{power} {units.pop()}")
+
+
+def _dose_response_problems(at: str, a: Any, p: Any) -> list[tuple[str, str, str, Any]]:
+    """A trend method without ``comparisons: dose-response``, or the reverse, or no scores."""
+    trend = ", ".join(sorted(TREND_METHODS))
+    if a.comparisons == "dose-response":
+        if a.method in METHODS and a.method not in TREND_METHODS:
+            return [(f"{at}.method", f"method {a.method} does not estimate a dose-response "
+                     "trend", f"a trend method ({trend}), or comparisons all-vs-control or "
+                     "pairs of arms", a.method)]
+        problem = dose_scores(p).problem
+        if problem:
+            return [(f"{at}.comparisons", f"a dose-response trend scores each arm by its "
+                     f"planned cumulative dose, but {problem}", "a planned dose for every "
+                     "active arm, in one unit, at least two distinct", a.comparisons)]
+    elif a.method in TREND_METHODS:
+        return [(f"{at}.comparisons", f"method {a.method} estimates a dose-response trend "
+                 "across the arms ordered by planned dose", "comparisons: dose-response",
+                 a.comparisons)]
+    return []
+
+
 def plan_problems(p: Any) -> list[tuple[str, str, str, Any]]:
     """Problems of the plan as ``(path, problem, expected, value)``: unknown names, repeats.
 
@@ -376,6 +487,7 @@ def plan_problems(p: Any) -> list[tuple[str, str, str, Any]]:
             if visits and v not in visits:
                 out.append((f"{at}.visits[{j}]", f"unknown visit {v!r}",
                             "one of " + ", ".join(visits), v))
+        out += _dose_response_problems(at, a, p)
         if isinstance(a.comparisons, list):
             for j, pair in enumerate(a.comparisons):
                 for k, arm in enumerate(pair):

@@ -321,6 +321,103 @@ def _comparison(res: Any, ctx: Context) -> list[Any]:
     return [table, *([Text(f"  {extra}", style="dim")] if extra else [])]
 
 
+_TREND_BY_ARM = ("subgroup", "arm", "score", "n")
+_TTE = ("arm", "statistic", "visit", "estimate", "ci_low", "ci_high", "n", "events")
+
+
+def _part(res: Any, ctx: Context, part: str, suffix: str = "") -> pd.DataFrame | None:
+    """A result's part, else (read back) its rows of the table it was written to."""
+    got = getattr(res, part)
+    if got is not None:
+        return got
+    where = res.written.get("table")
+    return ctx.tables.get(f"{where[0]}{suffix}") if where and suffix else None
+
+
+def _dose_response(res: Any, ctx: Context) -> list[Any]:
+    """A trend across the arms ordered by dose: each arm (with its score) and the slope."""
+    from rich.table import Table
+    from rich.text import Text
+
+    by_arm = _part(res, ctx, "by_arm", "_by_arm")
+    trend = res.comparison if res.comparison is not None and len(res.comparison) else res.table
+    counts = not missing_columns(by_arm, ("responders", "percent"))
+    if (missing_columns(by_arm, _TREND_BY_ARM) or missing_columns(trend, COMPARISON)
+            or not (counts or not missing_columns(by_arm, ("mean", "sd")))):
+        return _comparison(res, ctx)  # the slope rows alone
+    arms = list(dict.fromkeys(by_arm["arm"]))
+    scores = by_arm.drop_duplicates("arm").set_index("arm")["score"]
+    table = Table(title=res.title or res.name, title_justify="left")
+    table.add_column("subgroup", no_wrap=True)
+    for arm in arms:
+        table.add_column(f"{arm} ({scores[arm]:g})", justify="right", no_wrap=True)
+    unit = f" per {res.units.split(' per ', 1)[-1]}" if res.units and " per " in res.units else ""
+    table.add_column(f"slope{unit} ({ci_label(trend)})", justify="right")
+    table.add_column("p", justify="right")
+    for sg, block in by_arm.groupby("subgroup", sort=False):
+        cells = []
+        for arm in arms:
+            r = block.loc[block["arm"] == arm]
+            if not len(r):
+                cells.append("—")
+            elif counts:
+                cells.append(f"{int(r.responders.iloc[0])}/{int(r.n.iloc[0])} "
+                             f"({r.percent.iloc[0]:.1f}%)")
+            else:
+                cells.append(f"{r['mean'].iloc[0]:.3g} ({r['sd'].iloc[0]:.3g}), "
+                             f"{int(r.n.iloc[0])}")
+        row = trend.loc[trend["subgroup"] == sg] if "subgroup" in trend else trend.iloc[:0]
+        slope = (fmt_ci(row.estimate.iloc[0], row.ci_low.iloc[0], row.ci_high.iloc[0], 3)
+                 if len(row) else "—")
+        table.add_row(sg, *cells, slope, fmt_p(row.p_value.iloc[0]) if len(row) else "—")
+    extra = "; ".join(p for p in (res.method, *res.footnotes) if p)
+    return [table, *([Text(f"  {extra}", style="dim")] if extra else [])]
+
+
+def _time_to_event(res: Any, ctx: Context) -> list[Any]:
+    """Kaplan-Meier by arm (median, event-free at the last visit) and each log-rank test."""
+    from rich.table import Table
+    from rich.text import Text
+
+    t = res.table if res.table is not None and len(res.table) else pd.concat(
+        [f for f in (res.by_arm, res.comparison) if f is not None], ignore_index=True)
+    missing = missing_columns(t, _TTE)
+    if missing:
+        return _lacking(res, "table", missing)
+    km = t.loc[t["statistic"].isin(["median", "survival"])]
+    tests = t.loc[t["statistic"].eq("log-rank")]
+    survival = km.loc[km["statistic"].eq("survival")]
+    last = str(survival["visit"].iloc[-1]) if len(survival) else None
+    table = Table(title=res.title or res.name, title_justify="left")
+    label = ci_label(km)
+    for col in ("arm", "n", "events", f"median, days ({label})",
+                *([f"event-free at {last} ({label})"] if last else [])):
+        table.add_column(col, justify="left" if col == "arm" else "right")
+    for arm, rows in km.groupby("arm", sort=False):
+        med = rows.loc[rows["statistic"].eq("median")]
+        cells = [str(arm), str(int(rows["n"].iloc[0])), str(int(med["events"].iloc[0]))
+                 if len(med) else "—"]
+        reached = len(med) and not str(med["method"].iloc[0]).startswith("not estimable") \
+            if "method" in med else False
+        cells.append(_estimate_ci(med, 0, "not reached" if reached else "—"))
+        if last:
+            cells.append(_estimate_ci(rows.loc[rows["statistic"].eq("survival")
+                                              & rows["visit"].eq(last)], 2))
+        table.add_row(*cells)
+    lines = [f"  log-rank {r.comparison}: p = {fmt_p(r.p_value)}" for r in tests.itertuples()]
+    extra = "; ".join(p for p in (res.method, *res.footnotes) if p)
+    return [table, *[Text(x, style="dim") for x in [*lines, *([f"  {extra}"] if extra else [])]]]
+
+
+def _estimate_ci(rows: pd.DataFrame, digits: int, none: str = "—") -> str:
+    """``estimate (low to high)``; a missing limit as NA, no estimate as ``none``."""
+    if not len(rows) or pd.isna(rows["estimate"].iloc[0]):
+        return none
+    r = rows.iloc[0]
+    low, high = ("NA" if pd.isna(v) else f"{v:.{digits}f}" for v in (r.ci_low, r.ci_high))
+    return f"{r.estimate:.{digits}f} ({low} to {high})"
+
+
 def _not_estimable(res: Any, ctx: Context) -> list[str]:
     return [f"{res.name} ({res.method_name}): {res.method}"]
 
@@ -333,6 +430,8 @@ RENDERERS: dict[str, Callable[[Any, Context], list[Any]]] = {
     "model-terms": _model_terms,
     "episodes": _episodes,
     "adverse-events": _adverse_events,
+    "dose-response": _dose_response,
+    "time-to-event": _time_to_event,
     "not-estimable": _not_estimable,
 }
 

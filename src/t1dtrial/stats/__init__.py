@@ -33,8 +33,8 @@ from .logistic import Separation, detect_separation, logistic_regression
 from .mixed import mmrm, mmrm_fit
 from .one_sample import one_sample_t, wilcoxon_signed_rank
 from .standardization import standardized_risks
-from .survival import kaplan_meier
-from .trend import cochran_armitage
+from .survival import kaplan_meier, log_rank
+from .trend import cochran_armitage, linear_trend
 from .weighting import iptw_difference, propensity_weights, standardized_differences
 from .proportions import chi_square, fisher_exact, odds_ratio, risk_difference, risk_ratio
 
@@ -46,5 +46,5 @@ __all__ = [
     "mmrm", "mmrm_fit", "kaplan_meier", "interaction_test",
     "pool_rubin", "impute_chained", "mi_group_difference",
     "propensity_weights", "standardized_differences", "iptw_difference",
-    "standardized_risks", "cochran_armitage",
+    "standardized_risks", "cochran_armitage", "log_rank", "linear_trend",
 ]

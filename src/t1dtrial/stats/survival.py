@@ -1,8 +1,9 @@
-"""Kaplan-Meier estimate of a duration with censoring (e.g. insulin independence).
+"""Kaplan-Meier estimate of a duration with censoring, and the log-rank test between groups.
 
 The product-limit estimate comes from lifelines; Greenwood's variance, the
 confidence intervals and the median follow R's ``survival::survfit`` so that
-numbers can be checked against it.
+numbers can be checked against it. The log-rank test is statsmodels'
+``survdiff`` (R's ``survival::survdiff``).
 
 Examples
 --------
@@ -19,9 +20,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import check_choice, check_conf_level, check_sample, fail, result_frame
+from ._common import (check_choice, check_conf_level, check_sample, fail, not_estimable,
+                      result_frame)
 
-__all__ = ["kaplan_meier"]
+__all__ = ["kaplan_meier", "log_rank"]
 
 _TOL = np.sqrt(np.finfo(float).eps)
 
@@ -181,3 +183,66 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[int], *,
                      "ci_high": float(hi), "p_value": np.nan, "method": method, "n": n,
                      "n_events": int(ev[dur <= t].sum()), "n_risk": at_risk, "se": float(se)})
     return result_frame(rows, extra=["n_events", "n_risk", "se"])
+
+
+def log_rank(durations: Sequence[float], events: Sequence[int],
+             groups: Sequence[object]) -> pd.DataFrame:
+    """Log-rank test of equal survival in two or more groups (statsmodels ``survdiff``).
+
+    Parameters
+    ----------
+    durations : sequence of float
+        Time to the event or to censoring.
+    events : sequence of int
+        1 event, 0 censored. Triplets with a missing value are dropped.
+    groups : sequence
+        The group of each duration (at least two groups).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``estimate``, ``ci_low``, ``ci_high`` NaN (the test has no
+        estimate), ``p_value``, ``method``, ``n``, then ``statistic`` (the
+        chi-square) and ``df`` (groups - 1) and ``n_events``.
+
+    Notes
+    -----
+    Not estimable (an :class:`~t1dtrial.errors.EstimationError`) with fewer
+    than two groups or no event at all. Equal to R's
+    ``survdiff(Surv(durations, events) ~ groups)``.
+
+    Examples
+    --------
+    >>> r = log_rank([6, 6, 6, 7, 10, 13, 16, 22, 23, 1, 1, 2, 2, 3, 4, 4, 5, 5, 8],
+    ...              [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [0] * 9 + [1] * 10)
+    >>> round(float(r.statistic[0]), 3), int(r.df[0])
+    (13.85, 1)
+    """
+    from statsmodels.duration.survfunc import survdiff
+
+    fn = "log_rank"
+    dur = np.asarray(pd.to_numeric(pd.Series(list(durations)), errors="coerce"), dtype=float)
+    ev = np.asarray(pd.to_numeric(pd.Series(list(events)), errors="coerce"), dtype=float)
+    grp = pd.Series(list(groups), dtype=object)
+    if not dur.size == ev.size == grp.size:
+        raise fail(fn, "groups", f"{dur.size}, {ev.size}, {grp.size}",
+                   "durations, events and groups differ in length", "one of each a subject")
+    keep = ~(np.isnan(dur) | np.isnan(ev) | grp.isna().to_numpy())
+    dur, ev, grp = dur[keep], ev[keep], grp[keep].to_numpy()
+    if (dur < 0).any():
+        raise fail(fn, "durations", float(dur[dur < 0][0]), "negative duration", "durations >= 0")
+    if not set(np.unique(ev)) <= {0.0, 1.0}:
+        raise fail(fn, "events", ", ".join(map(str, np.unique(ev))), "not event flags",
+                   "flags 1 (event) or 0 (censored)")
+    levels = list(dict.fromkeys(grp))
+    if len(levels) < 2:
+        raise not_estimable(fn, "groups", levels, "fewer than two groups with subjects",
+                            "subjects in at least two groups")
+    if ev.sum() == 0:
+        raise not_estimable(fn, "events", 0, "no event in any group", "at least one event")
+    codes = np.array([levels.index(g) for g in grp])
+    chisq, p = survdiff(dur, ev.astype(int), codes)
+    return result_frame([{"estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                          "p_value": float(p), "method": "log-rank test", "n": int(dur.size),
+                          "statistic": float(chisq), "df": float(len(levels) - 1),
+                          "n_events": int(ev.sum())}], extra=["statistic", "df", "n_events"])

@@ -1,4 +1,5 @@
-"""Dose-response trend in proportions across ordered groups: the Cochran-Armitage test.
+"""Dose-response trends across scored groups: the Cochran-Armitage test for proportions and
+the linear trend of a continuous outcome (least squares on the score).
 
 Examples
 --------
@@ -19,7 +20,7 @@ from scipy import stats
 
 from ._common import check_choice, check_conf_level, fail, not_estimable, result_frame
 
-__all__ = ["cochran_armitage"]
+__all__ = ["cochran_armitage", "linear_trend"]
 
 
 def _counts(function: str, argument: str, values: Sequence[float]) -> np.ndarray:
@@ -129,3 +130,66 @@ def cochran_armitage(responders: Sequence[int], n: Sequence[int], scores: Sequen
                           "p_value": pv, "method": method, "n": int(N),
                           "statistic": float(z * z), "df": 1.0, "z": float(z)}],
                         extra=["statistic", "df", "z"])
+
+
+def linear_trend(y: Sequence[float], scores: Sequence[float], *,
+                 baseline: Sequence[float] | None = None,
+                 conf_level: float = 0.95) -> pd.DataFrame:
+    """Linear trend of a continuous outcome in the score (least squares), optionally on baseline.
+
+    Parameters
+    ----------
+    y : sequence of float
+        The outcome of each subject.
+    scores : sequence of float
+        Each subject's score (e.g. the planned dose of its arm, 0 for a control).
+    baseline : sequence of float, optional
+        A baseline value to adjust for (ANCOVA of the outcome on score and baseline).
+    conf_level : float, default 0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``estimate`` the slope per unit of score, ``ci_low``,
+        ``ci_high`` (t interval), ``p_value`` (t test of slope 0), ``method``,
+        ``n``, then ``df`` (residual degrees of freedom) and ``se``. As R's
+        ``lm(y ~ score)`` (``lm(y ~ score + baseline)``) with ``confint``.
+        Subjects with a missing value are left out. Not estimable with fewer
+        than two distinct scores or no residual degree of freedom.
+
+    Examples
+    --------
+    >>> r = linear_trend([1.0, 1.2, 2.1, 1.9, 3.2, 2.8], [0, 0, 1, 1, 2, 2])
+    >>> round(float(r.estimate[0]), 4), int(r.df[0])
+    (0.95, 4)
+    """
+    import statsmodels.api as sm
+
+    fn = "linear_trend"
+    level = check_conf_level(fn, conf_level)
+    cols = {"y": y, "scores": scores, **({"baseline": baseline} if baseline is not None else {})}
+    arrays = {k: np.asarray(pd.to_numeric(pd.Series(list(v)), errors="coerce"), dtype=float)
+              for k, v in cols.items()}
+    if len({a.size for a in arrays.values()}) > 1:
+        raise fail(fn, "scores", ", ".join(str(a.size) for a in arrays.values()),
+                   "y, scores and baseline differ in length", "one value of each a subject")
+    frame = pd.DataFrame(arrays)
+    if not np.isfinite(frame.to_numpy()[~frame.isna().to_numpy()]).all():
+        raise fail(fn, "y", "an infinite value", "not finite", "finite numbers")
+    frame = frame.dropna()
+    if frame["scores"].nunique() < 2:
+        raise not_estimable(fn, "scores", scores, "fewer than two distinct scores with an "
+                            "outcome", "subjects at two scores or more")
+    X = sm.add_constant(frame.drop(columns="y"), has_constant="add")
+    if len(frame) <= X.shape[1]:
+        raise not_estimable(fn, "y", len(frame), "no residual degree of freedom",
+                            f"more than {X.shape[1]} subjects with an outcome")
+    fit = sm.OLS(frame["y"], X).fit()
+    low, high = fit.conf_int(alpha=1 - level).loc["scores"]
+    adjusted = " adjusted for baseline" if baseline is not None else ""
+    method = (f"linear regression of the outcome on the dose score{adjusted} (least squares); "
+              "slope per unit of score with t interval")
+    return result_frame([{"estimate": float(fit.params["scores"]), "ci_low": float(low),
+                          "ci_high": float(high), "p_value": float(fit.pvalues["scores"]),
+                          "method": method, "n": int(len(frame)), "df": float(fit.df_resid),
+                          "se": float(fit.bse["scores"])}], extra=["df", "se"])

@@ -49,6 +49,7 @@ class Method:
     outcomes: tuple[str, ...]
     columns: tuple[str, ...]
     description: str
+    trend: bool = False
 
 
 _REGISTRY: dict[str, Method] = {}
@@ -58,7 +59,7 @@ _DEFAULT_COLUMNS = ("estimate", "ci_low", "ci_high", "p_value", "method", "n")
 
 def register_method(name: str, fn: MethodFunction, *, outcomes: Sequence[str] = ("responder",),
                     columns: Sequence[str] = _DEFAULT_COLUMNS, description: str = "",
-                    replace: bool = False) -> None:
+                    trend: bool = False, replace: bool = False) -> None:
     """Register ``fn`` under ``name`` so that an ``analysis_plan`` entry can name it.
 
     Parameters
@@ -74,6 +75,9 @@ def register_method(name: str, fn: MethodFunction, *, outcomes: Sequence[str] = 
         Columns of its table, for the row that says why it was not estimable.
     description : str
         One line for the reader.
+    trend : bool
+        The method estimates a dose-response trend across the arms ordered by
+        planned dose (``comparisons: dose-response``), and nothing else.
     replace : bool
         Replace a method of the same name (else that is an error).
 
@@ -90,8 +94,8 @@ def register_method(name: str, fn: MethodFunction, *, outcomes: Sequence[str] = 
         raise ProtocolError([Problem(file="", row=None, column="name", value=name,
                                      problem=f"a method named {name!r} is registered already",
                                      expected="a new name, or replace=True")])
-    _REGISTRY[name] = Method(name, fn, tuple(outcomes), tuple(columns), description)
-    declare_method(name, tuple(outcomes))
+    _REGISTRY[name] = Method(name, fn, tuple(outcomes), tuple(columns), description, trend)
+    declare_method(name, tuple(outcomes), trend=trend)
 
 
 def unregister_method(name: str) -> None:

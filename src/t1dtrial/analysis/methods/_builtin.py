@@ -8,6 +8,7 @@ from ._continuous import COMPARISON_COLUMNS, comparison_method, continuous_summa
 from ._events import adverse_events, insulin_independence, kaplan_meier
 from ._responder import (interaction, logistic_predictors, primary_sensitivity, responder_test,
                          standardisation)
+from ._trend import TREND_COLUMNS, cochran_armitage_trend, linear_dose_trend
 
 _RESPONDER = ("responder",)
 _CONTINUOUS = ("continuous",)
@@ -38,7 +39,16 @@ register_method("logistic-predictors", logistic_predictors, outcomes=("responder
                 description="multivariable logistic model of a responder endpoint")
 register_method("insulin-independence", insulin_independence, outcomes=("responder", ""),
                 columns=insulin.INSULIN_COLUMNS, description="insulin-free episodes")
-register_method("kaplan-meier", kaplan_meier, outcomes=("responder", ""),
-                columns=insulin.KM_COLUMNS, description="Kaplan-Meier of insulin independence")
+register_method("kaplan-meier", kaplan_meier, outcomes=("responder", "", "time_to_event"),
+                columns=insulin.KM_COLUMNS, description="Kaplan-Meier of insulin independence, "
+                "or of a time-to-event endpoint with the log-rank test of each pair of arms")
 register_method("adverse-events", adverse_events, outcomes=("",),
                 columns=safety.AE_TABLE_COLUMNS, description="adverse events by arm")
+register_method("cochran-armitage", cochran_armitage_trend, outcomes=_RESPONDER,
+                columns=TREND_COLUMNS, trend=True,
+                description="Cochran-Armitage test for a trend in responders across the arms "
+                "ordered by planned dose")
+register_method("linear-trend", linear_dose_trend, outcomes=_CONTINUOUS,
+                columns=TREND_COLUMNS, trend=True,
+                description="linear regression of a continuous endpoint on the arms' planned "
+                "dose")

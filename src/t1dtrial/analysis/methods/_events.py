@@ -7,6 +7,7 @@ from .. import insulin, safety
 from ..result import Result
 from ._common import result
 from ._spec import AnalysisData, AnalysisSpec, analysis_protocol
+from ._time_to_event import time_to_event
 
 __all__ = ["insulin_independence", "kaplan_meier", "adverse_events"]
 
@@ -20,7 +21,10 @@ def insulin_independence(spec: AnalysisSpec, data: AnalysisData) -> Result:
 
 
 def kaplan_meier(spec: AnalysisSpec, data: AnalysisData) -> Result:
-    """Kaplan-Meier of the duration of the first insulin-free episode, by arm."""
+    """Kaplan-Meier of the duration of the first insulin-free episode, by arm; of a
+    time-to-event endpoint (ADTTE) with the log-rank test of each pair of arms."""
+    if spec.outcome == "time_to_event":
+        return time_to_event(spec, data)
     p = analysis_protocol(spec, data.protocol)
     table = insulin.insulin_free_km(data.derived, p, conf_level=spec.conf_level)
     return result(spec, data, "survival", table, title="Duration of insulin independence",

@@ -127,8 +127,9 @@ def resolve(planned: PlannedAnalysis, protocol: Protocol) -> AnalysisSpec:
 
 
 def _default_missing(ep: Any, protocol: Protocol) -> str | None:
-    """The protocol's rule for a responder endpoint, observed cases for a continuous one."""
-    if ep is None:
+    """The protocol's rule for a responder endpoint, observed cases for a continuous one, none
+    for a time to event (censored at the last assessment)."""
+    if ep is None or outcome(ep) == "time_to_event":  # censoring, said by the method
         return None
     if outcome(ep) == "responder":
         return {v: k for k, v in _MISSING_RULE.items()}[protocol.analysis.missing_primary]
