@@ -151,3 +151,12 @@ def test_the_dose_finding_trial_compares_both_doses_in_every_kind_of_analysis(tm
     assert {"primary_comparison", "primary_interaction", "secondary_endpoints",
             "secondary_responders", "mmrm", "sensitivity", "balance",
             "multiplicity"} <= compared
+
+
+def test_every_trial_writes_its_results_and_reads_them_back(run, tmp_path):
+    from t1dtrial.analysis.results import Results
+
+    name, protocol, trial, results = run
+    back = Results.from_folder(results.write(tmp_path / "out"))
+    assert set(back.tables) == set(results.tables)
+    assert [r.name for r in back.results] == [r.name for r in results.results]

@@ -32,6 +32,7 @@ from ..errors import EstimationError, ProtocolError
 from ..protocol import Protocol
 from ..protocol.plan import CONTRACT_TABLE, dose_scores, primary_analysis
 from ._estimable import not_estimable_rows
+from ._levels import add_conf_level
 from .methods import AnalysisData, AnalysisSpec, Method, get_method, population_sizes, resolve
 from .methods._common import footnotes
 from .result import Result
@@ -132,6 +133,21 @@ def run_analysis(spec: AnalysisSpec, data: AnalysisData) -> Result:
         res = method.fn(spec, data)
     except EstimationError as exc:
         return _not_estimable(spec, data, method, exc.reason)
+    return _at_level(res, spec.conf_level)
+
+
+def _at_level(res: Result, level: float) -> Result:
+    """The result's tables say the analysis' own level on every interval row.
+
+    Done here, before the tables of several analyses are stacked, so that an
+    analysis planned at another level than the protocol's is not labelled
+    with the protocol's (rows that say the level they achieved keep it).
+    """
+    for part in ("table", "by_arm", "comparison"):
+        table = getattr(res, part)
+        if table is not None:
+            setattr(res, part, add_conf_level(table, level))
+    res.companions = {name: add_conf_level(t, level) for name, t in res.companions.items()}
     return res
 
 

@@ -124,7 +124,7 @@ def analyze(trial: "Trial", *, seed: int | None = None, cutoff: "str | dt.date |
         warnings.simplefilter("always", T1DTrialWarning)
         step("derivations")
         derived = derive_all(trial, data_cut=None if cut is None else cut.cutoff.isoformat())
-        adsl, adlb, adeff = derived.adsl, derived.adlb, derived.adeff
+        adsl, adlb = derived.adsl, derived.adlb
         notes.extend(window_notes(adlb, protocol.baseline_visit))
 
         step("disposition and baseline")

@@ -120,8 +120,8 @@ class Results:
     def from_folder(cls, out: str | Path) -> "Results":
         """Read back a folder written by :meth:`write` (for reports)."""
         out = Path(out)
-        tables = {p.stem: pd.read_csv(p) for p in sorted((out / "tables").glob("*.csv"))}
-        adam = {p.stem: pd.read_csv(p) for p in sorted((out / "adam").glob("*.csv"))}
+        tables = {p.stem: _read_table(p) for p in sorted((out / "tables").glob("*.csv"))}
+        adam = {p.stem: _read_table(p) for p in sorted((out / "adam").glob("*.csv"))}
         prov_path = out / "provenance.json"
         provenance = json.loads(prov_path.read_text(encoding="utf-8")) if prov_path.exists() else {}
         notes_path = out / "notes.txt"
@@ -132,3 +132,10 @@ class Results:
             if results_path.exists() else []
         return cls(tables=tables, adam=adam, provenance=provenance, notes=notes, results=results)
 
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A written table; one the plan left empty (no columns, an empty file) reads as empty."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ...protocol import Protocol
 from ...protocol.plan import PlannedAnalysis
-from .._arms import POPULATION_FLAGS, comparisons
+from .._arms import POPULATION_FLAGS, comparisons, population_flag
 from .._outcome import outcome
 
 __all__ = ["AnalysisSpec", "AnalysisData", "resolve", "analysis_protocol", "population_sizes"]
@@ -118,12 +118,20 @@ def resolve(planned: PlannedAnalysis, protocol: Protocol) -> AnalysisSpec:
         name=planned.name, role=planned.role, method=planned.method,
         output_table=planned.output_table, endpoint=ep,
         endpoint_name=planned.endpoint or "", outcome=outcome(ep) if ep is not None else "",
-        population=population, population_flag=POPULATION_FLAGS.get(population, population),
+        population=population, population_flag=_flag(protocol, population),
         visits=visits, pairs=pairs, dose_response=planned.comparisons == "dose-response",
         covariates=None if planned.covariates is None else list(planned.covariates),
         intercurrent_events=list(planned.intercurrent_events),
         missing_data=planned.missing_data or _default_missing(ep, protocol),
         conf_level=planned.conf_level or protocol.analysis.conf_level, planned=planned)
+
+
+def _flag(protocol: Protocol, population: str) -> str:
+    """The ADSL flag of a population: the protocol's rule, else the standard or ``<CODE>FL``."""
+    try:
+        return population_flag(protocol, population)
+    except KeyError:  # not a population of the protocol: protocol check reports it
+        return POPULATION_FLAGS.get(population, f"{population.upper()}FL")
 
 
 def _default_missing(ep: Any, protocol: Protocol) -> str | None:
@@ -156,7 +164,7 @@ def analysis_protocol(spec: AnalysisSpec, protocol: Protocol, *,
     update: dict[str, Any] = {"analysis": protocol.analysis.model_copy(update=opts)}
     ep = spec.endpoint
     if ep is not None:
-        if ep.kind == "continuous" and spec.visits and list(ep.visits or []) != spec.visits:
+        if outcome(ep) == "continuous" and spec.visits and list(ep.visits or []) != spec.visits:
             ep = ep.model_copy(update={"visits": list(spec.visits), "visit": spec.visits[-1]
                                        if ep.visit not in spec.visits else ep.visit})
         update["endpoints"] = protocol.endpoints.model_copy(update={"primary": ep,
