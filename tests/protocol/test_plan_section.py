@@ -27,12 +27,18 @@ def _write(tmp_path, text: str):
     return path
 
 
+#: Packaged protocols whose plan adds analyses to the default one, and the analyses added.
+ADDED = {"dosefinding": ["remission_dose_response", "fcp_dose_response"]}
+
+
 @pytest.mark.parametrize("name", PACKAGED)
 def test_packaged_protocols_spell_out_the_default_plan(name, tmp_path):
     written = load_protocol(name)
     implied = load_protocol(_write(tmp_path, _without_plan(name)))
     assert not written.plan_is_default and implied.plan_is_default
-    assert written.plan == implied.plan == default_plan(written)
+    added = ADDED.get(name, [])
+    assert [a for a in written.plan if a.name not in added] == implied.plan == default_plan(written)
+    assert [a.comparisons for a in written.plan if a.name in added] == ["dose-response"] * len(added)
 
 
 @pytest.mark.parametrize("name", PACKAGED)

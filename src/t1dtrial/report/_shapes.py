@@ -109,7 +109,11 @@ def _responder(res: Any, ctx: Context) -> list[Any]:
         table.add_column(arm, justify="right", no_wrap=True)
     label = ci_label(comp)
     several = len(pairs) > 1
-    if several:
+    if several:  # counts by arm, then one row a subgroup and pair: fits 80 columns
+        counts = table
+        table = Table(title=f"Primary endpoint: {res.endpoint}, each arm against "
+                            f"{pairs[0].split(' vs ')[-1]}", title_justify="left")
+        table.add_column("subgroup")
         table.add_column("comparison")
     table.add_column(f"risk diff. ({label})", justify="right")
     table.add_column(f"odds ratio ({label})", justify="right")
@@ -119,15 +123,18 @@ def _responder(res: Any, ctx: Context) -> list[Any]:
         for arm in arms:
             r = block.loc[block["arm"] == arm].iloc[0]
             cells.append(f"{int(r.responders)}/{int(r.n)} ({r.percent:.1f}%)")
+        if several:
+            counts.add_row(sg, *cells)
+            cells = []
         rows = comp.loc[comp["subgroup"] == sg]
         if not len(rows):
             table.add_row(sg, *cells, *(["—"] if several else []), "—", "—", "—")
         for i, c in enumerate(rows.itertuples()):
-            first = [sg, *cells] if i == 0 else ["", *[""] * len(arms)]
+            first = [sg, *cells] if i == 0 else ["", *[""] * len(cells)]
             table.add_row(*first, *([str(c.comparison)] if several else []),
                           fmt_ci(c.risk_difference, c.rd_ci_low, c.rd_ci_high),
                           fmt_ci(c.odds_ratio, c.or_ci_low, c.or_ci_high), fmt_p(c.p_value))
-    items: list[Any] = [table]
+    items: list[Any] = [counts, table] if several else [table]
     if len(comp) and {"test", "rd_method"} <= set(comp.columns):
         items.append(Text(f"  test: {comp['test'].iloc[0]}; RD: {comp['rd_method'].iloc[0]}",
                           style="dim"))
@@ -145,9 +152,11 @@ def _interaction_lines(ctx: Context) -> list[Any]:
         if missing_columns(inter, ("term", "test", "p_value", "subgroup_variable")):
             continue
         lr = inter.loc[(inter["term"] == "interaction") & (inter["test"] == "LR")]
+        several = "comparison" in lr.columns and lr["comparison"].nunique() > 1
         for r in lr.itertuples():
+            pair = f"; {r.comparison}" if several else ""
             out.append(Text(f"  subgroup x {'treatment' if ctx.randomised else 'arm'} "
-                            f"interaction ({r.subgroup_variable}): "
+                            f"interaction ({r.subgroup_variable}{pair}): "
                             f"LR p = {fmt_p(r.p_value)}", style="dim"))
     return out
 
@@ -348,12 +357,12 @@ def _dose_response(res: Any, ctx: Context) -> list[Any]:
     arms = list(dict.fromkeys(by_arm["arm"]))
     scores = by_arm.drop_duplicates("arm").set_index("arm")["score"]
     table = Table(title=res.title or res.name, title_justify="left")
-    table.add_column("subgroup", no_wrap=True)
-    for arm in arms:
-        table.add_column(f"{arm} ({scores[arm]:g})", justify="right", no_wrap=True)
+    table.add_column("subgroup")
+    for arm in arms:  # arm cells wrap so that the slope keeps its width in 80 columns
+        table.add_column(f"{arm} ({scores[arm]:g})", justify="right")
     unit = f" per {res.units.split(' per ', 1)[-1]}" if res.units and " per " in res.units else ""
-    table.add_column(f"slope{unit} ({ci_label(trend)})", justify="right")
-    table.add_column("p", justify="right")
+    table.add_column(f"slope{unit} ({ci_label(trend)})", justify="right", min_width=10)
+    table.add_column("p", justify="right", min_width=6)
     for sg, block in by_arm.groupby("subgroup", sort=False):
         cells = []
         for arm in arms:
