@@ -45,11 +45,11 @@ import ast
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from ..errors import Problem
 from ._base import _Model
-from .expressions import Expression, ExpressionSyntaxError
+from .expressions import Expression, ExpressionSyntaxError, ExpressionText
 from .partitions import representative_points
 from .units import scales_of
 from .vocabulary import MEASURED_PARAMS
@@ -97,16 +97,7 @@ class Criterion(_Model):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str = Field(min_length=1, description="The criterion in words, e.g. 'aged 18-40 years'.")
-    where: str = Field(description="Expression the participant must meet, e.g. 'age >= 18'.")
-
-    @field_validator("where")
-    @classmethod
-    def _parse(cls, v: str) -> str:
-        try:
-            Expression.parse(v)
-        except ExpressionSyntaxError as exc:
-            raise ValueError(str(exc)) from None
-        return v
+    where: ExpressionText = Field(description="Expression the participant must meet, e.g. 'age >= 18'.")
 
     @property
     def expression(self) -> Expression:

@@ -25,11 +25,12 @@ from __future__ import annotations
 import ast
 import operator
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import AfterValidator
 
-__all__ = ["Expression", "ExpressionSyntaxError"]
+__all__ = ["Expression", "ExpressionSyntaxError", "ExpressionText", "checked_expression"]
 
 
 class ExpressionSyntaxError(ValueError):
@@ -192,3 +193,25 @@ def _as_bool(value: Any) -> Any:
     if hasattr(value, "fillna"):
         return value.fillna(False).astype(bool)
     return bool(value)
+
+
+def checked_expression(text: str) -> str:
+    """``text`` when it parses as an :class:`Expression`; else ``ValueError`` with the reason.
+
+    The one validator of every expression field of a protocol (subgroups'
+    and populations' ``where``, eligibility criteria, infusion conditions).
+
+    Examples
+    --------
+    >>> checked_expression("age >= 18")
+    'age >= 18'
+    """
+    try:
+        Expression.parse(text)
+    except ExpressionSyntaxError as exc:
+        raise ValueError(str(exc)) from None
+    return text
+
+
+#: A protocol field holding an expression, checked when the protocol is read.
+ExpressionText = Annotated[str, AfterValidator(checked_expression)]

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from ._base import _Model
 from .doses import cell_dose_problem, total_dose_range_problem
-from .expressions import Expression, ExpressionSyntaxError
+from .expressions import ExpressionText
 
 __all__ = ["MAX_INFUSIONS", "PRODUCT_CODE", "Dose", "Product", "PlannedDose", "Infusion",
            "infusion_form_problems"]
@@ -187,17 +187,7 @@ class Infusion(_Model):
         default_factory=list, description="Placebo arms given a sham infusion with no cells.")
     route: Literal["intravenous", "pancreatic-artery", "intraportal", "subcutaneous",
                    "other"] = "intravenous"
-    condition: str | None = None
-
-    @field_validator("condition")
-    @classmethod
-    def _parse_condition(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                Expression.parse(v)
-            except ExpressionSyntaxError as exc:
-                raise ValueError(str(exc)) from None
-        return v
+    condition: ExpressionText | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> "Infusion":

@@ -26,7 +26,7 @@ from pydantic import (BaseModel, BeforeValidator, Field, SerializeAsAny,
 
 from ._base import _Model
 from .eligibility import Criterion
-from .expressions import Expression, ExpressionSyntaxError
+from .expressions import Expression, ExpressionText
 from .infusions import Dose, Infusion, PlannedDose, Product, infusion_form_problems
 from .kinds import (ContinuousEndpoint, EndpointModel, InsulinIndependenceEndpoint,
                     PercentRiseEndpoint, ThresholdEndpoint, parse_endpoint)
@@ -151,7 +151,7 @@ class Subgroup(_Model):
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
-    where: str
+    where: ExpressionText
     partition: str | None = Field(
         default=None, pattern=r"^[a-z][a-z0-9_]*$",
         description="Name shared by subgroups that split the participants (disjoint, covering all).")
@@ -162,15 +162,6 @@ class Subgroup(_Model):
         if v in RESERVED_SUBGROUP_NAMES:
             raise ValueError(f"{v!r} is the whole population in every table; expected another "
                              "name")
-        return v
-
-    @field_validator("where")
-    @classmethod
-    def _parse(cls, v: str) -> str:
-        try:
-            Expression.parse(v)
-        except ExpressionSyntaxError as exc:
-            raise ValueError(str(exc)) from None
         return v
 
     @property

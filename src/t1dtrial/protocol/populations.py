@@ -30,11 +30,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from ..errors import Problem
 from ._base import _Model
-from .expressions import Expression, ExpressionSyntaxError
+from .expressions import Expression, ExpressionText
 
 __all__ = ["Population", "POPULATION_FACTS", "STANDARD_POPULATIONS", "protocol_populations",
            "population_flag", "population_reason_column", "population_problems",
@@ -90,18 +90,8 @@ class Population(_Model):
                       description="Up to 4 letters or digits (its ADSL flag is <CODE>FL).")
     label: str
     rule: str = Field(description="The rule in words, as the report prints it.")
-    where: str | None = Field(default=None, description="The rule evaluated, e.g. "
+    where: ExpressionText | None = Field(default=None, description="The rule evaluated, e.g. "
                               "'enrolled and has_baseline_cpeptide'.")
-
-    @field_validator("where")
-    @classmethod
-    def _parse(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                Expression.parse(v)
-            except ExpressionSyntaxError as exc:
-                raise ValueError(str(exc)) from None
-        return v
 
     @property
     def rule_expression(self) -> str:

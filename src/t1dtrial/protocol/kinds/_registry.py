@@ -295,7 +295,7 @@ def parse_endpoint(value: Any) -> Any:
         return value
     if not isinstance(value, dict):
         raise ValueError("an endpoint must be a mapping with a kind, a name, a label and a visit; "
-                         f"expected e.g. kind: threshold")
+                         "expected e.g. kind: threshold")
     kind = value.get("kind")
     if not isinstance(kind, str) or kind not in _KINDS:
         what = "no kind" if kind is None else f"unknown endpoint kind {kind!r}"

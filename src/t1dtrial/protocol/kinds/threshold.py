@@ -20,15 +20,18 @@ from ..units import threshold_unit_problem, threshold_value_problem
 from ._base import EndpointModel, Flags, yes_no
 from ._registry import EndpointKind, ResponderGrid, TruthCohort, register_endpoint_kind
 
-__all__ = ["ThresholdEndpoint", "THRESHOLD"]
+__all__ = ["ThresholdRule", "ThresholdEndpoint", "THRESHOLD"]
 
 Comparison = Literal[">=", ">", "<=", "<"]
 
 
-class ThresholdEndpoint(EndpointModel):
-    """Responder if a parameter's value compares to a fixed threshold (e.g. C-peptide >= 0.2 nmol/L)."""
+class ThresholdRule(EndpointModel):
+    """A parameter compared with a fixed value in a unit: ``param comparison value unit``.
 
-    kind: Literal["threshold"]
+    The schema and checks shared by the kinds built on such a rule (threshold,
+    time to event): the unit must be one of the parameter's and the value possible.
+    """
+
     param: str
     comparison: Comparison
     unit: str
@@ -51,6 +54,12 @@ class ThresholdEndpoint(EndpointModel):
             if found:
                 raise ValueError(f"{found[0]}; expected {found[1]}")
         return v
+
+
+class ThresholdEndpoint(ThresholdRule):
+    """Responder if a parameter's value compares to a fixed threshold (e.g. C-peptide >= 0.2 nmol/L)."""
+
+    kind: Literal["threshold"]
 
 
 def describe(ep: ThresholdEndpoint) -> str:

@@ -22,17 +22,15 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 import numpy as np
-from pydantic import ValidationInfo, field_validator
 
 from ..comparison import meets
-from ..units import threshold_unit_problem, threshold_value_problem
-from ._base import EndpointModel
 from ._registry import EndpointKind, ResponderGrid, TruthCohort, register_endpoint_kind
+from .threshold import ThresholdRule
 
 __all__ = ["TimeToEventEndpoint", "EventTimes", "TIME_TO_EVENT", "event_times"]
 
 
-class TimeToEventEndpoint(EndpointModel):
+class TimeToEventEndpoint(ThresholdRule):
     """Time to the first post-baseline visit at which ``param comparison value unit`` holds.
 
     ``visit`` is the last visit of follow-up the analysis reads (e.g. the
@@ -40,28 +38,6 @@ class TimeToEventEndpoint(EndpointModel):
     """
 
     kind: Literal["time_to_event"]
-    param: str
-    comparison: Literal[">=", ">", "<=", "<"]
-    value: float
-    unit: str
-
-    @field_validator("unit")
-    @classmethod
-    def _known_unit(cls, v: str, info: ValidationInfo) -> str:
-        found = threshold_unit_problem(info.data["param"], v) if "param" in info.data else None
-        if found:
-            raise ValueError(f"{found[0]}; expected {found[1]}")
-        return v
-
-    @field_validator("value")
-    @classmethod
-    def _possible(cls, v: float, info: ValidationInfo) -> float:
-        if {"param", "comparison", "unit"} <= set(info.data):
-            found = threshold_value_problem(info.data["param"], info.data["comparison"], v,
-                                            info.data["unit"])
-            if found:
-                raise ValueError(f"{found[0]}; expected {found[1]}")
-        return v
 
 
 class EventTimes(NamedTuple):
