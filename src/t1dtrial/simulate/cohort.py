@@ -55,7 +55,7 @@ from typing import Mapping
 import numpy as np
 
 from ..protocol import Protocol, load_protocol
-from ..protocol.expressions import Expression
+from ._infusions import given_infusions, planned_doses
 from .eligibility import within_eligibility
 from .measurements import (REPORTING_DECIMALS, _meal_samples, _measure,
                            _nudge_threshold_ties, _writes_meal_samples)
@@ -292,7 +292,7 @@ def _draw(protocol: Protocol, p: ModelParameters, arm: np.ndarray, trial: np.nda
     rate = np.where(adult, p.decline_rate_adult, p.decline_rate_juvenile) + np.where(
         adult, p.decline_rate_adult_sd, p.decline_rate_juvenile_sd) * g.standard_normal(n)
 
-    planned, product_cells, product_total = _planned_doses(rng["infusions"], protocol, arm,
+    planned, product_cells, product_total = planned_doses(rng["infusions"], protocol, arm,
                                                            arm_codes, weight)
     cells, total = product_cells[:, :, 0], product_total[:, :, 0]  # the first-listed product
     unconditional = np.array([inf.condition is None for inf in protocol.infusions], dtype=bool)
@@ -351,7 +351,7 @@ def _draw(protocol: Protocol, p: ModelParameters, arm: np.ndarray, trial: np.nda
     for code in measured:
         measured[code] = np.where(observed, measured[code], np.nan)
 
-    given, inf_day = _given_infusions(protocol, planned, observed, visit_day, measured)
+    given, inf_day = given_infusions(protocol, planned, observed, visit_day, measured)
     ae = _adverse_events(rng["adverse"], p, given, inf_day, followup_end, treated_arm[arm])
 
     return Cohort(
@@ -412,65 +412,6 @@ def _dates(g: np.random.Generator, protocol: Protocol, p: ModelParameters, n: in
             days.append(np.clip(v.day + jitter, v.earliest, v.latest))
     return {"enrolment_date": enrol, "day0_date": day0,
             "visit_day": np.stack(days, axis=1).astype(np.int64)}
-
-
-# -- doses and infusions --------------------------------------------------------------------
-
-def _planned_doses(g: np.random.Generator, protocol: Protocol, arm: np.ndarray,
-                   arm_codes: tuple[str, ...], weight: np.ndarray):
-    """Who is planned each infusion, and the cells/kg and total cells of each product.
-
-    Returns ``planned`` [i, k] and cells/kg and total cells [i, k, p] per
-    product p of infusion k (one "product" without ``products``), 0 cells
-    for a placebo arm's sham infusion (total 0) and for arms not given it
-    (total NaN). A dose with a range is drawn at one level per participant.
-    """
-    n, k = arm.size, len(protocol.infusions)
-    width = max([len(inf.products or []) for inf in protocol.infusions] + [1])
-    planned = np.zeros((n, k), dtype=bool)
-    cells = np.zeros((n, k, width))
-    total = np.full((n, k, width), np.nan)
-    level = g.random(n)  # a participant's dose level within each range
-    for j, inf in enumerate(protocol.infusions):
-        planned[:, j] = np.isin(arm, [arm_codes.index(a) for a in inf.given_arms])
-        sham = [arm_codes.index(a) for a in inf.given_arms if a not in inf.treated_arms]
-        total[np.isin(arm, sham), j, 0] = 0.0
-        for p, product in enumerate(inf.product_names or [None]):
-            for code in inf.treated_arms:
-                d = inf.dose_for(code, product)
-                rows = arm == arm_codes.index(code)
-                if d is None or not rows.any():
-                    continue
-                if d.per_kg is not None:
-                    per_kg = (np.full(n, d.per_kg) if d.range_per_kg is None
-                              else d.range_per_kg[0] + level * (d.range_per_kg[1]
-                                                                - d.range_per_kg[0]))
-                    cells[rows, j, p] = (np.round(per_kg / 1e4) * 1e4)[rows]
-                else:
-                    total[rows, j, p] = d.total
-                    cells[rows, j, p] = d.total / weight[rows]
-    return planned, cells, total
-
-
-def _given_infusions(protocol: Protocol, planned: np.ndarray, observed: np.ndarray,
-                     visit_day: np.ndarray, measured: dict[str, np.ndarray]):
-    import pandas as pd
-
-    given = planned.copy()
-    day = np.zeros(planned.shape, dtype=np.int64)
-    codes = protocol.visit_codes
-    for j, inf in enumerate(protocol.infusions):
-        v = codes.index(inf.visit)
-        day[:, j] = 0 if inf.visit == protocol.baseline_visit else visit_day[:, v]
-        given[:, j] &= observed[:, v]
-        if inf.condition:
-            expr = Expression.parse(inf.condition)
-            frame = pd.DataFrame({name: measured[name][:, v] for name in expr.names
-                                  if name in measured})
-            for name in expr.names - set(frame.columns):
-                frame[name] = np.nan
-            given[:, j] &= expr.evaluate(frame).to_numpy(dtype=bool)
-    return given, day
 
 
 # -- measurements ------------------------------------------------------------------------------
