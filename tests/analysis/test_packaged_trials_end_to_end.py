@@ -160,3 +160,18 @@ def test_every_trial_writes_its_results_and_reads_them_back(run, tmp_path):
     back = Results.from_folder(results.write(tmp_path / "out"))
     assert set(back.tables) == set(results.tables)
     assert [r.name for r in back.results] == [r.name for r in results.results]
+
+
+def test_a_product_dose_enters_the_predictor_model_per_million_cells(tmp_path):
+    from t1dtrial.analysis.predictors import predictor_model
+
+    protocol = load_protocol("cai2016")
+    protocol = protocol.model_copy(update={"analysis": protocol.analysis.model_copy(update={
+        "predictor_arms": ["STEM"], "predictor_covariates": ["BFCP", "CUMDMSC"]})})
+    simulate_trial(protocol, seed=5, n_per_arm=40).write(tmp_path / "data")
+    derived = derive_all(load_folder(tmp_path / "data", protocol))
+    table, _ = predictor_model(derived.adsl, derived.adeff, protocol=protocol,
+                               endpoint="good_control")
+    row = table.loc[table["term"].str.startswith("CUMDMSC")].iloc[0]
+    assert row["term"] == "CUMDMSC (per 10^6 cells/kg)"
+    assert row["scale"] == "per 10^6 cells/kg"

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pandas as pd
@@ -37,7 +38,7 @@ from ..stats import detect_separation, logistic_regression
 from ._arms import analysed, endpoint_status, population
 from ._estimable import attempt, not_estimable_rows
 
-__all__ = ["predictor_model", "SCALES", "LOGISTIC_COLUMNS", "MIN_EVENTS_PER_VARIABLE"]
+__all__ = ["predictor_model", "SCALES", "scale_of", "LOGISTIC_COLUMNS", "MIN_EVENTS_PER_VARIABLE"]
 
 LOGISTIC_COLUMNS = ["term", "odds_ratio", "ci_low", "ci_high", "p_value", "method", "estimate",
                     "se", "n", "events", "scale", "events_per_variable"]
@@ -59,6 +60,29 @@ SCALES: dict[str, tuple[float, str]] = {
     "DURDIAG": (30.0, "per 30 days"),
     "WEIGHTBL": (1.0, "per kg"),
 }
+
+
+#: Cell doses in ADSL (cells/kg): a dose of infusion k, of a product of it, or cumulative.
+_DOSE_COLUMN = re.compile(r"^(DOSE[0-9]+[A-Z0-9]*|CUMDOSE|CUMD[A-Z0-9]{1,4})$")
+
+
+def scale_of(covariate: str) -> tuple[float, str] | None:
+    """The divisor and words that put a covariate's odds ratio on a readable scale.
+
+    :data:`SCALES`, and every cell-dose column of ADSL (``DOSE<k>``,
+    ``DOSE<k><product>``, ``CUMDOSE``, ``CUMD<product>``) per 10^6 cells/kg;
+    None for a covariate taken as it is.
+
+    Examples
+    --------
+    >>> scale_of("CUMDMSC"), scale_of("DOSE2MNC"), scale_of("SEX")
+    ((1000000.0, 'per 10^6 cells/kg'), (1000000.0, 'per 10^6 cells/kg'), None)
+    """
+    if covariate in SCALES:
+        return SCALES[covariate]
+    if _DOSE_COLUMN.match(covariate):
+        return SCALES["CUMDOSE"]
+    return None
 
 
 def predictor_model(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: Protocol,
@@ -113,8 +137,9 @@ def predictor_model(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: Protoc
     data["RESPONSE"] = data["RESPONSE"].fillna(0.0).astype(int)
     terms = {}
     for c in covs:
-        if c in SCALES and pd.api.types.is_numeric_dtype(data[c]):
-            div, words = SCALES[c]
+        scale = scale_of(c)
+        if scale is not None and pd.api.types.is_numeric_dtype(data[c]):
+            div, words = scale
             data[c] = data[c] / div
             terms[c] = f"{c} ({words})"
     epv = _events_per_variable(data, covs)
@@ -139,7 +164,7 @@ def predictor_model(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: Protoc
                                   "odds_ratio", "se"], reason, [{"term": c} for c in covs])
         fit["n"] = len(data)
     fit = fit.loc[fit["term"] != "(Intercept)"].copy()
-    fit["scale"] = [SCALES[t][1] if t in terms else "" for t in fit["term"]]
+    fit["scale"] = [scale_of(t)[1] if t in terms else "" for t in fit["term"]]
     fit["term"] = [terms.get(t, t) for t in fit["term"]]
     fit["events"] = int(data["RESPONSE"].sum())
     if reason is None:
