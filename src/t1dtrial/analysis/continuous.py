@@ -48,7 +48,7 @@ from ..protocol.vocabulary import covariate_label
 from ..stats import ancova, mann_whitney, one_sample_t, welch_t, wilcoxon_signed_rank
 from ..derive import is_cpeptide
 from ._arms import comparisons, population, subgroup_masks
-from ._outcome import outcome
+from ..protocol.kinds import outcome
 from ._estimable import estimate, is_not_estimable
 from .baseline import describe_values
 

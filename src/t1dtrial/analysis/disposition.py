@@ -35,7 +35,7 @@ from ..derive import infusion_received
 from ..errors import InputError, Problem
 from ..protocol import Protocol
 from ..protocol.populations import protocol_populations
-from ._outcome import outcome
+from ..protocol.kinds import outcome
 from .baseline import ALL_ARMS, arm_masks, check_table_args
 
 __all__ = ["DISPOSITION_COLUMNS", "disposition"]

@@ -54,7 +54,7 @@ import pandas as pd
 from .._validation import invalid_parameter
 from ..protocol import Protocol
 from ._arms import comparisons
-from ._outcome import outcome
+from ..protocol.kinds import outcome
 
 __all__ = ["NOMINAL", "PRIMARY", "MULTIPLICITY_COLUMNS", "adjust", "key_hypotheses",
            "multiplicity_table", "label_tables"]

@@ -54,7 +54,7 @@ from ..data.eligibility import protocol_deviations
 from ..errors import T1DTrialWarning
 from . import _estimable
 from ._levels import add_conf_level
-from ._outcome import outcome
+from ..protocol.kinds import outcome
 from ._runner import attach_tables, run_plan
 from .multiplicity import label_tables
 from .notes import allocation_notes, input_notes, warning_notes, window_notes

@@ -27,7 +27,7 @@ import pandas as pd
 from ...protocol import Protocol
 from ...protocol.plan import PlannedAnalysis
 from .._arms import POPULATION_FLAGS, comparisons, population_flag
-from .._outcome import outcome
+from ...protocol.kinds import outcome
 
 __all__ = ["AnalysisSpec", "AnalysisData", "resolve", "analysis_protocol", "population_sizes"]
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from .continuous import ContinuousEndpoint, summary_truth, summary_words
-from ._registry import DerivedParam, EndpointKind, TruthCohort, register_endpoint_kind
+from .continuous import ContinuousEndpoint, summary_words
+from .continuous import truth as continuous_truth
+from ._registry import DerivedParam, EndpointKind, register_endpoint_kind
 
 __all__ = ["MealAucEndpoint", "MEAL_AUC", "auc_param"]
 
@@ -112,14 +112,6 @@ def params(ep: MealAucEndpoint) -> list[tuple[str, str]]:
     return [("measure", "CPMAUC" if ep.measure == "mean_auc" else "CPAUC")]
 
 
-def truth(ep: MealAucEndpoint, cohort: TruthCohort, visit: str, noisy: bool) -> np.ndarray:
-    """The summary of the AUC at ``visit``."""
-    x = cohort.values(ep.param, noisy=noisy)
-    b = cohort.visit_index(cohort.protocol.baseline_visit)
-    out = summary_truth(x[:, cohort.visit_index(visit)], x[:, b], ep.summary)
-    return np.where(cohort.observed_at(visit), out, np.nan)
-
-
 MEAL_AUC = register_endpoint_kind(EndpointKind(
     name="meal_auc", model=MealAucEndpoint, outcome="continuous", describe=describe,
-    truth=truth, params=params, adlb_params=adlb_params))
+    truth=continuous_truth, params=params, adlb_params=adlb_params))  # the summary of its AUC
