@@ -60,7 +60,8 @@ from typing import Any, Callable, Iterable
 from ._validation import check_one_of
 from .errors import InputError, Problem
 
-__all__ = ["KINDS", "MARKER", "check_output_folder", "write_output", "read_marker"]
+__all__ = ["KINDS", "MARKER", "check_output_folder", "write_output", "update_output",
+           "read_marker"]
 
 #: Kinds of output folder, with the words a message uses for each.
 KINDS: dict[str, str] = {
@@ -189,6 +190,57 @@ def write_output(out: str | os.PathLike, kind: str, build: Callable[[Path], Any]
         _discard(old)
     _remove_stale_siblings(target)
     return target
+
+
+def update_output(out: str | os.PathLike, kind: str, files: dict[str, bytes]) -> Path:
+    """Add or replace ``files`` in a previous t1dtrial output, whole or not at all.
+
+    The folder is rebuilt in a hidden sibling (its files linked or copied,
+    then ``files`` written) and swapped in one step, as :func:`write_output`
+    does: a reader sees the old folder or the new one, never a mixture. The
+    rules of :func:`check_output_folder` with ``overwrite`` apply (a folder
+    holding a file t1dtrial did not write is refused).
+
+    Parameters
+    ----------
+    out : path
+        A previous output of ``kind``.
+    kind : str
+        Its kind (:data:`KINDS`).
+    files : dict of str to bytes
+        Content by path relative to the folder.
+
+    Returns
+    -------
+    Path
+        The folder (absolute).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "results"
+    >>> _ = write_output(out, "analysis", lambda tmp: (tmp / "a.csv").write_text("n\\n1\\n"))
+    >>> _ = update_output(out, "analysis", {"report.html": b"<html></html>"})
+    >>> sorted(read_marker(out)["files"])
+    ['a.csv', 'report.html']
+    """
+    target = check_output_folder(out, kind, overwrite=True)
+    kept = [f for f in _listing(target) if f not in files]
+
+    def build(tmp: Path) -> None:
+        for relative in kept:
+            path = tmp / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(target / relative, path)
+            except OSError:
+                shutil.copy2(target / relative, path)
+        for relative, content in files.items():
+            path = tmp / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+
+    return write_output(target, kind, build, overwrite=True)
 
 
 def _refusal(out: str | os.PathLike, problem: str, expected: str) -> InputError:

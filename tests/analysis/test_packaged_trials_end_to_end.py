@@ -175,3 +175,33 @@ def test_a_product_dose_enters_the_predictor_model_per_million_cells(tmp_path):
     row = table.loc[table["term"].str.startswith("CUMDMSC")].iloc[0]
     assert row["term"] == "CUMDMSC (per 10^6 cells/kg)"
     assert row["scale"] == "per 10^6 cells/kg"
+
+
+def test_the_report_renders_for_every_trial_with_every_arm(run):
+    """HTML and Word, closed and open, with no code specific to any trial."""
+    from docx import Document as WordDocument
+    import io
+
+    from t1dtrial.report.contents import build_document
+    from t1dtrial.report.docx import render_docx
+    from t1dtrial.report.html import render_html
+    from t1dtrial.report.source import ReportSource
+
+    name, protocol, trial, results = run
+    for blind in (False, True):
+        source = ReportSource(results, protocol, blind=blind)
+        doc = build_document(source)
+        primary = next(t for t in doc.tables() if t.family == "14.2")
+        headers = " ".join(c.header for c in primary.columns)
+        for arm in protocol.arm_codes:
+            assert source.arm_short(arm) in headers or source.arm_name(arm) in headers, (name, arm)
+        html = render_html(doc)
+        word = WordDocument(io.BytesIO(render_docx(doc)))
+        assert len(word.tables) == len(doc.tables())
+        assert doc.title in html
+        if blind:  # no arm's label in any table of the open report
+            cells = [c.header for t in doc.tables() for c in t.columns]
+            cells += [cell for t in doc.tables() for g in t.groups for row in g.rows
+                      for cell in row]
+            for arm in protocol.arms:
+                assert not any(arm.label in cell for cell in cells), (name, arm.label)

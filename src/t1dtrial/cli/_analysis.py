@@ -1,21 +1,35 @@
-"""``t1dtrial analyze`` and ``t1dtrial demo`` (module t1dtrial.report.run)."""
+"""``t1dtrial analyze``, ``demo`` and ``report`` (modules t1dtrial.report.run and .write)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from ._app import AllowColumnOption, DropIdentifiersOption, FormatOption, OverwriteOption, app
 
+PdfOption = Annotated[bool, typer.Option(
+    "--pdf", help="Also write the report as PDF (from the HTML, with WeasyPrint).")]
+DetailsOption = Annotated[bool, typer.Option(
+    "--details", help="Print every planned analysis' result in the terminal, not only the "
+                      "one-screen summary.")]
 
-def _print_summary(run, title: str) -> None:
+
+def _print_summary(run, title: str, details: bool = False) -> None:
     from rich.console import Console
 
-    from ..report.terminal import summary_renderables
+    from ..report.source import ReportSource
+    from ..report.summary import one_screen_summary
 
-    console = Console()
-    for item in summary_renderables(run.results, title=title, out=str(run.folder)):
+    console = Console(width=min(Console().width, 80))
+    if details:
+        from ..report.terminal import summary_renderables
+
+        for item in summary_renderables(run.results, title=title, out=str(run.folder)):
+            console.print(item)
+    source = ReportSource(run.results, run.protocol)
+    for item in one_screen_summary(source, title=title, report=run.folder / "report.html"):
         console.print(item)
 
 
@@ -44,8 +58,11 @@ def analyze_(
     drop_identifiers: DropIdentifiersOption = False,
     allow_column: AllowColumnOption = None,
     overwrite: OverwriteOption = False,
+    pdf: PdfOption = False,
+    details: DetailsOption = False,
 ) -> None:
-    """Run the protocol's analysis plan and write tables, figures, ADaM datasets and provenance.
+    """Run the protocol's analysis plan; write the report (HTML, Word), tables, figures,
+    ADaM datasets and provenance.
 
     Example: t1dtrial analyze exports/ --protocol lu2021 --cutoff 2021-06-30 --out results/
     """
@@ -57,9 +74,9 @@ def analyze_(
                                 cutoff=cutoff, seed=seed, format=format,
                                 drop_identifiers=drop_identifiers,
                                 allow_columns=allow_column or (), overwrite=overwrite,
-                                command_line=invocation(),
+                                pdf=pdf, command_line=invocation(),
                                 progress=lambda step: status.update(f"{step} ..."))
-    _print_summary(run, f"t1dtrial — {run.protocol_id}")
+    _print_summary(run, f"t1dtrial — {run.protocol_id}", details)
 
 
 @app.command("demo")
@@ -67,8 +84,11 @@ def demo(
     out: Path = typer.Option(Path("t1dtrial-demo"), "--out", "-o",
                              help="Output folder: a new path or an empty folder (see --overwrite)."),
     overwrite: OverwriteOption = False,
+    pdf: PdfOption = False,
+    details: DetailsOption = False,
 ) -> None:
-    """Analyse the packaged SYNTHETIC twin of the reference trial and summarise it.
+    """Analyse the packaged SYNTHETIC twin of the reference trial, write its report and
+    summarise it.
 
     Example: t1dtrial demo --out t1dtrial-demo
     """
@@ -76,6 +96,33 @@ def demo(
     from ._app import invocation
 
     with _status() as status:
-        run = demo_to_folder(out, overwrite=overwrite, command_line=invocation(),
+        run = demo_to_folder(out, overwrite=overwrite, pdf=pdf, command_line=invocation(),
                              progress=lambda step: status.update(f"{step} ..."))
-    _print_summary(run, "t1dtrial demo — lu2021 SYNTHETIC twin (not the study's data)")
+    _print_summary(run, "t1dtrial demo — lu2021 SYNTHETIC twin (not the study's data)", details)
+
+
+@app.command("report")
+def report(
+    results_dir: Path = typer.Argument(..., metavar="RESULTS_DIR",
+                                       help="Output folder of t1dtrial analyze or demo."),
+    pdf: PdfOption = False,
+    blind: bool = typer.Option(
+        False, "--blind", help="Write the open report for a data monitoring committee "
+                               "(open-report.*): arms coded Treatment A, B, ...; no arm-level "
+                               "efficacy p-values."),
+) -> None:
+    """Re-render the report of a results folder (HTML, Word, optionally PDF) without
+    re-analysing.
+
+    Example: t1dtrial report results/ --blind --pdf
+    """
+    from rich.console import Console
+
+    from ..report.write import report_to_folder
+
+    with _status() as status:
+        written = report_to_folder(results_dir, pdf=pdf, blind=blind,
+                                   progress=lambda step: status.update(f"{step} ..."))
+    console = Console()
+    for path in written:
+        console.print(f"[green]written[/green] {path}")

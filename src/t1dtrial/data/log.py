@@ -119,6 +119,9 @@ class LoadLog:
     store : dict
         When the trial was read from a study store: ``path``, ``import_id``,
         ``label``, ``imported_at`` and the ``as_of`` date asked for (empty otherwise).
+    synthetic : bool
+        The data were simulated (the folder's ``simulation.json`` says so):
+        every report of them carries a SYNTHETIC banner.
     """
 
     source: str = ""
@@ -133,6 +136,7 @@ class LoadLog:
     identifiers_dropped: list[dict[str, Any]] = field(default_factory=list)
     identifiers_allowed: list[dict[str, Any]] = field(default_factory=list)
     store: dict[str, Any] = field(default_factory=dict)
+    synthetic: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The log as plain JSON-ready data (lists, dicts, strings, numbers).
@@ -155,6 +159,7 @@ class LoadLog:
             "identifiers_dropped": [dict(d) for d in self.identifiers_dropped],
             "store": dict(self.store),
             "identifiers_allowed": [dict(d) for d in self.identifiers_allowed],
+            "synthetic": bool(self.synthetic),
         }
 
     @classmethod
@@ -189,6 +194,7 @@ class LoadLog:
             identifiers_dropped=[dict(d) for d in data.get("identifiers_dropped", [])],
             store=dict(data.get("store", {})),
             identifiers_allowed=[dict(d) for d in data.get("identifiers_allowed", [])],
+            synthetic=bool(data.get("synthetic", False)),
         )
 
     def table_counts(self) -> list[dict[str, Any]]:

@@ -222,7 +222,20 @@ def load_folder(path: str | Path, protocol: "Protocol | str | Path", *, format: 
     raw = read_raw(path, format=format, protocol=protocol)
     tables, log = validate_raw(raw, protocol, drop_identifiers=drop_identifiers,
                                allow_columns=allow_columns)
+    log.synthetic = _simulated(path)
     return Trial(protocol=protocol, load_log=log, **tables)
+
+
+def _simulated(path: str | Path) -> bool:
+    """Whether a data folder says it holds simulated data (``simulation.json``, ``synthetic: true``)."""
+    import json
+
+    meta = Path(path) / "simulation.json"
+    try:
+        return bool(Path(path).is_dir() and json.loads(meta.read_text(encoding="utf-8"))
+                    .get("synthetic") is True)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _as_text(s: pd.Series) -> pd.Series:

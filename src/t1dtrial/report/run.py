@@ -2,9 +2,10 @@
 
 :func:`analyze_to_folder` is the whole of ``t1dtrial analyze``: it refuses
 an output folder it may not write before any work, reads the trial (a data
-folder, or a data cut of a study store), runs the analysis plan, draws the
-figures and writes tables, ADaM datasets, figures, notes and provenance
-whole or not at all. :func:`demo_to_folder` does the same for the packaged
+folder, or a data cut of a study store), runs the analysis plan, renders
+the report (HTML, Word and, on request, PDF, with its figures) and writes it
+with the tables, ADaM datasets, notes, protocol and provenance whole or not
+at all. :func:`demo_to_folder` does the same for the packaged
 synthetic twin. The command line only parses its arguments, makes one of
 these calls and prints the summary.
 
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 if TYPE_CHECKING:  # pragma: no cover
     from ..analysis import Results
     from ..data import Trial
+    from ..protocol import Protocol
 
 __all__ = ["AnalysisRun", "analyze_to_folder", "demo_to_folder"]
 
@@ -50,13 +52,18 @@ class AnalysisRun:
         The tables, ADaM datasets, notes, provenance and figures written.
     folder : Path
         The output folder (absolute).
-    protocol_id : str
+    protocol : Protocol
         The protocol the trial was analysed under.
     """
 
     results: "Results"
     folder: Path
-    protocol_id: str
+    protocol: "Protocol"
+
+    @property
+    def protocol_id(self) -> str:
+        """The protocol's id."""
+        return self.protocol.id
 
 
 def analyze_to_folder(out: str | Path, *, data: str | Path | None = None,
@@ -64,7 +71,8 @@ def analyze_to_folder(out: str | Path, *, data: str | Path | None = None,
                       as_of: dt.date | str | None = None, cutoff: str | None = None,
                       seed: int | None = None, format: str = "auto",
                       drop_identifiers: bool = False, allow_columns: Iterable[str] = (),
-                      overwrite: bool = False, command_line: Sequence[str] | None = None,
+                      overwrite: bool = False, pdf: bool = False,
+                      command_line: Sequence[str] | None = None,
                       progress: Callable[[str], None] | None = None) -> AnalysisRun:
     """Read a trial, run its analysis plan, draw the figures and write the output folder.
 
@@ -90,11 +98,13 @@ def analyze_to_folder(out: str | Path, *, data: str | Path | None = None,
         As for :func:`t1dtrial.data.load_folder` (a data folder only).
     overwrite : bool
         Replace a previous analysis output.
+    pdf : bool
+        Also write ``report.pdf`` (beside ``report.html`` and ``report.docx``).
     command_line : sequence of str, optional
         The command line run, recorded in provenance.
     progress : callable, optional
         Called with each step as it starts: ``analysing: <step>``,
-        ``drawing figures``, ``writing tables``.
+        ``building the report``, ``writing the HTML report``, ..., ``writing tables``.
 
     Returns
     -------
@@ -131,17 +141,18 @@ def analyze_to_folder(out: str | Path, *, data: str | Path | None = None,
         trial = load_folder(data, load_protocol(protocol or "lu2021"), format=format,
                             drop_identifiers=drop_identifiers, allow_columns=allow_columns or ())
     return _analyse_and_write(trial, out, seed=seed, cutoff=cutoff, overwrite=overwrite,
-                              inputs=inputs, command_line=command_line, progress=progress)
+                              inputs=inputs, pdf=pdf, command_line=command_line,
+                              progress=progress)
 
 
-def demo_to_folder(out: str | Path, *, overwrite: bool = False,
+def demo_to_folder(out: str | Path, *, overwrite: bool = False, pdf: bool = False,
                    command_line: Sequence[str] | None = None,
                    progress: Callable[[str], None] | None = None) -> AnalysisRun:
     """Analyse the packaged SYNTHETIC twin of the reference trial and write the output folder.
 
     Parameters
     ----------
-    out, overwrite, command_line, progress
+    out, overwrite, pdf, command_line, progress
         As for :func:`analyze_to_folder`.
 
     Returns
@@ -154,27 +165,30 @@ def demo_to_folder(out: str | Path, *, overwrite: bool = False,
     inputs = [lu2021_path()]
     check_output_folder(out, "analysis", overwrite=overwrite, inputs=inputs)  # before any work
     return _analyse_and_write(load_lu2021(), out, seed=None, cutoff=None, overwrite=overwrite,
-                              inputs=inputs, command_line=command_line, progress=progress)
+                              inputs=inputs, pdf=pdf, command_line=command_line,
+                              progress=progress)
 
 
 def _analyse_and_write(trial: "Trial", out: str | Path, *, seed: int | None,
-                       cutoff: str | None, overwrite: bool, inputs: list[Path],
+                       cutoff: str | None, overwrite: bool, inputs: list[Path], pdf: bool,
                        command_line: Sequence[str] | None,
                        progress: Callable[[str], None] | None) -> AnalysisRun:
     """Analyse, draw the figures, write the folder (the steps every analysis command shares)."""
     from ..analysis import analyze
-    from .figures import render_figures
+    from .source import PROTOCOL_FILE, ReportSource
+    from .write import render_report
 
     step = progress or (lambda text: None)
     results = analyze(trial, seed=seed, cutoff=cutoff,
                       progress=lambda name: step(f"analysing: {name}"))
     if command_line is not None:
         results.provenance["command_line"] = list(command_line)
-    step("drawing figures")
-    results.files.update(render_figures(results))
+    results.files[PROTOCOL_FILE] = (trial.protocol.model_dump_json(indent=2) + "\n").encode()
+    results.files.update(render_report(ReportSource(results, trial.protocol), pdf=pdf,
+                                       progress=step))
     step("writing tables")
     folder = results.write(out, overwrite=overwrite, inputs=inputs)
-    return AnalysisRun(results=results, folder=Path(folder), protocol_id=trial.protocol.id)
+    return AnalysisRun(results=results, folder=Path(folder), protocol=trial.protocol)
 
 
 def _refuse_folder_options(**given: object) -> None:

@@ -37,6 +37,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["ReportSource", "PROTOCOL_FILE"]
 
+#: Usual names of the standard populations (when a protocol does not name them).
+_POPULATIONS = {"ENRL": "Enrolled", "FAS": "Full analysis set", "SAF": "Safety set",
+                "PP": "Per-protocol set", "ITT": "Intention-to-treat set"}
+
 #: The protocol of an analysis, written beside its tables (canonical JSON).
 PROTOCOL_FILE = "protocol.json"
 
@@ -143,7 +147,8 @@ class ReportSource:
     @property
     def synthetic(self) -> bool:
         """Whether the data were simulated (the report carries a SYNTHETIC banner)."""
-        return bool(self.provenance.get("synthetic"))
+        prov = self.provenance
+        return bool(prov.get("synthetic") or (prov.get("input") or {}).get("synthetic"))
 
     @property
     def cutoff(self) -> str:
@@ -156,8 +161,16 @@ class ReportSource:
             self.protocol.design, "allocation") else True
 
     def population_name(self, code: str) -> str:
-        """A population in words (``Full analysis set``) from the protocol."""
+        """A population in words (``Full analysis set``): the protocol's label, else the usual one.
+
+        Examples
+        --------
+        >>> from t1dtrial.analysis import Results
+        >>> from t1dtrial.protocol import load_protocol
+        >>> ReportSource(Results(tables={}), load_protocol("dosefinding")).population_name("SAF")
+        'Safety set'
+        """
         for pop in getattr(self.protocol, "populations", []) or []:
             if getattr(pop, "code", None) == code:
                 return getattr(pop, "label", code)
-        return code
+        return _POPULATIONS.get(code, code)
