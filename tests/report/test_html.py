@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from t1dtrial.report.document import Column, Document, RowGroup, Section, Table
+from t1dtrial.report.document import Column, Document, Figure, RowGroup, Section, Table
 from t1dtrial.report.html import render_html
 
 GOLDEN = Path(__file__).with_name("golden") / "html_tables.txt"
@@ -194,11 +194,18 @@ def test_figures_are_inline_svg_with_caption(page):
             "remission at month 12.</span> <span class=\"caption\">Full analysis set, n = 53.</span>") in page
 
 
+def test_figure_without_svg_is_embedded_as_png_data(documents):
+    png = documents.figures()[0].png
+    figure = Figure(key="f", family="14.2", title="Trajectory", caption="", svg="", png=png)
+    page = render_html(Document(title="T", sections=[Section("s", "S", [figure])]))
+    assert '<img src="data:image/png;base64,iVBORw0KGgo' in page
+
+
 def test_synthetic_banner_cutoff_and_open_report_note(page, synthetic_page, blinded_document):
     assert "SYNTHETIC" not in page
     assert synthetic_page.count("SYNTHETIC DATA") >= 3  # title, banner, every printed page
     assert '<dd class="cutoff">1 March 2024</dd>' in page
-    assert '@bottom-left { content: "Data cut-off: " string(cutoff)' in page
+    assert '@bottom-left { content: "Data cut-off: " "1 March 2024";' in page
     blinded = render_html(blinded_document)
     assert "OPEN REPORT — arms coded" in blinded and "OPEN REPORT" not in page
     assert "Treatment A (N = 27)" in blinded and "MSC (N = 27)" not in blinded

@@ -13,7 +13,8 @@ repeated on every page, landscape pages for wide tables.
 The file asks for nothing over a network: no fonts, scripts, style sheets or
 images from elsewhere, and no JavaScript. Every text of the document is
 escaped (cells are text, never markup); only the figures' SVG, made by
-:mod:`t1dtrial.report.plotting`, is embedded as markup.
+:mod:`t1dtrial.report.plotting`, is embedded as markup (a figure with no SVG
+is embedded as its PNG, in a ``data:`` URL).
 
 Examples
 --------
@@ -31,14 +32,17 @@ True
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from markupsafe import Markup
+
 from .document import Document, Figure, Paragraph, Section, Table
 
-__all__ = ["render_html", "embeddable_svg"]
+__all__ = ["render_html", "embeddable_svg", "css_string"]
 
 # The deepest heading level a section gets (h2 for a top section, h3 below ...).
 _DEEPEST_HEADING = 6
@@ -63,6 +67,7 @@ class _Block:
     anchor: str = ""
     groups: list[_Group] = field(default_factory=list)
     svg: str = ""
+    png: str = ""  # a data URL, for a figure drawn only as PNG
 
 
 @dataclass
@@ -157,6 +162,22 @@ def embeddable_svg(svg: str, prefix: str) -> str:
     return text.strip()
 
 
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string, safe inside a ``<style>`` element.
+
+    Every character but letters, digits and spaces is written as a CSS
+    escape, so no text can end the string or the style element.
+
+    Examples
+    --------
+    >>> print(css_string('Cut-off: 1 "March" </style>'))
+    "Cut\\00002doff\\00003a 1 \\000022March\\000022 \\00003c\\00002fstyle\\00003e"
+    """
+    escaped = "".join(c if c.isascii() and (c.isalnum() or c == " ") else f"\\{ord(c):06x}"
+                      for c in str(text))
+    return Markup(f'"{escaped}"')
+
+
 def _section_view(section: Section, number: str, heading: int, anchors: _Anchors) -> _Section:
     blocks = [_block_view(b, anchors) for b in section.blocks]
     subsections = [_section_view(sub, f"{number}.{i}", min(heading + 1, _DEEPEST_HEADING), anchors)
@@ -169,7 +190,10 @@ def _block_view(block: Table | Figure | Paragraph, anchors: _Anchors) -> _Block:
         return _Block("table", block, anchors("tbl", block.key), groups=_groups(block))
     if isinstance(block, Figure):
         anchor = anchors("fig", block.key)
-        return _Block("figure", block, anchor, svg=embeddable_svg(block.svg, anchor))
+        if block.svg:
+            return _Block("figure", block, anchor, svg=embeddable_svg(block.svg, anchor))
+        return _Block("figure", block, anchor, png="data:image/png;base64,"
+                      + base64.b64encode(block.png).decode("ascii"))
     return _Block("paragraph", block)
 
 
@@ -199,4 +223,5 @@ def _template():
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["css_string"] = css_string
     return env.get_template("report.html.j2")

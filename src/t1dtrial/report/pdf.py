@@ -17,6 +17,7 @@ b'%PDF-'
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from ..errors import InputError, Problem
@@ -52,8 +53,16 @@ def render_pdf(html: str) -> bytes:
     True
     """
     weasyprint = _weasyprint()
-    document = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher(weasyprint))
-    return document.write_pdf()
+    # The figures' SVG style attributes read as unknown CSS properties: WeasyPrint
+    # warns of each (its SVG renderer draws them right); keep its errors only.
+    logger = logging.getLogger("weasyprint")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        document = weasyprint.HTML(string=html, url_fetcher=_offline_fetcher(weasyprint))
+        return document.write_pdf()
+    finally:
+        logger.setLevel(level)
 
 
 def _weasyprint() -> Any:
