@@ -94,7 +94,7 @@ class _Section:
 
 
 class _Anchors:
-    """Unique, readable fragment identifiers (``tbl-primary``, ``sec-2-1``)."""
+    """Unique, readable fragment identifiers from the keys (``sec-efficacy``, ``tbl-primary``)."""
 
     def __init__(self) -> None:
         self._used: set[str] = set()
