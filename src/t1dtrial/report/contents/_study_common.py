@@ -30,7 +30,7 @@ from ..document import Column
 from ..source import ReportSource
 
 __all__ = ["ALL", "population_label", "population_flag_of", "visit_label", "arm_columns",
-           "arm_footnote", "text_column", "arm_of"]
+           "arm_footnote", "text_column", "arm_of", "arm_text", "tables"]
 
 #: The ``arm`` value of the rows of every arm together in the contract tables.
 ALL = "all"
@@ -87,6 +87,34 @@ def arm_footnote(source: ReportSource) -> str:
                 "protocol's order of arms.")
     return "Arms: " + "; ".join(f"{source.arm_short(a)}, {source.arm_name(a)}"
                                 for a in source.arms) + "."
+
+
+def arm_text(source: ReportSource, text: str) -> str:
+    """Text of the results (a method, a note) with every arm code and label as the reader sees it.
+
+    In a blinded report this replaces each protocol arm code and label by its
+    coded name, so that no footnote breaks the code.
+
+    Examples
+    --------
+    >>> from t1dtrial.analysis import Results
+    >>> from t1dtrial.protocol import load_protocol
+    >>> src = ReportSource(Results(tables={}), load_protocol("lu2021"), blind=True)
+    >>> arm_text(src, "subjects with any TEAE, MSC vs CONTROL") in (
+    ...     "subjects with any TEAE, Treatment A vs Treatment B",
+    ...     "subjects with any TEAE, Treatment B vs Treatment A")
+    True
+    """
+    if not source.blind:
+        return text
+    import re
+
+    arms = sorted(source.protocol.arms, key=lambda a: -len(a.label))
+    for arm in arms:
+        text = text.replace(arm.label, source.arm_name(arm.code))
+    codes = sorted((a.code for a in source.protocol.arms), key=len, reverse=True)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(c) for c in codes) + r")\b")
+    return pattern.sub(lambda m: source.arm_name(m.group(1)), text)
 
 
 def text_column(frame: pd.DataFrame, column: str) -> pd.Series:

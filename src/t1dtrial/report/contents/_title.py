@@ -32,7 +32,7 @@ from ..document import Column, Paragraph, RowGroup, Section, Table
 from ..formatting import fmt_number, fmt_scientific
 from ..source import ReportSource
 from ..terminal import NONRANDOMISED
-from ._study_common import visit_label
+from ._study_common import arm_text, visit_label
 
 __all__ = ["title_section", "path_in_words", "describe_dose_words", "status_paragraphs"]
 
@@ -154,7 +154,7 @@ def _summary_table(source: ReportSource) -> Table:
 
 
 def _populations_table(source: ReportSource) -> Table:
-    rows = [[pop.label, pop.rule] for pop in protocol_populations(source.protocol)]
+    rows = [[pop.label, arm_text(source, pop.rule)] for pop in protocol_populations(source.protocol)]
     return Table(key="protocol_populations", family=_FAMILY, title="Analysis populations",
                  population="", columns=[Column("Population"), Column("Definition")],
                  groups=[RowGroup("", rows)])
