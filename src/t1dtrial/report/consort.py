@@ -37,6 +37,7 @@ _GAP = 0.3  # inches between rows of boxes (room for an arrow)
 _BAND = 0.2  # inches of a stage's band
 _MARGIN = 0.12
 _COLUMN = 2.15  # inches a column of an arm takes (at least)
+_WIDEST = 3.2  # inches of an arm's box, at most (a single arm does not span the page)
 
 
 @dataclass
@@ -96,8 +97,12 @@ def consort_size(flow: ConsortFlow) -> tuple[float, float]:
     height = _MARGIN + max(_height(flow.top, top_w),
                            _height(flow.side, side_w) if flow.side else 0) + _GAP
     for _, boxes in flow.stages:
-        height += _BAND + 0.08 + max(_height(b, col - 0.16) for b in boxes) + _GAP
+        height += _BAND + 0.08 + max(_height(b, _box_width(col)) for b in boxes) + _GAP
     return width, height - _GAP + _MARGIN
+
+
+def _box_width(col: float) -> float:
+    return min(col - 0.16, _WIDEST)
 
 
 def _top_widths(width: float, side: bool) -> tuple[float, float]:
@@ -173,8 +178,8 @@ def draw_consort(flow: ConsortFlow) -> tuple[str, bytes]:
             box_y = y + _BAND + 0.08
             heights = []
             for i, lines in enumerate(boxes):
-                x = centres[i] - (col - 0.16) / 2
-                heights.append(_box(ax, x, box_y, col - 0.16, lines))
+                x = centres[i] - _box_width(col) / 2
+                heights.append(_box(ax, x, box_y, _box_width(col), lines))
                 start = bottoms[0] if s == 0 else bottoms[i]
                 if s == 0 and n_arms > 1:  # from the enrolment box to every arm, by a bus line
                     bus = y - _GAP / 2

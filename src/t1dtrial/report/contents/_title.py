@@ -154,7 +154,8 @@ def _summary_table(source: ReportSource) -> Table:
 
 
 def _populations_table(source: ReportSource) -> Table:
-    rows = [[pop.label, arm_text(source, pop.rule)] for pop in protocol_populations(source.protocol)]
+    rows = [[pop.label, arm_text(source, pop.rule)]
+            for pop in protocol_populations(source.protocol)]
     return Table(key="protocol_populations", family=_FAMILY, title="Analysis populations",
                  population="", columns=[Column("Population"), Column("Definition")],
                  groups=[RowGroup("", rows)])
@@ -188,7 +189,7 @@ def _words_of(obj: Any, step: str, index: str | None, blind_arm: Any) -> str:
 
 
 def path_in_words(protocol: Any, path: str, *, arm_name: Any = None) -> str:
-    """The part of a protocol a field path names, in words (``visits[2]`` -> ``Visit Month 3 (M3)``).
+    """The part of a protocol a field path names, in words (``visits[2]``: ``Visit Month 3 (M3)``).
 
     Parameters
     ----------
@@ -221,9 +222,8 @@ def path_in_words(protocol: Any, path: str, *, arm_name: Any = None) -> str:
         if step == "endpoints":
             continue
         text = _words_of(obj, step, index, blind_arm)
-        words.append(text if not words else text[0].lower() + text[1:]
-                     if step not in ("primary", "secondary", "visits", "arms", "infusions")
-                     else text)
+        named = step in ("primary", "secondary", "visits", "arms", "infusions")
+        words.append(text if not words or named else text[0].lower() + text[1:])
     return ", ".join(words)
 
 
@@ -233,7 +233,8 @@ def _assumptions_table(source: ReportSource) -> Table:
     arm_name = (lambda code: "") if source.blind else None
     rows = [[path_in_words(source.protocol, path, arm_name=arm_name),
              re.sub(r"^arms\[\d+\]", "arms[…]", path) if source.blind else path,
-             " ".join(text.split())] for path, text in found] or [["None", "", "The protocol states no assumption."]]
+             " ".join(text.split())] for path, text in found]
+    rows = rows or [["None", "", "The protocol states no assumption."]]
     return Table(key="protocol_assumptions", family=_FAMILY, title="Protocol assumptions",
                  population="", columns=[Column("Part of the protocol"), Column("Field"),
                                          Column("Assumption")],
