@@ -181,8 +181,11 @@ def fmt_conf_level(level: object) -> str:
     return f"{100 * float(level):g}% CI"  # type: ignore[arg-type]
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def fmt_scientific(x: object, digits: int = 2) -> str:
-    """A large count as ``mantissa × 10^exponent`` with ``digits`` significant digits.
+    """A large count as ``mantissa × 10ⁿ`` with ``digits`` significant digits.
 
     Cell doses and cell counts read better so than as ``1e+06`` or ``1000000``;
     numbers below 10 000 are written plainly.
@@ -190,7 +193,7 @@ def fmt_scientific(x: object, digits: int = 2) -> str:
     Examples
     --------
     >>> fmt_scientific(1e6), fmt_scientific(2.6e7, 2), fmt_scientific(1.07e8, 3)
-    ('1.0 × 10^6', '2.6 × 10^7', '1.07 × 10^8')
+    ('1.0 × 10⁶', '2.6 × 10⁷', '1.07 × 10⁸')
     >>> fmt_scientific(250), fmt_scientific(None)
     ('250', '–')
     """
@@ -203,4 +206,5 @@ def fmt_scientific(x: object, digits: int = 2) -> str:
     mantissa = value / 10 ** exponent
     if round(abs(mantissa), digits - 1) >= 10:
         mantissa, exponent = mantissa / 10, exponent + 1
-    return f"{fmt_number(mantissa, max(digits - 1, 0))} × 10^{exponent}"
+    power = str(exponent).translate(_SUPERSCRIPT)
+    return f"{fmt_number(mantissa, max(digits - 1, 0))} × 10{power}"

@@ -53,9 +53,9 @@ def describe_dose_words(dose: Any) -> str:
     --------
     >>> from t1dtrial.protocol import Dose
     >>> describe_dose_words(Dose(per_kg=1e6, range_per_kg=(5e5, 2e6)))
-    '1.0 × 10^6 cells/kg (given 5.0 × 10^5 to 2.0 × 10^6 cells/kg)'
+    '1.0 × 10⁶ cells/kg (given 5.0 × 10⁵ to 2.0 × 10⁶ cells/kg)'
     >>> describe_dose_words(Dose(total=2e8))
-    '2.0 × 10^8 cells in total'
+    '2.0 × 10⁸ cells in total'
     """
     if dose is None:
         return "no cells (sham infusion)"
