@@ -29,7 +29,7 @@ from typing import Any
 from ...protocol.describe import _BLINDING
 from ...protocol.populations import protocol_populations
 from ..document import Column, Paragraph, RowGroup, Section, Table
-from ..formatting import fmt_number, fmt_scientific
+from ..formatting import data_decimals, fmt_number, fmt_scientific
 from ..source import ReportSource
 from ..terminal import NONRANDOMISED
 from ._study_common import arm_text, visit_label
@@ -142,7 +142,8 @@ def _summary_table(source: ReportSource) -> Table:
             ["Baseline visit", f"{visit_label(source, p.baseline_visit)} ({p.baseline_visit})"],
             ["Secondary endpoints", "; ".join(str(getattr(e, "label", e.name))
                                               for e in p.endpoints.secondary) or "None"],
-            ["Significance level (two-sided)", fmt_number(p.analysis.alpha, 3)],
+            ["Significance level (two-sided)",
+             fmt_number(p.analysis.alpha, data_decimals([p.analysis.alpha]))],
             ["Confidence level", f"{fmt_number(100 * p.analysis.conf_level, 0)}%"]]
     if p.meal_test.kind != "none":
         meal = p.meal_test.description or p.meal_test.kind
