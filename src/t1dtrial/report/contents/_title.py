@@ -26,7 +26,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ...protocol.describe import _BLINDING
 from ...protocol.populations import protocol_populations
 from ..document import Column, Paragraph, RowGroup, Section, Table
 from ..formatting import data_decimals, fmt_number, fmt_scientific
@@ -37,6 +36,7 @@ from ._study_common import arm_text, visit_label
 __all__ = ["title_section", "path_in_words", "describe_dose_words", "status_paragraphs"]
 
 _FAMILY = "14.1"
+_BLINDING = {"open": "open-label", "single": "single-blind", "double": "double-blind"}
 _ALLOCATION = {"randomised": "Randomised", "nonrandomised": "Not randomised",
                "single-arm": "Single arm (no concurrent control)"}
 _ARM_KIND = {"cell-therapy": "Cell therapy", "standard-care": "Standard care",
