@@ -26,7 +26,7 @@ from typing import Iterable
 
 __all__ = ["MISSING", "is_missing", "data_decimals", "fmt_number", "fmt_p", "fmt_percent",
            "fmt_n_percent", "fmt_ci", "fmt_estimate_ci", "fmt_mean_sd", "fmt_median_iqr",
-           "fmt_conf_level"]
+           "fmt_conf_level", "fmt_scientific"]
 
 #: What a cell shows for a missing or non-estimable value.
 MISSING = "–"
@@ -179,3 +179,32 @@ def fmt_conf_level(level: object) -> str:
     if is_missing(level):
         return "CI"
     return f"{100 * float(level):g}% CI"  # type: ignore[arg-type]
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def fmt_scientific(x: object, digits: int = 2) -> str:
+    """A large count as ``mantissa × 10ⁿ`` with ``digits`` significant digits.
+
+    Cell doses and cell counts read better so than as ``1e+06`` or ``1000000``;
+    numbers below 10 000 are written plainly.
+
+    Examples
+    --------
+    >>> fmt_scientific(1e6), fmt_scientific(2.6e7, 2), fmt_scientific(1.07e8, 3)
+    ('1.0 × 10⁶', '2.6 × 10⁷', '1.07 × 10⁸')
+    >>> fmt_scientific(250), fmt_scientific(None)
+    ('250', '–')
+    """
+    if is_missing(x):
+        return MISSING
+    value = float(x)  # type: ignore[arg-type]
+    if abs(value) < 1e4:
+        return fmt_number(value, 0) if value == int(value) else f"{value:.{digits}g}"
+    exponent = int(math.floor(math.log10(abs(value))))
+    mantissa = value / 10 ** exponent
+    if round(abs(mantissa), digits - 1) >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    power = str(exponent).translate(_SUPERSCRIPT)
+    return f"{fmt_number(mantissa, max(digits - 1, 0))} × 10{power}"
