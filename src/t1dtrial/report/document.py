@@ -10,7 +10,8 @@ it out, so the three renderings say the same thing.
 
 Tables and figures are numbered like a clinical study report's shells
 (ICH E3): a block names its ``family`` (``"14.1"`` demographics and
-disposition, ``"14.2"`` efficacy, ``"14.3"`` safety, ``"16.2"`` listings)
+disposition, ``"14.2"`` efficacy, ``"14.3"`` safety, ``"16.1"`` study
+information such as the protocol and provenance, ``"16.2"`` listings)
 and :meth:`Document.numbered` gives each one its number in reading order
 (``Table 14.2.1``, ``Figure 14.2.1``, ``Listing 16.2.1``).
 
@@ -41,6 +42,7 @@ FAMILIES: dict[str, str] = {
     "14.1": "Demographic and disposition",
     "14.2": "Efficacy",
     "14.3": "Safety",
+    "16.1": "Study information",
     "16.2": "Listings",
 }
 
@@ -120,7 +122,7 @@ class Table:
     @property
     def kind(self) -> str:
         """``Listing`` in family 16.2, else ``Table``."""
-        return "Listing" if self.family.startswith("16") else "Table"
+        return "Listing" if self.family.startswith("16.2") else "Table"
 
     @property
     def label(self) -> str:

@@ -131,8 +131,13 @@ class ReportSource:
 
     def n_by_arm(self, population: str) -> dict[str, int]:
         """Participants of a population (``FAS``, ``SAF``, ...) by arm, from ADSL's flags."""
+        from ..protocol.populations import population_flag
+
         adsl = self.results.adam.get("adsl")
-        flag = f"{population}FL" if population else ""
+        try:
+            flag = population_flag(self.protocol, population) if population else ""
+        except (KeyError, ValueError):
+            flag = ""
         if adsl is None or "ARMCD" not in getattr(adsl, "columns", ()):
             return {}
         rows = adsl[adsl[flag] == "Y"] if flag in adsl.columns else adsl
@@ -170,7 +175,9 @@ class ReportSource:
         >>> ReportSource(Results(tables={}), load_protocol("dosefinding")).population_name("SAF")
         'Safety set'
         """
-        for pop in getattr(self.protocol, "populations", []) or []:
-            if getattr(pop, "code", None) == code:
-                return getattr(pop, "label", code)
+        from ..protocol.populations import protocol_populations
+
+        for pop in protocol_populations(self.protocol):
+            if pop.code == code and getattr(pop, "label", None):
+                return pop.label
         return _POPULATIONS.get(code, code)

@@ -30,7 +30,7 @@ from ._study_common import arm_text
 
 __all__ = ["provenance_section", "count_words"]
 
-_FAMILY = "16.2"
+_FAMILY = "16.1"
 
 
 def count_words(key: str) -> str:

@@ -35,7 +35,7 @@ from ._study_common import arm_text, visit_label
 
 __all__ = ["title_section", "path_in_words", "describe_dose_words", "status_paragraphs"]
 
-_FAMILY = "14.1"
+_FAMILY = "16.1"
 _BLINDING = {"open": "open-label", "single": "single-blind", "double": "double-blind"}
 _ALLOCATION = {"randomised": "Randomised", "nonrandomised": "Not randomised",
                "single-arm": "Single arm (no concurrent control)"}
