@@ -60,7 +60,8 @@ def _document(*, synthetic: bool, blinded: bool) -> Document:
     primary = Table(
         "primary", "14.2", "Clinical remission at month 12", "Full analysis set",
         arms + [Column("p-value", align="right")],
-        [RowGroup("All participants", [["Responders, n (%)", "11 (40.7)", "3 (11.5)", "0.028"]]),
+        [RowGroup("All participants", [["Responders, n (%)", "11 (40.7)", "3 (11.5)", "0.028"],
+                                       ["Risk difference & 95 % CI", "0.29 (0.05, 0.49)", "", "<0.001"]]),
          RowGroup("By onset", [["Recent onset", "", "", ""],
                                ["Responders, n (%)", "8 (53.3)", "2 (14.3)", "0.050"],
                                ["Late onset", "", "", ""],
@@ -69,7 +70,7 @@ def _document(*, synthetic: bool, blinded: bool) -> Document:
         footnotes=["Fisher's exact test, two-sided.", "Missing month-12 values count as non-responders."])
     wide_cols = [Column("Analysis")] + [Column(f"Month {m}", align="right") for m in (3, 6, 9, 12, 18, 24)]
     wide = Table("sensitivity", "14.2", "Sensitivity analyses by visit", "Per-protocol set", wide_cols,
-                 [RowGroup("", [["Complete cases", "0.31", "0.29", "0.27", "0.25", "0.22", "0.20"],
+                 [RowGroup("", [["Complete cases\x0b", "0.31", "0.29", "0.27", "0.25", "0.22", "0.20"],
                                 ["Multiple imputation", "0.30", "0.28", "0.27", "0.24", "–", "–"]])],
                  footnotes=["Risk difference, MSC minus control."], wide=True)
     listing = Table(
@@ -164,7 +165,7 @@ def test_table_layout_header_bold_shaded_groups_spanning_indent_and_alignment(pl
     group = primary.rows[1]
     assert group.cells[0]._tc.tcPr.find(qn("w:gridSpan")).get(qn("w:val")) == "4"
     assert group.cells[0].paragraphs[0].runs[0].bold
-    recent, responders = primary.rows[4].cells, primary.rows[5].cells
+    recent, responders = primary.rows[5].cells, primary.rows[6].cells
     assert recent[0].paragraphs[0].paragraph_format.left_indent < \
         responders[0].paragraphs[0].paragraph_format.left_indent
     assert responders[1].paragraphs[0].alignment == 2  # right

@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -30,7 +31,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 __all__ = ["CellSpec", "RowSpec", "add_field", "begin_field", "end_field", "make_rows", "set_borders",
-           "paragraph_box", "request_field_update", "fixed_zip", "qn"]
+           "paragraph_box", "request_field_update", "fixed_zip", "qn", "xml_text"]
 
 #: Time stamp of every member of the written zip (the zip format starts in 1980).
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -83,10 +84,24 @@ class CellSpec:
     span: int = 1
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    r"""``text`` without the control characters XML 1.0 cannot hold (a tab and a newline stay).
+
+    Examples
+    --------
+    >>> xml_text("a\x0bb\tc")
+    'ab\tc'
+    """
+    return _NOT_XML.sub("", text)
+
+
 def _runs_xml(text: str, bold: bool) -> str:
     r_pr = "<w:rPr><w:b/></w:rPr>" if bold else ""
     return "".join(f'<w:r>{r_pr}{"<w:br/>" if i else ""}<w:t xml:space="preserve">{escape(line)}</w:t></w:r>'
-                   for i, line in enumerate(text.split("\n")))
+                   for i, line in enumerate(xml_text(text).split("\n")))
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ from docx.shared import Emu, Length, Mm, Pt, RGBColor
 
 from t1dtrial.report._docx_xml import (CellSpec, RowSpec, add_field, begin_field, end_field, make_rows,
                                        paragraph_box, qn, request_field_update, set_borders,
-                                       fixed_zip)
+                                       fixed_zip, xml_text)
 from t1dtrial.report.document import Document, Figure, Paragraph, Section, Table
 
 __all__ = ["render_docx", "PAGE_WIDTH", "PAGE_HEIGHT", "MARGIN", "BODY_FONT", "FIXED_TIME"]
@@ -166,7 +166,7 @@ class _Writer:
 
     def para(self, text: str, style: str):
         """A new paragraph of ``text`` in the style named ``style`` (looked up once)."""
-        p = self.d.add_paragraph(text)
+        p = self.d.add_paragraph(xml_text(text))
         if style != "Normal":
             p._p.get_or_add_pPr().style = self.style_ids[style]
         return p
@@ -196,7 +196,7 @@ class _Writer:
         footer.is_linked_to_previous = False
         p = header.paragraphs[0]
         p.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
-        p.add_run(self.doc.title)
+        p.add_run(xml_text(self.doc.title))
         marks = ([("SYNTHETIC DATA", True)] if self.doc.synthetic else []) + \
                 ([("Open report", False)] if self.doc.blinded else [])
         if marks:
@@ -212,7 +212,7 @@ class _Writer:
         p.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
         left = [t for t in (self.doc.footer,
                             f"Data cut-off: {self.doc.cutoff}" if self.doc.cutoff else "") if t]
-        p.add_run(" · ".join(left) + "\tPage ")
+        p.add_run(xml_text(" · ".join(left)) + "\tPage ")
         add_field(p, "PAGE", "1")
         p.add_run(" of ")
         add_field(p, "NUMPAGES", "1")
