@@ -173,6 +173,24 @@ def test_table_layout_header_bold_shaded_groups_spanning_indent_and_alignment(pl
     assert responders[1].paragraphs[0].style.font.size.pt == 9
 
 
+def _keeps_with_next(row) -> bool:
+    return row.cells[0].paragraphs[0].paragraph_format.keep_with_next is True
+
+
+def test_short_tables_kept_whole_long_listing_free_to_break(plain_docx):
+    baseline, listing = plain_docx.tables[0], plain_docx.tables[3]
+    assert all(_keeps_with_next(r) for r in baseline.rows)  # the last one keeps with the footnotes
+    assert not any(_keeps_with_next(r) for r in listing.rows[1:])
+
+
+def test_chapters_start_a_page(plain_docx):
+    breaks = {p.text: p.paragraph_format.page_break_before for p in plain_docx.paragraphs
+              if p.style.name.startswith("Heading")}
+    # "3 Listings" opens a new (portrait) section after the landscape one: no extra break.
+    assert breaks == {"1 Participants": True, "2 Efficacy": True,
+                      "2.1 Sensitivity analyses": None, "3 Listings": None}
+
+
 def test_footnotes_follow_their_table(plain_docx):
     blocks = list(plain_docx.iter_inner_content())
     first = next(i for i, b in enumerate(blocks) if isinstance(b, DocxTable))

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Optional
 
 import docx
@@ -57,7 +57,8 @@ from t1dtrial.report._docx_xml import (CellSpec, RowSpec, add_field, begin_field
                                        fixed_zip, xml_text)
 from t1dtrial.report.document import Document, Figure, Paragraph, Section, Table
 
-__all__ = ["render_docx", "PAGE_WIDTH", "PAGE_HEIGHT", "MARGIN", "BODY_FONT", "FIXED_TIME"]
+__all__ = ["render_docx", "PAGE_WIDTH", "PAGE_HEIGHT", "MARGIN", "BODY_FONT", "FIXED_TIME",
+           "KEEP_WHOLE_ROWS"]
 
 #: A4 portrait.
 PAGE_WIDTH, PAGE_HEIGHT = Mm(210), Mm(297)
@@ -72,6 +73,8 @@ _BANNER = "SYNTHETIC DATA — simulated participants, not results of a real tria
 _OPEN_REPORT = "Open report — arms coded"
 _RED, _GREY_LINE, _HEADER_FILL = "C00000", "A6A6A6", "E7E6E6"
 _INDENT_TWIPS = 227  # 4 mm a level
+#: A table of at most this many rows (header included) is kept on one page with its caption.
+KEEP_WHOLE_ROWS = 25
 
 
 def render_docx(doc: Document) -> bytes:
@@ -180,14 +183,15 @@ class _Writer:
         s = self.d.sections[-1]
         return Emu(s.page_height - s.top_margin - s.bottom_margin)
 
-    def turn(self, orientation: Optional[str]) -> None:
-        """Start a new section when the page orientation changes."""
+    def turn(self, orientation: Optional[str]) -> bool:
+        """Start a new section when the page orientation changes; say whether it did."""
         if orientation is None or orientation == self.orientation:
-            return
+            return False
         section = self.d.add_section(WD_SECTION.NEW_PAGE)
         _page(section, orientation)
         self._header_footer(section)
         self.orientation = orientation
+        return True
 
     def _header_footer(self, section) -> None:
         width = Emu(section.page_width - section.left_margin - section.right_margin)
@@ -233,7 +237,6 @@ class _Writer:
         d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     def contents(self) -> None:
-        d = self.d
         self.para("Contents", "TOC Heading")
         headings = _headings(self.doc.sections)
         first = self.para("", "Contents Entry")
@@ -252,13 +255,14 @@ class _Writer:
                 self.para(heading, "TOC Heading")
                 for entry in entries:
                     self.para(entry, "Contents Entry")
-        d.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     # blocks
     def item(self, item) -> None:
         if isinstance(item, _Heading):
-            self.turn(item.orientation)
-            self.para(item.text, f"Heading {min(item.level, 3)}")
+            turned = self.turn(item.orientation)
+            p = self.para(item.text, f"Heading {min(item.level, 3)}")
+            # A chapter starts a page (a new section already does).
+            p.paragraph_format.page_break_before = (item.level == 1 and not turned) or None
         elif isinstance(item, Table):
             self.turn(_orientation(item))
             self.table(item)
@@ -298,9 +302,14 @@ class _Writer:
                     cells[0] = CellSpec(cells[0].text, cells[0].align,
                                         indent_twips=_INDENT_TWIPS * level)
                 rows.append(RowSpec(cells))
+        if len(rows) <= KEEP_WHOLE_ROWS:
+            rows = [replace(r, keep_with_next=True) for r in rows[:-1]] + rows[-1:]
+        if t.footnotes:
+            rows[-1] = replace(rows[-1], keep_with_next=True)
         table._tbl.extend(make_rows(rows, widths, self.style_ids["Table Text"]))
-        for note in t.footnotes:
-            self.para(note, "Table Footnote")
+        for i, note in enumerate(t.footnotes):
+            self.para(note, "Table Footnote").paragraph_format.keep_with_next = \
+                i < len(t.footnotes) - 1 or None
         self.para("", "Block Spacer")
 
     def figure(self, f: Figure) -> None:
