@@ -1,8 +1,9 @@
 """The Word rendering of the report, read back with python-docx.
 
 The tables' cells are compared with ``tests/report/golden/docx_tables.txt``
-(each table's caption, then its rows, cells joined by `` | ``). After an
-intended change of the layout, regenerate the file with::
+(each table's caption, then its rows, cells joined by `` | ``, a line break
+in a cell written ``\\n``). After an intended change of the layout,
+regenerate the file with::
 
     T1DTRIAL_UPDATE_GOLDEN=1 python -m pytest tests/report/test_docx.py
 
@@ -113,7 +114,8 @@ def marked_bytes() -> bytes:
 
 
 def _cells_text(body) -> str:
-    """Each table's caption, then its rows (a merged cell once), cells joined by ' | '."""
+    """Each table's caption, then its rows (a merged cell once), cells joined by ' | '
+    (a line break in a cell as a literal backslash-n)."""
     lines, caption = [], ""
     for block in body.iter_inner_content():
         if isinstance(block, DocxParagraph) and block.style.name == "Caption":
@@ -125,7 +127,7 @@ def _cells_text(body) -> str:
                 for cell in row.cells:
                     if id(cell._tc) not in seen:
                         seen.add(id(cell._tc))
-                        cells.append(cell.text)
+                        cells.append(cell.text.replace("\n", "\\n"))
                 lines.append(" | ".join(cells))
             lines.append("")
     return "\n".join(lines)
@@ -158,7 +160,7 @@ def test_tables_are_word_tables_with_repeated_header_rows_kept_whole(plain, plai
 def test_table_layout_header_bold_shaded_groups_spanning_indent_and_alignment(plain_docx):
     primary = plain_docx.tables[1]
     header = primary.rows[0].cells
-    assert [c.text for c in header] == ["Statistic", "MSC (N = 27)", "Control (N = 26)", "p-value"]
+    assert [c.text for c in header] == ["Statistic", "MSC\n(N = 27)", "Control\n(N = 26)", "p-value"]
     for cell in header:
         assert all(r.bold for r in cell.paragraphs[0].runs)
         assert cell._tc.tcPr.find(qn("w:shd")).get(qn("w:fill")) == "E7E6E6"

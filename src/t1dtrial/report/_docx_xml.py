@@ -31,7 +31,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 __all__ = ["CellSpec", "RowSpec", "add_field", "begin_field", "end_field", "make_rows", "set_borders",
-           "paragraph_box", "request_field_update", "fixed_zip", "qn", "xml_text"]
+           "paragraph_box", "set_cell_margins", "request_field_update", "fixed_zip", "qn", "xml_text"]
 
 #: Time stamp of every member of the written zip (the zip format starts in 1980).
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -164,6 +164,21 @@ def set_borders(table, colour: str, size: int = 4) -> None:
         anchor.addprevious(borders)
     else:
         tbl_pr.append(borders)
+
+
+def set_cell_margins(table, twips: int) -> None:
+    """Left and right cell margins of ``table`` (top and bottom stay 0)."""
+    tbl_pr = table._tbl.tblPr
+    for old in tbl_pr.findall(qn("w:tblCellMar")):
+        tbl_pr.remove(old)
+    margins = _el("w:tblCellMar")
+    for side in ("left", "right"):
+        _el(f"w:{side}", margins, w=str(twips), type="dxa")
+    anchor = tbl_pr.find(qn("w:tblLook"))
+    if anchor is not None:
+        anchor.addprevious(margins)
+    else:
+        tbl_pr.append(margins)
 
 
 def paragraph_box(p_pr, colour: str, fill: str) -> None:

@@ -11,7 +11,8 @@ What a reader of the Word file gets:
   figures with their numbers;
 - numbered headings ("2 Efficacy", "2.1 Primary endpoint");
 - real Word tables: caption above (style *Caption*), a bold, lightly shaded
-  header row with N per arm that repeats on every page, rows never split
+  header row that repeats on every page (an arm's ``(N = 27)`` on a line of
+  its own under its label), rows never split
   across pages, row groups as bold spanning rows, indented rows, right-aligned
   numeric columns, light grey borders, 9 pt text, footnotes in small type
   right under the table;
@@ -54,8 +55,9 @@ from docx.shared import Emu, Length, Mm, Pt, RGBColor
 
 from t1dtrial.report._docx_xml import (CellSpec, RowSpec, add_field, begin_field, end_field, make_rows,
                                        paragraph_box, qn, request_field_update, set_borders,
+                                       set_cell_margins,
                                        fixed_zip, xml_text)
-from t1dtrial.report.document import Document, Figure, Paragraph, Section, Table
+from t1dtrial.report.document import Column, Document, Figure, Paragraph, Section, Table
 
 __all__ = ["render_docx", "PAGE_WIDTH", "PAGE_HEIGHT", "MARGIN", "BODY_FONT", "FIXED_TIME",
            "KEEP_WHOLE_ROWS"]
@@ -73,6 +75,11 @@ _BANNER = "SYNTHETIC DATA — simulated participants, not results of a real tria
 _OPEN_REPORT = "Open report — arms coded"
 _RED, _GREY_LINE, _HEADER_FILL = "C00000", "A6A6A6", "E7E6E6"
 _INDENT_TWIPS = 227  # 4 mm a level
+# Column widths: twips a letter of 9 pt Calibri takes (about), cell padding, and how many
+# letters' room a column may ask for.
+_CHAR_TWIPS, _CELL_PADDING_TWIPS = 80, 144
+_MAX_NUMERIC_CHARS, _MAX_TEXT_CHARS, _MIN_TEXT_CHARS = 28, 60, 12
+_HEADER_TITLE_CHARS = 70
 #: A table of at most this many rows (header included) is kept on one page with its caption.
 KEEP_WHOLE_ROWS = 25
 
@@ -200,7 +207,7 @@ class _Writer:
         footer.is_linked_to_previous = False
         p = header.paragraphs[0]
         p.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
-        p.add_run(xml_text(self.doc.title))
+        p.add_run(xml_text(_shorten(self.doc.title, _HEADER_TITLE_CHARS)))
         marks = ([("SYNTHETIC DATA", True)] if self.doc.synthetic else []) + \
                 ([("Open report", False)] if self.doc.blinded else [])
         if marks:
@@ -288,7 +295,9 @@ class _Writer:
         for grid_col, w in zip(table._tbl.tblGrid.gridCol_lst, widths):
             grid_col.w = Emu(w * 635)
         set_borders(table, _GREY_LINE)
-        rows = [RowSpec([CellSpec(c.header, c.align, bold=True, shade=_HEADER_FILL)
+        set_cell_margins(table, _CELL_PADDING_TWIPS // 2)
+        rows = [RowSpec([CellSpec("\n".join(filter(None, _header_lines(c))), c.align, bold=True,
+                                  shade=_HEADER_FILL)
                          for c in t.columns], header=True)]
         for group in t.groups:
             if group.label:
@@ -333,6 +342,14 @@ class _Writer:
 # -- page, properties, styles ------------------------------------------------------------
 
 
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return f"{cut}…"
+
+
 def _page(section, orientation: str) -> None:
     landscape = orientation == "landscape"
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
@@ -364,14 +381,63 @@ def _core_properties(d, doc: Document) -> None:
         del rels[r_id]
 
 
+def _text_twips(text: str) -> int:
+    """About how wide ``text`` is in 9 pt Calibri, in twips (digits 92, narrow signs 48)."""
+    width = 0
+    for ch in text:
+        if ch.isdigit():
+            width += 92
+        elif ch in " .,;:()[]|'!ilfjt-":
+            width += 48
+        elif ch.isupper():
+            width += 105
+        else:
+            width += _CHAR_TWIPS
+    return width
+
+
+def _header_lines(col: Column) -> tuple[str, str]:
+    """A column's header as written in Word: the label, and the N on a line of its own."""
+    return (col.label, "") if col.n is None else (col.label, f"(N = {col.n})")
+
+
 def _column_widths(t: Table, total: int) -> list[int]:
-    """Column widths in twips, in proportion to their longest text (bounded), summing to ``total``."""
-    weights = []
+    """Column widths in twips summing to ``total``.
+
+    A column needs room for its longest cell (and its header's longest word, or its
+    ``(N = 27)`` line).
+    Aligned (numeric) columns get what they need, so numbers do not wrap; text
+    columns share what is left in proportion to their need (at least
+    :data:`_MIN_TEXT_CHARS` characters each). When everything fits, every
+    column grows in proportion.
+    """
+    need, numeric = [], []
     for j, col in enumerate(t.columns):
-        longest = max((len(row[j]) for g in t.groups for row in g.rows if j < len(row)), default=0)
-        header = max(max((len(w) for w in col.header.split()), default=0), len(col.header) // 2)
-        weights.append(min(max(longest, header, 4), 40))
-    widths = [total * w // sum(weights) for w in weights]
+        longest = max((_text_twips(row[j]) for g in t.groups for row in g.rows if j < len(row)),
+                      default=0)
+        label, n_line = _header_lines(col)
+        header = max([_text_twips(w) for w in label.split()] + [_text_twips(n_line)])
+        is_numeric = col.align != "left"
+        cap = (_MAX_NUMERIC_CHARS if is_numeric else _MAX_TEXT_CHARS) * _CHAR_TWIPS
+        need.append(min(max(longest, header, 3 * _CHAR_TWIPS), cap) + _CELL_PADDING_TWIPS)
+        numeric.append(is_numeric)
+    fixed = sum(n for n, num in zip(need, numeric) if num)
+    flexible = sum(n for n, num in zip(need, numeric) if not num)
+    floor = _MIN_TEXT_CHARS * _CHAR_TWIPS + _CELL_PADDING_TWIPS
+    n_text = len(need) - sum(numeric)
+    if sum(need) <= total or not n_text or not fixed:
+        widths = [total * n // sum(need) for n in need]
+    elif fixed + floor * n_text <= total:
+        # Numbers get their room; text columns share the rest (at least the floor each).
+        share = [max(floor, (total - fixed) * n // flexible) if not num else 0
+                 for n, num in zip(need, numeric)]
+        scale = (total - fixed) / sum(share)
+        widths = [n if num else int(x * scale) for n, num, x in zip(need, numeric, share)]
+    else:
+        # Too many numbers for the page: text columns get the floor, numbers share the rest.
+        rest = max(total - floor * n_text, total // 2)
+        widths = [rest * n // fixed if num else (total - rest) // n_text
+                  for n, num in zip(need, numeric)]
     widths[0] += total - sum(widths)
     return widths
 
@@ -410,7 +476,7 @@ def _setup_styles(d) -> None:
             style.paragraph_format.space_before = before
         return style
 
-    add("Table Text", TABLE_SIZE, after=Pt(0)).paragraph_format.space_before = Pt(0)
+    add("Table Text", TABLE_SIZE, after=Pt(1), before=Pt(1))
     add("Table Footnote", SMALL_SIZE, after=Pt(0), before=Pt(2))
     add("Block Spacer", Pt(6), after=Pt(6))
     add("Note", SMALL_SIZE)
