@@ -53,11 +53,12 @@ from docx.image.image import Image as DocxImage
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.shared import Emu, Length, Mm, Pt, RGBColor
 
+from t1dtrial.report._docx_columns import CELL_MARGIN_TWIPS, column_widths, header_lines
 from t1dtrial.report._docx_xml import (CellSpec, RowSpec, add_field, begin_field, end_field, make_rows,
                                        paragraph_box, qn, request_field_update, set_borders,
                                        set_cell_margins,
                                        fixed_zip, xml_text)
-from t1dtrial.report.document import Column, Document, Figure, Paragraph, Section, Table
+from t1dtrial.report.document import Document, Figure, Paragraph, Section, Table
 
 __all__ = ["render_docx", "PAGE_WIDTH", "PAGE_HEIGHT", "MARGIN", "BODY_FONT", "FIXED_TIME",
            "KEEP_WHOLE_ROWS"]
@@ -75,10 +76,6 @@ _BANNER = "SYNTHETIC DATA — simulated participants, not results of a real tria
 _OPEN_REPORT = "Open report — arms coded"
 _RED, _GREY_LINE, _HEADER_FILL = "C00000", "A6A6A6", "E7E6E6"
 _INDENT_TWIPS = 227  # 4 mm a level
-# Column widths: twips a letter of 9 pt Calibri takes (about), cell padding, and how many
-# letters' room a column may ask for.
-_CHAR_TWIPS, _CELL_PADDING_TWIPS = 80, 144
-_MAX_NUMERIC_CHARS, _MAX_TEXT_CHARS, _MIN_TEXT_CHARS = 28, 60, 12
 _HEADER_TITLE_CHARS = 70
 #: A table of at most this many rows (header included) is kept on one page with its caption.
 KEEP_WHOLE_ROWS = 25
@@ -287,7 +284,7 @@ class _Writer:
         caption = self.para(t.caption, "Caption")
         caption.paragraph_format.keep_with_next = True
         ncol = len(t.columns)
-        widths = _column_widths(t, _twips(self.text_width()))
+        widths = column_widths(t, _twips(self.text_width()))
         table = d.add_table(rows=0, cols=ncol)
         table._tbl.tblPr.style = self.style_ids["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
@@ -295,8 +292,8 @@ class _Writer:
         for grid_col, w in zip(table._tbl.tblGrid.gridCol_lst, widths):
             grid_col.w = Emu(w * 635)
         set_borders(table, _GREY_LINE)
-        set_cell_margins(table, _CELL_PADDING_TWIPS // 2)
-        rows = [RowSpec([CellSpec("\n".join(filter(None, _header_lines(c))), c.align, bold=True,
+        set_cell_margins(table, CELL_MARGIN_TWIPS)
+        rows = [RowSpec([CellSpec("\n".join(filter(None, header_lines(c))), c.align, bold=True,
                                   shade=_HEADER_FILL)
                          for c in t.columns], header=True)]
         for group in t.groups:
@@ -379,67 +376,6 @@ def _core_properties(d, doc: Document) -> None:
     rels = d.part.package.rels
     for r_id in [r for r, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
         del rels[r_id]
-
-
-def _text_twips(text: str) -> int:
-    """About how wide ``text`` is in 9 pt Calibri, in twips (digits 92, narrow signs 48)."""
-    width = 0
-    for ch in text:
-        if ch.isdigit():
-            width += 92
-        elif ch in " .,;:()[]|'!ilfjt-":
-            width += 48
-        elif ch.isupper():
-            width += 105
-        else:
-            width += _CHAR_TWIPS
-    return width
-
-
-def _header_lines(col: Column) -> tuple[str, str]:
-    """A column's header as written in Word: the label, and the N on a line of its own."""
-    return (col.label, "") if col.n is None else (col.label, f"(N = {col.n})")
-
-
-def _column_widths(t: Table, total: int) -> list[int]:
-    """Column widths in twips summing to ``total``.
-
-    A column needs room for its longest cell (and its header's longest word, or its
-    ``(N = 27)`` line).
-    Aligned (numeric) columns get what they need, so numbers do not wrap; text
-    columns share what is left in proportion to their need (at least
-    :data:`_MIN_TEXT_CHARS` characters each). When everything fits, every
-    column grows in proportion.
-    """
-    need, numeric = [], []
-    for j, col in enumerate(t.columns):
-        longest = max((_text_twips(row[j]) for g in t.groups for row in g.rows if j < len(row)),
-                      default=0)
-        label, n_line = _header_lines(col)
-        header = max([_text_twips(w) for w in label.split()] + [_text_twips(n_line)])
-        is_numeric = col.align != "left"
-        cap = (_MAX_NUMERIC_CHARS if is_numeric else _MAX_TEXT_CHARS) * _CHAR_TWIPS
-        need.append(min(max(longest, header, 3 * _CHAR_TWIPS), cap) + _CELL_PADDING_TWIPS)
-        numeric.append(is_numeric)
-    fixed = sum(n for n, num in zip(need, numeric) if num)
-    flexible = sum(n for n, num in zip(need, numeric) if not num)
-    floor = _MIN_TEXT_CHARS * _CHAR_TWIPS + _CELL_PADDING_TWIPS
-    n_text = len(need) - sum(numeric)
-    if sum(need) <= total or not n_text or not fixed:
-        widths = [total * n // sum(need) for n in need]
-    elif fixed + floor * n_text <= total:
-        # Numbers get their room; text columns share the rest (at least the floor each).
-        share = [max(floor, (total - fixed) * n // flexible) if not num else 0
-                 for n, num in zip(need, numeric)]
-        scale = (total - fixed) / sum(share)
-        widths = [n if num else int(x * scale) for n, num, x in zip(need, numeric, share)]
-    else:
-        # Too many numbers for the page: text columns get the floor, numbers share the rest.
-        rest = max(total - floor * n_text, total // 2)
-        widths = [rest * n // fixed if num else (total - rest) // n_text
-                  for n, num in zip(need, numeric)]
-    widths[0] += total - sum(widths)
-    return widths
 
 
 def _setup_styles(d) -> None:
