@@ -427,3 +427,5 @@ def _setup_styles(d) -> None:
     banner.font.color.rgb = RGBColor.from_string(_RED)
     banner.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     paragraph_box(banner.element.get_or_add_pPr(), _RED, "FDE9E9")
+    for boxed in (warning, banner):  # keep the box inside the margins
+        boxed.paragraph_format.left_indent = boxed.paragraph_format.right_indent = Pt(5)
