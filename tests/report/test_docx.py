@@ -287,6 +287,16 @@ def test_synthetic_and_open_report_marked_only_when_so(plain_bytes, marked_bytes
         assert "SYNTHETIC DATA" in header and "Open report" in header
 
 
+def test_unnumbered_document_is_refused():
+    doc = _document(synthetic=False, blinded=False)
+    doc.tables()[0].number = ""
+    with pytest.raises(ValueError, match=r"must be numbered \(Document.numbered\(\)\); 1 table\(s\) "
+                                         r"or figure\(s\) have no number, e.g. 'Baseline characteristics'"):
+        render_docx(doc)
+    with pytest.raises(TypeError, match="must be a report Document; got dict instead"):
+        render_docx({})
+
+
 def test_same_document_gives_same_bytes(plain_bytes):
     again = render_docx(_document(synthetic=False, blinded=False))
     assert again == plain_bytes

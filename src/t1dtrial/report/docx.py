@@ -54,10 +54,10 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.shared import Emu, Length, Mm, Pt, RGBColor
 
 from t1dtrial.report._docx_columns import CELL_MARGIN_TWIPS, column_widths, header_lines
-from t1dtrial.report._docx_xml import (CellSpec, RowSpec, add_field, begin_field, end_field, make_rows,
-                                       paragraph_box, qn, request_field_update, set_borders,
-                                       set_cell_margins,
-                                       fixed_zip, xml_text)
+from t1dtrial.report._docx_xml import (CellSpec, RowSpec, add_field, begin_field, end_field,
+                                       fixed_zip, make_rows, paragraph_box, qn,
+                                       request_field_update, set_borders, set_cell_margins,
+                                       xml_text)
 from t1dtrial.report.document import Document, Figure, Paragraph, Section, Table
 
 __all__ = ["render_docx", "PAGE_WIDTH", "PAGE_HEIGHT", "MARGIN", "BODY_FONT", "FIXED_TIME",
@@ -103,6 +103,13 @@ def render_docx(doc: Document) -> bytes:
     >>> [p.text for p in body.paragraphs if p.style.name == "Heading 1"]
     ['1 About']
     """
+    if not isinstance(doc, Document):
+        raise TypeError("The 'doc' parameter of render_docx must be a report Document; "
+                        f"got {type(doc).__name__} instead.")
+    unnumbered = [b.title for b in doc.blocks() if isinstance(b, (Table, Figure)) and not b.number]
+    if unnumbered:
+        raise ValueError("The 'doc' parameter of render_docx must be numbered (Document.numbered()); "
+                         f"{len(unnumbered)} table(s) or figure(s) have no number, e.g. {unnumbered[0]!r}.")
     writer = _Writer(doc)
     writer.title_page()
     writer.contents()
