@@ -270,6 +270,9 @@ def test_paragraph_styles(plain_docx):
     assert styles["Responders need a month-12 sample."] == "Note"
     assert styles["All analyses agree."] == "Warning"
     assert plain_docx.styles["Normal"].font.name == "Calibri"
+    # Word prefers a theme font to a named one: none is left to override Calibri.
+    assert "Theme=" not in plain_docx.styles.element.xml
+    assert plain_docx.styles["Heading 1"].font.name == "Calibri"
 
 
 def test_synthetic_and_open_report_marked_only_when_so(plain_bytes, marked_bytes):

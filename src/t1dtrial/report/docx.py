@@ -390,10 +390,15 @@ def _setup_styles(d) -> None:
     styles = d.styles
     normal = styles["Normal"]
     normal.font.name, normal.font.size = BODY_FONT, BODY_SIZE
-    fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
-    for attr in ("w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), BODY_FONT)
     normal.paragraph_format.space_after = Pt(4)
+    # Theme fonts win over named ones in Word: name the font wherever the template used the theme's.
+    for fonts in styles.element.iter(qn("w:rFonts")):
+        themed = [a for a in fonts.attrib if a.endswith(("Theme", "theme"))]
+        for attr in themed:
+            del fonts.attrib[attr]
+        if themed or fonts.getparent().getparent() is normal.element:
+            for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+                fonts.set(qn(slot), BODY_FONT)
     for name, size in (("Title", Pt(24)), ("Subtitle", Pt(14)), ("Heading 1", Pt(14)),
                        ("Heading 2", Pt(12)), ("Heading 3", Pt(11)), ("TOC Heading", Pt(14))):
         style = styles[name]
@@ -419,7 +424,7 @@ def _setup_styles(d) -> None:
             style.paragraph_format.space_before = before
         return style
 
-    add("Table Text", TABLE_SIZE, after=Pt(1), before=Pt(1))
+    add("Table Text", TABLE_SIZE, after=Pt(1), before=Pt(1)).paragraph_format.line_spacing = 1.0
     add("Table Footnote", SMALL_SIZE, after=Pt(0), before=Pt(2))
     add("Block Spacer", Pt(6), after=Pt(6))
     add("Note", SMALL_SIZE)
