@@ -24,6 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
 from ..plotting import arm_style, drawing, new_figure
+from .trajectory import legend_columns
 
 __all__ = ["Measure", "forest_plot"]
 
@@ -95,15 +96,18 @@ def forest_plot(measures: list[Measure], *, ylabel: str = "", title: str = "") -
                 ax.set_xscale("log")
             ax.set_xlabel(m.xlabel)
             if "text" in rows:
-                for yi, text in zip(y, rows["text"]):
-                    ax.annotate(str(text), (1.0, yi), xycoords=("axes fraction", "data"),
-                                xytext=(4, 0), textcoords="offset points", va="center",
-                                fontsize=7)
+                right = ax.twinx()
+                right.set_ylim(-0.7, n - 0.3)
+                right.set_yticks(y, [str(t) for t in rows["text"]], fontsize=7)
+                right.tick_params(axis="y", length=0)
+                right.spines[["top", "right", "left", "bottom"]].set_visible(False)
         axes[0].set_yticks(y, [str(s) for s in first["label"]])
         axes[0].set_ylim(-0.7, n - 0.3)
         axes[0].set_ylabel(ylabel)
         if len(groups) > 1:
-            axes[-1].legend(loc="lower right", fontsize=7)
+            handles, labels = axes[0].get_legend_handles_labels()
+            fig.legend(handles, labels, loc="outside upper center", ncols=legend_columns(labels),
+                       fontsize=7)
         if title:
             fig.suptitle(title)
     return fig

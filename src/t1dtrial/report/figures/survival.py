@@ -24,6 +24,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..plotting import arm_style, drawing, new_figure
+from .trajectory import n_tick_labels
 
 __all__ = ["km_plot", "swimmer_plot"]
 
@@ -66,22 +67,11 @@ def km_plot(curves: pd.DataFrame, at_risk: pd.DataFrame, *, arms: list[str],
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ticks = sorted(set(at_risk["time"].astype(float)))
+        ax.set_xlim(left=0, right=max(ticks + [float(curves["time"].max())]) * 1.03)
         if ticks:
-            ax.set_xticks(ticks)
-        ax.set_xlim(left=0)
-        for i, arm in enumerate(arms):
-            y = -0.3 - 0.09 * i
-            ax.annotate(short.get(arm, arm), (0.0, y), xycoords="axes fraction", ha="right",
-                        va="center", fontsize=6.5, xytext=(-4, 0), textcoords="offset points",
-                        color=arm_style(i).colour)
-            part = at_risk.loc[at_risk["arm"] == arm]
-            for x, n in zip(part["time"], part["n_risk"]):
-                text = "–" if pd.isna(n) else f"{int(n)}"
-                ax.annotate(text, (float(x), y), xycoords=("data", "axes fraction"),
-                            ha="center", va="center", fontsize=6.5)
-        ax.annotate("At risk", (0.0, -0.3 + 0.09), xycoords="axes fraction", ha="right",
-                    va="center", fontsize=6.5, xytext=(-4, 0), textcoords="offset points",
-                    style="italic")
+            counts = at_risk.rename(columns={"time": "x", "n_risk": "n"}).fillna({"n": 0})
+            n_tick_labels(ax, {t: f"{t:g}" for t in ticks}, arms, short, counts,
+                          fontsize=7, prefix="At risk,")
         ax.legend(loc="upper right", fontsize=8)
     return fig
 

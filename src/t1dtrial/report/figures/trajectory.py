@@ -2,8 +2,8 @@
 
 One panel a parameter (or parameter x subgroup). Arms are set a little apart
 on the time axis so that their intervals do not hide each other; the number
-of participants with a value at each visit is written under the axis, one
-line an arm, like the numbers at risk of a survival curve. Individual
+of participants with a value at each visit is written under each visit's
+label, one line an arm, like the numbers at risk of a survival curve. Individual
 participants' lines are drawn faintly behind the means on request.
 
 Examples
@@ -27,22 +27,33 @@ from matplotlib.figure import Figure as MplFigure
 
 from ..plotting import arm_style, drawing, new_figure
 
-__all__ = ["trajectory_plot"]
+__all__ = ["trajectory_plot", "n_tick_labels", "legend_columns"]
 
 
-def _n_rows(ax, arms: list[str], short: dict[str, str], counts: pd.DataFrame) -> None:
-    """Numbers of participants with a value, one line an arm, under the axis."""
-    for i, arm in enumerate(arms):
-        y = -0.28 - 0.09 * i
-        ax.annotate(short.get(arm, arm), (0.0, y), xycoords="axes fraction", ha="right",
-                    va="center", fontsize=6.5, xytext=(-4, 0), textcoords="offset points",
-                    color=arm_style(i).colour)
-        part = counts.loc[counts["arm"] == arm]
-        for x, n in zip(part["x"], part["n"]):
-            ax.annotate(f"{int(n)}", (x, y), xycoords=("data", "axes fraction"), ha="center",
-                        va="center", fontsize=6.5)
-    ax.annotate("n", (0.0, -0.28 + 0.09), xycoords="axes fraction", ha="right", va="center",
-                fontsize=6.5, xytext=(-4, 0), textcoords="offset points", style="italic")
+def legend_columns(labels: list[str], width: int = 90) -> int:
+    """Legend entries side by side while they fit in ``width`` characters, else one a line.
+
+    Examples
+    --------
+    >>> legend_columns(["Drug", "Placebo"]), legend_columns(["x" * 60, "y" * 60])
+    (2, 1)
+    """
+    return len(labels) if sum(len(t) + 6 for t in labels) <= width else 1
+
+
+def n_tick_labels(ax, ticks: dict[float, str], arms: list[str], short: dict[str, str],
+                  counts: pd.DataFrame, fontsize: float = 7, prefix: str = "n") -> None:
+    """Tick labels that carry the n of each arm under the visit (one text a tick), with the
+    arm names in a matching column at the left of the axis."""
+    days = sorted(ticks)
+    n = {(str(a), float(x)): int(v) for a, x, v in zip(counts["arm"], counts["x"], counts["n"])}
+    labels = [ticks[d] + "".join(f"\n{n.get((a, float(d)), 0)}" for a in arms) for d in days]
+    ax.set_xticks(days, labels, fontsize=fontsize)
+    pad = ax.xaxis.get_tick_padding() + ax.xaxis.majorTicks[0].get_pad() if ax.xaxis.majorTicks \
+        else 7.0
+    ax.annotate("\n".join(["", *(f"{prefix} {short.get(a, a)}" for a in arms)]), (0.0, 0.0),
+                xycoords="axes fraction", xytext=(-6, -pad), textcoords="offset points",
+                ha="right", va="top", fontsize=fontsize)
 
 
 def trajectory_plot(summary: pd.DataFrame, *, arms: list[str], arm_labels: dict[str, str],
@@ -111,15 +122,14 @@ def trajectory_plot(summary: pd.DataFrame, *, arms: list[str], arm_labels: dict[
                             label=arm_labels.get(arm, arm), **style.line())
             if reference is not None:
                 ax.axhline(reference, color="grey", linewidth=0.7, linestyle=":")
-            ax.set_xticks(days, [xticks[d] for d in days], fontsize=7)
+            n_tick_labels(ax, xticks, arms, short, part[["arm", "x", "n"]])
             ax.set_xlabel(xlabel)
             ax.set_ylabel(ylabel)
             ax.set_title(title, fontsize=9)
-            _n_rows(ax, arms, short, part[["arm", "x", "n"]])
         for ax in axes[len(keys):]:
             ax.set_visible(False)
         handles, labels = axes[0].get_legend_handles_labels()
         if handles:
-            fig.legend(handles, labels, loc="outside upper center", ncols=min(len(arms), 3),
-                       fontsize=8)
+            fig.legend(handles, labels, loc="outside upper center",
+                       ncols=legend_columns(labels), fontsize=8)
     return fig

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import Patch
 
 from ..plotting import arm_style, drawing, new_figure
+from .trajectory import legend_columns
 
 __all__ = ["waterfall_plot"]
 
@@ -97,6 +98,6 @@ def waterfall_plot(values: pd.DataFrame, *, arms: list[str], arm_labels: dict[st
         handles = [Patch(label=arm_labels.get(a, a), facecolor=arm_style(i).colour,
                          hatch=arm_style(i).hatch, edgecolor="black")
                    for i, a in enumerate(arms)]
-        fig.legend(handles=handles, loc="outside upper center", ncols=min(len(arms), 3),
-                   fontsize=8)
+        fig.legend(handles=handles, loc="outside upper center",
+                   ncols=legend_columns([h.get_label() for h in handles]), fontsize=8)
     return fig
