@@ -19,7 +19,7 @@ from ..formatting import (MISSING, estimate_decimals, fmt_estimate_ci, fmt_mean_
 from ..source import ReportSource
 from ._comparison import (CONTINUOUS, RESPONDER, ci_words, comparison_table, endpoint_params,
                           param_decimals)
-from ._efficacy_common import (result_title, BLIND_NOTE, FAMILY, endpoint_label, figure_block, has_rows,
+from ._efficacy_common import (absent, result_title, BLIND_NOTE, FAMILY, endpoint_label, figure_block, has_rows,
                                not_estimable, population_words, scrub, subgroup_label,
                                unique_texts, written_note)
 from ._secondary import mmrm_table, summary_table
@@ -55,9 +55,10 @@ def model_terms_blocks(source: ReportSource, res: Any) -> list[Block]:
         rows.append(row + ([fmt_p(r.get("p_value"))] if not source.blind else []))
     first = t.iloc[0]
     counts = []
-    for col, words in (("n", "participants"), ("events", "events")):
-        if col in t and not is_missing(first[col]):
-            counts.append(f"{fmt_number(first[col], 0)} {words}")
+    if "n" in t and not is_missing(first["n"]):
+        counts.append(f"n = {fmt_number(first['n'], 0)} participants")
+    if "events" in t and not is_missing(first["events"]):
+        counts.append(f"{fmt_number(first['events'], 0)} events")
     if "events_per_variable" in t and not is_missing(first["events_per_variable"]):
         counts.append(f"events per variable {fmt_number(first['events_per_variable'], 1)}")
     method = scrub(source, res.method or " ".join(unique_texts(t.get("method", []))))
@@ -199,7 +200,7 @@ def _format_column(values: pd.Series, name: str) -> list[str]:
         whole = (numeric.dropna() == numeric.dropna().round()).all()
         d = 0 if whole else estimate_decimals(numeric.tolist())
         return [fmt_number(v, d) for v in numeric]
-    return [MISSING if is_missing(v) else str(v) for v in values]
+    return [MISSING if absent(v) else str(v) for v in values]
 
 
 def generic_table(source: ReportSource, res: Any) -> Table:

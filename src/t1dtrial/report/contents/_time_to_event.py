@@ -280,7 +280,7 @@ def km_figure(source: ReportSource, res: Any) -> Block | None:
     caption = (f"{_title(source, res)}: Kaplan-Meier estimate by arm with pointwise "
                f"{fmt_conf_level(res.conf_level)} (band); numbers at risk under the "
                f"axis. {population_words(source, res)} (N = {n}). {scrub(source, res.method)}.")
-    return figure_block(f"{res.name}_km", f"Kaplan-Meier curve: {_title(source, res)}", caption,
+    return figure_block(f"{res.name}_km_curve", f"Kaplan-Meier curve: {_title(source, res)}", caption,
                         fig)
 
 
