@@ -1,4 +1,4 @@
-"""The efficacy section: primary table and comparisons, figures, open report, three arms, any shape."""
+"""The efficacy section: primary table, comparisons, figures, open report, three arms, any shape."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from t1dtrial.datasets import load_lu2021
 from t1dtrial.protocol import load_protocol
 from t1dtrial.report.contents._by_shape import render_result
 from t1dtrial.report.contents._efficacy import efficacy_section
+from t1dtrial.report.contents._primary import primary_subsection
 from t1dtrial.report.contents._trajectories import waterfall_subsection
 from t1dtrial.report.document import Figure, Paragraph, Table
 from t1dtrial.report.source import ReportSource
@@ -73,7 +74,7 @@ def test_the_primary_table_shows_the_responders_and_fisher_p_of_all_participants
     assert "0.028" in _row(everyone, "p-value")
     assert [c.header for c in table.columns[1:]] == ["MSC (N = 27)", "CONTROL (N = 26)"]
     assert len(table.groups) == 3  # all participants and the two onset subgroups
-    assert any("nominal" in f for f in table.footnotes)
+    assert any(f.startswith("Nominal p-values (Adult-onset") for f in table.footnotes)
     assert any(f.startswith("Missing data (non-responder)") for f in table.footnotes)
 
 
@@ -139,7 +140,7 @@ def test_every_arm_of_a_three_arm_trial_is_in_the_primary_table(tmp_path):
         a for a in protocol.plan if a.role == "primary"]})
     simulate_trial(only_primary, seed=11).write(tmp_path)
     results = analyze(load_folder(tmp_path, only_primary))
-    section = efficacy_section(ReportSource(results, only_primary))
+    section = primary_subsection(ReportSource(results, only_primary), set())
     table = _block(section, "primary")
     assert [c.label for c in table.columns[1:]] == ["LOW", "HIGH", "CONTROL"]
     labels = [r[0] for r in table.groups[0].rows]

@@ -19,8 +19,9 @@ from ..formatting import (MISSING, estimate_decimals, fmt_estimate_ci, fmt_mean_
 from ..source import ReportSource
 from ._comparison import (CONTINUOUS, RESPONDER, ci_words, comparison_table, endpoint_params,
                           param_decimals)
-from ._efficacy_common import (absent, result_title, BLIND_NOTE, FAMILY, endpoint_label, figure_block, has_rows,
-                               not_estimable, population_words, scrub, subgroup_label,
+from ._efficacy_common import (BLIND_NOTE, FAMILY, absent, endpoint_label, figure_block, has_rows,
+                               not_estimable, population_words, result_title, scrub,
+                               subgroup_label,
                                unique_texts, written_note)
 from ._secondary import mmrm_table, summary_table
 from ._time_to_event import episodes_blocks, survival_blocks
@@ -232,17 +233,20 @@ def _comparison_shape(source: ReportSource, res: Any) -> list[Block]:
     return [comparison_table(source, res, f"{res.name}_by_arm")]
 
 
+def _hidden(source: ReportSource, res: Any) -> list[Block]:
+    return [Paragraph(f"{_title(source, res)}: compares arms, not shown. {BLIND_NOTE}",
+                      style="note")]
+
+
 def _interaction(source: ReportSource, res: Any) -> list[Block]:
     from ._primary import interaction_table
 
-    if source.blind:
-        return [Paragraph(f"{_title(source, res)}: compares arms, not shown. {BLIND_NOTE}", style="note")]
-    return [interaction_table(source, res)]
+    return _hidden(source, res) if source.blind else [interaction_table(source, res)]
 
 
 def _between_arms_only(source: ReportSource, res: Any) -> list[Block]:
     if source.blind:
-        return [Paragraph(f"{_title(source, res)}: compares arms, not shown. {BLIND_NOTE}", style="note")]
+        return _hidden(source, res)
     return comparison_blocks(source, res) if "comparison" in res.table else [
         generic_table(source, res)]
 

@@ -67,8 +67,8 @@ def multiplicity_notes(protocol: Any, comparison: pd.DataFrame) -> list[str]:
         rows = comparison.loc[comparison["multiplicity"].astype(str) == text]
         subs = unique_texts(subgroup_label(protocol, s) for s in rows.get("subgroup", []))
         where = f" ({', '.join(subs)})" if subs else ""
-        nominal = " p-values are nominal." if "nominal" in text else ""
-        notes.append(f"Multiplicity{where}: {text}.{nominal}")
+        words = "Nominal p-values" if "nominal" in text else "Multiplicity"
+        notes.append(f"{words}{where}: {text}.")
     return notes
 
 
@@ -93,7 +93,8 @@ def _continuous_rows(rows: pd.DataFrame, arms: list[str], dd: int) -> list[list[
         sd = "baseline_sd" if "baseline_sd" in rows else None
         out.append(["Baseline, mean (SD)", *_arm_cells(
             rows, arms, lambda r: fmt_mean_sd(r["baseline_mean"], r[sd] if sd else None, dd))])
-    out.append(["Mean (SD)", *_arm_cells(rows, arms, lambda r: fmt_mean_sd(r["mean"], r["sd"], dd))])
+    out.append(["Mean (SD)", *_arm_cells(rows, arms,
+                                         lambda r: fmt_mean_sd(r["mean"], r["sd"], dd))])
     if "median" in rows:
         out.append(["Median", *_arm_cells(rows, arms, lambda r: fmt_number(r["median"], dd + 1))])
     return out
@@ -192,9 +193,10 @@ def comparison_table(source: ReportSource, res: Any, key: str, *,
                  "CI, confidence interval; n (%), responders (percent of the subgroup's n).")
     if source.blind:
         notes.append(BLIND_NOTE)
+    label = with_units(endpoint_label(protocol, res.endpoint),
+                       res.units if res.shape == CONTINUOUS else None)
     return Table(key=key, family=FAMILY,
-                 title=title or f"{with_units(endpoint_label(protocol, res.endpoint), res.units if res.shape == CONTINUOUS else None)} "
-                                f"at {visit_label(protocol, visit)}",
+                 title=title or f"{label} at {visit_label(protocol, visit)}",
                  population=population_words(source, res),
                  columns=[Column(""), *arm_columns(source, res, arms)], groups=groups,
                  footnotes=notes, wide=len(arms) > 3)

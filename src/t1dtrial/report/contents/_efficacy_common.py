@@ -1,4 +1,4 @@
-"""What the efficacy builders share: words for codes, arm columns, figures, and the open report's rules.
+"""What the efficacy builders share: words for codes, arm columns, figures, the open report.
 
 Every name a reader sees comes from the protocol (endpoint, visit, subgroup
 and population labels) or from the :class:`ReportSource` (arms, coded in an
@@ -33,7 +33,8 @@ from ..source import ReportSource
 __all__ = ["FAMILY", "endpoint_label", "endpoint_of", "visit_label", "subgroup_label",
            "population_words", "arm_codes", "arm_columns", "arm_of_comparison", "figure_block",
            "scrub", "scrub_section", "subject_arms", "mean_ci", "not_estimable", "has_rows",
-           "written_note", "unique_texts", "absent", "result_title", "with_units", "arm_labels", "blind_note", "BLIND_NOTE"]
+           "written_note", "unique_texts", "absent", "result_title", "with_units", "arm_labels",
+           "blind_note", "BLIND_NOTE"]
 
 #: Numbering family of every efficacy table and figure (ICH E3 14.2).
 FAMILY = "14.2"

@@ -159,7 +159,8 @@ def sensitivity_table(source: ReportSource, primary: Any, results: list[Any]) ->
                          fmt_estimate_ci(r["estimate"], r.get("ci_low"), r.get("ci_high"), d),
                          fmt_p(r.get("p_value"))])
         groups.append(RowGroup(result_title(source, res), body))
-        notes += [f"{result_title(source, res)}: {scrub(source, res.method)}."] if res.method else []
+        if res.method:
+            notes.append(f"{result_title(source, res)}: {scrub(source, res.method)}.")
         notes += [scrub(source, n) for n in res.notes]
     notes += [f"Multiplicity: {m}." for m in unique_texts(
         m for r in results if has_rows(r.table) for m in r.table.get("multiplicity", []))]
@@ -176,7 +177,7 @@ def sensitivity_table(source: ReportSource, primary: Any, results: list[Any]) ->
 
 
 def primary_subsection(source: ReportSource, used: set[str]) -> Section | None:
-    """Primary endpoint, forest plot, interaction and sensitivity analyses (names go to ``used``)."""
+    """Primary endpoint, forest plot, interaction, sensitivity (their names go to ``used``)."""
     res = primary_result(source)
     if res is None:
         return None

@@ -22,9 +22,9 @@ from ..document import Block, Column, RowGroup, Table
 from ..formatting import (MISSING, fmt_conf_level, fmt_estimate_ci, fmt_n_percent, fmt_number,
                           fmt_p, is_missing)
 from ..source import ReportSource
-from ._efficacy_common import (result_title, BLIND_NOTE, FAMILY, absent, arm_labels, arm_of_comparison,
-                               figure_block, has_rows, population_words, scrub, subject_arms,
-                               unique_texts, visit_label)
+from ._efficacy_common import (BLIND_NOTE, FAMILY, absent, arm_labels, arm_of_comparison,
+                               figure_block, has_rows, population_words, result_title, scrub,
+                               subject_arms, unique_texts, visit_label)
 
 __all__ = ["episodes_blocks", "survival_blocks"]
 
@@ -117,9 +117,9 @@ def swimmer_figure(source: ReportSource, res: Any) -> Block | None:
     arms = _arm_order(source, data["arm"])
     fig = swimmer_plot(data, arms=arms, arm_labels=arm_labels(source, arms),
                        xlabel="Days from the start of treatment")
-    caption = (f"{_title(source, res)}: each insulin-free episode as a bar from the start of treatment "
-               f"(first infusion, or enrolment without one), grey line the follow-up to the last "
-               f"assessment, arrow an episode ongoing at the data cut. "
+    caption = (f"{_title(source, res)}: each insulin-free episode as a bar from the start of "
+               "treatment (first infusion, or enrolment without one), grey line the follow-up to "
+               "the last assessment, arrow an episode ongoing at the data cut. "
                f"{population_words(source, res)}; {data['label'].nunique()} participants with "
                f"{len(data)} episodes. {scrub(source, res.method)}.")
     return figure_block(f"{res.name}_swimmer", f"Swimmer plot: {_title(source, res)}", caption,
@@ -280,8 +280,8 @@ def km_figure(source: ReportSource, res: Any) -> Block | None:
     caption = (f"{_title(source, res)}: Kaplan-Meier estimate by arm with pointwise "
                f"{fmt_conf_level(res.conf_level)} (band); numbers at risk under the "
                f"axis. {population_words(source, res)} (N = {n}). {scrub(source, res.method)}.")
-    return figure_block(f"{res.name}_km_curve", f"Kaplan-Meier curve: {_title(source, res)}", caption,
-                        fig)
+    return figure_block(f"{res.name}_km_curve", f"Kaplan-Meier curve: {_title(source, res)}",
+                        caption, fig)
 
 
 def survival_blocks(source: ReportSource, res: Any) -> list[Block]:

@@ -4,7 +4,7 @@ Examples
 --------
 >>> import pandas as pd
 >>> p = pd.DataFrame({"panel": "all", "score": [0.0, 2.0, 6.0], "value": [17.0, 40.0, 67.0],
-...                   "ci_low": [None] * 3, "ci_high": [None] * 3, "text": ["5/30", "12/30", "20/30"]})
+...                   "text": ["5/30", "12/30", "20/30"]})
 >>> fig = dose_response_plot(p, panels={"all": "All participants"},
 ...                          xlabel="Dose score (10^6 cells/kg)", ylabel="Responders (%)")
 >>> fig.axes[0].get_xlabel()
