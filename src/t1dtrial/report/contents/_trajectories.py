@@ -84,6 +84,10 @@ def _trajectory_figure(source: ReportSource, values: pd.DataFrame, params: list[
 
     arms = [a for a in source.arms if a in set(values["arm"])]
     words = {p: param_words(values.loc[values["PARAMCD"] == p, "PARAM"].iloc[0]) for p in params}
+    words = {p: (label.split(", ")[0], unit) for p, (label, unit) in words.items()}
+    visits = (values[["AVISITN", "AVISIT"]].drop_duplicates("AVISITN").sort_values("AVISITN")
+              .set_index("AVISITN")["AVISIT"])
+    position = {day: float(i) for i, day in enumerate(visits.index)}
     parts, lines, panels = [], [], {}
     for sub_name, members in subgroups or [("all", None)]:
         v = values if members is None else values.loc[values["USUBJID"].isin(members)]
@@ -95,23 +99,23 @@ def _trajectory_figure(source: ReportSource, values: pd.DataFrame, params: list[
                              f"{label} ({unit})" if unit else label)
             one = v.loc[v["PARAMCD"] == p]
             s = mean_ci(one, ["arm", "AVISITN"], "AVAL", level)
-            parts.append(s.assign(panel=key_p, x=s["AVISITN"]))
+            parts.append(s.assign(panel=key_p, x=s["AVISITN"].map(position)))
             if individual:
                 lines.append(pd.DataFrame({"panel": key_p, "arm": one["arm"],
-                                           "subject": one["USUBJID"], "x": one["AVISITN"],
+                                           "subject": one["USUBJID"],
+                                           "x": one["AVISITN"].map(position),
                                            "value": one["AVAL"]}))
-    ticks = (values[["AVISITN", "AVISIT"]].drop_duplicates("AVISITN")
-             .set_index("AVISITN")["AVISIT"].to_dict())
+    ticks = {float(position[day]): str(code) for day, code in visits.items()}
     summary = pd.concat(parts, ignore_index=True)
     fig = trajectory_plot(summary, arms=arms, arm_labels=arm_labels(source, arms),
                           arm_short={a: source.arm_short(a) for a in arms}, panels=panels,
-                          xticks={float(k): str(v) for k, v in ticks.items()},
-                          xlabel="Scheduled visit (days from baseline)",
+                          xticks=ticks, xlabel="Scheduled visit",
                           ncols=len(params) if subgroups else min(len(params), 2),
                           individual=pd.concat(lines, ignore_index=True) if lines else None)
     n = values["USUBJID"].nunique()
+    schedule = ", ".join(f"{code} day {int(day)}" for day, code in visits.items())
     caption = (f"{what}: mean with {fmt_conf_level(level)} (t distribution) by arm at each "
-               f"scheduled visit; n under each axis is the number of participants with a value. "
+               f"scheduled visit ({schedule}); n under each axis is the number of participants with a value. "
                f"{population_words_of(source)} (N = {n}); analysis records of ADLB, observed "
                "values (no imputation)."
                + (" Thin lines: individual participants." if individual else ""))

@@ -66,7 +66,7 @@ def trajectory_plot(summary: pd.DataFrame, *, arms: list[str], arm_labels: dict[
     Parameters
     ----------
     summary : DataFrame
-        ``panel, arm, x, mean, ci_low, ci_high, n`` (``x`` the scheduled day).
+        ``panel, arm, x, mean, ci_low, ci_high, n`` (``x`` the visit's position on the axis).
     arms : list of str
         Arm codes in drawing order (their styles follow this order).
     arm_labels : dict
@@ -74,7 +74,7 @@ def trajectory_plot(summary: pd.DataFrame, *, arms: list[str], arm_labels: dict[
     panels : dict
         Panel key -> (title, y-axis label with its unit), in drawing order.
     xticks : dict
-        Day -> visit label.
+        Position -> visit label.
     xlabel : str
         The time axis with its unit.
     ncols : int, optional
@@ -96,7 +96,8 @@ def trajectory_plot(summary: pd.DataFrame, *, arms: list[str], arm_labels: dict[
     short = arm_short or arm_labels
     days = sorted(xticks)
     span = (max(days) - min(days)) or 1.0
-    offset = {a: (i - (len(arms) - 1) / 2) * 0.012 * span for i, a in enumerate(arms)}
+    offset = {a: (i - (len(arms) - 1) / 2) * 0.1 * span / max(len(days), 1)
+              for i, a in enumerate(arms)}
     with drawing():
         fig = new_figure(3.1 * ncols + 0.6, (2.6 + 0.16 * len(arms)) * nrows + 0.4)
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
