@@ -219,8 +219,8 @@ def mean_ci(values: pd.DataFrame, by: list[str], column: str, level: float = 0.9
     --------
     >>> d = pd.DataFrame({"g": ["a", "a", "a"], "v": [1.0, 2.0, 3.0]})
     >>> r = mean_ci(d, ["g"], "v")
-    >>> r[["n", "mean"]].values.tolist(), round(float(r["ci_high"].iloc[0]), 3)
-    ([[3, 2.0]], 4.484)
+    >>> int(r["n"].iloc[0]), float(r["mean"].iloc[0]), round(float(r["ci_high"].iloc[0]), 3)
+    (3, 2.0, 4.484)
     """
     g = values.dropna(subset=[column]).groupby(by, sort=False)[column]
     out = g.agg(n="count", mean="mean", sd="std").reset_index()
