@@ -20,9 +20,8 @@ from ..source import ReportSource
 from ._comparison import (CONTINUOUS, RESPONDER, ci_words, comparison_table, endpoint_params,
                           param_decimals)
 from ._efficacy_common import (BLIND_NOTE, FAMILY, absent, endpoint_label, figure_block, has_rows,
-                               not_estimable, population_words, result_title, scrub,
-                               subgroup_label,
-                               unique_texts, written_note)
+                               method_notes, not_estimable, population_words, result_title, scrub,
+                               subgroup_label, unique_texts, written_note)
 from ._secondary import mmrm_table, summary_table
 from ._time_to_event import episodes_blocks, survival_blocks
 
@@ -109,7 +108,7 @@ def dose_response_blocks(source: ReportSource, res: Any) -> list[Block]:
         rows = [[subgroup_label(protocol, r.get("subgroup")),
                  fmt_estimate_ci(r["estimate"], r["ci_low"], r["ci_high"], d),
                  fmt_p(r.get("p_value")), fmt_number(r.get("n"), 0)] for _, r in trend.iterrows()]
-        notes = [f"Method: {scrub(source, res.method)}."] if res.method else []
+        notes = method_notes(source, [res.method, *trend.get("method", [])])
         notes += [scrub(source, f) for f in res.footnotes]
         notes += [f"Multiplicity: {m}." for m in unique_texts(trend.get("multiplicity", []))]
         notes.append("CI, confidence interval; slope per unit of the dose score.")
@@ -178,8 +177,7 @@ def comparison_blocks(source: ReportSource, res: Any) -> list[Block]:
     rows = [[source.comparison_name(str(r.get("comparison", ""))),
              fmt_estimate_ci(r["estimate"], r.get("ci_low"), r.get("ci_high"), d),
              fmt_p(r.get("p_value"))] for _, r in t.iterrows()]
-    notes = [f"Method: {scrub(source, m)}." for m in unique_texts(
-        [res.method, *t.get("method", [])])]
+    notes = method_notes(source, [res.method, *t.get("method", [])])
     notes += [scrub(source, f) for f in res.footnotes] + ["CI, confidence interval."]
     units = f" ({res.units})" if res.units else ""
     return [Table(key=f"{res.name}_comparison", family=FAMILY, title=_title(source, res),
@@ -214,8 +212,7 @@ def generic_table(source: ReportSource, res: Any) -> Table:
     shown = t.head(_GENERIC_ROWS)
     cells = [_format_column(shown[c], c) for c in cols]
     rows = [[scrub(source, cells[j][i]) for j in range(len(cols))] for i in range(len(shown))]
-    notes = [f"Method: {scrub(source, m)}." for m in unique_texts(
-        [res.method, *t.get("method", [])])][:3]
+    notes = method_notes(source, [res.method, *t.get("method", [])])[:4]
     notes += [scrub(source, f) for f in res.footnotes]
     if len(t) > len(shown) or len(cols) < len(t.columns):
         notes.append(written_note(res))

@@ -26,7 +26,7 @@ from ..formatting import (MISSING, data_decimals, estimate_decimals, fmt_conf_le
                           is_missing)
 from ..source import ReportSource
 from ._efficacy_common import (BLIND_NOTE, FAMILY, arm_codes, arm_columns, arm_of_comparison,
-                               endpoint_label, endpoint_of, population_words, scrub,
+                               endpoint_label, endpoint_of, method_notes, population_words, scrub,
                                subgroup_label, unique_texts, visit_label, with_units)
 
 __all__ = ["comparison_table", "ci_words", "param_decimals", "endpoint_params",
@@ -131,15 +131,14 @@ def _comparison_rows(source: ReportSource, res: Any, rows: pd.DataFrame, arms: l
 
 
 def _method_notes(source: ReportSource, res: Any) -> list[str]:
-    notes = [f"Method: {scrub(source, res.method)}."] if res.method else []
+    notes = method_notes(source, [res.method])
     comp = res.comparison
     if comp is not None:
         for col, words in (("rd_method", "Risk difference"), ("or_method", "Odds ratio"),
-                           ("method", "Comparison")):
+                           ("test", "Test"), ("method", "Comparison")):
             if col in comp:
-                notes += [f"{words}: {scrub(source, t)}." for t in unique_texts(comp[col])
-                          if t != res.method]
-    return notes
+                notes += method_notes(source, [t for t in comp[col] if t != res.method], words)
+    return list(dict.fromkeys(notes))
 
 
 def comparison_table(source: ReportSource, res: Any, key: str, *,

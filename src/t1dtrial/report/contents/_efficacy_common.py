@@ -33,7 +33,8 @@ from ..source import ReportSource
 __all__ = ["FAMILY", "endpoint_label", "endpoint_of", "visit_label", "subgroup_label",
            "population_words", "arm_codes", "arm_columns", "arm_of_comparison", "figure_block",
            "scrub", "scrub_section", "subject_arms", "mean_ci", "not_estimable", "has_rows",
-           "written_note", "unique_texts", "absent", "result_title", "with_units", "arm_labels",
+           "written_note", "unique_texts", "absent", "method_notes", "result_title", "with_units",
+           "arm_labels",
            "blind_note", "BLIND_NOTE"]
 
 #: Numbering family of every efficacy table and figure (ICH E3 14.2).
@@ -186,6 +187,30 @@ def not_estimable(source: ReportSource, res: Any) -> Paragraph:
     why = " ".join(unique_texts(reasons)) or ("The analysis gave no estimate (too few "
                                               "participants, arms or events for the method).")
     return Paragraph(f"{result_title(source, res)}: not estimated. {why}", style="note")
+
+
+def method_notes(source: ReportSource, texts: Iterable[object], label: str = "Method") -> list[str]:
+    """Footnotes of the methods of some rows: ``Method: ...``, and for the rows that could
+    not be estimated (``not estimable: <reason>``) ``Not estimable (–): <reason>``.
+
+    Examples
+    --------
+    >>> from t1dtrial.analysis import Results
+    >>> from t1dtrial.protocol import load_protocol
+    >>> src = ReportSource(Results(tables={}), load_protocol("lu2021"))
+    >>> method_notes(src, ["Welch t-test", "not estimable: an arm has no subject", None])
+    ['Method: Welch t-test.', 'Not estimable (–): an arm has no subject.']
+    """
+    from ...analysis._estimable import PREFIX
+
+    notes = []
+    for text in unique_texts(texts):
+        text = scrub(source, text).rstrip(".")
+        if text.startswith(PREFIX):
+            notes.append(f"Not estimable ({MISSING}): {text[len(PREFIX):]}.")
+        else:
+            notes.append(f"{label}: {text}.")
+    return notes
 
 
 def blind_note() -> str:

@@ -18,8 +18,8 @@ from ..formatting import estimate_decimals, fmt_estimate_ci, fmt_number, fmt_p, 
 from ..source import ReportSource
 from ._comparison import CONTINUOUS, RESPONDER, ci_words, comparison_table
 from ._efficacy_common import (BLIND_NOTE, FAMILY, absent, endpoint_label, figure_block, has_rows,
-                               not_estimable, population_words, result_title, scrub, subgroup_label,
-                               unique_texts)
+                               method_notes, not_estimable, population_words, result_title, scrub,
+                               subgroup_label, unique_texts)
 
 __all__ = ["primary_result", "primary_subsection", "forest_rows"]
 
@@ -110,7 +110,7 @@ def interaction_table(source: ReportSource, res: Any) -> Block:
             body.append([what, fmt_estimate_ci(r[est], r[low], r[high], d), stat,
                          fmt_p(r.get("p_value"))])
         groups.append(RowGroup(label, body))
-    notes = [f"Method: {scrub(source, m)}." for m in unique_texts(t.get("method", []))]
+    notes = method_notes(source, t.get("method", []))
     notes += [scrub(source, f) for f in res.footnotes]
     notes += [f"Multiplicity: {m}." for m in unique_texts(t.get("multiplicity", []))]
     notes.append("CI, confidence interval; df, degrees of freedom. An effect is the odds ratio "

@@ -22,8 +22,9 @@ from ..formatting import (MISSING, fmt_estimate_ci, fmt_mean_sd, fmt_n_percent, 
                           fmt_p)
 from ..source import ReportSource
 from ._comparison import ci_words, endpoint_params, multiplicity_notes, param_decimals
-from ._efficacy_common import (BLIND_NOTE, FAMILY, arm_codes, endpoint_label, population_words,
-                               scrub, unique_texts, visit_label, with_units, written_note)
+from ._efficacy_common import (BLIND_NOTE, FAMILY, arm_codes, endpoint_label, method_notes,
+                               population_words, scrub, unique_texts, visit_label, with_units,
+                               written_note)
 
 __all__ = ["summary_table", "mmrm_table", "responder_list_table", "BETWEEN_ARMS"]
 
@@ -82,7 +83,7 @@ def summary_table(source: ReportSource, res: Any) -> Table:
         rows.append(row)
     notes = [f"Mean (SD) of the {'percent change' if summary == 'percent_change' else 'change'} "
              "from baseline by arm; n participants with a value."]
-    notes += [f"Difference: {scrub(source, m)}." for m in unique_texts(between.get("method", []))]
+    notes += method_notes(source, between.get("method", []), "Difference")
     notes += [scrub(source, f) for f in res.footnotes]
     if not source.blind:
         notes += multiplicity_notes(source.protocol, between)
@@ -144,7 +145,7 @@ def mmrm_table(source: ReportSource, res: Any) -> Table:
         rows.append(row)
     notes = [f"Least-squares means of the value at each visit; endpoint: "
              f"{endpoint_label(source.protocol, res.endpoint)}."]
-    notes += [f"Method: {scrub(source, res.method)}."] if res.method else []
+    notes += method_notes(source, [res.method, *t.get("method", [])])
     notes += [scrub(source, f) for f in res.footnotes] + [scrub(source, n) for n in res.notes]
     if len(scales) > 1:
         notes.append("The same model on the other scale(s) is in the CSV table.")
@@ -195,7 +196,7 @@ def responder_list_table(source: ReportSource, results: list[Any], key: str,
                                      r["rd_ci_high"].iloc[0], 2), fmt_p(r["p_value"].iloc[0])]
                     if len(r) else [MISSING, MISSING])
         rows.append(row)
-        notes += [f"Method: {scrub(source, res.method)}."] if res.method else []
+        notes += method_notes(source, [res.method, *comp.get("rd_method", [])])
         notes += [scrub(source, f) for f in res.footnotes]
         if not source.blind:
             mult += multiplicity_notes(source.protocol, comp)

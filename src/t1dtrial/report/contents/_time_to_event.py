@@ -23,8 +23,8 @@ from ..formatting import (MISSING, fmt_conf_level, fmt_estimate_ci, fmt_n_percen
                           fmt_p, is_missing)
 from ..source import ReportSource
 from ._efficacy_common import (BLIND_NOTE, FAMILY, absent, arm_labels, arm_of_comparison,
-                               figure_block, has_rows, population_words, result_title, scrub,
-                               subject_arms, unique_texts, visit_label)
+                               figure_block, has_rows, method_notes, population_words,
+                               result_title, scrub, subject_arms, unique_texts, visit_label)
 
 __all__ = ["episodes_blocks", "survival_blocks"]
 
@@ -188,12 +188,10 @@ def survival_table(source: ReportSource, res: Any) -> Table:
     n = res.n_by_arm or {}
     columns = [Column("")] + [Column(source.arm_short(a), n=n.get(a), align="right") for a in arms]
     columns += [Column("Total" if a == "all" else str(a), align="right") for a in pooled]
-    notes = [f"Method: {scrub(source, res.method)}."] if res.method else []
+    notes = method_notes(source, [res.method, *t.get("method", [])])
     if has_rows(comp) and not source.blind:
-        notes += [f"Comparison: {m}." for m in unique_texts(comp.get("method", []))]
+        notes += method_notes(source, comp.get("method", []), "Comparison")
     notes += [scrub(source, f) for f in res.footnotes]
-    notes += [scrub(source, n_) for n_ in getattr(source.results, "notes", []) or []
-              if res.name in str(n_)]
     notes.append("CI, confidence interval; –, not estimable (e.g. the curve does not reach "
                  "one half, or no participant of the arm is at risk).")
     if source.blind:

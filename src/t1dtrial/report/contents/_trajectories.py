@@ -20,8 +20,8 @@ from ..document import Block, Section
 from ..formatting import fmt_conf_level, fmt_number
 from ..source import ReportSource
 from ._comparison import endpoint_params
-from ._efficacy_common import (arm_labels, endpoint_label, figure_block, mean_ci,
-                               population_words, subgroup_label, subject_arms, visit_label)
+from ._efficacy_common import (arm_labels, endpoint_label, figure_block, mean_ci, population_words,
+                               subgroup_label, subject_arms, visit_label)
 from ._primary import primary_result
 
 __all__ = ["GLYCAEMIC", "analysis_values", "trajectories_subsection", "waterfall_subsection",
@@ -115,7 +115,8 @@ def _trajectory_figure(source: ReportSource, values: pd.DataFrame, params: list[
     n = values["USUBJID"].nunique()
     schedule = ", ".join(f"{code} day {int(day)}" for day, code in visits.items())
     caption = (f"{what}: mean with {fmt_conf_level(level)} (t distribution) by arm at each "
-               f"scheduled visit ({schedule}); n under each axis is the number of participants with a value. "
+               f"scheduled visit ({schedule}); n under each axis is the number of participants "
+               "with a value. "
                f"{population_words_of(source)} (N = {n}); analysis records of ADLB, observed "
                "values (no imputation)."
                + (" Thin lines: individual participants." if individual else ""))
