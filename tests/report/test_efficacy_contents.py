@@ -111,6 +111,12 @@ def test_the_waterfall_draws_the_threshold_of_the_protocols_endpoint(twin):
     assert "Responder threshold 25 %" in svg and "threshold 10 %" not in svg
 
 
+def test_rows_that_could_not_be_estimated_say_why_in_a_footnote(built):
+    km = _block(built, "insulin_free_km_km")
+    assert "Not estimable (–): no subject of the arm became insulin-free." in km.footnotes
+    assert not any(f.startswith("Method: not estimable") for f in km.footnotes)
+
+
 def test_secondary_tables_are_compact_and_point_to_the_full_table(built):
     secondary = next(s for s in built.subsections if s.key == "efficacy_secondary")
     tables = [b for b in secondary.blocks if isinstance(b, Table)]

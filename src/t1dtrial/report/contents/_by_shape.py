@@ -5,6 +5,19 @@
 :func:`generic_table` (its tidy columns, numbers formatted). A result without
 rows says why (:func:`~._efficacy_common.not_estimable`). In an open report a
 comparison of arms is not shown, and no p-value column is.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from t1dtrial.analysis import Results
+>>> from t1dtrial.analysis.result import Result
+>>> from t1dtrial.protocol import load_protocol
+>>> res = Result(name="rr", shape="comparison", title="Risk ratio (full analysis set)",
+...              table=pd.DataFrame({"comparison": ["MSC vs CONTROL"], "estimate": [2.0],
+...                                  "ci_low": [1.1], "ci_high": [3.6], "p_value": [0.02]}))
+>>> [table] = render_result(ReportSource(Results(tables={}), load_protocol("lu2021")), res)
+>>> table.groups[0].rows
+[['MSC vs CONTROL', '2.00 (1.10, 3.60)', '0.020']]
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@
 
 Only the whole population is shown; every subgroup, visit and method is in
 ``tables/<name>.csv`` (a footnote says which).
+
+Examples
+--------
+>>> BETWEEN_ARMS[0]
+'ancova'
 """
 
 from __future__ import annotations

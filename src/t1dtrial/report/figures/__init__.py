@@ -14,6 +14,7 @@ wrap the figure into the document. No figure function knows a protocol.
 - :mod:`.waterfall`: one bar a participant, sorted, with a threshold line;
 - :mod:`.survival`: Kaplan-Meier curves with numbers at risk, and swimmer plots;
 - :mod:`.dose_response`: a summary by dose score with its trend;
+- :mod:`.consort`: the CONSORT flow of participants (disposition);
 - :mod:`.files`: the figures written to an analysis folder (:func:`render_figures`).
 """
 
