@@ -24,9 +24,24 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..plotting import arm_style, drawing, new_figure
-from .trajectory import n_tick_labels
+from .trajectory import legend_columns, n_tick_labels
 
-__all__ = ["km_plot", "swimmer_plot"]
+__all__ = ["km_plot", "swimmer_plot", "spaced"]
+
+
+def spaced(ticks: list[float], gap: float) -> list[float]:
+    """The ticks at least ``gap`` apart, the first kept (e.g. 0 with its numbers at risk).
+
+    Examples
+    --------
+    >>> spaced([0.0, 30.0, 91.0, 182.0, 365.0], 40.0)
+    [0.0, 91.0, 182.0, 365.0]
+    """
+    kept: list[float] = []
+    for t in ticks:
+        if not kept or t - kept[-1] >= gap:
+            kept.append(t)
+    return kept
 
 
 def km_plot(curves: pd.DataFrame, at_risk: pd.DataFrame, *, arms: list[str],
@@ -66,13 +81,16 @@ def km_plot(curves: pd.DataFrame, at_risk: pd.DataFrame, *, arms: list[str],
         ax.set_ylim(-0.02, 1.05)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
-        ticks = sorted(set(at_risk["time"].astype(float)))
-        ax.set_xlim(left=0, right=max(ticks + [float(curves["time"].max())]) * 1.03)
+        right = max(list(at_risk["time"].astype(float)) + [float(curves["time"].max())])
+        ticks = spaced(sorted(set(at_risk["time"].astype(float))), 0.08 * right)
+        ax.set_xlim(left=0, right=right * 1.03)
         if ticks:
             counts = at_risk.rename(columns={"time": "x", "n_risk": "n"}).fillna({"n": 0})
             n_tick_labels(ax, {t: f"{t:g}" for t in ticks}, arms, short, counts,
-                          fontsize=7, prefix="At risk,")
-        ax.legend(loc="upper right", fontsize=8)
+                          fontsize=7, prefix="At risk,", gap=14)
+        handles, labels = ax.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper center", ncols=legend_columns(labels),
+                   fontsize=8)
     return fig
 
 
@@ -106,7 +124,7 @@ def swimmer_plot(episodes: pd.DataFrame, *, arms: list[str], arm_labels: dict[st
             i = arms.index(r["arm"]) if r["arm"] in arms else 0
             y = y_of[r["label"]]
             if "followup" in episodes and pd.notna(r["followup"]):
-                ax.hlines(y, 0, float(r["followup"]), color="grey", linewidth=0.8)
+                ax.hlines(y, 0, float(r["followup"]), color="grey", linewidth=0.8, zorder=0.5)
                 right = max(right, float(r["followup"]))
             ax.barh(y, float(r["end"]) - float(r["start"]), left=float(r["start"]), height=0.55,
                     **arm_style(i).bar())
@@ -124,5 +142,6 @@ def swimmer_plot(episodes: pd.DataFrame, *, arms: list[str], arm_labels: dict[st
         handles.append(Line2D([], [], color="grey", linewidth=0.8, label="Follow-up"))
         handles.append(Line2D([], [], color="black", marker=">", linestyle="none",
                               label="Ongoing at the data cut"))
-        ax.legend(handles=handles, loc="best", fontsize=7)
+        fig.legend(handles=handles, loc="outside upper center",
+                   ncols=legend_columns([h.get_label() for h in handles]), fontsize=7)
     return fig

@@ -42,7 +42,8 @@ def legend_columns(labels: list[str], width: int = 90) -> int:
 
 
 def n_tick_labels(ax, ticks: dict[float, str], arms: list[str], short: dict[str, str],
-                  counts: pd.DataFrame, fontsize: float = 7, prefix: str = "n") -> None:
+                  counts: pd.DataFrame, fontsize: float = 7, prefix: str = "n",
+                  gap: float = 6) -> None:
     """Tick labels that carry the n of each arm under the visit (one text a tick), with the
     arm names in a matching column at the left of the axis."""
     days = sorted(ticks)
@@ -52,7 +53,7 @@ def n_tick_labels(ax, ticks: dict[float, str], arms: list[str], short: dict[str,
     pad = ax.xaxis.get_tick_padding() + ax.xaxis.majorTicks[0].get_pad() if ax.xaxis.majorTicks \
         else 7.0
     ax.annotate("\n".join(["", *(f"{prefix} {short.get(a, a)}" for a in arms)]), (0.0, 0.0),
-                xycoords="axes fraction", xytext=(-6, -pad), textcoords="offset points",
+                xycoords="axes fraction", xytext=(-gap, -pad), textcoords="offset points",
                 ha="right", va="top", fontsize=fontsize)
 
 
