@@ -167,7 +167,8 @@ def dose_response_blocks(source: ReportSource, res: Any) -> list[Block]:
     fig = dose_response_plot(pd.DataFrame(points),
                              panels={s: subgroup_label(protocol, s) for s in subs},
                              xlabel=f"Dose score ({dose_unit})" if dose_unit else "Dose score",
-                             ylabel=ylabel, reference=None if responder else 0.0)
+                             ylabel=ylabel, reference=None if responder else 0.0,
+                             ylim=(0.0, 100.0) if responder else None)
     caption = (f"{endpoint_label(protocol, res.endpoint)} by dose score "
                f"({'percent responders, responders/n' if responder else 'mean, n'} beside each "
                f"point), a line a subgroup. {population_words(source, res)} "

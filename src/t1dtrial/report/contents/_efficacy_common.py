@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..document import Column, Figure, Paragraph, RowGroup, Section, Table
 from ..formatting import MISSING, fmt_number, is_missing
-from ..plotting import drawing, export
+from ..plotting import PNG_DPI, drawing, export
 from ..source import ReportSource
 
 __all__ = ["FAMILY", "endpoint_label", "endpoint_of", "visit_label", "subgroup_label",
@@ -142,12 +142,18 @@ def figure_block(key: str, title: str, caption: str, fig: Any, width: float = 6.
     """A drawn matplotlib figure as a document :class:`Figure` (SVG and PNG).
 
     The layout is computed once and then fixed, so that the two exports do not
-    compute it again (it is the larger part of drawing a figure).
+    compute it again (twice when an axis carries a secondary axis, which is placed
+    from its parent's position).
     """
     engine = fig.get_layout_engine()
     if engine is not None:
+        dpi = fig.dpi
+        fig.dpi = PNG_DPI  # text measured as the PNG draws it (hinting differs with dpi)
         with drawing():
+            if any(ax.child_axes for ax in fig.axes):  # placed at draw time: draw once first
+                fig.draw_without_rendering()
             engine.execute(fig)
+        fig.dpi = dpi
         fig.set_layout_engine("none")
     svg, png = export(fig)
     return Figure(key=key, family=FAMILY, title=title, caption=caption, svg=svg, png=png,

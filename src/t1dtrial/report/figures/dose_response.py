@@ -23,7 +23,8 @@ __all__ = ["dose_response_plot"]
 
 
 def dose_response_plot(points: pd.DataFrame, *, panels: dict[str, str], xlabel: str,
-                       ylabel: str, reference: float | None = None) -> MplFigure:
+                       ylabel: str, reference: float | None = None,
+                       ylim: tuple[float, float] | None = None) -> MplFigure:
     """The summary of each dose group against its score, one style a panel (subgroup).
 
     Parameters
@@ -37,6 +38,8 @@ def dose_response_plot(points: pd.DataFrame, *, panels: dict[str, str], xlabel: 
         Axis labels with units.
     reference : float, optional
         A horizontal line (e.g. 0 for a change).
+    ylim : (float, float), optional
+        The y range (e.g. 0 to 100 for percentages).
 
     Returns
     -------
@@ -65,6 +68,8 @@ def dose_response_plot(points: pd.DataFrame, *, panels: dict[str, str], xlabel: 
                                 fontsize=6.5, color=style.colour)
         if reference is not None:
             ax.axhline(reference, color="grey", linewidth=0.7, linestyle=":")
+        if ylim is not None:
+            ax.set_ylim(*ylim)
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.legend(fontsize=7)

@@ -58,6 +58,19 @@ def _finite(x: pd.Series, log: bool) -> np.ndarray:
     return np.where(bad, np.nan, v)
 
 
+def _log_axis(ax, values: np.ndarray) -> None:
+    """A log axis with plain numbers (0.5, 1, 2, 5 ...), fewer of them over many decades."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    v = values[np.isfinite(values) & (values > 0)]
+    decades = np.log10(v.max() / v.min()) if v.size else 1.0
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0,) if decades > 2.5 else
+                                          (1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def forest_plot(measures: list[Measure], *, ylabel: str = "", title: str = "") -> MplFigure:
     """Estimates with confidence intervals, one row a label (x group), one axis a measure.
 
@@ -93,14 +106,13 @@ def forest_plot(measures: list[Measure], *, ylabel: str = "", title: str = "") -
                         markersize=5, label=g or None)
             ax.axvline(m.null, color="black", linewidth=0.8, linestyle=":")
             if m.log:
-                ax.set_xscale("log")
+                _log_axis(ax, np.concatenate([lo, hi, est, [m.null]]))
             ax.set_xlabel(m.xlabel)
             if "text" in rows:
-                right = ax.twinx()
-                right.set_ylim(-0.7, n - 0.3)
+                right = ax.secondary_yaxis("right")
                 right.set_yticks(y, [str(t) for t in rows["text"]], fontsize=7)
                 right.tick_params(axis="y", length=0)
-                right.spines[["top", "right", "left", "bottom"]].set_visible(False)
+                right.spines["right"].set_visible(False)
         axes[0].set_yticks(y, [str(s) for s in first["label"]])
         axes[0].set_ylim(-0.7, n - 0.3)
         axes[0].set_ylabel(ylabel)
