@@ -102,6 +102,18 @@ def test_each_figure_is_drawn_with_its_axis_labels_and_units(built, key, label):
     assert "N = " in fig.caption or " n = " in fig.caption
 
 
+def test_no_figure_is_cut_at_its_edges(built):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    for fig in (b for b in built.walk() if isinstance(b, Figure)):
+        ink = np.asarray(Image.open(io.BytesIO(fig.png)).convert("L")) < 200
+        assert not (ink[:, :2].any() or ink[:, -2:].any() or ink[:2].any() or ink[-2:].any()), \
+            fig.key
+
+
 def test_the_waterfall_draws_the_threshold_of_the_protocols_endpoint(twin):
     results, protocol = twin
     primary = protocol.endpoints.primary.model_copy(update={"threshold_pct": 25.0})
