@@ -117,7 +117,7 @@ def swimmer_figure(source: ReportSource, res: Any) -> Block | None:
     arms = _arm_order(source, data["arm"])
     fig = swimmer_plot(data, arms=arms, arm_labels=arm_labels(source, arms),
                        xlabel="Days from the start of treatment")
-    caption = (f"{_title(source, res)}: each insulin-free episode as a bar from the start of "
+    caption = (f"{_title(source, res)}: each episode as a bar from the start of "
                "treatment (first infusion, or enrolment without one), grey line the follow-up to "
                "the last assessment, arrow an episode ongoing at the data cut. "
                f"{population_words(source, res)}; {data['label'].nunique()} participants with "
