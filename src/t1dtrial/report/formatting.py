@@ -26,7 +26,7 @@ from typing import Iterable
 
 __all__ = ["MISSING", "is_missing", "data_decimals", "fmt_number", "fmt_p", "fmt_percent",
            "fmt_n_percent", "fmt_ci", "fmt_estimate_ci", "fmt_mean_sd", "fmt_median_iqr",
-           "fmt_conf_level", "fmt_scientific"]
+           "fmt_conf_level", "fmt_scientific", "estimate_decimals"]
 
 #: What a cell shows for a missing or non-estimable value.
 MISSING = "–"
@@ -208,3 +208,25 @@ def fmt_scientific(x: object, digits: int = 2) -> str:
         mantissa, exponent = mantissa / 10, exponent + 1
     power = str(exponent).translate(_SUPERSCRIPT)
     return f"{fmt_number(mantissa, max(digits - 1, 0))} × 10{power}"
+
+
+def estimate_decimals(values: Iterable[object], *, least: int = 2, most: int = 4) -> int:
+    """Decimals for estimates without a recorded precision (differences, model terms).
+
+    Enough for three significant digits of the typical (median absolute)
+    value, from ``least`` to ``most``.
+
+    Examples
+    --------
+    >>> estimate_decimals([0.26, -0.15]), estimate_decimals([5.1, 12.0]), estimate_decimals([0.0094])
+    (3, 2, 4)
+    >>> estimate_decimals([])
+    2
+    """
+    vals = sorted(abs(float(v)) for v in values if not is_missing(v) and float(v) != 0)  # type: ignore[arg-type]
+    if not vals:
+        return least
+    typical = vals[len(vals) // 2]
+    if math.isinf(typical):
+        return least
+    return min(most, max(least, 2 - math.floor(math.log10(typical))))

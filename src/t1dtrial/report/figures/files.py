@@ -1,4 +1,4 @@
-"""Figures of an analysis, rendered from its tidy tables (SVG and PNG).
+"""Figures of the analysis folder (figures/*.svg, *.png), rendered from its tidy tables.
 
 Three figures a reader would rather look at than read, each drawn from the
 results of the declared shape (:mod:`t1dtrial.analysis.result`), never from a
@@ -36,7 +36,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from ..errors import T1DTrialWarning
+from ...errors import T1DTrialWarning
 
 __all__ = ["render_figures", "FIGURES"]
 
@@ -110,7 +110,7 @@ _SUMMARY = ("analysis", "subgroup", "summary", "param", "endpoint", "group", "vi
 
 def _cpeptide(results: Any, plt: Any) -> Any | None:
     """Median percent change (IQR) of each C-peptide endpoint by visit and arm."""
-    from ..derive import is_cpeptide
+    from ...derive import is_cpeptide
 
     frames = [r.table for r in _of_shape(results, "continuous-summary")
               if _needs("cpeptide_change", r, r.table, _SUMMARY)]
