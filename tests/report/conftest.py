@@ -117,3 +117,25 @@ def browser_page(chromium):
     yield open_file
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def demo_results(tmp_path_factory):
+    """The folder ``t1dtrial demo --out <tmp>/results`` wrote (once per session).
+
+    What the command printed is beside it, in ``demo-stdout.txt``.
+
+    Tests may add files through t1dtrial commands (``t1dtrial report``) but must
+    leave the closed report and every file of the analysis as they found them.
+    """
+    import contextlib
+    import io
+
+    from t1dtrial.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "results"
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["demo", "--out", str(out)]) == 0
+    (out.parent / "demo-stdout.txt").write_text(printed.getvalue(), encoding="utf-8")
+    return out

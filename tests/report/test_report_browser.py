@@ -66,3 +66,28 @@ def test_wide_listing_scrolls_in_its_box_on_a_narrow_screen(browser_page, report
     box_width, table_width = page.locator("#tbl-ae-listing .table-scroll").evaluate(
         "box => [box.clientWidth, box.scrollWidth]")
     assert table_width > box_width
+
+
+def test_the_demo_report_renders_offline_with_every_figure_and_the_primary_numbers(
+        browser_page, demo_results, tmp_path):
+    """The report ``t1dtrial demo`` writes, of the packaged synthetic twin."""
+    view = browser_page(demo_results / "report.html")
+    page = view.page
+    figures = page.locator("figure svg").all()
+    assert len(figures) >= 8
+    for svg in figures:
+        box = svg.bounding_box()
+        assert box and box["width"] > 100 and box["height"] > 50
+    cells = page.locator("#tbl-primary tbody tr").evaluate_all(
+        "rows => rows.map(r => Array.from(r.cells, c => c.innerText.trim()))")
+    responders = next(row for row in cells if row[0].startswith("Responders"))
+    assert responders[1:3] == ["11 (40.7)", "3 (11.5)"]
+    assert any(row[0] == "p-value" and row[1] == "0.028" for row in cells)
+    headers = page.locator("#tbl-primary thead th").all_inner_texts()
+    assert "MSC (N = 27)" in headers and "CONTROL (N = 26)" in headers
+    assert page.locator(".synthetic-banner").is_visible()
+    assert view.requests == [view.url]
+    assert view.console_errors == []
+    screenshot = tmp_path / "demo-report.png"
+    page.screenshot(path=screenshot, full_page=True)
+    assert screenshot.read_bytes().startswith(PNG_MAGIC)

@@ -1,6 +1,6 @@
 """``t1dtrial demo`` writes the report; ``t1dtrial report`` re-renders it from the folder alone.
 
-One demo run is shared by the module (it is the slow part). The report is
+One demo run is shared by the session (``demo_results`` of ``conftest.py``). The report is
 re-rendered without re-analysing, blinded or not, into the folder whole or
 not at all, and never over a file t1dtrial did not write.
 """
@@ -19,11 +19,9 @@ from t1dtrial.protocol import Protocol
 from t1dtrial.protocol.loading import protocol_hash
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo") / "results"
-    assert main(["demo", "--out", str(out)]) == 0
-    return out
+@pytest.fixture
+def demo(demo_results):
+    return demo_results
 
 
 def _text(html: str) -> str:
@@ -48,10 +46,8 @@ def test_the_protocol_travels_with_the_results(demo):
     assert provenance["input"]["synthetic"] is True
 
 
-def test_demo_summary_fits_80_columns_and_names_the_report(demo, tmp_path, capsys):
-    capsys.readouterr()
-    assert main(["demo", "--out", str(demo), "--overwrite"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+def test_demo_summary_fits_80_columns_and_names_the_report(demo):
+    lines = (demo.parent / "demo-stdout.txt").read_text(encoding="utf-8").splitlines()
     assert max(len(line) for line in lines) <= 80
     assert any(line.startswith("Report: ") and line.endswith("report.html") for line in lines)
     text = "\n".join(lines)
@@ -59,9 +55,9 @@ def test_demo_summary_fits_80_columns_and_names_the_report(demo, tmp_path, capsy
     assert "fcp_change" not in text  # labels, not codes
 
 
-def test_report_rerenders_blinded_without_touching_the_closed_report(demo, capsys):
+def test_report_rerenders_blinded_without_touching_the_closed_report(demo):
     closed = (demo / "report.html").read_bytes()
-    assert main(["report", str(demo), "--blind"]) == 0
+    assert main(["report", str(demo), "--blind", "--pdf"]) == 0
     assert (demo / "report.html").read_bytes() == closed
     opened = (demo / "open-report.html").read_text(encoding="utf-8")
     text = _text(opened)
@@ -69,13 +65,9 @@ def test_report_rerenders_blinded_without_touching_the_closed_report(demo, capsy
     for label in ("UC-MSC + standard care", "Standard care (intensive insulin therapy)"):
         assert label not in text
     assert (demo / "open-report.docx").exists()
-    assert {"open-report.html", "open-report.docx"} <= set(read_marker(demo)["files"])
-
-
-def test_report_with_pdf(demo):
-    assert main(["report", str(demo), "--pdf"]) == 0
-    pdf = (demo / "report.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF")
+    assert (demo / "open-report.pdf").read_bytes().startswith(b"%PDF")
+    assert {"open-report.html", "open-report.docx", "open-report.pdf"} <= set(
+        read_marker(demo)["files"])
 
 
 def test_report_refuses_a_folder_that_is_not_an_analysis(tmp_path, capsys):

@@ -49,7 +49,7 @@ class Results:
         Warnings and methodological notes a reader must see (e.g. Firth used).
     files : dict of str to bytes
         Further files to write, by path relative to the output folder (the
-        figures of :func:`t1dtrial.report.figures.render_figures`).
+        report and its figures, :func:`t1dtrial.report.write.render_report`).
     results : list of Result
         One :class:`~t1dtrial.analysis.result.Result` a planned analysis, in
         plan order; their tables are rows of :attr:`tables`, their metadata

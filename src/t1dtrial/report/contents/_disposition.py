@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..consort import ConsortFlow, draw_consort
+from ..figures.consort import ConsortFlow, draw_consort
 from ..document import Column, Figure, Paragraph, RowGroup, Section, Table
 from ..formatting import MISSING, fmt_n_percent, fmt_number, fmt_percent
 from ..source import ReportSource
@@ -248,7 +248,7 @@ def _figure(source: ReportSource, table: pd.DataFrame) -> Figure:
                f"{_n(enrolled, ALL)} enrolled. Reasons are given where recorded; "
                "participants not meeting an eligibility criterion are kept as protocol "
                "deviations.")
-    from ..consort import consort_size
+    from ..figures.consort import consort_size
 
     return Figure(key="consort", family=_FAMILY, title="Participant flow (CONSORT)",
                   caption=caption, svg=svg, png=png, width_inches=min(consort_size(flow)[0], 9.0))

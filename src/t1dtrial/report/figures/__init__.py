@@ -14,12 +14,8 @@ wrap the figure into the document. No figure function knows a protocol.
 - :mod:`.waterfall`: one bar a participant, sorted, with a threshold line;
 - :mod:`.survival`: Kaplan-Meier curves with numbers at risk, and swimmer plots;
 - :mod:`.dose_response`: a summary by dose score with its trend;
-- :mod:`.consort`: the CONSORT flow of participants (disposition);
-- :mod:`.files`: the figures written to an analysis folder (:func:`render_figures`).
+- :mod:`.consort`: the CONSORT flow of participants (disposition).
+
+Every figure of the report is also written to the analysis folder as
+``figures/<key>.svg`` and ``.png`` (:func:`t1dtrial.report.write.render_report`).
 """
-
-from __future__ import annotations
-
-from .files import FIGURES, render_figures
-
-__all__ = ["render_figures", "FIGURES"]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 
-from .plotting import drawing, export, new_figure
+from ..plotting import drawing, export, new_figure
 
 __all__ = ["ConsortFlow", "draw_consort", "consort_size"]
 
