@@ -140,8 +140,11 @@ def check_sample(function: str, argument: str, values: Any, *, minimum: int = 1)
     than ``minimum`` values cannot support the estimate (an EstimationError).
     """
     try:
-        arr = np.asarray(pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()),
-                                       errors="raise"), dtype=float)
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f":  # already numbers
+            arr = values.astype(float).ravel()
+        else:
+            arr = np.asarray(pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()),
+                                           errors="raise"), dtype=float)
     except (TypeError, ValueError):
         raise fail(function, argument, _preview(values), "not numeric",
                    "a sequence of numbers (missing values allowed)") from None

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,11 @@ from ..errors import PrecisionWarning
 from ._common import (check_choice, check_conf_level, check_sample, fail, not_estimable,
                       result_frame)
 
-__all__ = ["one_sample_t", "wilcoxon_signed_rank"]
+__all__ = ["one_sample_t", "wilcoxon_signed_rank", "one_sample_t_row", "wilcoxon_signed_rank_row"]
+
+#: Columns after ``estimate ... n`` of each test's one-row result.
+_T_EXTRA = ["statistic", "df"]
+_SIGNED_RANK_EXTRA = ["statistic", "n_zero", "conf_level"]
 
 
 def _check_mu(function: str, mu: float) -> float:
@@ -91,6 +96,19 @@ def one_sample_t(x: Sequence[float], *, mu: float = 0.0,
     >>> round(float(r.estimate[0]), 3), int(r.df[0])
     (0.132, 4)
     """
+    return result_frame([one_sample_t_row(x, mu=mu, conf_level=conf_level)], extra=_T_EXTRA)
+
+
+def one_sample_t_row(x: Sequence[float], *, mu: float = 0.0,
+                     conf_level: float = 0.95) -> dict[str, Any]:
+    """The one row of :func:`one_sample_t` as a dict (for a table of many tests).
+
+    Examples
+    --------
+    >>> r = one_sample_t_row([0.12, -0.05, 0.30, 0.08, 0.21])
+    >>> r["method"], r["n"]
+    ('One-sample t-test', 5)
+    """
     fn = "one_sample_t"
     level = check_conf_level(fn, conf_level)
     centre = _check_mu(fn, mu)
@@ -105,11 +123,9 @@ def one_sample_t(x: Sequence[float], *, mu: float = 0.0,
         warnings.simplefilter("ignore", RuntimeWarning)
         test = stats.ttest_1samp(a, centre)
         interval = test.confidence_interval(confidence_level=level)
-    return result_frame([{"estimate": mean, "ci_low": float(interval.low),
-                          "ci_high": float(interval.high), "p_value": float(test.pvalue),
-                          "method": "One-sample t-test", "n": a.size,
-                          "statistic": float(test.statistic), "df": float(test.df)}],
-                        extra=["statistic", "df"])
+    return {"estimate": mean, "ci_low": float(interval.low), "ci_high": float(interval.high),
+            "p_value": float(test.pvalue), "method": "One-sample t-test", "n": a.size,
+            "statistic": float(test.statistic), "df": float(test.df)}
 
 
 # --------------------------------------------------------------------------- signed rank
@@ -249,6 +265,26 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
     >>> float(r.statistic[0]), round(float(r.estimate[0]), 3)
     (25.0, 0.117)
     """
+    row = _signed_rank(x, mu=mu, conf_level=conf_level, exact=exact, correct=correct)
+    return result_frame([row], extra=_SIGNED_RANK_EXTRA)
+
+
+def wilcoxon_signed_rank_row(x: Sequence[float], *, mu: float = 0.0, conf_level: float = 0.95,
+                             exact: bool | None = None, correct: bool = True) -> dict[str, Any]:
+    """The one row of :func:`wilcoxon_signed_rank` as a dict (for a table of many tests).
+
+    Examples
+    --------
+    >>> r = wilcoxon_signed_rank_row([0.12, -0.05, 0.30, 0.08, 0.21, 0.15, -0.02])
+    >>> r["statistic"], r["n"]
+    (25.0, 7)
+    """
+    return _signed_rank(x, mu=mu, conf_level=conf_level, exact=exact, correct=correct)
+
+
+def _signed_rank(x: Sequence[float], *, mu: float, conf_level: float, exact: bool | None,
+                 correct: bool) -> dict[str, Any]:
+    """The row of :func:`wilcoxon_signed_rank` (its warning points at the caller's caller)."""
     fn = "wilcoxon_signed_rank"
     level = check_conf_level(fn, conf_level)
     centre = _check_mu(fn, mu)
@@ -309,8 +345,7 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
     if achieved < level:
         warnings.warn(f"wilcoxon_signed_rank: the requested conf_level {level:g} cannot be "
                       f"achieved with {n} value(s) different from mu; the interval is at "
-                      f"level {achieved:g} (column conf_level)", PrecisionWarning, stacklevel=2)
-    return result_frame([{"estimate": estimate, "ci_low": low, "ci_high": high,
-                          "p_value": p_value, "method": method, "n": values.size,
-                          "statistic": v, "n_zero": n_zero, "conf_level": achieved}],
-                        extra=["statistic", "n_zero", "conf_level"])
+                      f"level {achieved:g} (column conf_level)", PrecisionWarning, stacklevel=3)
+    return {"estimate": estimate, "ci_low": low, "ci_high": high, "p_value": p_value,
+            "method": method, "n": values.size, "statistic": v, "n_zero": n_zero,
+            "conf_level": achieved}
