@@ -36,6 +36,8 @@ SINGULAR = 1e-10
 HESSIAN_STEP = 1e-4
 #: Largest |correlation| at or above which a fit is reported as near the boundary.
 NEAR_ONE = 1 - 1e-4
+#: GLS fits a :class:`Patterns` remembers (the optimisers ask again for covariances they met).
+MEMO_SIZE = 512
 
 
 class Patterns:
@@ -62,6 +64,8 @@ class Patterns:
         self.p = p
         self.n_obs = int(observed.sum())
         self.n_subjects = n_subj
+        #: :func:`gls` results by covariance (its bytes): a repeated fit is looked up
+        self.memo: dict[bytes, tuple] = {}
 
 
 def gls(pat: Patterns, sigma: np.ndarray, gradient: bool = False):
@@ -71,7 +75,28 @@ def gls(pat: Patterns, sigma: np.ndarray, gradient: bool = False):
     respect to ``sigma``. Raises ``LinAlgError`` for a covariance that is no
     covariance here: not finite, not positive definite, or so near singular
     that ``A`` overflows. The optimisers treat that as an infinite objective.
+
+    The result is a function of ``sigma`` alone, computed once: a covariance
+    met again (BFGS's line searches and restarts come back to points they
+    evaluated) is looked up in ``pat.memo``, read-only, the same numbers.
     """
+    key = np.ascontiguousarray(sigma, dtype=float).tobytes()
+    known = pat.memo.get(key)
+    if known is not None and (known[3] is not None or not gradient):
+        beta, A, m2ll, M = known
+        return beta, A, m2ll, (M if gradient else None)
+    out = _gls(pat, sigma, gradient)
+    for array in out:
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
+    if len(pat.memo) >= MEMO_SIZE:
+        pat.memo.pop(next(iter(pat.memo)))  # the oldest
+    pat.memo[key] = out
+    return out
+
+
+def _gls(pat: Patterns, sigma: np.ndarray, gradient: bool):
+    """:func:`gls`, computed."""
     if not np.all(np.isfinite(sigma)):
         raise np.linalg.LinAlgError("the covariance matrix is not finite")
     A = np.zeros((pat.p, pat.p))
