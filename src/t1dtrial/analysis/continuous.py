@@ -45,7 +45,8 @@ import pandas as pd
 
 from ..protocol import ContinuousEndpoint, Protocol
 from ..protocol.vocabulary import covariate_label
-from ..stats.continuous import ancova_rows, mann_whitney_row, welch_t_row
+from ..stats.continuous import ancova_arrays, mann_whitney_row, welch_t_row
+from ..stats._design import complete_cases, model_arrays
 from ..stats.one_sample import one_sample_t_row, wilcoxon_signed_rank_row
 from ..derive import is_cpeptide
 from ._arms import comparisons, population, subgroup_masks
@@ -131,6 +132,7 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
                 recs.loc[recs["AVISIT"] == visit], on="USUBJID", how="left")
             key = {"endpoint": ep.name, "param": ep.param, "summary": ep.summary, "visit": visit}
             values = at[column].to_numpy(dtype=float)
+            model = model_arrays(at, ["TRT01P", "AVAL", "BASE", *covariates])
             in_arm = {arm: (at["TRT01P"] == arm).to_numpy(dtype=bool) for arm in protocol.arm_codes}
             for sg, mask in masks.items():
                 by_arm = {arm: values[mask & is_arm] for arm, is_arm in in_arm.items()}
@@ -148,17 +150,22 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
                                 row["method"] += WITHIN_ARM
                             rows.append(row)
                 for treated, control in pairs:
-                    pair = at.loc[mask & (in_arm[treated] | in_arm[control])]
+                    chosen = mask & (in_arm[treated] | in_arm[control])
+                    pair = {name: array[chosen] for name, array in model.items()}
                     rows.extend(_compare(by_arm[treated], by_arm[control], pair, ep, key, sg,
                                          treated, control, covariates, words, level))
     out = pd.DataFrame(rows)
     return out.reindex(columns=SECONDARY_COLUMNS)
 
 
-def _compare(x: np.ndarray, y: np.ndarray, pair: pd.DataFrame, ep: ContinuousEndpoint,
+def _compare(x: np.ndarray, y: np.ndarray, pair: dict[str, np.ndarray], ep: ContinuousEndpoint,
              key: dict, sg: str, treated: str, control: str, covariates: list[str],
              words: list[str], level: float) -> list[dict]:
-    """Rows comparing ``treated`` (values ``x``) with ``control`` (``y``); ``pair``: their records."""
+    """Rows comparing ``treated`` (values ``x``) with ``control`` (``y``).
+
+    ``pair`` holds the two arms' records as :func:`~t1dtrial.stats._design.model_arrays`
+    (``TRT01P, AVAL, BASE`` and the covariates).
+    """
     base = {**key, "subgroup": sg}
     label = f"{treated} - {control}"
     out = [_row(estimate_rows(fn, x, y, conf_level=level)[0], base, kind, label, level)
@@ -166,8 +173,8 @@ def _compare(x: np.ndarray, y: np.ndarray, pair: pd.DataFrame, ep: ContinuousEnd
     if ep.summary in ("change", "value"):
         scales = [("ancova", pair)]
         if is_cpeptide(ep.param) or ep.transform == "log1p":
-            scales.append(("ancova_log1p", pair.assign(AVAL=np.log1p(pair["AVAL"]),
-                                                       BASE=np.log1p(pair["BASE"]))))
+            scales.append(("ancova_log1p", {**pair, "AVAL": np.log1p(pair["AVAL"]),
+                                            "BASE": np.log1p(pair["BASE"])}))
         for kind, frame in scales:
             out.extend(_ancova_rows(frame, ep.summary, kind, base, label, control, covariates,
                                     words, level))
@@ -180,7 +187,7 @@ _SCALES = {"ancova": ("value", "change from baseline", "baseline"),
                             "log(baseline + 1)")}
 
 
-def _ancova_rows(frame: pd.DataFrame, summary: str, kind: str, base: dict, label: str,
+def _ancova_rows(frame: dict[str, np.ndarray], summary: str, kind: str, base: dict, label: str,
                  control: str, covariates: list[str], words: list[str],
                  level: float) -> list[dict]:
     """The difference and least-squares means of one ANCOVA scale.
@@ -194,13 +201,14 @@ def _ancova_rows(frame: pd.DataFrame, summary: str, kind: str, base: dict, label
     """
     value, change, baseline = _SCALES[kind]
     adjusted = "adjusted for " + ", ".join([baseline, *words])
-    fit = partial(estimate_rows, ancova_rows, group="TRT01P", baseline="BASE",
-                  covariates=covariates, reference=control, conf_level=level)
+    fit = partial(estimate_rows, ancova_arrays, group=frame["TRT01P"], baseline=frame["BASE"],
+                  covariates={c: frame[c] for c in covariates}, reference=control,
+                  conf_level=level, baseline_name="BASE")
     level_model = f"ANCOVA of the {value} {adjusted}"
     if summary != "change":
-        return _ancova_terms(fit(frame, outcome="AVAL"), base, label, kind, level_model,
+        return _ancova_terms(fit(frame["AVAL"]), base, label, kind, level_model,
                              f"{kind}_lsmean", None, level)
-    changes = fit(frame.assign(CHANGE=frame["AVAL"] - frame["BASE"]), outcome="CHANGE")
+    changes = fit(frame["AVAL"] - frame["BASE"])
     out = _ancova_terms(changes, base, label, kind, f"ANCOVA of the {change} {adjusted}",
                         f"{kind}_lsmean", "adjusted change within the arm vs 0", level)
     if "term" not in changes[0]:  # not estimable: said once
@@ -209,8 +217,8 @@ def _ancova_rows(frame: pd.DataFrame, summary: str, kind: str, base: dict, label
     # b): same residuals, same covariance of the other terms, so its least-squares means
     # are the adjusted changes plus the mean baseline of the analysed subjects, with the
     # same standard errors.
-    analysed = frame[["AVAL", "BASE", "TRT01P", *covariates]].dropna()
-    shift = float(analysed["BASE"].mean())
+    analysed = complete_cases(*(frame[c] for c in ["AVAL", "BASE", "TRT01P", *covariates]))
+    shift = float(pd.Series(frame["BASE"][analysed]).mean())
     values = [{**rec, **{k: rec[k] + shift for k in ("estimate", "ci_low", "ci_high")}}
               for rec in changes if rec["term"] == "lsmean"]
     levels = _ancova_terms(values, base, label, kind,

@@ -30,7 +30,7 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,9 +40,10 @@ from scipy import stats
 from ._common import (check_choice, check_columns_arg, check_conf_level, check_finite, check_frame,
                       check_sample, fail, not_estimable, numerical_trouble, result_frame,
                       two_levels)
-from ._design import DesignBuilder
+from ._design import DesignBuilder, complete_cases, model_arrays
 
-__all__ = ["welch_t", "mann_whitney", "ancova", "welch_t_row", "mann_whitney_row", "ancova_rows"]
+__all__ = ["welch_t", "mann_whitney", "ancova", "welch_t_row", "mann_whitney_row", "ancova_rows",
+           "ancova_arrays", "ols"]
 
 
 # --------------------------------------------------------------------------- Welch
@@ -350,19 +351,61 @@ def ancova_rows(data: pd.DataFrame, *, outcome: str, group: str, baseline: str |
     ['lsmean', 'lsmean', 'difference']
     """
     fn = "ancova"
-    level = check_conf_level(fn, conf_level)
     covs = check_columns_arg(fn, "covariates", covariates)
     used = [outcome, group] + ([baseline] if baseline else []) + covs
-    frame = check_frame(fn, data, used)[used].dropna()
+    frame = check_frame(fn, data, used)
     if not pd.api.types.is_numeric_dtype(frame[outcome]):
         raise fail(fn, "outcome", outcome, "column is not numeric", "a numeric outcome column")
-    comparator, ref = two_levels(fn, "group", frame[group], reference)
-    builder = DesignBuilder(frame, ([baseline] if baseline else []) + covs)
-    treat = (frame[group] == comparator).to_numpy(dtype=float)
-    X = np.column_stack([np.ones(len(frame)), treat, builder.matrix])
-    y = frame[outcome].to_numpy(dtype=float)
+    design = model_arrays(frame, ([baseline] if baseline else []) + covs)
+    return ancova_arrays(frame[outcome].to_numpy(dtype=float, na_value=np.nan),
+                         frame[group].to_numpy(dtype=object),
+                         baseline=design.pop(baseline) if baseline else None,
+                         covariates=design, reference=reference, conf_level=conf_level,
+                         baseline_name=baseline)
+
+
+def ancova_arrays(y: np.ndarray, group: np.ndarray, *, baseline: np.ndarray | None = None,
+                  covariates: Mapping[str, np.ndarray] | None = None,
+                  reference: Any | None = None, conf_level: float = 0.95,
+                  baseline_name: str | None = None) -> list[dict[str, Any]]:
+    """The rows of :func:`ancova` from arrays of one length (for many fits on one frame).
+
+    Parameters
+    ----------
+    y : array of float
+        Outcome (NaN when missing).
+    group : array
+        Group of each row (two groups among the complete rows).
+    baseline : array of float, optional
+        Baseline value of the outcome.
+    covariates : mapping of str to array, optional
+        Further adjustment columns as :func:`~t1dtrial.stats._design.model_arrays`
+        gives them: float arrays enter linearly, object arrays are factors.
+    reference, conf_level
+        As for :func:`ancova`.
+    baseline_name : str, optional
+        The baseline's column name, for messages.
+
+    Examples
+    --------
+    >>> y = np.array([1.0, 2, 3, 2, 3, 5])
+    >>> arm = np.array(["A"] * 3 + ["B"] * 3, dtype=object)
+    >>> round(ancova_arrays(y, arm, reference="A")[2]["estimate"], 4)
+    1.3333
+    """
+    fn = "ancova"
+    level = check_conf_level(fn, conf_level)
+    covariates = dict(covariates or {})
+    columns = ({baseline_name or "baseline": baseline} if baseline is not None else {}) | covariates
+    keep = complete_cases(y, group, *columns.values())
+    y, group = y[keep], group[keep]
+    comparator, ref = two_levels(fn, "group", pd.Series(group, dtype=object), reference)
+    builder = DesignBuilder.from_arrays({k: v[keep] for k, v in columns.items()}, len(y))
+    treat = (group == comparator).astype(float)
+    X = np.column_stack([np.ones(len(y)), treat, builder.matrix])
+    covs = list(covariates)
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise not_estimable(fn, "covariates", ", ".join(covs) or baseline,
+        raise not_estimable(fn, "covariates", ", ".join(covs) or baseline_name,
                             "the model matrix is not of full rank "
                             "(a covariate is constant or collinear)",
                             "covariates that vary and are not collinear with the group")
@@ -383,14 +426,13 @@ def ancova_rows(data: pd.DataFrame, *, outcome: str, group: str, baseline: str |
         comparator: np.concatenate([[1.0, 1.0], grid]),
         ref: np.concatenate([[1.0, 0.0], grid]),
     }
-    counts = frame[group].value_counts()
     for lev, L in contrasts.items():
         rows.append(_contrast_row(L, params, cov, df, q, term="lsmean", group=str(lev),
-                                  n=int(counts.get(lev, 0)), method=method))
+                                  n=int(np.sum(group == lev)), method=method))
     L = np.zeros(X.shape[1])
     L[1] = 1.0
     rows.append(_contrast_row(L, params, cov, df, q, term="difference",
-                              group=f"{comparator} - {ref}", n=len(frame), method=method))
+                              group=f"{comparator} - {ref}", n=len(y), method=method))
     return rows
 
 
