@@ -18,7 +18,8 @@ interval, which scipy does not compute: the exact limits need the quantiles
 of the Wilcoxon law (scipy exposes only its p-values), the normal-case limits
 invert the tie- and continuity-corrected statistic of ``(x - d, y)`` at its
 jump points. Constant data are refused here, as R's ``t.test`` does, before
-scipy would return NaN or a meaningless t.
+scipy would return NaN or a meaningless t. The scipy tests are called without their
+array-handling layer (:func:`~t1dtrial.stats._common.unwrapped`): same code, same numbers.
 
 Examples
 --------
@@ -39,7 +40,7 @@ from scipy import stats
 
 from ._common import (check_choice, check_columns_arg, check_conf_level, check_finite, check_frame,
                       check_sample, fail, not_estimable, numerical_trouble, result_frame,
-                      two_levels)
+                      two_levels, unwrapped)
 from ._design import DesignBuilder, complete_cases, model_arrays
 
 __all__ = ["welch_t", "mann_whitney", "ancova", "welch_t_row", "mann_whitney_row", "ancova_rows",
@@ -100,7 +101,7 @@ def welch_t_row(x: Sequence[float], y: Sequence[float], *,
     with warnings.catch_warnings():
         # one constant group is fine; scipy's "precision loss" warning refers to it alone
         warnings.simplefilter("ignore", RuntimeWarning)
-        test = stats.ttest_ind(a, b, equal_var=False)
+        test = unwrapped(stats.ttest_ind)(a, b, equal_var=False)
         interval = test.confidence_interval(confidence_level=level)
     return {"estimate": float(a.mean() - b.mean()), "ci_low": float(interval.low),
             "ci_high": float(interval.high), "p_value": float(test.pvalue),
@@ -255,7 +256,7 @@ def mann_whitney_row(x: Sequence[float], y: Sequence[float], *, conf_level: floa
     use_exact = use_exact and not has_ties
     alpha = 1 - level
     achieved = level
-    test = stats.mannwhitneyu(a, b, alternative="two-sided", use_continuity=bool(correct),
+    test = unwrapped(stats.mannwhitneyu)(a, b, alternative="two-sided", use_continuity=bool(correct),
                               method="exact" if use_exact else "asymptotic")
     w, p_value = float(test.statistic), float(test.pvalue)
     if use_exact:

@@ -19,7 +19,8 @@ invert the corrected statistic at its jump points, and R's lowering of an
 unachievable level is R's own rule. ``V`` is R's (the rank sum of the values
 above ``mu``); scipy's two-sided statistic is the smaller of the two rank
 sums. Constant data are refused here, as R's ``t.test`` does, before scipy
-would return NaN.
+would return NaN. The scipy tests are called without their array-handling
+layer (:func:`~t1dtrial.stats._common.unwrapped`): same code, same numbers.
 
 Examples
 --------
@@ -40,7 +41,7 @@ from scipy import stats
 
 from ..errors import PrecisionWarning
 from ._common import (check_choice, check_conf_level, check_sample, fail, not_estimable,
-                      result_frame)
+                      result_frame, unwrapped)
 
 __all__ = ["one_sample_t", "wilcoxon_signed_rank", "one_sample_t_row", "wilcoxon_signed_rank_row"]
 
@@ -121,7 +122,7 @@ def one_sample_t_row(x: Sequence[float], *, mu: float = 0.0,
     with warnings.catch_warnings():
         # the guard above refuses constant data; scipy's "precision loss" warning adds nothing
         warnings.simplefilter("ignore", RuntimeWarning)
-        test = stats.ttest_1samp(a, centre)
+        test = unwrapped(stats.ttest_1samp)(a, centre)
         interval = test.confidence_interval(confidence_level=level)
     return {"estimate": mean, "ci_low": float(interval.low), "ci_high": float(interval.high),
             "p_value": float(test.pvalue), "method": "One-sample t-test", "n": a.size,
@@ -167,8 +168,9 @@ def _signed_rank_test(d: np.ndarray, exact: bool, correct: bool) -> tuple[float,
     normal approximation as R's ``wilcox.test``.
     """
     v = float(stats.rankdata(np.abs(d))[d > 0].sum())
-    test = stats.wilcoxon(d, zero_method="wilcox", correction=bool(correct),
-                          method="exact" if exact else "approx", alternative="two-sided")
+    test = unwrapped(stats.wilcoxon)(d, zero_method="wilcox", correction=bool(correct),
+                                     method="exact" if exact else "approx",
+                                     alternative="two-sided")
     return v, float(test.pvalue)
 
 
