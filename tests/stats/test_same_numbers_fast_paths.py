@@ -116,3 +116,20 @@ def test_a_remembered_gls_fit_is_the_fresh_fit_and_cannot_be_changed():
         assert np.array_equal(mine, theirs)
     with pytest.raises(ValueError):
         first[0][0] = 0.0
+
+
+def test_product_limit_table_is_lifelines_survival_number_for_number():
+    from lifelines import KaplanMeierFitter
+
+    from t1dtrial.stats.survival import _table
+
+    for i in range(30):
+        n = int(RNG.integers(2, 60))
+        dur = RNG.integers(0 if i % 3 == 0 else 1, 365, n).astype(float)
+        ev = (RNG.random(n) < 0.6).astype(float)
+        km = KaplanMeierFitter().fit(dur, event_observed=ev)
+        et = km.event_table.loc[km.event_table["removed"] > 0]
+        ours = _table(dur, ev)
+        assert np.array_equal(ours["time"], et.index.to_numpy(dtype=float))
+        assert np.array_equal(ours["n_risk"], et["at_risk"].to_numpy(dtype=float))
+        assert np.array_equal(ours["surv"], km.survival_function_.loc[et.index].iloc[:, 0])
