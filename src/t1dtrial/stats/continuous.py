@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -123,10 +124,14 @@ def _wilcoxon_counts(m: int, n: int) -> np.ndarray:
     return coeffs
 
 
+@functools.lru_cache(maxsize=64)
 def _wilcoxon_cdf(m: int, n: int) -> np.ndarray:
+    """P(U <= u), u = 0..m*n (read-only; remembered: subgroups share their sizes)."""
     counts = _wilcoxon_counts(m, n)
     total = int(sum(counts))
-    return np.array([float(c) for c in np.cumsum(counts)]) / float(total)
+    cdf = np.array([float(c) for c in np.cumsum(counts)]) / float(total)
+    cdf.flags.writeable = False
+    return cdf
 
 
 def _qwilcox(p: float, cdf: np.ndarray) -> int:
