@@ -133,3 +133,14 @@ def test_product_limit_table_is_lifelines_survival_number_for_number():
         assert np.array_equal(ours["time"], et.index.to_numpy(dtype=float))
         assert np.array_equal(ours["n_risk"], et["at_risk"].to_numpy(dtype=float))
         assert np.array_equal(ours["surv"], km.survival_function_.loc[et.index].iloc[:, 0])
+
+
+def test_a_remembered_fisher_table_gives_the_computed_numbers_in_a_fresh_row():
+    from t1dtrial.stats import fisher_exact, odds_ratio
+    from t1dtrial.stats.proportions import _fisher, _fisher_computed
+
+    first = _fisher(11, 27, 3, 26, 0.95)
+    first["estimate"] = -1.0  # a caller's changes stay its own
+    assert _fisher(11, 27, 3, 26, 0.95) == _fisher_computed(11, 27, 3, 26, 0.95)
+    pd.testing.assert_frame_equal(fisher_exact(11, 27, 3, 26), fisher_exact(11, 27, 3, 26))
+    assert odds_ratio(11, 27, 3, 26)["estimate"][0] == _fisher_computed(11, 27, 3, 26, 0.95)["estimate"]
