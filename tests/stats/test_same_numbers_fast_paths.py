@@ -144,3 +144,18 @@ def test_a_remembered_fisher_table_gives_the_computed_numbers_in_a_fresh_row():
     assert _fisher(11, 27, 3, 26, 0.95) == _fisher_computed(11, 27, 3, 26, 0.95)
     pd.testing.assert_frame_equal(fisher_exact(11, 27, 3, 26), fisher_exact(11, 27, 3, 26))
     assert odds_ratio(11, 27, 3, 26)["estimate"][0] == _fisher_computed(11, 27, 3, 26, 0.95)["estimate"]
+
+
+def test_cholesky_by_lapack_is_scipys_cho_factor_and_cho_solve():
+    from scipy import linalg
+
+    for p in (1, 4, 17):
+        B = RNG.normal(size=(p, p))
+        A = B @ B.T + p * np.eye(p)
+        b = RNG.normal(size=p)
+        c = cv._cho_factor(A)
+        assert np.array_equal(c, linalg.cho_factor(A, lower=True)[0])
+        assert np.array_equal(cv._cho_solve(c, b), linalg.cho_solve((c, True), b))
+        assert np.array_equal(cv._cho_solve(c, np.eye(p)), linalg.cho_solve((c, True), np.eye(p)))
+    with pytest.raises(np.linalg.LinAlgError):
+        cv._cho_factor(-np.eye(3))

@@ -18,7 +18,8 @@ Lags are counted in visit positions (1, 2, ...), as ``form = ~ visit_index | id`
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg, optimize
+from scipy import optimize
+from scipy.linalg import lapack
 
 #: Protocol names of the structures, most general first (the default fallback order).
 STRUCTURES = ("unstructured", "heterogeneous-toeplitz", "heterogeneous-ar1",
@@ -116,11 +117,11 @@ def _gls(pat: Patterns, sigma: np.ndarray, gradient: bool):
         parts.append((W, WX))
     if not np.all(np.isfinite(A)):
         raise np.linalg.LinAlgError("the GLS information matrix is not finite")
-    cA = linalg.cho_factor(A, lower=True)
-    beta = linalg.cho_solve(cA, c)
+    cA = _cho_factor(A)
+    beta = _cho_solve(cA, c)
     quad = 0.0
     M = np.zeros_like(sigma) if gradient else None
-    Ainv = linalg.cho_solve(cA, np.eye(pat.p)) if gradient else None
+    Ainv = _cho_solve(cA, np.eye(pat.p)) if gradient else None
     for (idx, Yk, Xk), grid, (W, WX) in zip(pat.groups, pat.grids, parts):
         R = Yk - Xk @ beta
         WR = R @ W
@@ -128,8 +129,26 @@ def _gls(pat: Patterns, sigma: np.ndarray, gradient: bool):
         if gradient:
             inner = WR.T @ WR + np.einsum("isp,itp->st", WX @ Ainv, WX)
             M[grid] += Yk.shape[0] * W - inner
-    m2ll = logdet + 2 * np.log(np.diag(cA[0])).sum() + quad
+    m2ll = logdet + 2 * np.log(np.diag(cA)).sum() + quad
     return beta, A, m2ll, M
+
+
+def _cho_factor(A: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.cho_factor(A, lower=True)[0]``: its LAPACK routine (``dpotrf``) called
+    with its arguments, without its checks and dispatch (``A`` is a finite float matrix here)."""
+    c, info = lapack.dpotrf(A, lower=1, clean=0, overwrite_a=0)
+    if info > 0:
+        raise np.linalg.LinAlgError(f"{info}-th leading minor of the array is not positive "
+                                    "definite")
+    if not np.all(np.isfinite(c)):  # as cho_solve's check would refuse it
+        raise ValueError("array must not contain infs or NaNs")
+    return c
+
+
+def _cho_solve(c: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.cho_solve((c, True), b)``: its LAPACK routine (``dpotrs``) called directly."""
+    x, _ = lapack.dpotrs(c, b, lower=1, overwrite_b=0)
+    return x
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
