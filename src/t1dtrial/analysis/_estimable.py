@@ -33,7 +33,7 @@ import pandas as pd
 from ..errors import EstimationError
 
 __all__ = ["PREFIX", "METHOD_COLUMNS", "method_text", "empty_arms", "is_not_estimable",
-           "not_estimable_rows", "attempt", "estimate", "guard", "notes"]
+           "not_estimable_rows", "attempt", "estimate", "estimate_rows", "guard", "notes"]
 
 #: How every "not estimable" method cell begins.
 PREFIX = "not estimable: "
@@ -117,6 +117,25 @@ def estimate(fn: Callable[..., pd.DataFrame], *args: Any,
     if reason is None:
         return result
     return not_estimable_rows(_RESULT_COLUMNS, reason, keys)
+
+
+def estimate_rows(fn: Callable[..., dict[str, Any] | list[dict[str, Any]]], *args: Any,
+                  **kwargs: Any) -> list[dict[str, Any]]:
+    """As :func:`estimate` for a statistics function giving rows as dicts (``welch_t_row`` ...).
+
+    Returns its rows (one dict made a list), or the one "not estimable" row:
+    ``estimate ... n`` NaN and ``method`` saying why.
+
+    Examples
+    --------
+    >>> from t1dtrial.stats.continuous import welch_t_row
+    >>> estimate_rows(welch_t_row, [1.0, 2.0], [3.0])[0]["method"][:32]
+    'not estimable: only 1 non-missin'
+    """
+    result, reason = attempt(fn, *args, **kwargs)
+    if reason is None:
+        return result if isinstance(result, list) else [result]
+    return [{**{c: np.nan for c in _RESULT_COLUMNS}, "method": method_text(reason)}]
 
 
 def guard(columns: Sequence[str], fn: Callable[..., Any], *args: Any, also: tuple = (),

@@ -45,11 +45,13 @@ import pandas as pd
 
 from ..protocol import ContinuousEndpoint, Protocol
 from ..protocol.vocabulary import covariate_label
-from ..stats import ancova, mann_whitney, one_sample_t, welch_t, wilcoxon_signed_rank
+from ..stats.continuous import ancova_arrays, mann_whitney_row, welch_t_row
+from ..stats._design import complete_cases, model_arrays
+from ..stats.one_sample import one_sample_t_row, wilcoxon_signed_rank_row
 from ..derive import is_cpeptide
 from ._arms import comparisons, population, subgroup_masks
 from ..protocol.kinds import outcome
-from ._estimable import estimate, is_not_estimable
+from ._estimable import PREFIX, estimate_rows
 from .baseline import describe_values
 
 __all__ = ["continuous_endpoints", "secondary_continuous", "analysis_visits", "covariate_words",
@@ -119,7 +121,7 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
     covariates = list(protocol.analysis.ancova_covariates)
     words = covariate_words(covariates, protocol)
     pairs = comparisons(protocol)
-    masks = subgroup_masks(subjects, protocol)
+    masks = {sg: mask.to_numpy(dtype=bool) for sg, mask in subgroup_masks(subjects, protocol).items()}
     rows: list[dict] = []
     for ep in continuous_endpoints(protocol):
         column = _SUMMARY_COLUMN[ep.summary]
@@ -129,44 +131,50 @@ def secondary_continuous(adsl: pd.DataFrame, adlb: pd.DataFrame, *, protocol: Pr
             at = subjects[["USUBJID", "TRT01P", *covariates]].merge(
                 recs.loc[recs["AVISIT"] == visit], on="USUBJID", how="left")
             key = {"endpoint": ep.name, "param": ep.param, "summary": ep.summary, "visit": visit}
+            values = at[column].to_numpy(dtype=float)
+            model = model_arrays(at, ["TRT01P", "AVAL", "BASE", *covariates])
+            in_arm = {arm: (at["TRT01P"] == arm).to_numpy(dtype=bool) for arm in protocol.arm_codes}
             for sg, mask in masks.items():
-                block = at.loc[mask.to_numpy()]
-                for arm in protocol.arm_codes:
-                    vals = block.loc[block["TRT01P"] == arm, column].to_numpy(dtype=float)
+                by_arm = {arm: values[mask & is_arm] for arm, is_arm in in_arm.items()}
+                for arm, vals in by_arm.items():
                     rows.append({**key, "subgroup": sg, "analysis": "descriptive", "group": arm,
                                  **_describe(vals), "ci_low": np.nan, "ci_high": np.nan,
                                  "p_value": np.nan, "method": "mean, SD, median, quartiles (type 7)",
                                  "n": int(np.sum(~np.isnan(vals)))})
                     if ep.summary != "value":  # change within the arm: does it differ from 0?
-                        for kind, fn in (("within_arm_t", one_sample_t),
-                                         ("within_arm_wilcoxon", wilcoxon_signed_rank)):
-                            r = estimate(fn, vals[~np.isnan(vals)], conf_level=level).iloc[0]
+                        for kind, fn in (("within_arm_t", one_sample_t_row),
+                                         ("within_arm_wilcoxon", wilcoxon_signed_rank_row)):
+                            r = estimate_rows(fn, vals[~np.isnan(vals)], conf_level=level)[0]
                             row = _row(r, {**key, "subgroup": sg}, kind, arm, level)
-                            if not is_not_estimable(pd.Series([row["method"]])).iloc[0]:
+                            if not row["method"].startswith(PREFIX):
                                 row["method"] += WITHIN_ARM
                             rows.append(row)
                 for treated, control in pairs:
-                    rows.extend(_compare(block, column, ep, key, sg, treated, control,
-                                         covariates, words, level))
+                    chosen = mask & (in_arm[treated] | in_arm[control])
+                    pair = {name: array[chosen] for name, array in model.items()}
+                    rows.extend(_compare(by_arm[treated], by_arm[control], pair, ep, key, sg,
+                                         treated, control, covariates, words, level))
     out = pd.DataFrame(rows)
     return out.reindex(columns=SECONDARY_COLUMNS)
 
 
-def _compare(block: pd.DataFrame, column: str, ep: ContinuousEndpoint, key: dict, sg: str,
-             treated: str, control: str, covariates: list[str], words: list[str],
-             level: float) -> list[dict]:
-    x = block.loc[block["TRT01P"] == treated, column].to_numpy(dtype=float)
-    y = block.loc[block["TRT01P"] == control, column].to_numpy(dtype=float)
+def _compare(x: np.ndarray, y: np.ndarray, pair: dict[str, np.ndarray], ep: ContinuousEndpoint,
+             key: dict, sg: str, treated: str, control: str, covariates: list[str],
+             words: list[str], level: float) -> list[dict]:
+    """Rows comparing ``treated`` (values ``x``) with ``control`` (``y``).
+
+    ``pair`` holds the two arms' records as :func:`~t1dtrial.stats._design.model_arrays`
+    (``TRT01P, AVAL, BASE`` and the covariates).
+    """
     base = {**key, "subgroup": sg}
     label = f"{treated} - {control}"
-    out = [_row(estimate(fn, x, y, conf_level=level).iloc[0], base, kind, label, level)
-           for kind, fn in (("welch_t", welch_t), ("mann_whitney", mann_whitney))]
+    out = [_row(estimate_rows(fn, x, y, conf_level=level)[0], base, kind, label, level)
+           for kind, fn in (("welch_t", welch_t_row), ("mann_whitney", mann_whitney_row))]
     if ep.summary in ("change", "value"):
-        pair = block.loc[block["TRT01P"].isin([treated, control])]
         scales = [("ancova", pair)]
         if is_cpeptide(ep.param) or ep.transform == "log1p":
-            scales.append(("ancova_log1p", pair.assign(AVAL=np.log1p(pair["AVAL"]),
-                                                       BASE=np.log1p(pair["BASE"]))))
+            scales.append(("ancova_log1p", {**pair, "AVAL": np.log1p(pair["AVAL"]),
+                                            "BASE": np.log1p(pair["BASE"])}))
         for kind, frame in scales:
             out.extend(_ancova_rows(frame, ep.summary, kind, base, label, control, covariates,
                                     words, level))
@@ -179,7 +187,7 @@ _SCALES = {"ancova": ("value", "change from baseline", "baseline"),
                             "log(baseline + 1)")}
 
 
-def _ancova_rows(frame: pd.DataFrame, summary: str, kind: str, base: dict, label: str,
+def _ancova_rows(frame: dict[str, np.ndarray], summary: str, kind: str, base: dict, label: str,
                  control: str, covariates: list[str], words: list[str],
                  level: float) -> list[dict]:
     """The difference and least-squares means of one ANCOVA scale.
@@ -193,25 +201,26 @@ def _ancova_rows(frame: pd.DataFrame, summary: str, kind: str, base: dict, label
     """
     value, change, baseline = _SCALES[kind]
     adjusted = "adjusted for " + ", ".join([baseline, *words])
-    fit = partial(estimate, ancova, group="TRT01P", baseline="BASE", covariates=covariates,
-                  reference=control, conf_level=level)
+    fit = partial(estimate_rows, ancova_arrays, group=frame["TRT01P"], baseline=frame["BASE"],
+                  covariates={c: frame[c] for c in covariates}, reference=control,
+                  conf_level=level, baseline_name="BASE")
     level_model = f"ANCOVA of the {value} {adjusted}"
     if summary != "change":
-        return _ancova_terms(fit(frame, outcome="AVAL"), base, label, kind, level_model,
+        return _ancova_terms(fit(frame["AVAL"]), base, label, kind, level_model,
                              f"{kind}_lsmean", None, level)
-    changes = fit(frame.assign(CHANGE=frame["AVAL"] - frame["BASE"]), outcome="CHANGE")
+    changes = fit(frame["AVAL"] - frame["BASE"])
     out = _ancova_terms(changes, base, label, kind, f"ANCOVA of the {change} {adjusted}",
                         f"{kind}_lsmean", "adjusted change within the arm vs 0", level)
-    if "term" not in changes.columns:  # not estimable: said once
+    if "term" not in changes[0]:  # not estimable: said once
         return out
     # The value model differs from the change model only in the baseline slope (b + 1 for
     # b): same residuals, same covariance of the other terms, so its least-squares means
     # are the adjusted changes plus the mean baseline of the analysed subjects, with the
     # same standard errors.
-    analysed = frame[["AVAL", "BASE", "TRT01P", *covariates]].dropna()
-    shift = float(analysed["BASE"].mean())
-    values = changes.loc[changes["term"] == "lsmean"].copy()
-    values[["estimate", "ci_low", "ci_high"]] += shift
+    analysed = complete_cases(*(frame[c] for c in ["AVAL", "BASE", "TRT01P", *covariates]))
+    shift = float(pd.Series(frame["BASE"][analysed]).mean())
+    values = [{**rec, **{k: rec[k] + shift for k in ("estimate", "ci_low", "ci_high")}}
+              for rec in changes if rec["term"] == "lsmean"]
     levels = _ancova_terms(values, base, label, kind,
                            f"{level_model} (the adjusted change plus the mean {baseline}, "
                            f"{shift:.4g})", f"{kind}_lsmean_value", None, level)
@@ -231,13 +240,13 @@ def covariate_words(covariates: list[str], protocol: Protocol) -> list[str]:
     return [covariate_label(c, infusions=infusions) for c in covariates]
 
 
-def _ancova_terms(fit: pd.DataFrame, base: dict, label: str, kind: str, model: str,
+def _ancova_terms(fit: list[dict], base: dict, label: str, kind: str, model: str,
                   lsmean_kind: str, lsmean_test: str | None, level: float) -> list[dict]:
     """Rows of one ANCOVA fit; ``lsmean_test`` None: the least-squares means get no p-value."""
-    if "term" not in fit.columns:  # not estimable: one row says why
-        return [_row(fit.iloc[0], base, kind, label, level)]
+    if "term" not in fit[0]:  # not estimable: one row says why
+        return [_row(fit[0], base, kind, label, level)]
     out = []
-    for rec in fit.to_dict("records"):
+    for rec in map(dict, fit):
         if rec["term"] == "difference":
             row_kind, test = kind, "p: difference between arms vs 0"
         elif lsmean_test is not None:

@@ -57,6 +57,7 @@ def newton(X: np.ndarray, y: np.ndarray, beta: np.ndarray, firth: bool,
     beta = beta.copy()
     current = loglik(X, y, beta, firth)
     scoring_steps = min(max_iter, 30) if firth else max_iter
+    block = np.ix_(free, free)  # the information of the free coefficients
     for _ in range(scoring_steps):
         p = special.expit(X @ beta)
         w = p * (1 - p)
@@ -70,7 +71,7 @@ def newton(X: np.ndarray, y: np.ndarray, beta: np.ndarray, firth: bool,
             h = w * np.einsum("ij,jk,ik->i", X, inv, X)
             resid = resid + h * (0.5 - p)
         score = X.T @ resid
-        sub = info[np.ix_(free, free)]
+        sub = info[block]
         try:
             step_free = np.linalg.solve(sub, score[free])
         except np.linalg.LinAlgError:

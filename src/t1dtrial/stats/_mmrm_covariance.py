@@ -18,7 +18,8 @@ Lags are counted in visit positions (1, 2, ...), as ``form = ~ visit_index | id`
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg, optimize
+from scipy import optimize
+from scipy.linalg import lapack
 
 #: Protocol names of the structures, most general first (the default fallback order).
 STRUCTURES = ("unstructured", "heterogeneous-toeplitz", "heterogeneous-ar1",
@@ -36,6 +37,8 @@ SINGULAR = 1e-10
 HESSIAN_STEP = 1e-4
 #: Largest |correlation| at or above which a fit is reported as near the boundary.
 NEAR_ONE = 1 - 1e-4
+#: GLS fits a :class:`Patterns` remembers (the optimisers ask again for covariances they met).
+MEMO_SIZE = 512
 
 
 class Patterns:
@@ -62,6 +65,8 @@ class Patterns:
         self.p = p
         self.n_obs = int(observed.sum())
         self.n_subjects = n_subj
+        #: :func:`gls` results by covariance (its bytes): a repeated fit is looked up
+        self.memo: dict[bytes, tuple] = {}
 
 
 def gls(pat: Patterns, sigma: np.ndarray, gradient: bool = False):
@@ -71,7 +76,28 @@ def gls(pat: Patterns, sigma: np.ndarray, gradient: bool = False):
     respect to ``sigma``. Raises ``LinAlgError`` for a covariance that is no
     covariance here: not finite, not positive definite, or so near singular
     that ``A`` overflows. The optimisers treat that as an infinite objective.
+
+    The result is a function of ``sigma`` alone, computed once: a covariance
+    met again (BFGS's line searches and restarts come back to points they
+    evaluated) is looked up in ``pat.memo``, read-only, the same numbers.
     """
+    key = np.ascontiguousarray(sigma, dtype=float).tobytes()
+    known = pat.memo.get(key)
+    if known is not None and (known[3] is not None or not gradient):
+        beta, A, m2ll, M = known
+        return beta, A, m2ll, (M if gradient else None)
+    out = _gls(pat, sigma, gradient)
+    for array in out:
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
+    if len(pat.memo) >= MEMO_SIZE:
+        pat.memo.pop(next(iter(pat.memo)))  # the oldest
+    pat.memo[key] = out
+    return out
+
+
+def _gls(pat: Patterns, sigma: np.ndarray, gradient: bool):
+    """:func:`gls`, computed."""
     if not np.all(np.isfinite(sigma)):
         raise np.linalg.LinAlgError("the covariance matrix is not finite")
     A = np.zeros((pat.p, pat.p))
@@ -91,11 +117,11 @@ def gls(pat: Patterns, sigma: np.ndarray, gradient: bool = False):
         parts.append((W, WX))
     if not np.all(np.isfinite(A)):
         raise np.linalg.LinAlgError("the GLS information matrix is not finite")
-    cA = linalg.cho_factor(A, lower=True)
-    beta = linalg.cho_solve(cA, c)
+    cA = _cho_factor(A)
+    beta = _cho_solve(cA, c)
     quad = 0.0
     M = np.zeros_like(sigma) if gradient else None
-    Ainv = linalg.cho_solve(cA, np.eye(pat.p)) if gradient else None
+    Ainv = _cho_solve(cA, np.eye(pat.p)) if gradient else None
     for (idx, Yk, Xk), grid, (W, WX) in zip(pat.groups, pat.grids, parts):
         R = Yk - Xk @ beta
         WR = R @ W
@@ -103,8 +129,26 @@ def gls(pat: Patterns, sigma: np.ndarray, gradient: bool = False):
         if gradient:
             inner = WR.T @ WR + np.einsum("isp,itp->st", WX @ Ainv, WX)
             M[grid] += Yk.shape[0] * W - inner
-    m2ll = logdet + 2 * np.log(np.diag(cA[0])).sum() + quad
+    m2ll = logdet + 2 * np.log(np.diag(cA)).sum() + quad
     return beta, A, m2ll, M
+
+
+def _cho_factor(A: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.cho_factor(A, lower=True)[0]``: its LAPACK routine (``dpotrf``) called
+    with its arguments, without its checks and dispatch (``A`` is a finite float matrix here)."""
+    c, info = lapack.dpotrf(A, lower=1, clean=0, overwrite_a=0)
+    if info > 0:
+        raise np.linalg.LinAlgError(f"{info}-th leading minor of the array is not positive "
+                                    "definite")
+    if not np.all(np.isfinite(c)):  # as cho_solve's check would refuse it
+        raise ValueError("array must not contain infs or NaNs")
+    return c
+
+
+def _cho_solve(c: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``scipy.linalg.cho_solve((c, True), b)``: its LAPACK routine (``dpotrs``) called directly."""
+    x, _ = lapack.dpotrs(c, b, lower=1, overwrite_b=0)
+    return x
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:

@@ -18,7 +18,8 @@ interval, which scipy does not compute: the exact limits need the quantiles
 of the Wilcoxon law (scipy exposes only its p-values), the normal-case limits
 invert the tie- and continuity-corrected statistic of ``(x - d, y)`` at its
 jump points. Constant data are refused here, as R's ``t.test`` does, before
-scipy would return NaN or a meaningless t.
+scipy would return NaN or a meaningless t. The scipy tests are called without their
+array-handling layer (:func:`~t1dtrial.stats._common.unwrapped`): same code, same numbers.
 
 Examples
 --------
@@ -29,8 +30,9 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,10 +41,11 @@ from scipy import stats
 
 from ._common import (check_choice, check_columns_arg, check_conf_level, check_finite, check_frame,
                       check_sample, fail, not_estimable, numerical_trouble, result_frame,
-                      two_levels)
-from ._design import DesignBuilder
+                      two_levels, unwrapped)
+from ._design import DesignBuilder, complete_cases, model_arrays
 
-__all__ = ["welch_t", "mann_whitney", "ancova"]
+__all__ = ["welch_t", "mann_whitney", "ancova", "welch_t_row", "mann_whitney_row", "ancova_rows",
+           "ancova_arrays", "ols"]
 
 
 # --------------------------------------------------------------------------- Welch
@@ -76,6 +79,18 @@ def welch_t(x: Sequence[float], y: Sequence[float], *, conf_level: float = 0.95)
     >>> round(float(r.estimate[0]), 4)
     1.6833
     """
+    return result_frame([welch_t_row(x, y, conf_level=conf_level)], extra=["statistic", "df"])
+
+
+def welch_t_row(x: Sequence[float], y: Sequence[float], *,
+                conf_level: float = 0.95) -> dict[str, Any]:
+    """The one row of :func:`welch_t` as a dict (for a table of many tests).
+
+    Examples
+    --------
+    >>> welch_t_row([1.2, 2.3, 3.1, 4.8], [0.5, 1.1, 1.9])["n"]
+    7
+    """
     level = check_conf_level("welch_t", conf_level)
     a = check_sample("welch_t", "x", x, minimum=2)
     b = check_sample("welch_t", "y", y, minimum=2)
@@ -87,13 +102,12 @@ def welch_t(x: Sequence[float], y: Sequence[float], *, conf_level: float = 0.95)
     with warnings.catch_warnings():
         # one constant group is fine; scipy's "precision loss" warning refers to it alone
         warnings.simplefilter("ignore", RuntimeWarning)
-        test = stats.ttest_ind(a, b, equal_var=False)
+        test = unwrapped(stats.ttest_ind)(a, b, equal_var=False)
         interval = test.confidence_interval(confidence_level=level)
-    return result_frame([{"estimate": float(a.mean() - b.mean()), "ci_low": float(interval.low),
-                          "ci_high": float(interval.high), "p_value": float(test.pvalue),
-                          "method": "Welch two-sample t-test", "n": a.size + b.size,
-                          "statistic": float(test.statistic), "df": float(test.df)}],
-                        extra=["statistic", "df"])
+    return {"estimate": float(a.mean() - b.mean()), "ci_low": float(interval.low),
+            "ci_high": float(interval.high), "p_value": float(test.pvalue),
+            "method": "Welch two-sample t-test", "n": a.size + b.size,
+            "statistic": float(test.statistic), "df": float(test.df)}
 
 
 # --------------------------------------------------------------------------- Mann-Whitney
@@ -110,10 +124,14 @@ def _wilcoxon_counts(m: int, n: int) -> np.ndarray:
     return coeffs
 
 
+@functools.lru_cache(maxsize=64)
 def _wilcoxon_cdf(m: int, n: int) -> np.ndarray:
+    """P(U <= u), u = 0..m*n (read-only; remembered: subgroups share their sizes)."""
     counts = _wilcoxon_counts(m, n)
     total = int(sum(counts))
-    return np.array([float(c) for c in np.cumsum(counts)]) / float(total)
+    cdf = np.array([float(c) for c in np.cumsum(counts)]) / float(total)
+    cdf.flags.writeable = False
+    return cdf
 
 
 def _qwilcox(p: float, cdf: np.ndarray) -> int:
@@ -213,6 +231,19 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
     >>> float(r.statistic[0]), round(float(r.estimate[0]), 2)
     (18.0, 2.3)
     """
+    row = mann_whitney_row(x, y, conf_level=conf_level, exact=exact, correct=correct)
+    return result_frame([row], extra=["statistic", "conf_level"])
+
+
+def mann_whitney_row(x: Sequence[float], y: Sequence[float], *, conf_level: float = 0.95,
+                     exact: bool | None = None, correct: bool = True) -> dict[str, Any]:
+    """The one row of :func:`mann_whitney` as a dict (for a table of many tests).
+
+    Examples
+    --------
+    >>> mann_whitney_row([1.1, 2.5, 3.2, 4.7, 5.3], [0.2, 0.9, 1.4, 2.0])["statistic"]
+    18.0
+    """
     level = check_conf_level("mann_whitney", conf_level)
     a = check_sample("mann_whitney", "x", x)
     b = check_sample("mann_whitney", "y", y)
@@ -230,7 +261,7 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
     use_exact = use_exact and not has_ties
     alpha = 1 - level
     achieved = level
-    test = stats.mannwhitneyu(a, b, alternative="two-sided", use_continuity=bool(correct),
+    test = unwrapped(stats.mannwhitneyu)(a, b, alternative="two-sided", use_continuity=bool(correct),
                               method="exact" if use_exact else "asymptotic")
     w, p_value = float(test.statistic), float(test.pvalue)
     if use_exact:
@@ -248,10 +279,8 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
         method = ("Wilcoxon-Mann-Whitney test, normal approximation"
                   + (" with continuity correction" if correct else "")
                   + "; Hodges-Lehmann shift with asymptotic CI")
-    return result_frame([{"estimate": estimate, "ci_low": low, "ci_high": high,
-                          "p_value": p_value, "method": method, "n": m + n,
-                          "statistic": w, "conf_level": achieved}],
-                        extra=["statistic", "conf_level"])
+    return {"estimate": estimate, "ci_low": low, "ci_high": high, "p_value": p_value,
+            "method": method, "n": m + n, "statistic": w, "conf_level": achieved}
 
 
 # --------------------------------------------------------------------------- ANCOVA
@@ -261,8 +290,8 @@ def ancova(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | None
     """ANCOVA of a follow-up value between two groups, with least-squares means.
 
     Fits ``outcome ~ group + baseline + covariates`` by ordinary least squares
-    (statsmodels OLS) and returns the least-squares (estimated marginal)
-    mean of each group and their difference.
+    (:func:`ols`: statsmodels' ``OLS`` computation) and returns the
+    least-squares (estimated marginal) mean of each group and their difference.
 
     Parameters
     ----------
@@ -299,6 +328,7 @@ def ancova(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | None
        covariates and the baseline at their means over the analysed rows;
        factor covariates averaged over their levels with equal weights.
     3. Standard errors from the OLS covariance ``s^2 (X'X)^-1``.
+    4. :func:`ancova_rows` gives the same rows as dicts.
 
     Examples
     --------
@@ -310,22 +340,78 @@ def ancova(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | None
     >>> list(r.group)
     ['B', 'A', 'B - A']
     """
-    import statsmodels.api as sm
+    rows = ancova_rows(data, outcome=outcome, group=group, baseline=baseline,
+                       covariates=covariates, reference=reference, conf_level=conf_level)
+    return result_frame(rows, extra=["se", "df"])
 
+
+def ancova_rows(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | None = None,
+                covariates: Sequence[str] = (), reference: Any | None = None,
+                conf_level: float = 0.95) -> list[dict[str, Any]]:
+    """The rows of :func:`ancova` as dicts (for a table of many fits).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"arm": ["A"] * 3 + ["B"] * 3, "y": [1.0, 2, 3, 2, 3, 5]})
+    >>> [r["term"] for r in ancova_rows(d, outcome="y", group="arm")]
+    ['lsmean', 'lsmean', 'difference']
+    """
     fn = "ancova"
-    level = check_conf_level(fn, conf_level)
     covs = check_columns_arg(fn, "covariates", covariates)
     used = [outcome, group] + ([baseline] if baseline else []) + covs
-    frame = check_frame(fn, data, used)[used].dropna()
+    frame = check_frame(fn, data, used)
     if not pd.api.types.is_numeric_dtype(frame[outcome]):
         raise fail(fn, "outcome", outcome, "column is not numeric", "a numeric outcome column")
-    comparator, ref = two_levels(fn, "group", frame[group], reference)
-    builder = DesignBuilder(frame, ([baseline] if baseline else []) + covs)
-    treat = (frame[group] == comparator).to_numpy(dtype=float)
-    X = np.column_stack([np.ones(len(frame)), treat, builder.matrix])
-    y = frame[outcome].to_numpy(dtype=float)
+    design = model_arrays(frame, ([baseline] if baseline else []) + covs)
+    return ancova_arrays(frame[outcome].to_numpy(dtype=float, na_value=np.nan),
+                         frame[group].to_numpy(dtype=object),
+                         baseline=design.pop(baseline) if baseline else None,
+                         covariates=design, reference=reference, conf_level=conf_level,
+                         baseline_name=baseline)
+
+
+def ancova_arrays(y: np.ndarray, group: np.ndarray, *, baseline: np.ndarray | None = None,
+                  covariates: Mapping[str, np.ndarray] | None = None,
+                  reference: Any | None = None, conf_level: float = 0.95,
+                  baseline_name: str | None = None) -> list[dict[str, Any]]:
+    """The rows of :func:`ancova` from arrays of one length (for many fits on one frame).
+
+    Parameters
+    ----------
+    y : array of float
+        Outcome (NaN when missing).
+    group : array
+        Group of each row (two groups among the complete rows).
+    baseline : array of float, optional
+        Baseline value of the outcome.
+    covariates : mapping of str to array, optional
+        Further adjustment columns as :func:`~t1dtrial.stats._design.model_arrays`
+        gives them: float arrays enter linearly, object arrays are factors.
+    reference, conf_level
+        As for :func:`ancova`.
+    baseline_name : str, optional
+        The baseline's column name, for messages.
+
+    Examples
+    --------
+    >>> y = np.array([1.0, 2, 3, 2, 3, 5])
+    >>> arm = np.array(["A"] * 3 + ["B"] * 3, dtype=object)
+    >>> round(ancova_arrays(y, arm, reference="A")[2]["estimate"], 4)
+    1.3333
+    """
+    fn = "ancova"
+    level = check_conf_level(fn, conf_level)
+    covariates = dict(covariates or {})
+    columns = ({baseline_name or "baseline": baseline} if baseline is not None else {}) | covariates
+    keep = complete_cases(y, group, *columns.values())
+    y, group = y[keep], group[keep]
+    comparator, ref = two_levels(fn, "group", pd.Series(group, dtype=object), reference)
+    builder = DesignBuilder.from_arrays({k: v[keep] for k, v in columns.items()}, len(y))
+    treat = (group == comparator).astype(float)
+    X = np.column_stack([np.ones(len(y)), treat, builder.matrix])
+    covs = list(covariates)
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise not_estimable(fn, "covariates", ", ".join(covs) or baseline,
+        raise not_estimable(fn, "covariates", ", ".join(covs) or baseline_name,
                             "the model matrix is not of full rank "
                             "(a covariate is constant or collinear)",
                             "covariates that vary and are not collinear with the group")
@@ -335,10 +421,9 @@ def ancova(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | None
                             f"{X.shape[1]} model parameters)",
                             f"more than {X.shape[1]} subjects with every value present")
     with numerical_trouble(fn, "the least-squares fit"):
-        fit = sm.OLS(y, X).fit()
-        cov = np.asarray(fit.cov_params())
-    check_finite(fn, "the least-squares fit", fit.params, cov)
-    df = float(fit.df_resid)
+        params, cov = ols(X, y)
+    check_finite(fn, "the least-squares fit", params, cov)
+    df = float(len(y) - X.shape[1])  # full rank, checked above
     grid = builder.grid_row()
     q = float(stats.t.ppf(1 - (1 - level) / 2, df))
     rows = []
@@ -347,15 +432,41 @@ def ancova(data: pd.DataFrame, *, outcome: str, group: str, baseline: str | None
         comparator: np.concatenate([[1.0, 1.0], grid]),
         ref: np.concatenate([[1.0, 0.0], grid]),
     }
-    counts = frame[group].value_counts()
     for lev, L in contrasts.items():
-        rows.append(_contrast_row(L, fit.params, cov, df, q, term="lsmean", group=str(lev),
-                                  n=int(counts.get(lev, 0)), method=method))
+        rows.append(_contrast_row(L, params, cov, df, q, term="lsmean", group=str(lev),
+                                  n=int(np.sum(group == lev)), method=method))
     L = np.zeros(X.shape[1])
     L[1] = 1.0
-    rows.append(_contrast_row(L, fit.params, cov, df, q, term="difference",
-                              group=f"{comparator} - {ref}", n=len(frame), method=method))
-    return result_frame(rows, extra=["se", "df"])
+    rows.append(_contrast_row(L, params, cov, df, q, term="difference",
+                              group=f"{comparator} - {ref}", n=len(y), method=method))
+    return rows
+
+
+def ols(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares coefficients of ``y`` on ``X`` (full rank) and their covariance.
+
+    The computation of statsmodels' ``OLS(y, X).fit()`` (its default
+    ``method="pinv"``), step for step, without building a model object:
+    ``P = pinv(X)`` from the SVD with singular values below ``1e-15`` times
+    the largest set to zero; ``beta = P y``; ``s^2 = r'r / (n - p)`` with
+    ``r = y - X beta``; ``cov = (P P') s^2``.
+
+    Examples
+    --------
+    >>> X = np.column_stack([np.ones(4), [0.0, 1, 2, 3]])
+    >>> beta, cov = ols(X, np.array([1.0, 3, 5, 7.5]))
+    >>> np.round(beta, 3).tolist()
+    [0.9, 2.15]
+    """
+    u, s, vt = np.linalg.svd(X, False)
+    cutoff = 1e-15 * np.maximum.reduce(s)
+    inverse = np.where(s > cutoff, 1.0 / np.where(s > cutoff, s, 1.0), 0.0)
+    pinv = np.dot(np.transpose(vt), np.multiply(inverse[:, np.newaxis], np.transpose(u)))
+    normalized = np.dot(pinv, np.transpose(pinv))
+    beta = np.dot(pinv, y)
+    resid = y - np.dot(X, beta)
+    scale = np.dot(resid, resid) / (X.shape[0] - X.shape[1])
+    return beta, normalized * scale
 
 
 def _contrast_row(L: np.ndarray, beta: np.ndarray, cov: np.ndarray, df: float, q: float,

@@ -19,7 +19,8 @@ invert the corrected statistic at its jump points, and R's lowering of an
 unachievable level is R's own rule. ``V`` is R's (the rank sum of the values
 above ``mu``); scipy's two-sided statistic is the smaller of the two rank
 sums. Constant data are refused here, as R's ``t.test`` does, before scipy
-would return NaN.
+would return NaN. The scipy tests are called without their array-handling
+layer (:func:`~t1dtrial.stats._common.unwrapped`): same code, same numbers.
 
 Examples
 --------
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,9 +41,13 @@ from scipy import stats
 
 from ..errors import PrecisionWarning
 from ._common import (check_choice, check_conf_level, check_sample, fail, not_estimable,
-                      result_frame)
+                      result_frame, unwrapped)
 
-__all__ = ["one_sample_t", "wilcoxon_signed_rank"]
+__all__ = ["one_sample_t", "wilcoxon_signed_rank", "one_sample_t_row", "wilcoxon_signed_rank_row"]
+
+#: Columns after ``estimate ... n`` of each test's one-row result.
+_T_EXTRA = ["statistic", "df"]
+_SIGNED_RANK_EXTRA = ["statistic", "n_zero", "conf_level"]
 
 
 def _check_mu(function: str, mu: float) -> float:
@@ -91,6 +97,19 @@ def one_sample_t(x: Sequence[float], *, mu: float = 0.0,
     >>> round(float(r.estimate[0]), 3), int(r.df[0])
     (0.132, 4)
     """
+    return result_frame([one_sample_t_row(x, mu=mu, conf_level=conf_level)], extra=_T_EXTRA)
+
+
+def one_sample_t_row(x: Sequence[float], *, mu: float = 0.0,
+                     conf_level: float = 0.95) -> dict[str, Any]:
+    """The one row of :func:`one_sample_t` as a dict (for a table of many tests).
+
+    Examples
+    --------
+    >>> r = one_sample_t_row([0.12, -0.05, 0.30, 0.08, 0.21])
+    >>> r["method"], r["n"]
+    ('One-sample t-test', 5)
+    """
     fn = "one_sample_t"
     level = check_conf_level(fn, conf_level)
     centre = _check_mu(fn, mu)
@@ -103,13 +122,11 @@ def one_sample_t(x: Sequence[float], *, mu: float = 0.0,
     with warnings.catch_warnings():
         # the guard above refuses constant data; scipy's "precision loss" warning adds nothing
         warnings.simplefilter("ignore", RuntimeWarning)
-        test = stats.ttest_1samp(a, centre)
+        test = unwrapped(stats.ttest_1samp)(a, centre)
         interval = test.confidence_interval(confidence_level=level)
-    return result_frame([{"estimate": mean, "ci_low": float(interval.low),
-                          "ci_high": float(interval.high), "p_value": float(test.pvalue),
-                          "method": "One-sample t-test", "n": a.size,
-                          "statistic": float(test.statistic), "df": float(test.df)}],
-                        extra=["statistic", "df"])
+    return {"estimate": mean, "ci_low": float(interval.low), "ci_high": float(interval.high),
+            "p_value": float(test.pvalue), "method": "One-sample t-test", "n": a.size,
+            "statistic": float(test.statistic), "df": float(test.df)}
 
 
 # --------------------------------------------------------------------------- signed rank
@@ -151,8 +168,9 @@ def _signed_rank_test(d: np.ndarray, exact: bool, correct: bool) -> tuple[float,
     normal approximation as R's ``wilcox.test``.
     """
     v = float(stats.rankdata(np.abs(d))[d > 0].sum())
-    test = stats.wilcoxon(d, zero_method="wilcox", correction=bool(correct),
-                          method="exact" if exact else "approx", alternative="two-sided")
+    test = unwrapped(stats.wilcoxon)(d, zero_method="wilcox", correction=bool(correct),
+                                     method="exact" if exact else "approx",
+                                     alternative="two-sided")
     return v, float(test.pvalue)
 
 
@@ -249,6 +267,26 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
     >>> float(r.statistic[0]), round(float(r.estimate[0]), 3)
     (25.0, 0.117)
     """
+    row = _signed_rank(x, mu=mu, conf_level=conf_level, exact=exact, correct=correct)
+    return result_frame([row], extra=_SIGNED_RANK_EXTRA)
+
+
+def wilcoxon_signed_rank_row(x: Sequence[float], *, mu: float = 0.0, conf_level: float = 0.95,
+                             exact: bool | None = None, correct: bool = True) -> dict[str, Any]:
+    """The one row of :func:`wilcoxon_signed_rank` as a dict (for a table of many tests).
+
+    Examples
+    --------
+    >>> r = wilcoxon_signed_rank_row([0.12, -0.05, 0.30, 0.08, 0.21, 0.15, -0.02])
+    >>> r["statistic"], r["n"]
+    (25.0, 7)
+    """
+    return _signed_rank(x, mu=mu, conf_level=conf_level, exact=exact, correct=correct)
+
+
+def _signed_rank(x: Sequence[float], *, mu: float, conf_level: float, exact: bool | None,
+                 correct: bool) -> dict[str, Any]:
+    """The row of :func:`wilcoxon_signed_rank` (its warning points at the caller's caller)."""
     fn = "wilcoxon_signed_rank"
     level = check_conf_level(fn, conf_level)
     centre = _check_mu(fn, mu)
@@ -309,8 +347,7 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
     if achieved < level:
         warnings.warn(f"wilcoxon_signed_rank: the requested conf_level {level:g} cannot be "
                       f"achieved with {n} value(s) different from mu; the interval is at "
-                      f"level {achieved:g} (column conf_level)", PrecisionWarning, stacklevel=2)
-    return result_frame([{"estimate": estimate, "ci_low": low, "ci_high": high,
-                          "p_value": p_value, "method": method, "n": values.size,
-                          "statistic": v, "n_zero": n_zero, "conf_level": achieved}],
-                        extra=["statistic", "n_zero", "conf_level"])
+                      f"level {achieved:g} (column conf_level)", PrecisionWarning, stacklevel=3)
+    return {"estimate": estimate, "ci_low": low, "ci_high": high, "p_value": p_value,
+            "method": method, "n": values.size, "statistic": v, "n_zero": n_zero,
+            "conf_level": achieved}

@@ -45,6 +45,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
@@ -56,7 +58,25 @@ __all__ = ["fisher_exact", "chi_square", "risk_difference", "risk_ratio", "odds_
 
 # --------------------------------------------------------------------------- Fisher
 def _fisher(a: int, m: int, c: int, n: int, conf_level: float) -> dict:
-    """Fisher's test, conditional MLE and exact CI of ``[[a, m - a], [c, n - c]]`` (scipy)."""
+    """Fisher's test, conditional MLE and exact CI of ``[[a, m - a], [c, n - c]]`` (scipy).
+
+    A function of the four counts and the level alone, computed once per
+    table: an analysis plan meets the same table again (the primary
+    comparison in its sensitivity analyses, the responder tables in the
+    odds ratios), and each costs root finding on the noncentral law.
+    """
+    return dict(zip(("estimate", "ci_low", "ci_high", "p_value"),
+                    _fisher_numbers(a, m, c, n, conf_level)))
+
+
+@functools.lru_cache(maxsize=512)
+def _fisher_numbers(a: int, m: int, c: int, n: int,
+                    conf_level: float) -> tuple[float, float, float, float]:
+    row = _fisher_computed(a, m, c, n, conf_level)
+    return row["estimate"], row["ci_low"], row["ci_high"], row["p_value"]
+
+
+def _fisher_computed(a: int, m: int, c: int, n: int, conf_level: float) -> dict:
     table = np.array([[a, m - a], [c, n - c]])
     p_value = float(stats.fisher_exact(table).pvalue)
     if a + c in (0, m + n):  # a single possible table: no information on the odds ratio

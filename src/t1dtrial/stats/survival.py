@@ -1,6 +1,6 @@
 """Kaplan-Meier estimate of a duration with censoring, and the log-rank test between groups.
 
-The product-limit estimate comes from lifelines; Greenwood's variance, the
+The product-limit estimate is computed as lifelines computes it; Greenwood's variance, the
 confidence intervals and the median follow R's ``survival::survfit`` so that
 numbers can be checked against it. The log-rank test is statsmodels'
 ``survdiff`` (R's ``survival::survdiff``).
@@ -29,19 +29,23 @@ _TOL = np.sqrt(np.finfo(float).eps)
 
 
 def _table(durations: np.ndarray, events: np.ndarray) -> pd.DataFrame:
-    from lifelines import KaplanMeierFitter
+    """The product-limit table: each recorded time, at risk, events, survival, se of H(t).
 
-    kmf = KaplanMeierFitter().fit(durations, event_observed=events)
-    et = kmf.event_table
-    et = et[et.index > 0] if (et.index == 0).any() and et.loc[0, "removed"] == 0 else et
-    t = et.index.to_numpy(dtype=float)
-    surv = kmf.survival_function_.reindex(et.index).iloc[:, 0].to_numpy(dtype=float)
-    d = et["observed"].to_numpy(dtype=float)
-    n = et["at_risk"].to_numpy(dtype=float)
+    Survival is computed as lifelines' ``KaplanMeierFitter`` computes it,
+    ``S(t) = exp(sum_{t_i <= t} (log(n_i - d_i) - log(n_i)))``, step for step
+    (the same numbers, without importing lifelines and building its tables).
+    """
+    times, where = np.unique(durations, return_inverse=True)
+    removed = np.bincount(where, minlength=times.size)
+    d = np.bincount(where, weights=events, minlength=times.size)
+    n = durations.size - np.concatenate([[0], np.cumsum(removed)[:-1]])  # at risk
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.exp(np.cumsum(np.log(n - d) - np.log(n)))
+    n = n.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         inc = np.where(d > 0, d / (n * (n - d)), 0.0)
     se_h = np.sqrt(np.cumsum(inc))  # standard error of the cumulative hazard (R's std.err)
-    return pd.DataFrame({"time": t, "n_risk": n, "n_event": d, "surv": surv, "se": se_h})
+    return pd.DataFrame({"time": times, "n_risk": n, "n_event": d, "surv": surv, "se": se_h})
 
 
 def _limits(surv: np.ndarray, se: np.ndarray, z: float, conf_type: str):
