@@ -32,7 +32,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal, Union
+from typing import Callable, Literal, Union
 
 __all__ = ["Column", "RowGroup", "Table", "Figure", "Paragraph", "Section", "Document",
            "Block", "FAMILIES"]
@@ -144,7 +144,9 @@ class Figure:
     """A drawn figure with its caption.
 
     ``svg`` is the figure as SVG text (HTML and PDF); ``png`` the same figure
-    as PNG bytes (Word). ``caption`` says population, method and n.
+    as PNG bytes (Word). ``caption`` says population, method and n. A figure
+    still being exported (:func:`t1dtrial.report.plotting.export_later`)
+    carries ``pending``, which :meth:`resolve` calls to fill ``svg`` and ``png``.
     """
 
     key: str
@@ -155,6 +157,15 @@ class Figure:
     png: bytes
     width_inches: float = 6.5
     number: str = ""
+    pending: Callable[[], tuple[str, bytes]] | None = field(default=None, repr=False,
+                                                            compare=False)
+
+    def resolve(self) -> "Figure":
+        """Wait for a pending export and fill ``svg`` and ``png`` (in place)."""
+        if self.pending is not None:
+            self.svg, self.png = self.pending()
+            self.pending = None
+        return self
 
     @property
     def label(self) -> str:
@@ -226,9 +237,12 @@ class Document:
         return [b for b in self.blocks() if isinstance(b, Figure)]
 
     def numbered(self) -> "Document":
-        """Number tables, listings and figures within their family, in reading order (in place)."""
+        """Number tables, listings and figures within their family, in reading order, and
+        wait for figures still being exported (in place)."""
         counts: dict[tuple[str, str], int] = {}
         for block in self.blocks():
+            if isinstance(block, Figure):
+                block.resolve()
             if isinstance(block, (Table, Figure)):
                 kind = block.kind if isinstance(block, Table) else "Figure"
                 counts[(kind, block.family)] = counts.get((kind, block.family), 0) + 1

@@ -23,12 +23,16 @@ True
 from __future__ import annotations
 
 import io
+import os
+import sys
+from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from matplotlib.figure import Figure as MplFigure
 
-__all__ = ["ArmStyle", "arm_style", "drawing", "new_figure", "export", "RC", "PNG_DPI"]
+__all__ = ["ArmStyle", "arm_style", "drawing", "new_figure", "export", "export_later", "RC",
+           "PNG_DPI"]
 
 #: Resolution of the PNG files (Word, figures folder).
 PNG_DPI = 150
@@ -112,3 +116,105 @@ def export(fig: MplFigure) -> tuple[str, bytes]:
         png = io.BytesIO()
         fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
     return svg.getvalue().decode("utf-8"), png.getvalue()
+
+
+#: Exports running in child processes, oldest first (see :func:`export_later`).
+_RUNNING: deque = deque()
+
+
+def _workers() -> int:
+    """How many figures are exported at once: the CPUs this process may use (Linux: fork)."""
+    if not sys.platform.startswith("linux"):
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def export_later(fig: MplFigure,
+                 prepare: Callable[[MplFigure], None] | None = None) -> Callable[[], tuple[str, bytes]]:
+    """Start exporting ``fig`` (as :func:`export`); call the result to get ``(svg, png)``.
+
+    Laying a figure out and drawing it twice (SVG and PNG) is most of a
+    report's time. Where the system forks (Linux) and more than one CPU is
+    free, the export runs in a forked child process, which holds the figure
+    as drawn so far, while this process goes on building the report; at most
+    one child a CPU runs at a time. The child runs exactly the code this
+    process would, so the files are the same bytes either way; if a child
+    fails, the figure is exported here instead.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    prepare : callable, optional
+        Called on the figure before the export (e.g. to fix its layout), in
+        the process that exports.
+
+    Returns
+    -------
+    callable
+        Returns ``(svg_text, png_bytes)``; waits for the child if needed.
+
+    Examples
+    --------
+    >>> with drawing():
+    ...     fig = new_figure(2, 2)
+    ...     _ = fig.add_subplot().plot([0, 1], [1, 0])
+    >>> later = export_later(fig)
+    >>> later() == export(fig)
+    True
+    """
+    def here() -> tuple[str, bytes]:
+        if prepare is not None:
+            prepare(fig)
+        return export(fig)
+
+    workers = _workers()
+    if workers < 2:
+        return _done(here())
+    while len(_RUNNING) >= workers:  # one child a CPU: wait for the oldest
+        _RUNNING[0]()
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    try:
+        child = context.Process(target=_export_in_child, args=(here, send), daemon=True)
+        child.start()
+    except OSError:  # no process to be had: export here
+        receive.close()
+        send.close()
+        return _done(here())
+    send.close()
+    result: list[tuple[str, bytes]] = []
+
+    def wait() -> tuple[str, bytes]:
+        if not result:
+            try:
+                outcome = receive.recv()
+            except (EOFError, OSError):
+                outcome = None
+            receive.close()
+            child.join()
+            if wait in _RUNNING:
+                _RUNNING.remove(wait)
+            result.append(outcome if isinstance(outcome, tuple) else here())
+        return result[0]
+
+    _RUNNING.append(wait)
+    return wait
+
+
+def _done(value: tuple[str, bytes]) -> Callable[[], tuple[str, bytes]]:
+    return lambda: value
+
+
+def _export_in_child(export_here: Callable[[], tuple[str, bytes]], send: Any) -> None:
+    """In the child: export and send the files (or nothing, so the parent exports)."""
+    try:
+        send.send(export_here())
+    except BaseException:  # the parent exports the figure itself
+        pass
+    finally:
+        send.close()

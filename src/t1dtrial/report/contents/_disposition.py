@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..figures.consort import ConsortFlow, draw_consort
+from ..figures.consort import ConsortFlow, draw_consort_later
 from ..document import Column, Figure, Paragraph, RowGroup, Section, Table
 from ..formatting import MISSING, fmt_n_percent, fmt_number, fmt_percent
 from ..source import ReportSource
@@ -242,7 +242,7 @@ def consort_flow(source: ReportSource, table: pd.DataFrame) -> ConsortFlow:
 
 def _figure(source: ReportSource, table: pd.DataFrame) -> Figure:
     flow = consort_flow(source, table)
-    svg, png = draw_consort(flow)
+    exported = draw_consort_later(flow)
     enrolled = stage_counts(_subjects(table), "enrolled")
     caption = (f"Flow of participants (CONSORT), computed from the disposition table; "
                f"{_n(enrolled, ALL)} enrolled. Reasons are given where recorded; "
@@ -251,7 +251,8 @@ def _figure(source: ReportSource, table: pd.DataFrame) -> Figure:
     from ..figures.consort import consort_size
 
     return Figure(key="consort", family=_FAMILY, title="Participant flow (CONSORT)",
-                  caption=caption, svg=svg, png=png, width_inches=min(consort_size(flow)[0], 9.0))
+                  caption=caption, svg="", png=b"", pending=exported,
+                  width_inches=min(consort_size(flow)[0], 9.0))
 
 
 def disposition_section(source: ReportSource) -> Section | None:

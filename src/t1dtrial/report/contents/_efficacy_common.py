@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..document import Column, Figure, Paragraph, RowGroup, Section, Table
 from ..formatting import MISSING, fmt_number, is_missing
-from ..plotting import PNG_DPI, drawing, export
+from ..plotting import PNG_DPI, drawing, export_later
 from ..source import ReportSource
 
 __all__ = ["FAMILY", "endpoint_label", "endpoint_of", "visit_label", "subgroup_label",
@@ -139,12 +139,20 @@ def arm_of_comparison(comparison: object, arms: list[str]) -> int:
 
 
 def figure_block(key: str, title: str, caption: str, fig: Any, width: float = 6.5) -> Figure:
-    """A drawn matplotlib figure as a document :class:`Figure` (SVG and PNG).
+    """A drawn matplotlib figure as a document :class:`Figure` (SVG and PNG, exported later).
 
     The layout is computed once and then fixed, so that the two exports do not
     compute it again (twice when an axis carries a secondary axis, which is placed
-    from its parent's position).
+    from its parent's position). Layout and export run where
+    :func:`~t1dtrial.report.plotting.export_later` puts them (a forked child
+    where it can); the document waits for them when it is numbered.
     """
+    return Figure(key=key, family=FAMILY, title=title, caption=caption, svg="", png=b"",
+                  width_inches=width, pending=export_later(fig, prepare=_fix_layout))
+
+
+def _fix_layout(fig: Any) -> None:
+    """Lay the figure out once, as the PNG measures its text, and keep that layout."""
     engine = fig.get_layout_engine()
     if engine is not None:
         dpi = fig.dpi
@@ -155,9 +163,6 @@ def figure_block(key: str, title: str, caption: str, fig: Any, width: float = 6.
             engine.execute(fig)
         fig.dpi = dpi
         fig.set_layout_engine("none")
-    svg, png = export(fig)
-    return Figure(key=key, family=FAMILY, title=title, caption=caption, svg=svg, png=png,
-                  width_inches=width)
 
 
 def absent(v: object) -> bool:

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
-from ..plotting import drawing, export, new_figure
+from ..plotting import drawing, export, export_later, new_figure
 
-__all__ = ["ConsortFlow", "draw_consort", "consort_size"]
+__all__ = ["ConsortFlow", "draw_consort", "draw_consort_later", "consort_figure", "consort_size"]
 
 _FONT = 7.5  # points
 _LINE = 0.14  # inches a line of text takes
@@ -144,6 +145,16 @@ def draw_consort(flow: ConsortFlow) -> tuple[str, bytes]:
     (str, bytes)
         SVG text (text kept as text, so the counts can be searched) and PNG bytes.
     """
+    return export(consort_figure(flow))
+
+
+def draw_consort_later(flow: ConsortFlow) -> Callable[[], tuple[str, bytes]]:
+    """:func:`draw_consort`, exported by :func:`~t1dtrial.report.plotting.export_later`."""
+    return export_later(consort_figure(flow))
+
+
+def consort_figure(flow: ConsortFlow) -> Any:
+    """The flow diagram as a matplotlib figure (boxes placed by hand, in inches)."""
     width, height = consort_size(flow)
     n_arms = max(1, len(flow.arms))
     col = (width - 2 * _MARGIN) / n_arms
@@ -190,4 +201,4 @@ def draw_consort(flow: ConsortFlow) -> tuple[str, bytes]:
                     _arrow(ax, (centres[i], start[1]), (centres[i], box_y))
             bottoms = [(centres[i], box_y + h) for i, h in enumerate(heights)]
             y = box_y + max(heights) + _GAP
-        return export(fig)
+    return fig
