@@ -109,7 +109,7 @@ def test_analyze_replaces_a_previous_output_with_overwrite_and_follows_the_umask
         assert main(["analyze", EXPORTS, "--out", "prev", "--overwrite"]) == 0
     finally:
         os.umask(old_umask)
-    assert "11/27 (40.7%)" in capsys.readouterr().out
+    assert "11/27 (40.7)" in capsys.readouterr().out
     prev = work / "prev"
     assert read_marker(prev)["kind"] == "analysis"
     assert not (prev / "tables" / "old_only.csv").exists()

@@ -119,7 +119,7 @@ def test_the_waterfall_draws_the_threshold_of_the_protocols_endpoint(twin):
     primary = protocol.endpoints.primary.model_copy(update={"threshold_pct": 25.0})
     changed = protocol.model_copy(update={"endpoints": protocol.endpoints.model_copy(
         update={"primary": primary})})
-    svg = waterfall_subsection(ReportSource(results, changed)).blocks[0].svg
+    svg = waterfall_subsection(ReportSource(results, changed)).blocks[0].resolve().svg
     assert "Responder threshold 25 %" in svg and "threshold 10 %" not in svg
 
 

@@ -19,7 +19,8 @@ from ..protocol import Protocol, protocol_hash
 
 __all__ = ["build_provenance"]
 
-_LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "pandera", "lifelines", "duckdb")
+_LIBRARIES = ("numpy", "pandas", "scipy", "statsmodels", "pandera", "duckdb", "matplotlib",
+              "jinja2", "python-docx")
 
 
 def build_provenance(protocol: Protocol, *, load_log: dict[str, Any], seed: int | None,

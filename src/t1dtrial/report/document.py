@@ -193,8 +193,10 @@ class Section:
     subsections: list["Section"] = field(default_factory=list)
 
     def walk(self):
-        """Every block of the section and its sub-sections, in reading order."""
-        yield from self.blocks
+        """Every block of the section and its sub-sections, in reading order (a figure
+        still being exported is waited for before it is given)."""
+        for block in self.blocks:
+            yield block.resolve() if isinstance(block, Figure) else block
         for sub in self.subsections:
             yield from sub.walk()
 
@@ -241,8 +243,6 @@ class Document:
         wait for figures still being exported (in place)."""
         counts: dict[tuple[str, str], int] = {}
         for block in self.blocks():
-            if isinstance(block, Figure):
-                block.resolve()
             if isinstance(block, (Table, Figure)):
                 kind = block.kind if isinstance(block, Table) else "Figure"
                 counts[(kind, block.family)] = counts.get((kind, block.family), 0) + 1

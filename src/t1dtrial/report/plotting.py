@@ -114,7 +114,8 @@ def export(fig: MplFigure) -> tuple[str, bytes]:
         svg = io.BytesIO()
         fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
         png = io.BytesIO()
-        fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None},
+                    pil_kwargs={"compress_level": 1})
     return svg.getvalue().decode("utf-8"), png.getvalue()
 
 

@@ -71,8 +71,9 @@ def one_screen_summary(source: ReportSource, *, title: str,
                                   and r.shape == "responder-comparison"])
     items += _safety(source, results)
     if source.results.notes:
-        items.append(Text(f"{len(source.results.notes)} note(s) for the reader: see the report "
-                          "(and notes.txt).", style="yellow"))
+        items.append(Text("Notes for the reader (in full in the report and notes.txt):",
+                          style="yellow"))
+        items += [Text(f"- {_first_line(note)}", style="yellow") for note in source.results.notes]
     if report is not None:
         items.append(Text(f"Report: {report}", style="bold green"))
         items.append(Text(f"Word: {report.with_suffix('.docx')}; tables, figures, ADaM datasets "
@@ -231,6 +232,18 @@ def _safety(source: ReportSource, results: list[Any]) -> list[Any]:
         table.add_row(words, *(_n_of(rows.at[a, "subjects"], rows.at[a, "n"])
                                if a in rows.index else "–" for a in source.arms))
     return [table]
+
+
+def _first_line(note: str, width: int = 78) -> str:
+    """A note's start, cut to one line of ``width`` characters.
+
+    Examples
+    --------
+    >>> _first_line("Not estimable in insulin_free_km (4 rows): no subject became insulin-free.", 40)
+    'Not estimable in insulin_free_km (4 row…'
+    """
+    text = " ".join(str(note).split())
+    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
 
 
 def _in_arm_order(source: ReportSource, rows: pd.DataFrame) -> pd.DataFrame:
