@@ -218,7 +218,7 @@ def test_demo_prints_the_primary_result_and_writes_the_folder(tmp_path, capsys):
     assert main(["demo", "--out", str(out)]) == 0
     screen = capsys.readouterr().out
     assert "SYNTHETIC" in screen
-    assert "11/27 (40.7%)" in screen and "3/26 (11.5%)" in screen
+    assert "11/27 (40.7)" in screen and "3/26 (11.5)" in screen
     assert "Fisher's exact test" in screen
     for name in CONTRACT_TABLES:
         assert (out / "tables" / f"{name}.csv").is_file()
@@ -236,7 +236,7 @@ def test_analyze_command_reads_a_data_cut_from_a_store(tmp_path, capsys):
     db = tmp_path / "study.duckdb"
     assert main(["import", str(lu2021_path()), "--store", str(db)]) == 0
     assert main(["analyze", "--store", str(db), "--out", str(tmp_path / "res")]) == 0
-    assert "11/27 (40.7%)" in capsys.readouterr().out
+    assert "11/27 (40.7)" in capsys.readouterr().out
 
 
 def test_analyze_command_with_bad_input_exits_two_and_writes_nothing(tmp_path, capsys):

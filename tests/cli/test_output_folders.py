@@ -114,7 +114,7 @@ def test_analyze_replaces_a_previous_output_with_overwrite_and_follows_the_umask
     assert read_marker(prev)["kind"] == "analysis"
     assert not (prev / "tables" / "old_only.csv").exists()
     assert (prev / "tables" / "primary_endpoint.csv").is_file()
-    assert (prev / "figures" / "primary_endpoint.svg").is_file()
+    assert (prev / "figures" / "primary_forest.svg").is_file()
     folders = [prev, *[p for p in prev.rglob("*") if p.is_dir()]]
     files = [p for p in prev.rglob("*") if p.is_file()]
     assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in folders} == {"0o755"}

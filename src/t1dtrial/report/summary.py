@@ -193,9 +193,10 @@ def _continuous(source: ReportSource, results: list[Any]) -> list[Any]:
 def _responders(source: ReportSource, results: list[Any]) -> list[Any]:
     if not results:
         return []
+    with_p = len(source.arms) == 2 and not source.blind  # one comparison: one p a row
     table = _table("Responder endpoints", ("Endpoint", "left"),
                    *((source.arm_name(a), "right") for a in source.arms),
-                   *((("p", "right"),) if not source.blind else ()))
+                   *((("p", "right"),) if with_p else ()))
     shown = False
     for res in results:
         by_arm = res.by_arm if res.by_arm is not None else res.table
@@ -209,10 +210,13 @@ def _responders(source: ReportSource, results: list[Any]) -> list[Any]:
             sub = comp[comp["subgroup"] == "all"] if "subgroup" in comp else comp
             p = fmt_p(sub["p_value"].min()) if len(sub) else ""
         table.add_row(_endpoint_label(source, res.endpoint),
-                      *(cells.get(a, "–") for a in source.arms),
-                      *((p,) if not source.blind else ()))
+                      *(cells.get(a, "–") for a in source.arms), *((p,) if with_p else ()))
         shown = True
-    return [table] if shown else []
+    if not shown:
+        return []
+    if len(source.arms) > 2 and not source.blind:
+        return [table, _dim("Comparisons of the arms, with their p-values: in the report.")]
+    return [table]
 
 
 def _safety(source: ReportSource, results: list[Any]) -> list[Any]:
