@@ -19,14 +19,16 @@ import pytest
 import t1dtrial
 
 #: Modules at the package top every layer may use: the version, our exceptions and
-#: problems (``errors``), the argument checks (``_validation``), writing an output folder whole or not at all (``outputs``).
-SHARED = frozenset({"t1dtrial", "errors", "_validation", "outputs"})
+#: problems (``errors``), the argument checks (``_validation``), writing an output folder whole or not at all (``outputs``),
+#: work in a forked child process (``_fork``).
+SHARED = frozenset({"t1dtrial", "errors", "_validation", "outputs", "_fork"})
 
 #: Layer -> the layers of ours it may import (besides :data:`SHARED`).
 ALLOWED: dict[str, frozenset[str]] = {
     "errors": frozenset(),
     "_validation": frozenset(),
     "outputs": frozenset(),
+    "_fork": frozenset(),
     "protocol": frozenset(),
     "stats": frozenset(),
     "data": frozenset({"protocol"}),
@@ -45,7 +47,8 @@ ALLOWED: dict[str, frozenset[str]] = {
 #: What the shared modules themselves may import (nothing above them).
 SHARED_IMPORTS = {"t1dtrial": frozenset(), "errors": frozenset(),
                   "_validation": frozenset({"errors"}),
-                  "outputs": frozenset({"errors", "_validation", "t1dtrial"})}
+                  "outputs": frozenset({"errors", "_validation", "t1dtrial"}),
+                  "_fork": frozenset()}
 
 ROOT = Path(t1dtrial.__file__).parent
 MODULES = sorted(m.name for m in pkgutil.walk_packages([str(ROOT)], prefix="t1dtrial."))

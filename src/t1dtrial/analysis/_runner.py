@@ -23,12 +23,13 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
 import pandas as pd
 
-from ..errors import EstimationError, ProtocolError
+from ..errors import EstimationError, ProtocolError, T1DTrialWarning
 from ..protocol import Protocol
 from ..protocol.plan import CONTRACT_TABLE, dose_scores, primary_analysis
 from ._estimable import not_estimable_rows
@@ -60,10 +61,8 @@ def run_plan(protocol: Protocol, derived: object, *, seed: int,
     stacks: dict[str, list[tuple[Result, str]]] = {}
     companions: dict[str, list[pd.DataFrame]] = {}
     run = PlanRun()
-    for planned in plan:
-        step(planned.name)
-        spec = resolve(planned, protocol)
-        res = run_analysis(spec, data)
+    specs = [resolve(planned, protocol) for planned in plan]
+    for planned, spec, res in zip(plan, specs, _run_all(specs, data, step)):
         run.results.append(res)
         run.notes.extend(res.notes)
         if planned is primary:
@@ -77,6 +76,46 @@ def run_plan(protocol: Protocol, derived: object, *, seed: int,
     for name, items in stacks.items():
         run.tables[name] = _stack(name, items, companions.get(name, []))
     return run
+
+
+def _run_all(specs: list[AnalysisSpec], data: AnalysisData,
+             step: Callable[[str], None]) -> list[Result]:
+    """Every planned analysis' result, in plan order; the odd ones in a forked child.
+
+    The analyses of a plan are independent (each draws its random numbers
+    from the plan's seed, none reads another's result), so on a machine with
+    a second CPU a child process (:func:`t1dtrial._fork.in_child`) runs every
+    other one while this process runs the rest. Warnings are caught per
+    analysis and raised again in plan order, so the notes they become read the
+    same whether or not a child ran them.
+    """
+    from .._fork import cpus, in_child
+
+    def run(indices: list[int], report: bool) -> dict[int, tuple[Result, list]]:
+        out = {}
+        for i in indices:
+            if report:
+                step(specs[i].name)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", T1DTrialWarning)
+                out[i] = (run_analysis(specs[i], data), [(w.message, w.category) for w in caught])
+        return out
+
+    everyone = list(range(len(specs)))
+    if cpus() < 2 or len(specs) < 2:
+        done = run(everyone, True)
+    else:
+        theirs = everyone[1::2]
+        wait = in_child(lambda: run(theirs, False))
+        done = run(everyone[0::2], True)
+        done.update(wait())
+    results = []
+    for i in everyone:
+        res, caught = done[i]
+        for message, category in caught:
+            warnings.warn(message, category, stacklevel=2)
+        results.append(res)
+    return results
 
 
 def attach_tables(results: list[Result], tables: dict[str, pd.DataFrame]) -> None:

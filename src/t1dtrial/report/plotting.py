@@ -23,8 +23,6 @@ True
 from __future__ import annotations
 
 import io
-import os
-import sys
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -123,27 +121,17 @@ def export(fig: MplFigure) -> tuple[str, bytes]:
 _RUNNING: deque = deque()
 
 
-def _workers() -> int:
-    """How many figures are exported at once: the CPUs this process may use (Linux: fork)."""
-    if not sys.platform.startswith("linux"):
-        return 1
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def export_later(fig: MplFigure,
                  prepare: Callable[[MplFigure], None] | None = None) -> Callable[[], tuple[str, bytes]]:
     """Start exporting ``fig`` (as :func:`export`); call the result to get ``(svg, png)``.
 
     Laying a figure out and drawing it twice (SVG and PNG) is most of a
-    report's time. Where the system forks (Linux) and more than one CPU is
-    free, the export runs in a forked child process, which holds the figure
-    as drawn so far, while this process goes on building the report; at most
-    one child a CPU runs at a time. The child runs exactly the code this
-    process would, so the files are the same bytes either way; if a child
-    fails, the figure is exported here instead.
+    report's time. Where the system forks and more than one CPU is free, the
+    export runs in a forked child process (:func:`t1dtrial._fork.in_child`),
+    which holds the figure as drawn so far, while this process goes on
+    building the report; at most one child a CPU runs at a time. The child
+    runs exactly the code this process would, so the files are the same
+    bytes either way.
 
     Parameters
     ----------
@@ -166,56 +154,15 @@ def export_later(fig: MplFigure,
     >>> later() == export(fig)
     True
     """
+    from .._fork import cpus, in_child
+
     def here() -> tuple[str, bytes]:
         if prepare is not None:
             prepare(fig)
         return export(fig)
 
-    workers = _workers()
-    if workers < 2:
-        return _done(here())
-    while len(_RUNNING) >= workers:  # one child a CPU: wait for the oldest
-        _RUNNING[0]()
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    try:
-        child = context.Process(target=_export_in_child, args=(here, send), daemon=True)
-        child.start()
-    except OSError:  # no process to be had: export here
-        receive.close()
-        send.close()
-        return _done(here())
-    send.close()
-    result: list[tuple[str, bytes]] = []
-
-    def wait() -> tuple[str, bytes]:
-        if not result:
-            try:
-                outcome = receive.recv()
-            except (EOFError, OSError):
-                outcome = None
-            receive.close()
-            child.join()
-            if wait in _RUNNING:
-                _RUNNING.remove(wait)
-            result.append(outcome if isinstance(outcome, tuple) else here())
-        return result[0]
-
+    while _RUNNING and len(_RUNNING) >= cpus():  # one child a CPU: wait for the oldest
+        _RUNNING.popleft()()
+    wait = in_child(here)
     _RUNNING.append(wait)
     return wait
-
-
-def _done(value: tuple[str, bytes]) -> Callable[[], tuple[str, bytes]]:
-    return lambda: value
-
-
-def _export_in_child(export_here: Callable[[], tuple[str, bytes]], send: Any) -> None:
-    """In the child: export and send the files (or nothing, so the parent exports)."""
-    try:
-        send.send(export_here())
-    except BaseException:  # the parent exports the figure itself
-        pass
-    finally:
-        send.close()

@@ -129,21 +129,6 @@ class ReportSource:
     def _all_codes(self) -> set[str]:
         return {a.code for a in self.protocol.arms}
 
-    def n_by_arm(self, population: str) -> dict[str, int]:
-        """Participants of a population (``FAS``, ``SAF``, ...) by arm, from ADSL's flags."""
-        from ..protocol.populations import population_flag
-
-        adsl = self.results.adam.get("adsl")
-        try:
-            flag = population_flag(self.protocol, population) if population else ""
-        except (KeyError, ValueError):
-            flag = ""
-        if adsl is None or "ARMCD" not in getattr(adsl, "columns", ()):
-            return {}
-        rows = adsl[adsl[flag] == "Y"] if flag in adsl.columns else adsl
-        counts = rows["ARMCD"].value_counts()
-        return {a: int(counts.get(a, 0)) for a in self.arms}
-
     # ---- the study --------------------------------------------------------------------
     @property
     def provenance(self) -> dict[str, Any]:
