@@ -4,8 +4,8 @@ waterfall of percent change at the primary visit, and HbA1c, insulin dose and ID
 Values are the analysis records of ADLB (``ANL01FL = Y``) of the participants
 of the primary analysis' population; means with their t interval at the
 analysis' confidence level, n per visit and arm under each axis. Parameters
-are found by their code (:data:`t1dtrial.protocol.vocabulary.CPEPTIDE_PARAMS`
-and :data:`GLYCAEMIC`) and named by ADLB's PARAM (words and unit); a
+are found by their code (:data:`t1dtrial.protocol.vocabulary.CPEPTIDE_PARAMS`,
+with the meal-test AUCs ``CPAUC<minutes>`` and ``CPMAUC<minutes>``, and :data:`GLYCAEMIC`) and named by ADLB's PARAM (words and unit); a
 parameter absent from ADLB is skipped.
 """
 
@@ -69,6 +69,30 @@ def analysis_values(source: ReportSource, population: str, params: list[str]) ->
 def _population(source: ReportSource) -> tuple[str, Any]:
     res = primary_result(source)
     return (res.population if res is not None and res.population else "FAS"), res
+
+
+def cpeptide_summaries(source: ReportSource) -> list[str]:
+    """ADLB's C-peptide summaries: fasting, postprandial, then the meal-test AUCs derived
+    (``CPAUC120``, ``CPMAUC180`` ...), not the meal test's single samples.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from t1dtrial.analysis import Results
+    >>> from t1dtrial.protocol import load_protocol
+    >>> adlb = pd.DataFrame({"PARAMCD": ["CP30", "CPAUC120", "FCP", "HBA1C", "PCP"]})
+    >>> cpeptide_summaries(ReportSource(Results(tables={}, adam={"adlb": adlb}),
+    ...                                 load_protocol("lu2021")))
+    ['FCP', 'PCP', 'CPAUC120']
+    """
+    adlb = source.results.adam.get("adlb")
+    if adlb is None or "PARAMCD" not in adlb:
+        return []
+    codes = {str(c) for c in adlb["PARAMCD"].dropna().unique()}
+    order = {c: i for i, c in enumerate(CPEPTIDE_PARAMS)}  # FCP, PCP, CPAUC, CPMAUC
+    stem = {c: c.rstrip("0123456789") for c in codes}  # CPAUC120 -> CPAUC
+    found = [c for c in codes if c in order or (stem[c] in order and stem[c] != c)]
+    return sorted(found, key=lambda c: (order[stem[c]] if stem[c] in order else order[c], c))
 
 
 def _present(values: pd.DataFrame, codes: tuple[str, ...]) -> list[str]:
@@ -147,8 +171,8 @@ def trajectories_subsection(source: ReportSource, *, individual: bool = False) -
     population, res = _population(source)
     level = (res.conf_level if res is not None and res.conf_level else
              source.protocol.analysis.conf_level)
-    values = analysis_values(source, population, list(CPEPTIDE_PARAMS))
-    params = _present(values, CPEPTIDE_PARAMS)
+    values = analysis_values(source, population, cpeptide_summaries(source))
+    params = cpeptide_summaries(source)
     if not params:
         return None
     blocks = [_trajectory_figure(source, values, params, "cpeptide_trajectories",
