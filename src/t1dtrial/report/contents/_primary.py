@@ -17,7 +17,7 @@ from ..document import Block, Column, Paragraph, RowGroup, Section, Table
 from ..formatting import estimate_decimals, fmt_estimate_ci, fmt_number, fmt_p, is_missing
 from ..source import ReportSource
 from ._comparison import CONTINUOUS, RESPONDER, ci_words, comparison_table
-from ._efficacy_common import (BLIND_NOTE, FAMILY, absent, endpoint_label, figure_block, has_rows,
+from ._efficacy_common import (FAMILY, absent, endpoint_label, figure_block, has_rows,
                                method_notes, not_estimable, population_words, result_title, scrub,
                                subgroup_label, unique_texts)
 
@@ -199,7 +199,7 @@ def primary_subsection(source: ReportSource, used: set[str]) -> Section | None:
     if source.blind:
         if interactions or sensitivity:
             blocks.append(Paragraph("The interaction test and the sensitivity analyses compare "
-                                    "arms and are not shown. " + BLIND_NOTE, style="note"))
+                                    "arms and are not shown in an open report.", style="note"))
     else:
         blocks += [interaction_table(source, r) for r in interactions]
         if sensitivity:
