@@ -39,8 +39,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "analysis": frozenset({"derive", "stats", "data", "protocol"}),
     "report": frozenset({"analysis", "store", "datasets", "derive", "stats", "data", "protocol"}),
     "design": frozenset({"simulate", "analysis", "derive", "stats", "data", "protocol"}),
-    "cli": frozenset({"report", "analysis", "simulate", "store", "datasets", "derive", "stats",
-                      "data", "protocol"}),
+    "cli": frozenset({"design", "report", "analysis", "simulate", "store", "datasets", "derive",
+                      "stats", "data", "protocol"}),
     "__main__": frozenset({"cli"}),
 }
 

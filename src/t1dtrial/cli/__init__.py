@@ -18,7 +18,7 @@ import sys
 import warnings
 
 from ._app import app, set_invocation
-from . import _protocol, _data, _store, _simulate, _derive, _analysis  # noqa: F401  (register commands)
+from . import _protocol, _data, _store, _simulate, _derive, _analysis, _design  # noqa: F401  (register commands)
 
 __all__ = ["app", "main"]
 

@@ -1,0 +1,90 @@
+"""``t1dtrial power`` (module t1dtrial.design)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ._app import app
+
+power_app = typer.Typer(help="Power and sample size for the next trial.", no_args_is_help=True)
+app.add_typer(power_app, name="power")
+
+#: Rows printed in the terminal; the whole grid is in --out.
+_SHOWN = 30
+
+
+@power_app.command("binary")
+def binary(
+    n1: str = typer.Option(..., "--n1", help="Participants on treatment: 27, 20,30,40 or 20:100:10."),
+    n2: str = typer.Option(None, "--n2", help="Participants on control (default: as --n1, cell by cell)."),
+    p1: str = typer.Option(..., "--p1", help="True proportion of responders on treatment (grid as --n1)."),
+    p2: str = typer.Option(..., "--p2", help="True proportion of responders on control (grid as --n1)."),
+    alpha: float = typer.Option(0.05, "--alpha", help="Level of the test."),
+    test: str = typer.Option("fisher", "--test",
+                             help="fisher, chisq or chisq_cc (Yates), or a comma list of them."),
+    method: str = typer.Option("exact", "--method",
+                               help="exact: enumeration over both binomial outcomes (no "
+                                    "simulation error)."),
+    alternative: str = typer.Option("two-sided", "--alternative",
+                                    help="two-sided, or greater (treatment's proportion higher)."),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="Write the grid as CSV to this new file (n1, n2, p1, p2, test, "
+                                  "method, sims, power, mc_se, alpha, alternative)."),
+) -> None:
+    """Power of a comparison of two proportions (remission), exactly, over a grid of designs.
+
+    Example: t1dtrial power binary --n1 27 --n2 26 --p1 0.40 --p2 0.08 --test fisher,chisq_cc
+    """
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from ..design.exact import TESTS
+    from ..design.grid import binary_power_grid, parse_values
+    from ..errors import InputError, Problem
+
+    def refuse(option: str, value: object, problem: str, expected: str) -> InputError:
+        return InputError([Problem(file=option, row=None, column=None, value=str(value),
+                                   problem=problem, expected=expected)])
+
+    tests = [t.strip() for t in test.split(",") if t.strip()]
+    if not tests or any(t not in TESTS for t in tests):
+        raise refuse("--test", test, "names a test without exact power here",
+                     f"one or more of {', '.join(TESTS)}")
+    if method != "exact":
+        raise refuse("--method", method, "is not available (Monte Carlo is not built yet)",
+                     "exact")
+    if alternative not in ("two-sided", "greater"):
+        raise refuse("--alternative", alternative, "is not an alternative", "two-sided or greater")
+    if not 0 < alpha < 1:
+        raise refuse("--alpha", alpha, "is not a level", "a number between 0 and 1")
+    if out is not None and (out.exists() or out.is_symlink()):
+        raise refuse("--out", out, "exists; t1dtrial does not write over a file",
+                     "a new file name")
+    grid = dict(n1=parse_values(n1, "--n1", integer=True, low=1, high=5000),
+                n2=None if n2 is None else parse_values(n2, "--n2", integer=True, low=1, high=5000),
+                p1=parse_values(p1, "--p1", low=0, high=1),
+                p2=parse_values(p2, "--p2", low=0, high=1))
+    console = Console()
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("exact power", total=None)
+        table = binary_power_grid(**grid, alpha=alpha, tests=tests, alternative=alternative,
+                                  progress=lambda done, total: bar.update(task, completed=done,
+                                                                          total=total))
+    shown = Table(title=f"Exact power, {alternative}, alpha {alpha:g}", title_justify="left")
+    for name in ("n1", "n2", "p1", "p2", "test", "power"):
+        shown.add_column(name, justify="left" if name == "test" else "right")
+    for row in table.head(_SHOWN).itertuples():
+        shown.add_row(str(row.n1), str(row.n2), f"{row.p1:g}", f"{row.p2:g}", row.test,
+                      f"{row.power:.4f}")
+    console.print(shown)
+    if len(table) > _SHOWN:
+        console.print(f"... and {len(table) - _SHOWN} more rows" + (" in --out" if out else
+                                                                    " (see --out)"))
+    if out is not None:
+        tmp = out.with_name(f".{out.name}.t1dtrial-partial")
+        table.to_csv(tmp, index=False)
+        tmp.replace(out)  # whole or not at all
+        console.print(f"[green]written[/green] {out}")
