@@ -30,7 +30,7 @@ from typing import Any, Callable
 from matplotlib.figure import Figure as MplFigure
 
 __all__ = ["ArmStyle", "arm_style", "drawing", "new_figure", "export", "export_later", "RC",
-           "PNG_DPI"]
+           "PNG_DPI", "fit_text"]
 
 #: Resolution of the PNG files (Word, figures folder).
 PNG_DPI = 150
@@ -83,6 +83,21 @@ def arm_style(index: int) -> ArmStyle:
     """
     i = index % len(_COLOURS)
     return ArmStyle(_COLOURS[i], _MARKERS[i], _LINES[i], _HATCHES[i])
+
+
+def fit_text(text: str, inches: float, fontsize: float = 9) -> str:
+    """``text`` wrapped into lines that fit ``inches`` at ``fontsize`` points (titles, axis
+    labels: a figure's text is never cut at its edge).
+
+    Examples
+    --------
+    >>> fit_text("C-peptide mean AUC of the meal test (nmol/L)", 2.0)
+    'C-peptide mean AUC of the\\nmeal test (nmol/L)'
+    """
+    import textwrap
+
+    chars = max(8, int(inches * 72 / (0.55 * fontsize)))  # a character is about 0.55 em wide
+    return "\n".join(textwrap.wrap(str(text), chars)) or str(text)
 
 
 def drawing() -> Any:

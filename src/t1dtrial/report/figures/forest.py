@@ -118,7 +118,8 @@ def forest_plot(measures: list[Measure], *, ylabel: str = "", title: str = "") -
         axes[0].set_ylabel(ylabel)
         if len(groups) > 1:
             handles, labels = axes[0].get_legend_handles_labels()
-            fig.legend(handles, labels, loc="outside upper center", ncols=legend_columns(labels),
+            fig.legend(handles, labels, loc="outside upper center",
+                       ncols=legend_columns(labels, fig),
                        fontsize=7)
         if title:
             fig.suptitle(title)

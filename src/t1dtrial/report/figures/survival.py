@@ -89,7 +89,7 @@ def km_plot(curves: pd.DataFrame, at_risk: pd.DataFrame, *, arms: list[str],
             n_tick_labels(ax, {t: f"{t:g}" for t in ticks}, arms, short, counts,
                           fontsize=7, prefix="At risk,", gap=14)
         handles, labels = ax.get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncols=legend_columns(labels),
+        fig.legend(handles, labels, loc="outside upper center", ncols=legend_columns(labels, fig),
                    fontsize=8)
     return fig
 
@@ -143,5 +143,5 @@ def swimmer_plot(episodes: pd.DataFrame, *, arms: list[str], arm_labels: dict[st
         handles.append(Line2D([], [], color="black", marker=">", linestyle="none",
                               label="Ongoing at the data cut"))
         fig.legend(handles=handles, loc="outside upper center",
-                   ncols=legend_columns([h.get_label() for h in handles]), fontsize=7)
+                   ncols=legend_columns([h.get_label() for h in handles], fig, 7), fontsize=7)
     return fig

@@ -21,23 +21,27 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
-from ..plotting import arm_style, drawing, new_figure
+from ..plotting import arm_style, drawing, fit_text, new_figure
 
 __all__ = ["trajectory_plot", "n_tick_labels", "legend_columns"]
 
 
-def legend_columns(labels: list[str], width: int = 90) -> int:
-    """Legend entries side by side while they fit in ``width`` characters, else one a line.
+def legend_columns(labels: list[str], fig: Any = None, fontsize: float = 8) -> int:
+    """Legend entries side by side while they fit across the figure, else one a line.
 
     Examples
     --------
     >>> legend_columns(["Drug", "Placebo"]), legend_columns(["x" * 60, "y" * 60])
     (2, 1)
     """
+    inches = fig.get_figwidth() if fig is not None else 7.0
+    width = inches * 72 / (0.55 * fontsize)  # characters across, as plotting.fit_text counts
     return len(labels) if sum(len(t) + 6 for t in labels) <= width else 1
 
 
@@ -126,12 +130,12 @@ def trajectory_plot(summary: pd.DataFrame, *, arms: list[str], arm_labels: dict[
                 ax.axhline(reference, color="grey", linewidth=0.7, linestyle=":")
             n_tick_labels(ax, xticks, arms, short, part[["arm", "x", "n"]])
             ax.set_xlabel(xlabel)
-            ax.set_ylabel(ylabel)
-            ax.set_title(title, fontsize=9)
+            ax.set_ylabel(fit_text(ylabel, 2.2))
+            ax.set_title(fit_text(title, 2.9), fontsize=9)
         for ax in axes[len(keys):]:
             ax.set_visible(False)
         handles, labels = axes[0].get_legend_handles_labels()
         if handles:
             fig.legend(handles, labels, loc="outside upper center",
-                       ncols=legend_columns(labels), fontsize=8)
+                       ncols=legend_columns(labels, fig), fontsize=8)
     return fig

@@ -23,7 +23,7 @@ import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import Patch
 
-from ..plotting import arm_style, drawing, new_figure
+from ..plotting import arm_style, drawing, fit_text, new_figure
 from .trajectory import legend_columns
 
 __all__ = ["waterfall_plot"]
@@ -93,11 +93,11 @@ def waterfall_plot(values: pd.DataFrame, *, arms: list[str], arm_labels: dict[st
             ax.set_ylim(low, high)
             ax.set_xticks([])
             ax.set_xlabel(xlabel, fontsize=8)
-            ax.set_title(panels[key], fontsize=9)
+            ax.set_title(fit_text(panels[key], 3.2), fontsize=9)
         axes[0].set_ylabel(ylabel)
         handles = [Patch(label=arm_labels.get(a, a), facecolor=arm_style(i).colour,
                          hatch=arm_style(i).hatch, edgecolor="black")
                    for i, a in enumerate(arms)]
         fig.legend(handles=handles, loc="outside upper center",
-                   ncols=legend_columns([h.get_label() for h in handles]), fontsize=8)
+                   ncols=legend_columns([h.get_label() for h in handles], fig), fontsize=8)
     return fig
