@@ -100,7 +100,7 @@ def read_marker(folder: str | os.PathLike) -> dict[str, Any] | None:
 
 
 def check_output_folder(out: str | os.PathLike, kind: str, *, overwrite: bool = False,
-                        inputs: Iterable[str | os.PathLike] = ()) -> Path:
+                        inputs: Iterable[str | os.PathLike] = (), option: str = "--out") -> Path:
     """Refuse an output path the rules of this module forbid; return it resolved.
 
     Parameters
@@ -114,6 +114,8 @@ def check_output_folder(out: str | os.PathLike, kind: str, *, overwrite: bool = 
     inputs : iterable of paths
         The command's inputs (data folder, workbook, store file); neither they
         nor a folder containing them may be the output.
+    option : str
+        How the command line names ``out``, for messages (``--out``, ``RESULTS_DIR``).
 
     Returns
     -------
@@ -138,12 +140,13 @@ def check_output_folder(out: str | os.PathLike, kind: str, *, overwrite: bool = 
     why = _protected(target, inputs)
     if why:
         raise _refusal(out, f"{why}; t1dtrial never writes its output there",
-                       f"a new folder, or an empty one, elsewhere (e.g. --out {_suggest(kind)})")
+                       f"a new folder, or an empty one, elsewhere (e.g. --out {_suggest(kind)})",
+                       option)
     if target.exists() and not target.is_dir():
         raise _refusal(out, "is a file, not a folder", f"a new folder, or an empty one "
-                                                      f"(e.g. --out {_suggest(kind)})")
+                                                      f"(e.g. --out {_suggest(kind)})", option)
     if target.is_dir():
-        _check_contents(out, target, kind, overwrite)
+        _check_contents(out, target, kind, overwrite, option)
     return target
 
 
@@ -192,7 +195,8 @@ def write_output(out: str | os.PathLike, kind: str, build: Callable[[Path], Any]
     return target
 
 
-def update_output(out: str | os.PathLike, kind: str, files: dict[str, bytes]) -> Path:
+def update_output(out: str | os.PathLike, kind: str, files: dict[str, bytes], *,
+                  option: str = "--out") -> Path:
     """Add or replace ``files`` in a previous t1dtrial output, whole or not at all.
 
     The folder is rebuilt in a hidden sibling (its files linked or copied,
@@ -209,6 +213,8 @@ def update_output(out: str | os.PathLike, kind: str, files: dict[str, bytes]) ->
         Its kind (:data:`KINDS`).
     files : dict of str to bytes
         Content by path relative to the folder.
+    option : str
+        How the command line names ``out``, for messages.
 
     Returns
     -------
@@ -224,7 +230,7 @@ def update_output(out: str | os.PathLike, kind: str, files: dict[str, bytes]) ->
     >>> sorted(read_marker(out)["files"])
     ['a.csv', 'report.html']
     """
-    target = check_output_folder(out, kind, overwrite=True)
+    target = check_output_folder(out, kind, overwrite=True, option=option)
     kept = [f for f in _listing(target) if f not in files]
 
     def build(tmp: Path) -> None:
@@ -243,8 +249,9 @@ def update_output(out: str | os.PathLike, kind: str, files: dict[str, bytes]) ->
     return write_output(target, kind, build, overwrite=True)
 
 
-def _refusal(out: str | os.PathLike, problem: str, expected: str) -> InputError:
-    return InputError([Problem(file="--out", row=None, column=None, value=str(out),
+def _refusal(out: str | os.PathLike, problem: str, expected: str,
+             option: str = "--out") -> InputError:
+    return InputError([Problem(file=option, row=None, column=None, value=str(out),
                                problem=problem, expected=expected)])
 
 
@@ -298,7 +305,8 @@ def _listing(folder: Path) -> list[str]:
     return [f for f in _files(folder) if f != MARKER]
 
 
-def _check_contents(out: str | os.PathLike, target: Path, kind: str, overwrite: bool) -> None:
+def _check_contents(out: str | os.PathLike, target: Path, kind: str, overwrite: bool,
+                    option: str = "--out") -> None:
     """Refuse a non-empty folder unless it is a previous output of ``kind`` and ``overwrite``."""
     present = [p.name for p in sorted(target.iterdir()) if p.name not in _LITTER]
     if not present:
@@ -309,22 +317,25 @@ def _check_contents(out: str | os.PathLike, target: Path, kind: str, overwrite: 
         raise _refusal(out, f"is not empty ({len(present)} item(s): {shown}) and t1dtrial did not "
                             f"write it (it holds no {MARKER}), so nothing in it is replaced, not "
                             f"even with --overwrite",
-                       f"a new folder, or an empty one (e.g. --out {_suggest(kind)})")
+                       f"a new folder, or an empty one (e.g. --out {_suggest(kind)})",
+                       option)
     written = f"{KINDS[marker['kind']]}, written {marker.get('created_utc', '?')} by t1dtrial " \
               f"{marker.get('package_version', '?')}"
     if marker["kind"] != kind:
         raise _refusal(out, f"holds a previous t1dtrial output of another kind ({written}); "
                             f"--overwrite replaces only {KINDS[kind]}",
-                       f"a new folder, an empty one, or a previous output of {KINDS[kind]}")
+                       f"a new folder, an empty one, or a previous output of {KINDS[kind]}",
+                       option)
     if not overwrite:
         raise _refusal(out, f"holds a previous t1dtrial output ({written})",
-                       "--overwrite to replace it, or a new or empty folder")
+                       "--overwrite to replace it, or a new or empty folder", option)
     foreign = sorted(set(_listing(target)) - set(marker.get("files", [])))
     if foreign:
         shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
         raise _refusal(out, f"holds a previous t1dtrial output and {len(foreign)} file(s) t1dtrial "
                             f"did not write ({shown}), which replacing it would delete",
-                       "those files moved elsewhere first, or a new or empty folder")
+                       "those files moved elsewhere first, or a new or empty folder",
+                       option)
 
 
 def _write_marker(folder: Path, kind: str, files: list[str]) -> None:

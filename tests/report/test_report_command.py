@@ -84,7 +84,9 @@ def test_report_refuses_a_results_folder_holding_a_file_of_the_user(demo, capsys
     mine.write_text("mine")
     try:
         assert main(["report", str(demo)]) == 2
-        assert "did not write" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert "did not write" in err
+        assert "RESULTS_DIR:" in err and "--out" not in err.split("expected")[0]
         assert mine.read_text() == "mine"
     finally:
         mine.unlink()

@@ -31,7 +31,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable, Literal, Union
 
 __all__ = ["Column", "RowGroup", "Table", "Figure", "Paragraph", "Section", "Document",
@@ -248,6 +248,3 @@ class Document:
                 counts[(kind, block.family)] = counts.get((kind, block.family), 0) + 1
                 block.number = f"{block.family}.{counts[(kind, block.family)]}"
         return self
-
-    def with_sections(self, sections: list[Section]) -> "Document":
-        return replace(self, sections=sections)

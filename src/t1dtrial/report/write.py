@@ -109,8 +109,9 @@ def report_to_folder(results_dir: str | Path, *, pdf: bool = False, blind: bool 
     """
     from ..outputs import check_output_folder, update_output
 
-    folder = check_output_folder(results_dir, "analysis", overwrite=True)
-    source = ReportSource.from_folder(folder, blind=blind)
+    source = ReportSource.from_folder(results_dir, blind=blind)  # an analysis output, or why not
+    # refused before any work: the working folder, or a file t1dtrial did not write in it
+    check_output_folder(results_dir, "analysis", overwrite=True, option="RESULTS_DIR")
     files = render_report(source, pdf=pdf, progress=progress)
-    update_output(folder, "analysis", files)
+    folder = update_output(results_dir, "analysis", files, option="RESULTS_DIR")
     return [folder / name for name in report_files(blind=blind, pdf=pdf)]
