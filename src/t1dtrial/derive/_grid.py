@@ -141,19 +141,20 @@ class Grid:
 
     def flags_of(self, endpoint: Endpoint) -> Flags:
         """Flags of an endpoint on this grid (its kind's derivation)."""
-        kind = kind_of(endpoint)
-        if kind.derive is None:
-            raise _not_a_responder(endpoint, kind.name, kind.outcome)
-        self._current = endpoint.name
-        return kind.derive(endpoint, self)
+        return self._by_kind(endpoint, "derive")
 
     def event_times_of(self, endpoint: Endpoint) -> Any:
         """Event times of a time-to-event endpoint on this grid (its kind's derivation)."""
+        return self._by_kind(endpoint, "event_times")
+
+    def _by_kind(self, endpoint: Endpoint, what: str) -> Any:
+        """The endpoint's kind's ``derive`` or ``event_times`` on this grid."""
         kind = kind_of(endpoint)
-        if kind.event_times is None:
+        derivation = getattr(kind, what)
+        if derivation is None:
             raise _not_a_responder(endpoint, kind.name, kind.outcome)
         self._current = endpoint.name
-        return kind.event_times(endpoint, self)
+        return derivation(endpoint, self)
 
     def flags(self, name: str) -> Flags:
         """Flags of the protocol's endpoint ``name`` on this grid's visits (derived once)."""

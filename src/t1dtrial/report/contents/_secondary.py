@@ -68,11 +68,7 @@ def summary_table(source: ReportSource, res: Any) -> Table:
     columns = [Column("Visit")]
     for a in arms:
         columns += [_arm_header(source, res, a, "mean (SD)"), Column("n", align="right")]
-    for pair in pairs:
-        name = source.comparison_name(pair.replace(" - ", " vs "))
-        tail = f", {name}" if len(pairs) > 1 else ""
-        columns += [Column(f"Difference ({ci}){tail}", align="right"),
-                    Column(f"p-value{tail}", align="right")]
+    columns += _difference_columns(source, [p.replace(" - ", " vs ") for p in pairs], ci)
     rows = []
     for visit in _visits(source, desc["visit"]):
         row = [visit_label(source.protocol, visit)]
@@ -131,10 +127,7 @@ def mmrm_table(source: ReportSource, res: Any) -> Table:
     pairs = _comparisons(diff, "comparison")
     ci = ci_words(res.conf_level)
     columns = [Column("Visit")] + [_arm_header(source, res, a, f"LS mean ({ci})") for a in arms]
-    for pair in pairs:
-        tail = f", {source.comparison_name(pair)}" if len(pairs) > 1 else ""
-        columns += [Column(f"Difference ({ci}){tail}", align="right"),
-                    Column(f"p-value{tail}", align="right")]
+    columns += _difference_columns(source, pairs, ci)
     rows = []
     for visit in _visits(source, t["visit"]):
         row = [visit_label(source.protocol, visit)]
@@ -218,3 +211,13 @@ def responder_list_table(source: ReportSource, results: list[Any], key: str,
                  population=population_words(source, results[0]), columns=columns,
                  groups=[RowGroup("", rows)], footnotes=unique_texts(notes),
                  wide=len(columns) > 6)
+
+
+def _difference_columns(source: ReportSource, pairs: list[str], ci: str) -> list[Column]:
+    """A difference and a p-value column for each comparison (named when there are several)."""
+    columns = []
+    for pair in pairs:
+        tail = f", {source.comparison_name(pair)}" if len(pairs) > 1 else ""
+        columns += [Column(f"Difference ({ci}){tail}", align="right"),
+                    Column(f"p-value{tail}", align="right")]
+    return columns
