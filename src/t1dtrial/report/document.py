@@ -9,7 +9,8 @@ renderers (:mod:`t1dtrial.report.html`, :mod:`t1dtrial.report.docx`) only lay
 it out, so the three renderings say the same thing.
 
 Tables and figures are numbered like a clinical study report's shells
-(ICH E3): a block names its ``family`` (``"14.1"`` demographics and
+(ICH E3): a block names its ``family`` (``"9.7"`` the determination of
+sample size of a design, ``"14.1"`` demographics and
 disposition, ``"14.2"`` efficacy, ``"14.3"`` safety, ``"16.1"`` study
 information such as the protocol and provenance, ``"16.2"`` listings)
 and :meth:`Document.numbered` gives each one its number in reading order
@@ -39,6 +40,7 @@ __all__ = ["Column", "RowGroup", "Table", "Figure", "Paragraph", "Section", "Doc
 
 #: Numbering families of the blocks, with the words of their heading (ICH E3 sections 14 and 16).
 FAMILIES: dict[str, str] = {
+    "9.7": "Determination of sample size",
     "14.1": "Demographic and disposition",
     "14.2": "Efficacy",
     "14.3": "Safety",
