@@ -61,7 +61,7 @@ from ._validation import check_one_of
 from .errors import InputError, Problem
 
 __all__ = ["KINDS", "MARKER", "check_output_folder", "write_output", "update_output",
-           "read_marker"]
+           "read_marker", "check_new_file", "write_new_file"]
 
 #: Kinds of output folder, with the words a message uses for each.
 KINDS: dict[str, str] = {
@@ -247,6 +247,86 @@ def update_output(out: str | os.PathLike, kind: str, files: dict[str, bytes], *,
             path.write_bytes(content)
 
     return write_output(target, kind, build, overwrite=True)
+
+
+def check_new_file(path: str | os.PathLike, *, option: str = "--out",
+                   suffixes: Iterable[str] = ()) -> Path:
+    """Refuse a single-file output that exists (t1dtrial never writes over a user's file),
+    sits in no folder, or has a suffix other than ``suffixes``.
+
+    Returns
+    -------
+    Path
+        The path, absolute.
+
+    Raises
+    ------
+    InputError
+        Naming the option, the path and what would be right.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> check_new_file(folder / "power.csv").name
+    'power.csv'
+    >>> check_new_file(folder / "power.txt", option="--figure", suffixes=(".svg", ".png"))
+    Traceback (most recent call last):
+    ...
+    t1dtrial.errors.InputError: --figure: '...power.txt' — has a suffix t1dtrial does not write here; expected a file name ending in .svg or .png
+    """
+    target = Path(path).expanduser().absolute()
+    suffixes = tuple(suffixes)
+    if suffixes and target.suffix.lower() not in suffixes:
+        raise _refusal(path, "has a suffix t1dtrial does not write here",
+                       f"a file name ending in {' or '.join(suffixes)}", option)
+    if target.exists() or target.is_symlink():
+        raise _refusal(path, "exists; t1dtrial does not write over a file", "a new file name",
+                       option)
+    if not target.parent.is_dir():
+        raise _refusal(path, "is in a folder that does not exist", "a file in an existing folder",
+                       option)
+    return target
+
+
+def write_new_file(path: str | os.PathLike, data: bytes, *, option: str = "--out") -> Path:
+    """Write ``data`` to a new file, whole or not at all and never over an existing file.
+
+    The bytes go to a hidden sibling first, which is then linked to ``path``
+    (a hard link fails if ``path`` appeared meanwhile: nothing is replaced).
+
+    Returns
+    -------
+    Path
+        The file written (absolute).
+
+    Raises
+    ------
+    InputError
+        When the file exists (see :func:`check_new_file`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "power.csv"
+    >>> write_new_file(out, b"n1,power\\n27,0.73\\n").read_text()
+    'n1,power\\n27,0.73\\n'
+    """
+    target = check_new_file(path, option=option)
+    tmp = target.with_name(f".{target.name}.t1dtrial-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        tmp.write_bytes(data)
+        try:
+            os.link(tmp, target)  # fails when the name exists: never written over
+        except FileExistsError:
+            raise _refusal(path, "exists; t1dtrial does not write over a file",
+                           "a new file name", option) from None
+        except OSError:  # a file system without hard links
+            check_new_file(path, option=option)
+            os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
 
 
 def _refusal(out: str | os.PathLike, problem: str, expected: str,

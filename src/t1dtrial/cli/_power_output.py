@@ -1,0 +1,78 @@
+"""What every ``t1dtrial power`` command writes: the CSV, the power curve and the design report.
+
+Each output is a new file (refused before any work when it exists), written
+whole or not at all (:func:`t1dtrial.outputs.write_new_file`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+#: Suffixes of --figure.
+FIGURE_SUFFIXES = (".svg", ".png")
+
+
+def check_power_outputs(out: Path | None, figure: Path | None, report: Path | None) -> None:
+    """Refuse, before any work, an output file that exists or has the wrong suffix."""
+    from ..outputs import check_new_file
+
+    if out is not None:
+        check_new_file(out, option="--out", suffixes=(".csv",))
+    if figure is not None:
+        check_new_file(figure, option="--figure", suffixes=FIGURE_SUFFIXES)
+    if report is not None:
+        check_new_file(report, option="--report", suffixes=(".html",))
+    given = [p.expanduser().absolute() for p in (out, figure, report) if p is not None]
+    if len(set(given)) < len(given):
+        from ..errors import InputError, Problem
+
+        raise InputError([Problem(file="--out/--figure/--report", row=None, column=None,
+                                  value=", ".join(map(str, given)),
+                                  problem="name the same file twice",
+                                  expected="a different file for each output")])
+
+
+def write_power_outputs(table: "pd.DataFrame", *, out: Path | None, figure: Path | None,
+                        report: Path | None, x: str, title: str, subtitle: str = "",
+                        target: float | None = 0.8,
+                        assumptions: Sequence[tuple[str, str]] = (),
+                        notes: Sequence[str] = (), synthetic: bool = False) -> list[Path]:
+    """Write the power table (CSV), its power curve (SVG or PNG) and its design report (HTML).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from ..outputs import write_new_file
+
+    written = []
+    if out is not None:
+        written.append(write_new_file(out, table.to_csv(index=False).encode("utf-8"),
+                                      option="--out"))
+    if figure is not None:
+        from ..report.design import power_figure
+        from ..report.plotting import export
+
+        drawn = power_figure(table, x=x, target=target)
+        if drawn is None:
+            from ..errors import InputError, Problem
+
+            raise InputError([Problem(file="--figure", row=None, column=None, value=str(figure),
+                                      problem="a power curve needs more than one number of "
+                                              "participants",
+                                      expected="a grid such as --n1 20:100:10")])
+        svg, png = export(drawn)
+        data = svg.encode("utf-8") if figure.suffix.lower() == ".svg" else png
+        written.append(write_new_file(figure, data, option="--figure"))
+    if report is not None:
+        from ..report.design import render_power_report
+
+        page = render_power_report(table, title=title, subtitle=subtitle, synthetic=synthetic,
+                                   x=x, target=target, assumptions=assumptions, notes=notes)
+        written.append(write_new_file(report, page.encode("utf-8"), option="--report"))
+    return written
