@@ -62,3 +62,12 @@ def test_the_html_report_is_self_contained(table):
     assert "<svg" in page and "Power against the number of participants" in page
     assert "http://" not in page.replace("http://www.w3.org", "") and "<script" not in page
     assert "Monte Carlo SE (%)" in page
+
+
+def test_a_design_from_a_protocol_starts_with_the_study(table):
+    from t1dtrial.protocol import load_protocol
+
+    doc = power_document(table, title="Next trial", x="n1", protocol=load_protocol("lu2021"))
+    assert [s.key for s in doc.sections] == ["design-protocol", "design"]
+    titles = [b.title for b in doc.sections[0].blocks]
+    assert titles == ["Protocol summary", "Arms of the protocol", "Protocol assumptions"]

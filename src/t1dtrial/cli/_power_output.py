@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Sequence
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ..protocol import Protocol
+
 #: Suffixes of --figure.
 FIGURE_SUFFIXES = (".svg", ".png")
 
@@ -40,7 +42,8 @@ def write_power_outputs(table: "pd.DataFrame", *, out: Path | None, figure: Path
                         report: Path | None, x: str, title: str, subtitle: str = "",
                         target: float | None = 0.8,
                         assumptions: Sequence[tuple[str, str]] = (),
-                        notes: Sequence[str] = (), synthetic: bool = False) -> list[Path]:
+                        notes: Sequence[str] = (), synthetic: bool = False,
+                        protocol: "Protocol | None" = None) -> list[Path]:
     """Write the power table (CSV), its power curve (SVG or PNG) and its design report (HTML).
 
     Returns
@@ -73,6 +76,7 @@ def write_power_outputs(table: "pd.DataFrame", *, out: Path | None, figure: Path
         from ..report.design import render_power_report
 
         page = render_power_report(table, title=title, subtitle=subtitle, synthetic=synthetic,
-                                   x=x, target=target, assumptions=assumptions, notes=notes)
+                                   x=x, target=target, assumptions=assumptions, notes=notes,
+                                   protocol=protocol)
         written.append(write_new_file(report, page.encode("utf-8"), option="--report"))
     return written

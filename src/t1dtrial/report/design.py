@@ -4,7 +4,8 @@
 a power table (one row a design cell: participants, assumptions, test,
 ``power`` and, for Monte Carlo, ``mc_se`` and ``sims``) with the report's own
 document model, so the design section reads like the rest of a study report
-(ICH E3 9.7.2, "Determination of sample size"):
+(ICH E3 9.7.2, "Determination of sample size"), after the protocol the
+design starts from when there is one (its summary, arms and assumptions):
 
 - the assumptions shared by every cell, in words (the columns that do not vary);
 - the power curve (:mod:`t1dtrial.report.figures.power_curve`), one line a
@@ -29,7 +30,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import pandas as pd
 
@@ -37,8 +38,11 @@ from .document import Column, Document, Figure, Paragraph, RowGroup, Section, Ta
 from .formatting import MISSING, fmt_number
 from .plotting import export
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..protocol import Protocol
+
 __all__ = ["COLUMN_WORDS", "TEST_WORDS", "power_section", "power_document", "render_power_report",
-           "power_figure", "sample_sizes"]
+           "power_figure", "sample_sizes", "protocol_section"]
 
 #: What a reader reads for a column of a power table.
 COLUMN_WORDS: dict[str, str] = {
@@ -252,15 +256,40 @@ def _power_table(table: pd.DataFrame, *, x: str, labels: pd.Series) -> Table:
                  columns=columns, groups=groups)
 
 
+def protocol_section(protocol: "Protocol") -> Section:
+    """The study a design starts from: the protocol summary, its arms and its assumptions.
+
+    Examples
+    --------
+    >>> from t1dtrial.protocol import load_protocol
+    >>> [b.title for b in protocol_section(load_protocol("lu2021")).blocks]
+    ['Protocol summary', 'Arms of the protocol', 'Protocol assumptions']
+    """
+    from ..analysis import Results
+    from .contents._title import title_section
+    from .source import ReportSource
+
+    full = title_section(ReportSource(Results(tables={}), protocol))
+    keep = ("protocol_summary", "protocol_arms", "protocol_assumptions")
+    blocks = sorted((b for b in (full.blocks if full else []) if getattr(b, "key", "") in keep),
+                    key=lambda b: keep.index(b.key))
+    return Section("design-protocol", "The study the design starts from", blocks)
+
+
 def power_document(table: pd.DataFrame, *, title: str, subtitle: str = "",
-                   synthetic: bool = False, footer: str = "", **section: object) -> Document:
-    """A document of one design section (see :func:`power_section` for ``section``)."""
+                   synthetic: bool = False, footer: str = "", protocol: "Protocol | None" = None,
+                   **section: object) -> Document:
+    """A document of one design section (see :func:`power_section` for ``section``), after
+    the protocol the design starts from when one is given."""
+    sections = [protocol_section(protocol)] if protocol is not None else []
+    sections.append(power_section(table, **section))  # type: ignore[arg-type]
     return Document(title=title, subtitle=subtitle, synthetic=synthetic, footer=footer,
-                    sections=[power_section(table, **section)]).numbered()  # type: ignore[arg-type]
+                    sections=sections).numbered()
 
 
 def render_power_report(table: pd.DataFrame, *, title: str, subtitle: str = "",
-                        synthetic: bool = False, footer: str = "", **section: object) -> str:
+                        synthetic: bool = False, footer: str = "",
+                        protocol: "Protocol | None" = None, **section: object) -> str:
     """The design report as one self-contained HTML page.
 
     Examples
@@ -274,4 +303,5 @@ def render_power_report(table: pd.DataFrame, *, title: str, subtitle: str = "",
     from .html import render_html
 
     return render_html(power_document(table, title=title, subtitle=subtitle,
-                                      synthetic=synthetic, footer=footer, **section))
+                                      synthetic=synthetic, footer=footer, protocol=protocol,
+                                      **section))
