@@ -53,10 +53,13 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 from scipy import integrate, optimize, special, stats
 
 from .exact import TESTS as FREQUENTIST_TESTS
@@ -65,13 +68,22 @@ from .exact import rejection_region
 __all__ = ["BetaPrior", "pilot_prior", "SUCCESS_RULES", "prob_difference_exceeds",
            "posterior_prob_greater", "decision_region", "success_region",
            "probability_of_success", "type_one_error", "assurance", "power_quantiles",
-           "sample_size_for_assurance", "TYPE_ONE_GRID"]
+           "sample_size_for_assurance", "TYPE_ONE_GRID", "ASSURANCE_COLUMNS", "assurance_row",
+           "assurance_grid", "design_pairs"]
 
 #: Rules of success: the frequentist tests of :mod:`t1dtrial.design.exact` and the Bayesian rule.
 SUCCESS_RULES = (*FREQUENTIST_TESTS, "bayes")
 
 #: Common proportions over which the type I error is maximised: 0, 0.001, ..., 1 (then refined).
 TYPE_ONE_GRID = np.linspace(0.0, 1.0, 1001)
+
+#: Columns of an assurance table, in order.
+ASSURANCE_COLUMNS = (
+    "n1", "n2", "test", "rule", "alpha", "alternative", "threshold",
+    "prior_treated_a", "prior_treated_b", "prior_control_a", "prior_control_b",
+    "assurance", "power_q10", "power_median", "power_q90", "power_at_prior_mean",
+    "prob_treated_better", "margin", "prob_difference_exceeds_margin",
+    "type_one_error", "p_at_type_one_error")
 
 
 @dataclass(frozen=True)
@@ -390,6 +402,76 @@ def sample_size_for_assurance(target: float, prior_treated: BetaPrior, prior_con
             "assurance_first": float(values[first]), "n1_stable": sizes[stable][0],
             "n2_stable": sizes[stable][1], "assurance_stable": float(values[stable]),
             "plateau": plateau}
+
+
+def assurance_row(n1: int, n2: int, prior_treated: BetaPrior, prior_control: BetaPrior, *,
+                  test: str = "fisher", alpha: float = 0.05, alternative: str = "two-sided",
+                  threshold: float = 0.975, analysis_treated: BetaPrior = BetaPrior(1, 1),
+                  analysis_control: BetaPrior = BetaPrior(1, 1), margin: float = 0.0) -> dict:
+    """One design's assurance and operating characteristics, as a row of :data:`ASSURANCE_COLUMNS`.
+
+    ``power_*`` are quantiles of the probability of success over the design
+    prior (:func:`power_quantiles`), ``power_at_prior_mean`` is the power at
+    the prior means, ``prob_treated_better`` is the plateau ``P(p1 > p2)``,
+    ``prob_difference_exceeds_margin`` is ``P(p1 - p2 > margin)`` under the
+    prior and ``type_one_error`` the largest probability of success with
+    ``p1 == p2`` (:func:`type_one_error`). ``alpha`` and ``alternative`` are
+    empty for the Bayesian rule, ``threshold`` for a frequentist test.
+
+    Examples
+    --------
+    >>> row = assurance_row(27, 26, *pilot_prior((11, 27), (3, 26)), test="bayes")
+    >>> round(row["assurance"], 4), row["rule"]
+    (0.5895, 'P(p_t > p_c | data) > 0.975, analysis priors Beta(1, 1) and Beta(1, 1)')
+    """
+    region = success_region(n1, n2, test=test, alpha=alpha, alternative=alternative,
+                            threshold=threshold, prior_treated=analysis_treated,
+                            prior_control=analysis_control)
+    bayes = test == "bayes"
+    rule = (f"P(p_t > p_c | data) > {threshold:g}, analysis priors {analysis_treated} and "
+            f"{analysis_control}" if bayes else
+            f"{test} {alternative} at alpha {alpha:g}, rejecting in favour of treatment")
+    q10, q50, q90 = power_quantiles(region, prior_treated, prior_control, (0.1, 0.5, 0.9))
+    worst = type_one_error(region)
+    return dict(zip(ASSURANCE_COLUMNS, (
+        int(n1), int(n2), test, rule, None if bayes else float(alpha),
+        None if bayes else alternative, float(threshold) if bayes else None,
+        prior_treated.a, prior_treated.b, prior_control.a, prior_control.b,
+        assurance(region, prior_treated, prior_control), float(q10), float(q50), float(q90),
+        float(probability_of_success(region, prior_treated.mean, prior_control.mean)),
+        prob_difference_exceeds(prior_treated, prior_control, 0.0), float(margin),
+        prob_difference_exceeds(prior_treated, prior_control, margin),
+        worst["type_one_error"], worst["p_at_max"])))
+
+
+def assurance_grid(n1: Sequence[int], n2: Sequence[int] | None, prior_treated: BetaPrior,
+                   prior_control: BetaPrior, *, tests: Iterable[str] = ("fisher",),
+                   progress: Callable[[int, int], None] | None = None,
+                   **options) -> pd.DataFrame:
+    """:func:`assurance_row` for every design ``n1 x n2`` (``n2`` None: ``n2 = n1``) and test.
+
+    ``options`` are those of :func:`assurance_row` (alpha, alternative,
+    threshold, analysis priors, margin); ``progress`` is called with (cells
+    done, cells in all) after each cell.
+
+    Examples
+    --------
+    >>> table = assurance_grid([20, 40], None, BetaPrior(12, 17), BetaPrior(4, 24))
+    >>> table[["n1", "n2", "assurance"]].round(3).to_string(index=False)
+    ' n1  n2  assurance\\n 20  20      0.416\\n 40  40      0.663'
+    """
+    cells = list(itertools.product(design_pairs(n1, n2), tests))
+    rows = []
+    for i, ((a, b), test) in enumerate(cells):
+        rows.append(assurance_row(a, b, prior_treated, prior_control, test=test, **options))
+        if progress is not None:
+            progress(i + 1, len(cells))
+    return pd.DataFrame(rows, columns=list(ASSURANCE_COLUMNS))
+
+
+def design_pairs(n1: Sequence[int], n2: Sequence[int] | None) -> list[tuple[int, int]]:
+    """The designs of a grid: ``(a, a)`` for each ``n1`` when ``n2`` is None, else every pair."""
+    return [(a, a) for a in n1] if n2 is None else list(itertools.product(n1, n2))
 
 
 def _check_sizes(n1: int, n2: int) -> None:
