@@ -60,3 +60,22 @@ def test_an_existing_file_is_never_written_over(tmp_path, capsys):
     assert main(["power", "assurance", "--n1", "27", "--out", str(mine)]) == 2
     assert mine.read_text() == "my numbers\n"
     assert "exists" in capsys.readouterr().err
+
+
+def test_ctrl_c_keeps_and_writes_the_finished_cells(tmp_path, capsys, monkeypatch):
+    import t1dtrial.design.bayes as bayes
+
+    real, calls = bayes.assurance_row, []
+
+    def interrupted_on_the_third(*args, **kwargs):
+        calls.append(args[:2])
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bayes, "assurance_row", interrupted_on_the_third)
+    out = tmp_path / "partial.csv"
+    assert main(["power", "assurance", "--n1", "20,25,30,35", "--out", str(out)]) == 130
+    table = pd.read_csv(out)
+    assert table["n1"].tolist() == [20, 25]
+    assert "interrupted: 2 of 4 cells done and written" in capsys.readouterr().out
