@@ -20,8 +20,14 @@ import time
 import numpy as np
 from scipy import integrate, special
 
-from t1dtrial.design.bayes import (BetaPrior, assurance, decision_region, posterior_prob_greater,
-                                   probability_of_success, type_one_error)
+from t1dtrial.design.bayes import (
+    BetaPrior,
+    assurance,
+    decision_region,
+    posterior_prob_greater,
+    probability_of_success,
+    type_one_error,
+)
 
 REPEATS = 3
 N = 500
@@ -39,8 +45,9 @@ def _quad_loop(cells) -> None:
     for x1, x2 in cells:
         a2, b2 = 1.0 + x2, 1.0 + N - x2
         log_norm = special.betaln(a2, b2)
-        integrate.quad(lambda u: np.exp((a2 - 1) * np.log(u) + (b2 - 1) * np.log1p(-u) - log_norm)
-                       * special.betaincc(1.0 + x1, 1.0 + N - x1, u), 0, 1)
+        integrate.quad(lambda u, a1=1.0 + x1, b1=1.0 + N - x1, a2=a2, b2=b2, c=log_norm:
+                       np.exp((a2 - 1) * np.log(u) + (b2 - 1) * np.log1p(-u) - c)
+                       * special.betaincc(a1, b1, u), 0, 1)
 
 
 def main() -> None:
@@ -57,12 +64,12 @@ def main() -> None:
     prior = BetaPrior(12, 17), BetaPrior(4, 24)
     print("n per arm   region alone   per (n+1)^2   region+power+type I+assurance   per (n+1)^2")
     for n in (50, 100, 200, 300, 400, 500):
-        def everything() -> None:
+        def everything(n: int = n) -> None:
             rule = decision_region(n, n, 0.975)
             probability_of_success(rule, 0.4, 0.1)
             type_one_error(rule)
             assurance(rule, *prior)
-        alone = statistics.median(_time(lambda: decision_region(n, n, 0.975))
+        alone = statistics.median(_time(lambda n=n: decision_region(n, n, 0.975))
                                   for _ in range(REPEATS))
         spent = statistics.median(_time(everything) for _ in range(REPEATS))
         print(f"{n:9d}   {alone:10.4f} s   {alone / (n + 1) ** 2 * 1e9:8.1f} ns   "

@@ -6,10 +6,19 @@ import numpy as np
 import pytest
 from scipy import integrate, special, stats
 
-from t1dtrial.design.bayes import (BetaPrior, assurance, decision_region, pilot_prior,
-                                   posterior_prob_greater, power_quantiles,
-                                   prob_difference_exceeds, probability_of_success,
-                                   sample_size_for_assurance, success_region, type_one_error)
+from t1dtrial.design.bayes import (
+    BetaPrior,
+    assurance,
+    decision_region,
+    pilot_prior,
+    posterior_prob_greater,
+    power_quantiles,
+    prob_difference_exceeds,
+    probability_of_success,
+    sample_size_for_assurance,
+    success_region,
+    type_one_error,
+)
 from t1dtrial.design.exact import exact_power, rejection_region
 
 PILOT = pilot_prior((11, 27), (3, 26))  # Beta(12, 17) treated, Beta(4, 24) control

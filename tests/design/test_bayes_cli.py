@@ -6,8 +6,13 @@ import pandas as pd
 import pytest
 
 from t1dtrial.cli import main
-from t1dtrial.design.bayes import (ASSURANCE_COLUMNS, BetaPrior, assurance, decision_region,
-                                   success_region)
+from t1dtrial.design.bayes import (
+    ASSURANCE_COLUMNS,
+    BetaPrior,
+    assurance,
+    decision_region,
+    success_region,
+)
 
 
 def test_the_grid_is_written_with_one_row_a_design_and_rule(tmp_path, capsys):
@@ -63,7 +68,7 @@ def test_an_existing_file_is_never_written_over(tmp_path, capsys):
 
 
 def test_ctrl_c_keeps_and_writes_the_finished_cells(tmp_path, capsys, monkeypatch):
-    import t1dtrial.design.bayes as bayes
+    from t1dtrial.design import bayes
 
     real, calls = bayes.assurance_row, []
 

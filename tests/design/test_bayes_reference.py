@@ -13,8 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from t1dtrial.design.bayes import (BetaPrior, assurance, decision_region, posterior_prob_greater,
-                                   probability_of_success, success_region)
+from t1dtrial.design.bayes import (
+    BetaPrior,
+    assurance,
+    decision_region,
+    posterior_prob_greater,
+    probability_of_success,
+    success_region,
+)
 
 FIXTURE = Path(__file__).parents[1] / "reference" / "fixtures" / "design_bayes.json"
 RECORDS = json.loads(FIXTURE.read_text())["records"]

@@ -61,8 +61,14 @@ def assurance(
     from rich.progress import Progress
     from rich.table import Table
 
-    from ..design.bayes import (ASSURANCE_COLUMNS, SUCCESS_RULES, BetaPrior, assurance_row,
-                                design_pairs, pilot_prior)
+    from ..design.bayes import (
+        ASSURANCE_COLUMNS,
+        SUCCESS_RULES,
+        BetaPrior,
+        assurance_row,
+        design_pairs,
+        pilot_prior,
+    )
     from ..design.grid import parse_values
     from ..errors import InputError, Problem
 

@@ -55,8 +55,8 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -65,11 +65,25 @@ from scipy import integrate, optimize, special, stats
 from .exact import TESTS as FREQUENTIST_TESTS
 from .exact import rejection_region
 
-__all__ = ["BetaPrior", "pilot_prior", "SUCCESS_RULES", "prob_difference_exceeds",
-           "posterior_prob_greater", "decision_region", "success_region",
-           "probability_of_success", "type_one_error", "assurance", "power_quantiles",
-           "sample_size_for_assurance", "TYPE_ONE_GRID", "ASSURANCE_COLUMNS", "assurance_row",
-           "assurance_grid", "design_pairs"]
+__all__ = [
+    "ASSURANCE_COLUMNS",
+    "SUCCESS_RULES",
+    "TYPE_ONE_GRID",
+    "BetaPrior",
+    "assurance",
+    "assurance_grid",
+    "assurance_row",
+    "decision_region",
+    "design_pairs",
+    "pilot_prior",
+    "posterior_prob_greater",
+    "power_quantiles",
+    "prob_difference_exceeds",
+    "probability_of_success",
+    "sample_size_for_assurance",
+    "success_region",
+    "type_one_error",
+]
 
 #: Rules of success: the frequentist tests of :mod:`t1dtrial.design.exact` and the Bayesian rule.
 SUCCESS_RULES = (*FREQUENTIST_TESTS, "bayes")
@@ -107,7 +121,7 @@ class BetaPrior:
                                  f"not {getattr(self, name)!r}")
             object.__setattr__(self, name, value)
 
-    def update(self, responders: int, n: int) -> "BetaPrior":
+    def update(self, responders: int, n: int) -> BetaPrior:
         """The posterior after ``responders`` of ``n`` participants."""
         if int(n) != n or int(responders) != responders or not 0 <= responders <= n:
             raise ValueError(f"responders must be a whole number between 0 and n, "
