@@ -175,11 +175,19 @@ def prob_difference_exceeds(treated: BetaPrior, control: BetaPrior, margin: floa
     if not -1.0 < float(margin) < 1.0:
         raise ValueError(f"margin must be a difference of proportions in (-1, 1), not {margin!r}")
     lo, mid, hi = stats.beta.ppf([1e-12, 0.5, 1 - 1e-12], control.a, control.b)
-    value, _ = integrate.quad(
-        lambda u: stats.beta.pdf(u, control.a, control.b)
-        * stats.beta.sf(u + margin, treated.a, treated.b),
-        0.0, 1.0, points=sorted({float(lo), float(mid), float(hi)} - {0.0, 1.0}),
-        epsabs=1e-14, epsrel=1e-12, limit=400)
+    log_norm = special.betaln(control.a, control.b)
+
+    def integrand(u: float) -> float:  # density of p_c at u times P(p_t > u + margin)
+        if u <= 0.0 or u >= 1.0:
+            return 0.0
+        x = u + margin
+        above = 1.0 if x <= 0.0 else 0.0 if x >= 1.0 else special.betaincc(treated.a, treated.b, x)
+        return math.exp((control.a - 1) * math.log(u) + (control.b - 1) * math.log1p(-u)
+                        - log_norm) * above
+
+    value, _ = integrate.quad(integrand, 0.0, 1.0,
+                              points=sorted({float(lo), float(mid), float(hi)} - {0.0, 1.0}),
+                              epsabs=1e-14, epsrel=1e-12, limit=400)
     return float(min(max(value, 0.0), 1.0))
 
 
