@@ -65,25 +65,11 @@ from scipy import integrate, optimize, special, stats
 from .exact import TESTS as FREQUENTIST_TESTS
 from .exact import rejection_region
 
-__all__ = [
-    "ASSURANCE_COLUMNS",
-    "SUCCESS_RULES",
-    "TYPE_ONE_GRID",
-    "BetaPrior",
-    "assurance",
-    "assurance_grid",
-    "assurance_row",
-    "decision_region",
-    "design_pairs",
-    "pilot_prior",
-    "posterior_prob_greater",
-    "power_quantiles",
-    "prob_difference_exceeds",
-    "probability_of_success",
-    "sample_size_for_assurance",
-    "success_region",
-    "type_one_error",
-]
+__all__ = ["ASSURANCE_COLUMNS", "SUCCESS_RULES", "TYPE_ONE_GRID", "BetaPrior",
+           "assurance", "assurance_grid", "assurance_row", "decision_region",
+           "design_pairs", "pilot_prior", "posterior_prob_greater", "power_quantiles",
+           "prob_difference_exceeds", "probability_of_success",
+           "sample_size_for_assurance", "success_region", "type_one_error"]
 
 #: Rules of success: the frequentist tests of :mod:`t1dtrial.design.exact` and the Bayesian rule.
 SUCCESS_RULES = (*FREQUENTIST_TESTS, "bayes")
