@@ -1,0 +1,170 @@
+"""``t1dtrial power assurance`` (module t1dtrial.design.bayes)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer
+
+from ._design import power_app
+
+#: Rows printed in the terminal; the whole grid is in --out.
+_SHOWN = 30
+
+#: The reference study's remission counts, treated then control.
+_REFERENCE_PILOT = "11/27,3/26"
+
+_PILOT = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*,\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+@power_app.command("assurance")
+def assurance(
+    n1: str = typer.Option(..., "--n1", help="Participants on treatment: 27, 20,30,40 or 20:100:10."),
+    n2: str = typer.Option(None, "--n2", help="Participants on control (default: as --n1, cell by cell)."),
+    pilot: str = typer.Option(None, "--pilot",
+                              help="Pilot counts treated,control as responders/participants; the "
+                                   "design prior is each arm's posterior (default "
+                                   f"{_REFERENCE_PILOT}, the reference study)."),
+    pilot_initial: str = typer.Option("1,1", "--pilot-initial",
+                                      help="Beta prior A,B of each arm before the pilot."),
+    prior_treated: str = typer.Option(None, "--prior-treated",
+                                      help="Design prior A,B (Beta) for treatment, instead of --pilot."),
+    prior_control: str = typer.Option(None, "--prior-control",
+                                      help="Design prior A,B (Beta) for control, instead of --pilot."),
+    test: str = typer.Option("fisher", "--test",
+                             help="fisher, chisq, chisq_cc or bayes, or a comma list of them."),
+    threshold: float = typer.Option(0.975, "--threshold",
+                                    help="bayes: success when P(p_t > p_c | data) exceeds this."),
+    analysis_treated: str = typer.Option("1,1", "--analysis-prior-treated",
+                                         help="bayes: Beta prior A,B of the analysis, treatment."),
+    analysis_control: str = typer.Option("1,1", "--analysis-prior-control",
+                                         help="bayes: Beta prior A,B of the analysis, control."),
+    alpha: float = typer.Option(0.05, "--alpha", help="Level of the frequentist tests."),
+    alternative: str = typer.Option("two-sided", "--alternative",
+                                    help="two-sided, or greater (frequentist tests)."),
+    margin: float = typer.Option(0.0, "--margin",
+                                 help="Clinically relevant difference p_t - p_c: the prior "
+                                      "probability of exceeding it is reported."),
+    out: Path = typer.Option(None, "--out", "-o",
+                             help="Write the grid as CSV to this new file (one row a design "
+                                  "and test)."),
+) -> None:
+    """Assurance (probability of success averaged over a prior) and operating characteristics.
+
+    Success is a rejection in favour of treatment (fisher, chisq, chisq_cc) or a posterior
+    probability P(p_t > p_c) above --threshold (bayes); all exact, by enumeration.
+
+    Example: t1dtrial power assurance --n1 27:100:10 --pilot 11/27,3/26 --test fisher,bayes
+    """
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from ..design.bayes import (
+        ASSURANCE_COLUMNS,
+        SUCCESS_RULES,
+        BetaPrior,
+        assurance_row,
+        design_pairs,
+        pilot_prior,
+    )
+    from ..design.grid import parse_values
+    from ..errors import InputError, Problem
+
+    def refuse(option: str, value: object, problem: str, expected: str) -> InputError:
+        return InputError([Problem(file=option, row=None, column=None, value=str(value),
+                                   problem=problem, expected=expected)])
+
+    def beta(option: str, text: str) -> BetaPrior:
+        try:
+            a, b = (float(v) for v in text.split(","))
+            return BetaPrior(a, b)
+        except ValueError:
+            raise refuse(option, text, "is not a beta prior",
+                         "two positive numbers A,B, e.g. 1,1") from None
+
+    tests = [t.strip() for t in test.split(",") if t.strip()]
+    if not tests or any(t not in SUCCESS_RULES for t in tests):
+        raise refuse("--test", test, "names no rule of success known here",
+                     f"one or more of {', '.join(SUCCESS_RULES)}")
+    if not 0 < threshold < 1:
+        raise refuse("--threshold", threshold, "is not a probability", "a number between 0 and 1")
+    if not 0 < alpha < 1:
+        raise refuse("--alpha", alpha, "is not a level", "a number between 0 and 1")
+    if alternative not in ("two-sided", "greater"):
+        raise refuse("--alternative", alternative, "is not an alternative", "two-sided or greater")
+    if not -1 < margin < 1:
+        raise refuse("--margin", margin, "is not a difference of proportions",
+                     "a number between -1 and 1")
+    if out is not None and (out.exists() or out.is_symlink()):
+        raise refuse("--out", out, "exists; t1dtrial does not write over a file", "a new file name")
+    if (prior_treated is None) != (prior_control is None):
+        raise refuse("--prior-control" if prior_control is None else "--prior-treated", "",
+                     "is missing", "both --prior-treated and --prior-control, or neither")
+    if prior_treated is not None and pilot is not None:
+        raise refuse("--pilot", pilot, "is given with --prior-treated and --prior-control",
+                     "either the pilot's counts or the two priors")
+    if prior_treated is not None:
+        design = (beta("--prior-treated", prior_treated), beta("--prior-control", prior_control))
+        source = "as given"
+    else:
+        counts = _PILOT.match(pilot or _REFERENCE_PILOT)
+        if counts is None or int(counts[1]) > int(counts[2]) or int(counts[3]) > int(counts[4]) \
+                or int(counts[2]) < 1 or int(counts[4]) < 1:
+            raise refuse("--pilot", pilot, "is not the counts of a pilot",
+                         "treated,control as responders/participants, e.g. 11/27,3/26")
+        initial = beta("--pilot-initial", pilot_initial)
+        design = pilot_prior((int(counts[1]), int(counts[2])), (int(counts[3]), int(counts[4])),
+                             initial=initial)
+        source = (f"posterior from the pilot {counts[1]}/{counts[2]} vs {counts[3]}/{counts[4]} "
+                  f"with {initial} before it")
+    options = dict(alpha=alpha, alternative=alternative, threshold=threshold, margin=margin,
+                   analysis_treated=beta("--analysis-prior-treated", analysis_treated),
+                   analysis_control=beta("--analysis-prior-control", analysis_control))
+    pairs = design_pairs(parse_values(n1, "--n1", integer=True, low=1, high=2000),
+                         None if n2 is None else parse_values(n2, "--n2", integer=True, low=1,
+                                                              high=2000))
+    cells = [(a, b, t) for (a, b) in pairs for t in tests]
+
+    console = Console()
+    rows: list[dict] = []
+    interrupted = False
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("assurance", total=len(cells))
+        try:
+            for a, b, t in cells:
+                rows.append(assurance_row(a, b, *design, test=t, **options))
+                bar.update(task, completed=len(rows))
+        except KeyboardInterrupt:  # keep and write the finished cells
+            interrupted = True
+    import pandas as pd
+
+    table = pd.DataFrame(rows, columns=list(ASSURANCE_COLUMNS))
+    shown = Table(title=f"Assurance, design prior: treatment {design[0]}, control {design[1]} "
+                        f"({source})", title_justify="left",
+                  caption=f"Assurance tends to P(p_t > p_c) = "
+                          f"{rows[0]['prob_treated_better'] if rows else float('nan'):.4f} under "
+                          f"the prior as n grows; P(p_t - p_c > {margin:g}) = "
+                          f"{rows[0]['prob_difference_exceeds_margin'] if rows else float('nan'):.4f}",
+                  caption_justify="left")
+    for name in ("n1", "n2", "test", "assurance", "power 10% / 50% / 90% over the prior",
+                 "power at prior means", "type I error, max"):
+        shown.add_column(name, justify="left" if name == "test" else "right")
+    for row in table.head(_SHOWN).itertuples():
+        shown.add_row(str(row.n1), str(row.n2), row.test, f"{row.assurance:.4f}",
+                      f"{row.power_q10:.2f} / {row.power_median:.2f} / {row.power_q90:.2f}",
+                      f"{row.power_at_prior_mean:.4f}", f"{row.type_one_error:.4f}")
+    console.print(shown)
+    if len(table) > _SHOWN:
+        console.print(f"... and {len(table) - _SHOWN} more rows" + (" in --out" if out else
+                                                                    " (see --out)"))
+    if out is not None and rows:
+        tmp = out.with_name(f".{out.name}.t1dtrial-partial")
+        table.to_csv(tmp, index=False)
+        tmp.replace(out)  # whole or not at all
+        console.print(f"[green]written[/green] {out}")
+    if interrupted:
+        console.print(f"interrupted: {len(rows)} of {len(cells)} cells done"
+                      + (" and written" if out is not None and rows else ""))
+        raise typer.Exit(130)
