@@ -336,23 +336,34 @@ def _conditional_tails(n1: int, n2: int) -> tuple[np.ndarray, np.ndarray]:
     """``P(x1 | m)`` and Fisher's one-sided p-value ``P(X1 >= x1 | m)`` of every table
     (``m = x1 + x2``), to a few units in the 15th digit: within each margin the hypergeometric
     probabilities relative to the mode are products of exact integer ratios, then normalised,
-    so that tables with equal p-values (e.g. mirror images when ``n1 == n2``) tie as in scipy."""
+    so that tables with equal p-values (e.g. mirror images when ``n1 == n2``) tie as in scipy.
+    All margins at once, as rows ``m`` of an array over ``k = x1 - min(x1)``."""
+    m = np.arange(n1 + n2 + 1)[:, None]
+    lowest = np.maximum(0, m - n2)
+    count = np.minimum(n1, m) - lowest + 1  # tables in the margin
+    k = np.arange(min(n1, n2) + 1)[None, :]
+    x = (lowest + k).astype(float)  # x1
+    step = k < count - 1
+    up = (m - x) * (n1 - x)  # P(x + 1 | m) / P(x | m) = up / down, exact integers
+    down = (x + 1) * (n2 - m + x + 1)
+    mode = np.count_nonzero(step & (up > down), axis=1, keepdims=True)  # ratios decrease
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rise = np.where(step & (k >= mode), up / down, 1.0)  # from k to k + 1, past the mode
+        fall = np.where(k < mode, down / up, 1.0)  # from k + 1 to k, before the mode
+    rel = np.ones(rise.shape)
+    rel[:, 1:] = np.cumprod(rise[:, :-1], axis=1)
+    rel *= np.cumprod(fall[:, ::-1], axis=1)[:, ::-1]
+    valid = k < count
+    rel = np.where(valid, rel, 0.0)
+    cond = rel / rel.sum(axis=1, keepdims=True)
+    upper = np.cumsum(cond[:, ::-1], axis=1)[:, ::-1]
+    upper[:, 0] = 1.0
+    x1 = np.broadcast_to(lowest + k, valid.shape)[valid]
+    x2 = np.broadcast_to(m, valid.shape)[valid] - x1
     prob = np.zeros((n1 + 1, n2 + 1))
     tail = np.zeros((n1 + 1, n2 + 1))
-    for m in range(n1 + n2 + 1):
-        x1 = np.arange(max(0, m - n2), min(n1, m) + 1)
-        x = x1[:-1].astype(float)
-        up = (m - x) * (n1 - x)  # P(x + 1 | m) / P(x | m) = up / down, exact integers
-        down = (x + 1) * (n2 - m + x + 1)
-        mode = int(np.count_nonzero(up > down))  # ratios decrease in x: index of the mode
-        rel = np.ones(len(x1))
-        rel[mode + 1:] = np.cumprod(up[mode:] / down[mode:])
-        rel[:mode] = np.cumprod((down[:mode] / up[:mode])[::-1])[::-1]
-        p = rel / rel.sum()
-        t = np.cumsum(p[::-1])[::-1]
-        t[0] = 1.0
-        prob[x1, m - x1] = p
-        tail[x1, m - x1] = np.minimum(t, 1.0)
+    prob[x1, x2] = cond[valid]
+    tail[x1, x2] = np.minimum(upper[valid], 1.0)
     return prob, tail
 
 
@@ -390,7 +401,7 @@ class _NuisanceGrid:
         (a grid maximum clearly above ``level`` is returned without refinement)."""
         from scipy.optimize import minimize_scalar
 
-        values = self.pmf @ h
+        values = np.einsum("gm,m->g", self.pmf, h)  # not BLAS: its threads stall when busy
         best = float(values.max())
         if best > level * (1 + 1e-9):
             return best
