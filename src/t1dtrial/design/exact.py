@@ -58,8 +58,8 @@ supremum); otherwise every local maximum of the grid within 1 % of its
 maximum is refined by a bounded Brent search (``scipy.optimize.minimize_scalar``)
 between its neighbours, which gives the supremum to about 1e-12, the accuracy
 of scipy's p-values or better. At this spacing the grid misses a peak's height
-by about 0.1 % at most (0.07 % in every region of 3 to 80 per arm), so a
-lower local maximum cannot be the supremum; usually one or two are refined.
+by about 0.1 % at most (0.07 % over the regions of 3 to 250 per arm tried), so
+a lower local maximum cannot be the supremum; usually one to three are refined.
 
 Two-sided, the lower region is the upper one of the mirrored tables
 ``(n1 - x1, n2 - x2)`` (responders and non-responders swapped, ``pi -> 1 - pi``).
@@ -67,7 +67,7 @@ The statistic is computed to about 1e-15 (hypergeometric probabilities from
 exact integer ratios outwards from each margin's mode), so the tables scipy
 takes as tied (relative tolerance 1e-13) are tied here too. Cost: a sort,
 O(n1 n2 log(n1 n2)), and O(log(n1 n2) (n1 n2 + G N)) for the bisection; about
-10 ms for 27 vs 26 and 0.4 s for 500 vs 500.
+2 ms for 27 vs 26 and 0.2 s for 500 vs 500 (``benchmarks/bench_design_exact.py``).
 
 Examples
 --------
