@@ -23,7 +23,8 @@ def binary(
     p2: str = typer.Option(..., "--p2", help="True proportion of responders on control (grid as --n1)."),
     alpha: float = typer.Option(0.05, "--alpha", help="Level of the test."),
     test: str = typer.Option("fisher", "--test",
-                             help="fisher, chisq or chisq_cc (Yates), or a comma list of them."),
+                             help="fisher, chisq, chisq_cc (Yates) or boschloo (Boschloo's "
+                                  "exact unconditional test), or a comma list of them."),
     method: str = typer.Option("exact", "--method",
                                help="exact: enumeration over both binomial outcomes (no "
                                     "simulation error)."),
