@@ -220,7 +220,7 @@ def test_bad_inputs_are_refused_with_the_argument_named():
         BetaPrior(0, 1)
     with pytest.raises(ValueError, match="threshold must be a probability"):
         decision_region(10, 10, 1.0)
-    with pytest.raises(ValueError, match="test must be one of fisher, chisq, chisq_cc, bayes"):
+    with pytest.raises(ValueError, match="test must be one of fisher, chisq, chisq_cc, boschloo, bayes"):
         success_region(10, 10, test="boschlo")
     with pytest.raises(ValueError, match="responders must be a whole number"):
         pilot_prior((30, 27), (3, 26))

@@ -33,7 +33,7 @@ def assurance(
     prior_control: str = typer.Option(None, "--prior-control",
                                       help="Design prior A,B (Beta) for control, instead of --pilot."),
     test: str = typer.Option("fisher", "--test",
-                             help="fisher, chisq, chisq_cc or bayes, or a comma list of them."),
+                             help="fisher, chisq, chisq_cc, boschloo or bayes, or a comma list of them."),
     threshold: float = typer.Option(0.975, "--threshold",
                                     help="bayes: success when P(p_t > p_c | data) exceeds this."),
     analysis_treated: str = typer.Option("1,1", "--analysis-prior-treated",
