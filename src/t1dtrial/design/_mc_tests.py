@@ -1,0 +1,142 @@
+"""Two-sample tests vectorised across simulated trials: one row of each array is one trial.
+
+Each function takes the treated arm's values ``x`` (shape ``(trials, n1)``)
+and the control arm's ``y`` (``(trials, n2)``) and returns one p-value a
+trial, as the scipy or statsmodels call named in its docstring would for
+that row (checked per trial in ``tests/design/test_montecarlo_tests.py``).
+``alternative`` is ``"two-sided"`` or ``"greater"`` (treatment higher).
+A trial whose statistic is undefined (no variation at all) gets p-value 1:
+it is never a rejection.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+__all__ = ["welch_p", "mann_whitney_p", "ancova_p"]
+
+
+def _sided(stat: np.ndarray, df: np.ndarray | float | None, alternative: str) -> np.ndarray:
+    """p-value of a t (``df`` given) or z statistic (``df`` None)."""
+    tail = -np.abs(stat) if alternative == "two-sided" else -stat
+    with np.errstate(invalid="ignore"):
+        p = special.ndtr(tail) if df is None else special.stdtr(df, tail)
+    if alternative == "two-sided":
+        p = np.minimum(2.0 * p, 1.0)
+    return np.where(np.isnan(p), 1.0, p)
+
+
+def welch_p(x: np.ndarray, y: np.ndarray, alternative: str = "two-sided") -> np.ndarray:
+    """Welch's t-test of each row, as ``scipy.stats.ttest_ind(x, y, equal_var=False)``.
+
+    Examples
+    --------
+    >>> welch_p(np.array([[1.0, 2.0, 3.0]]), np.array([[1.5, 3.5, 5.0, 6.0]])).round(4)
+    array([0.1437])
+    """
+    n1, n2 = x.shape[1], y.shape[1]
+    m1, m2 = x.mean(axis=1), y.mean(axis=1)
+    d1, d2 = x - m1[:, None], y - m2[:, None]
+    v1 = np.einsum("ij,ij->i", d1, d1) / ((n1 - 1) * n1)  # squared standard errors
+    v2 = np.einsum("ij,ij->i", d2, d2) / ((n2 - 1) * n2)
+    se2 = v1 + v2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (m1 - m2) / np.sqrt(se2)
+        df = se2 * se2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
+    return _sided(t, df, alternative)
+
+
+def mann_whitney_p(x: np.ndarray, y: np.ndarray, alternative: str = "two-sided") -> np.ndarray:
+    """Mann-Whitney U test of each row, as ``scipy.stats.mannwhitneyu(x, y,
+    method="asymptotic")``: the normal approximation with tie correction and
+    continuity correction, at every sample size.
+
+    Ranks come from one sort of each row; rows with tied values get average
+    ranks and the tie term ``sum(t**3 - t)`` from their runs of equal values.
+
+    Examples
+    --------
+    >>> mann_whitney_p(np.array([[1.0, 2.0, 2.0]]), np.array([[2.0, 3.0, 4.0, 5.0]])).round(4)
+    array([0.0987])
+    """
+    n1, n2 = x.shape[1], y.shape[1]
+    n = n1 + n2
+    z = np.concatenate([x, y], axis=1)
+    order = np.argsort(z, axis=1)
+    ordered = np.take_along_axis(z, order, axis=1)
+    treated = order < n1  # which sorted positions hold a treated value
+    rank_sum = treated @ np.arange(1.0, n + 1.0)
+    tie_term = np.zeros(len(z))
+    tied = ordered[:, 1:] == ordered[:, :-1]
+    rows = np.nonzero(tied.any(axis=1))[0]
+    if len(rows):
+        rank_sum[rows], tie_term[rows] = _tied_ranks(tied[rows], treated[rows])
+    u1 = rank_sum - n1 * (n1 + 1) / 2.0
+    u = np.maximum(u1, n1 * n2 - u1) if alternative == "two-sided" else u1
+    s = np.sqrt(n1 * n2 / 12.0 * ((n + 1) - tie_term / (n * (n - 1))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        zstat = (u - n1 * n2 / 2.0 - 0.5) / s
+    p = special.ndtr(-zstat)
+    if alternative == "two-sided":
+        p = np.minimum(2.0 * p, 1.0)
+    return np.where(np.isnan(p), 1.0, p)
+
+
+def _tied_ranks(tied: np.ndarray, treated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Treated rank sums with average ranks, and the tie terms, of rows with ties
+    (``tied[:, i]``: sorted values i and i + 1 are equal)."""
+    rows, n = treated.shape
+    pos = np.broadcast_to(np.arange(n), (rows, n))
+    edge = np.ones((rows, 1), dtype=bool)
+    starts = np.concatenate([edge, ~tied], axis=1)  # a run of equal values starts here
+    ends = np.concatenate([~tied, edge], axis=1)  # ... ends here
+    first = np.maximum.accumulate(np.where(starts, pos, 0), axis=1)
+    last = np.minimum.accumulate(np.where(ends, pos, n - 1)[:, ::-1], axis=1)[:, ::-1]
+    rank_sum = np.where(treated, (first + last) / 2.0 + 1.0, 0.0).sum(axis=1)
+    size = (last - first + 1).astype(float)  # each value's run length t
+    return rank_sum, (size * size - 1.0).sum(axis=1)  # sum over runs of t (t^2 - 1)
+
+
+def ancova_p(x: np.ndarray, y: np.ndarray, x_base: np.ndarray, y_base: np.ndarray,
+             alternative: str = "two-sided") -> tuple[np.ndarray, np.ndarray]:
+    """ANCOVA of each row: outcome ~ arm + baseline by least squares, the t-test of the arm
+    coefficient, as statsmodels ``OLS(outcome, [1, arm, baseline])``.
+
+    The least squares solution is written out (within-arm sums of squares and
+    products), so every trial is solved at once.
+
+    Parameters
+    ----------
+    x, y : ndarray
+        Outcomes on treatment ``(trials, n1)`` and control ``(trials, n2)``.
+    x_base, y_base : ndarray
+        Their baseline values, same shapes.
+    alternative : {"two-sided", "greater"}
+
+    Returns
+    -------
+    (effect, p) : the arm coefficient (treated minus control, adjusted) and its p-value.
+
+    Examples
+    --------
+    >>> eff, p = ancova_p(np.array([[3.0, 5.0, 6.0]]), np.array([[1.0, 2.0, 2.5]]),
+    ...                   np.array([[1.0, 2.0, 3.0]]), np.array([[0.5, 1.5, 2.0]]))
+    >>> eff.round(4), p.round(4)
+    (array([1.9561]), array([0.0078]))
+    """
+    n = x.shape[1] + y.shape[1]
+    mx, my = x.mean(axis=1), y.mean(axis=1)
+    bx, by = x_base.mean(axis=1), y_base.mean(axis=1)
+    dx, dy = x - mx[:, None], y - my[:, None]
+    ex, ey = x_base - bx[:, None], y_base - by[:, None]
+    s_bb = np.einsum("ij,ij->i", ex, ex) + np.einsum("ij,ij->i", ey, ey)
+    s_by = np.einsum("ij,ij->i", ex, dx) + np.einsum("ij,ij->i", ey, dy)
+    s_yy = np.einsum("ij,ij->i", dx, dx) + np.einsum("ij,ij->i", dy, dy)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = s_by / s_bb
+        effect = (mx - my) - slope * (bx - by)
+        sigma2 = np.maximum(s_yy - slope * s_by, 0.0) / (n - 3)
+        se = np.sqrt(sigma2 * (1.0 / x.shape[1] + 1.0 / y.shape[1] + (bx - by) ** 2 / s_bb))
+        t = effect / se
+    return effect, _sided(t, float(n - 3), alternative)
