@@ -55,7 +55,7 @@ from ._mc_simulate import CONTINUOUS_TESTS, MODEL_TESTS, binary_counts, continuo
 
 __all__ = ["CHUNK_TRIALS", "KINDS", "trial_stream", "chunk_sizes", "simulate_counts",
            "simulate_rejections", "mc_power", "mc_power_binary", "mc_power_continuous",
-           "mc_binary_power_grid"]
+           "mc_binary_power_grid", "mc_continuous_power_grid", "CONTINUOUS_COLUMNS"]
 
 #: Trials in one chunk (the unit of a random stream); the last chunk of a cell may be shorter.
 CHUNK_TRIALS = 100_000
@@ -65,6 +65,10 @@ KINDS: dict[str, Callable[[Mapping[str, Any], np.random.Generator, int], dict[st
     "binary": binary_counts, "continuous": continuous_counts}
 
 _ALTERNATIVES = ("two-sided", "greater")
+
+#: Columns of a continuous power table, in order.
+CONTINUOUS_COLUMNS = ("n1", "n2", "delta", "sd", "correlation", "distribution", "test", "method",
+                      "sims", "power", "mc_se", "alpha", "alternative")
 
 
 def trial_stream(seed: int, cell: int, chunk: int) -> np.random.Generator:
@@ -295,6 +299,44 @@ def mc_binary_power_grid(n1: Sequence[int], n2: Sequence[int] | None, p1: Sequen
             if progress is not None:
                 progress(len(rows), len(cells) * len(tests))
     return pd.DataFrame(rows, columns=list(GRID_COLUMNS))
+
+
+def mc_continuous_power_grid(n1: Sequence[int], n2: Sequence[int] | None,
+                             delta: Sequence[float], *, sd: Sequence[float] = (1.0,),
+                             correlation: Sequence[float] = (0.0,), alpha: float = 0.05,
+                             tests: Iterable[str] = ("welch",), alternative: str = "two-sided",
+                             sims: int = 10_000, seed: int = 1,
+                             progress: Callable[[int, int], None] | None = None
+                             ) -> pd.DataFrame:
+    """Monte Carlo power of each continuous test in every cell ``n1 x n2 x delta x sd x
+    correlation`` (the correlation is ANCOVA's; the other tests run once a cell ``n1 x n2 x
+    delta x sd``, their rows showing correlation 0).
+
+    Returns
+    -------
+    DataFrame
+        One row a cell and test, columns :data:`CONTINUOUS_COLUMNS`.
+
+    Examples
+    --------
+    >>> t = mc_continuous_power_grid([20], None, [0.0, 1.0], tests=["welch"], sims=1000)
+    >>> list(t["delta"]), bool(t["power"].iloc[1] > t["power"].iloc[0])
+    ([0.0, 1.0], True)
+    """
+    tests = list(tests)
+    pairs = [(a, a) for a in n1] if n2 is None else list(itertools.product(n1, n2))
+    cells = list(itertools.product(pairs, delta, sd, correlation))
+    jobs = [(i, cell, test) for i, cell in enumerate(cells) for test in tests
+            if test == "ancova" or cell[3] == correlation[0]]  # the others once, at 0
+    rows = []
+    for i, ((a, b), d, s, r), test in jobs:
+        res = mc_power_continuous(a, b, delta=d, sd=s, test=test,
+                                  correlation=r if test == "ancova" else 0.0, alpha=alpha,
+                                  alternative=alternative, sims=sims, seed=seed, cell_index=i)
+        rows.append(tuple(res[c] for c in CONTINUOUS_COLUMNS))
+        if progress is not None:
+            progress(len(rows), len(jobs))
+    return pd.DataFrame(rows, columns=list(CONTINUOUS_COLUMNS))
 
 
 def _check_common(n1: int, n2: int, alpha: float, alternative: str) -> None:
