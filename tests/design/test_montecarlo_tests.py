@@ -89,3 +89,14 @@ def test_separated_trials_are_not_estimable_where_statsmodels_has_no_finite_fit(
         warnings.simplefilter("ignore")
         ref = sm.Logit(y[0], X[0]).fit(disp=0, maxiter=100)
     assert abs(ref.params[1]) > 10 or not ref.mle_retvals["converged"]
+
+
+def test_the_simulation_s_column_layout_fits_the_same_models(logistic_trials):
+    from t1dtrial.design._mc_logistic import fit_logistic_columns
+
+    X, y, fit = logistic_trials
+    by_columns = fit_logistic_columns(X[0, :, :2].T.copy(), np.moveaxis(X[:, :, 2:], 2, 0).copy(),
+                                      y)
+    assert (by_columns["estimable"] == fit["estimable"]).all()
+    np.testing.assert_allclose(by_columns["params"], fit["params"], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(by_columns["pvalues"], fit["pvalues"], rtol=1e-9, atol=1e-12)

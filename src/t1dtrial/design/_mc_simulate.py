@@ -14,7 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 from scipy import special
 
-from ._mc_logistic import fit_logistic
+from ._mc_logistic import fit_logistic_columns
 from ._mc_tests import ancova_p, mann_whitney_p, welch_p
 
 #: Trials analysed together inside a chunk (memory: a few arrays of BLOCK x n).
@@ -83,7 +83,18 @@ def _continuous_block(cell: Mapping[str, Any], rng: np.random.Generator,
 
 def logistic_design(cell: Mapping[str, Any], rng: np.random.Generator,
                     size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Design matrices ``[1, arm, covariates]`` and outcomes of ``size`` simulated trials.
+    """Design matrices ``[1, arm, covariates]`` (shape ``(size, n, k)``) and outcomes of
+    ``size`` simulated trials (see :func:`logistic_columns`)."""
+    shared, covariates, y = logistic_columns(cell, rng, size)
+    X = np.concatenate([np.broadcast_to(shared.T, (size, *shared.T.shape)),
+                        np.moveaxis(covariates, 0, 2)], axis=2)
+    return X, y
+
+
+def logistic_columns(cell: Mapping[str, Any], rng: np.random.Generator,
+                     size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The columns shared by every trial (intercept, arm: ``(2, n)``), each trial's
+    covariates (``(m, size, n)``) and outcomes (``(size, n)``) of ``size`` simulated trials.
 
     Covariates are independent standard normals (baseline values in SD
     units); ``logit P(response) = logit(p2) + arm (logit(p1) - logit(p2)) +
@@ -94,19 +105,16 @@ def logistic_design(cell: Mapping[str, Any], rng: np.random.Generator,
     n = n1 + n2
     log_or = np.log(np.asarray(cell["covariate_or"], dtype=float)).reshape(-1)
     arm = np.r_[np.ones(n1), np.zeros(n2)]
-    covariates = rng.standard_normal((size, n, len(log_or)))
-    eta = (special.logit(cell["p2"]) + arm * (special.logit(cell["p1"]) - special.logit(cell["p2"]))
-           + covariates @ log_or)
-    y = (rng.random((size, n)) < special.expit(eta)).astype(float)
-    X = np.concatenate([np.ones((size, n, 1)), np.broadcast_to(arm[:, None], (size, n, 1)),
-                        covariates], axis=2)
-    return X, y
+    covariates = rng.standard_normal((len(log_or), size, n))
+    eta = np.einsum("m,mtn->tn", log_or, covariates)
+    eta += special.logit(cell["p2"]) + arm * (special.logit(cell["p1"]) - special.logit(cell["p2"]))
+    y = (rng.random((size, n)) * (1.0 + np.exp(-eta)) < 1.0).astype(float)  # u < expit(eta)
+    return np.stack([np.ones(n), arm]), covariates, y
 
 
 def _logistic_block(cell: Mapping[str, Any], rng: np.random.Generator,
                     size: int) -> tuple[int, int]:
-    X, y = logistic_design(cell, rng, size)
-    fit = fit_logistic(X, y)
+    fit = fit_logistic_columns(*logistic_columns(cell, rng, size))
     z = fit["params"][:, 1] / fit["bse"][:, 1]
     with np.errstate(invalid="ignore"):
         p = fit["pvalues"][:, 1] if cell["alternative"] == "two-sided" else special.ndtr(-z)

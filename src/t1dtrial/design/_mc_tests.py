@@ -66,7 +66,7 @@ def mann_whitney_p(x: np.ndarray, y: np.ndarray, alternative: str = "two-sided")
     order = np.argsort(z, axis=1)
     ordered = np.take_along_axis(z, order, axis=1)
     treated = order < n1  # which sorted positions hold a treated value
-    rank_sum = treated @ np.arange(1.0, n + 1.0)
+    rank_sum = np.einsum("tn,n->t", treated, np.arange(1.0, n + 1.0))
     tie_term = np.zeros(len(z))
     tied = ordered[:, 1:] == ordered[:, :-1]
     rows = np.nonzero(tied.any(axis=1))[0]
