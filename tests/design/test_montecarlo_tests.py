@@ -100,3 +100,39 @@ def test_the_simulation_s_column_layout_fits_the_same_models(logistic_trials):
     assert (by_columns["estimable"] == fit["estimable"]).all()
     np.testing.assert_allclose(by_columns["params"], fit["params"], rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(by_columns["pvalues"], fit["pvalues"], rtol=1e-9, atol=1e-12)
+
+
+def test_t_rejects_decides_as_the_p_value_does_near_the_critical_value():
+    from scipy import special
+
+    from t1dtrial.design._mc_tests import t_rejects
+
+    rng = np.random.default_rng(5)
+    df = rng.uniform(8, 30, 20_000)
+    t = special.stdtrit(df, 0.975) * rng.uniform(0.97, 1.03, len(df)) * rng.choice([-1, 1],
+                                                                                   len(df))
+    for alternative in ("two-sided", "greater"):
+        p = stats.t.sf(np.abs(t), df) * 2 if alternative == "two-sided" else stats.t.sf(t, df)
+        np.testing.assert_array_equal(t_rejects(t, df, (8, 30), 0.05, alternative), p <= 0.05)
+
+
+@pytest.mark.parametrize("test", ["welch", "mann-whitney", "ancova"])
+def test_the_simulation_decides_as_the_checked_p_values_on_the_same_draws(test):
+    from t1dtrial.design.montecarlo import simulate_counts, trial_stream
+
+    n1, n2, delta, sd, rho, size = 9, 7, 0.9, 2.0, 0.6, 4000
+    cell = {"n1": n1, "n2": n2, "delta": delta, "sd": sd, "correlation": rho,
+            "alpha": 0.05, "test": test, "alternative": "two-sided"}
+    counts = simulate_counts("continuous", cell, trial_stream(8, 0, 0), size)
+    rng = trial_stream(8, 0, 0)  # the same draws, in the same order, in the outcome's units
+    if test == "ancova":
+        xb, yb = rng.standard_normal((size, n1)), rng.standard_normal((size, n2))
+        noise = np.sqrt(1 - rho ** 2)
+        x = sd * (delta / sd + rho * xb + noise * rng.standard_normal((size, n1)))
+        y = sd * (rho * yb + noise * rng.standard_normal((size, n2)))
+        p = ancova_p(x, y, sd * xb, sd * yb)[1]
+    else:
+        x = delta + sd * rng.standard_normal((size, n1))
+        y = sd * rng.standard_normal((size, n2))
+        p = (welch_p if test == "welch" else mann_whitney_p)(x, y)
+    assert counts["rejections"] == np.count_nonzero(p <= 0.05)

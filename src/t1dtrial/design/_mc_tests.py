@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-__all__ = ["welch_p", "mann_whitney_p", "ancova_p"]
+__all__ = ["welch_p", "welch_t", "t_rejects", "mann_whitney_p", "ancova_p", "ancova_t"]
 
 
 def _sided(stat: np.ndarray, df: np.ndarray | float | None, alternative: str) -> np.ndarray:
@@ -38,13 +38,43 @@ def welch_p(x: np.ndarray, y: np.ndarray, alternative: str = "two-sided") -> np.
     n1, n2 = x.shape[1], y.shape[1]
     m1, m2 = x.mean(axis=1), y.mean(axis=1)
     d1, d2 = x - m1[:, None], y - m2[:, None]
-    v1 = np.einsum("ij,ij->i", d1, d1) / ((n1 - 1) * n1)  # squared standard errors
-    v2 = np.einsum("ij,ij->i", d2, d2) / ((n2 - 1) * n2)
+    t, df = welch_t(m1 - m2, np.einsum("ij,ij->i", d1, d1), np.einsum("ij,ij->i", d2, d2),
+                    n1, n2)
+    return _sided(t, df, alternative)
+
+
+def welch_t(diff: np.ndarray, ss1: np.ndarray, ss2: np.ndarray, n1: int,
+            n2: int) -> tuple[np.ndarray, np.ndarray]:
+    """Welch's t statistic and Satterthwaite's degrees of freedom from the difference of
+    means and each arm's sum of squared deviations."""
+    v1 = ss1 / ((n1 - 1) * n1)  # squared standard errors of the means
+    v2 = ss2 / ((n2 - 1) * n2)
     se2 = v1 + v2
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = (m1 - m2) / np.sqrt(se2)
-        df = se2 * se2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
-    return _sided(t, df, alternative)
+        return diff / np.sqrt(se2), se2 * se2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
+
+
+def t_rejects(t: np.ndarray, df: np.ndarray | float, df_range: tuple[float, float],
+              alpha: float, alternative: str) -> np.ndarray:
+    """Whether each t test rejects (p-value <= alpha), computing the p-value only where the
+    answer is in doubt: the critical value decreases with the degrees of freedom, so a
+    statistic beyond the critical value at the fewest degrees of freedom in ``df_range``
+    rejects, and one below it at the most does not, whatever its own (margin 1e-9).
+
+    Examples
+    --------
+    >>> t_rejects(np.array([1.0, 2.05, 3.0]), np.array([20.0, 30.0, 40.0]), (20, 40), 0.05,
+    ...           "two-sided").tolist()
+    [False, True, True]
+    """
+    level = 1.0 - (alpha / 2.0 if alternative == "two-sided" else alpha)
+    stat = np.abs(t) if alternative == "two-sided" else t
+    surely = stat > special.stdtrit(df_range[0], level) * (1.0 + 1e-9)
+    doubt = np.nonzero(~surely & (stat >= special.stdtrit(df_range[1], level) * (1.0 - 1e-9)))[0]
+    if len(doubt):
+        df_doubt = df[doubt] if np.ndim(df) else df
+        surely[doubt] = _sided(t[doubt], df_doubt, alternative) <= alpha
+    return surely
 
 
 def mann_whitney_p(x: np.ndarray, y: np.ndarray, alternative: str = "two-sided") -> np.ndarray:
@@ -125,6 +155,14 @@ def ancova_p(x: np.ndarray, y: np.ndarray, x_base: np.ndarray, y_base: np.ndarra
     >>> eff.round(4), p.round(4)
     (array([1.9561]), array([0.0078]))
     """
+    effect, t, df = ancova_t(x, y, x_base, y_base)
+    return effect, _sided(t, df, alternative)
+
+
+def ancova_t(x: np.ndarray, y: np.ndarray, x_base: np.ndarray,
+             y_base: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """The arm coefficient of ANCOVA, its t statistic and degrees of freedom (see
+    :func:`ancova_p`)."""
     n = x.shape[1] + y.shape[1]
     mx, my = x.mean(axis=1), y.mean(axis=1)
     bx, by = x_base.mean(axis=1), y_base.mean(axis=1)
@@ -139,4 +177,4 @@ def ancova_p(x: np.ndarray, y: np.ndarray, x_base: np.ndarray, y_base: np.ndarra
         sigma2 = np.maximum(s_yy - slope * s_by, 0.0) / (n - 3)
         se = np.sqrt(sigma2 * (1.0 / x.shape[1] + 1.0 / y.shape[1] + (bx - by) ** 2 / s_bb))
         t = effect / se
-    return effect, _sided(t, float(n - 3), alternative)
+    return effect, t, float(n - 3)
