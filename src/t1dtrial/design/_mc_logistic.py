@@ -65,14 +65,17 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, tol: float = 1e-10,
 
 
 def fit_logistic_columns(shared: np.ndarray, varying: np.ndarray, y: np.ndarray, *,
-                         tol: float = 1e-10, max_iter: int = 30) -> dict[str, np.ndarray]:
+                         start: np.ndarray | None = None, tol: float = 1e-10,
+                         max_iter: int = 30) -> dict[str, np.ndarray]:
     """:func:`fit_logistic` with the design given column by column: ``shared`` columns, the
     same in every trial (intercept, arm; shape ``(s, n)``), then ``varying`` ones (covariates;
-    shape ``(m, trials, n)``). Coefficients are in that order."""
+    shape ``(m, trials, n)``). Coefficients are in that order. ``start``: starting values
+    (trials, k); by default the intercept at the overall log-odds (when ``shared[0]`` is the
+    intercept), the others 0."""
     trials = len(y)
     k = len(shared) + len(varying)
-    beta = np.zeros((trials, k))
-    if len(shared) and (shared[0] == 1.0).all():  # start the intercept at the overall log-odds
+    beta = np.zeros((trials, k)) if start is None else np.array(start, dtype=float)
+    if start is None and len(shared) and (shared[0] == 1.0).all():
         mean = np.clip(y.mean(axis=1), 1e-3, 1 - 1e-3)
         beta[:, 0] = np.log(mean / (1.0 - mean))
     estimable = np.zeros(trials, dtype=bool)

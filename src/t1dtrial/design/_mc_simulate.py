@@ -125,9 +125,21 @@ def logistic_columns(cell: Mapping[str, Any], rng: np.random.Generator,
 
 def _logistic_block(cell: Mapping[str, Any], rng: np.random.Generator,
                     size: int) -> tuple[int, int]:
-    fit = fit_logistic_columns(*logistic_columns(cell, rng, size))
+    """Trials with no responder or only responders in an arm have no maximum likelihood
+    estimate (quasi-complete separation by arm): not estimable without fitting. The others
+    are fitted from the 2 x 2 table's log-odds (with 0.5 added), covariates' effects 0."""
+    n1 = int(cell["n1"])
+    shared, covariates, y = logistic_columns(cell, rng, size)
+    events1, events2 = y[:, :n1].sum(axis=1), y[:, n1:].sum(axis=1)
+    n2 = y.shape[1] - n1
+    fitted = np.nonzero((events1 > 0) & (events1 < n1) & (events2 > 0) & (events2 < n2))[0]
+    start = np.zeros((len(fitted), 2 + len(covariates)))
+    e1, e2 = events1[fitted], events2[fitted]
+    start[:, 0] = np.log((e2 + 0.5) / (n2 - e2 + 0.5))
+    start[:, 1] = np.log((e1 + 0.5) / (n1 - e1 + 0.5)) - start[:, 0]
+    fit = fit_logistic_columns(shared, covariates[:, fitted], y[fitted], start=start)
     z = fit["params"][:, 1] / fit["bse"][:, 1]
     with np.errstate(invalid="ignore"):
         p = fit["pvalues"][:, 1] if cell["alternative"] == "two-sided" else special.ndtr(-z)
     rejected = fit["estimable"] & (p <= cell["alpha"])  # not estimable: not a rejection
-    return int(np.count_nonzero(rejected)), int(np.count_nonzero(~fit["estimable"]))
+    return int(np.count_nonzero(rejected)), size - int(np.count_nonzero(fit["estimable"]))
