@@ -120,7 +120,7 @@ def test_t_rejects_decides_as_the_p_value_does_near_the_critical_value():
 def test_the_simulation_decides_as_the_checked_p_values_on_the_same_draws(test):
     from t1dtrial.design.montecarlo import simulate_counts, trial_stream
 
-    n1, n2, delta, sd, rho, size = 9, 7, 0.9, 2.0, 0.6, 4000
+    n1, n2, delta, sd, rho, size = 9, 7, 0.9, 2.0, 0.6, 4000  # one block
     cell = {"n1": n1, "n2": n2, "delta": delta, "sd": sd, "correlation": rho,
             "alpha": 0.05, "test": test, "alternative": "two-sided"}
     counts = simulate_counts("continuous", cell, trial_stream(8, 0, 0), size)

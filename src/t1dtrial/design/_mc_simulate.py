@@ -1,10 +1,11 @@
 """Simulated trials of one design cell, many at once, and the count of their rejections.
 
 One function per kind of endpoint; each draws ``trials`` trials from the
-generator it is given, in fixed blocks of :data:`BLOCK` (so the numbers
-depend on the generator's state and ``trials`` only), analyses every trial
-with the test named in the cell, and returns the counts
-``{"rejections", "trials", "not_estimable"}``.
+generator it is given, in fixed blocks of :data:`BLOCK` trials
+(:data:`LOGISTIC_BLOCK` for logistic regression; so the numbers depend on the
+generator's state and ``trials`` only), analyses every trial with the test
+named in the cell, and returns the counts ``{"rejections", "trials",
+"not_estimable"}``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from scipy import special
 from ._mc_logistic import fit_logistic_columns
 from ._mc_tests import ancova_t, mann_whitney_p, t_rejects, welch_t
 
-#: Trials analysed together inside a chunk (memory: a few arrays of BLOCK x n).
-BLOCK = 10_000
+#: Trials analysed together inside a chunk: small enough for the arrays of a block
+#: (trials x participants) to stay in the processor's cache, which is several times faster.
+BLOCK = 4_000
+LOGISTIC_BLOCK = 1_000
 
 CONTINUOUS_TESTS = ("welch", "mann-whitney", "ancova")
 MODEL_TESTS = ("logistic",)
@@ -27,7 +30,7 @@ MODEL_TESTS = ("logistic",)
 def binary_counts(cell: Mapping[str, Any], rng: np.random.Generator, trials: int) -> dict[str, int]:
     """Rejections among ``trials`` trials of a binary endpoint (two binomials, or the logistic model)."""
     if cell["test"] in MODEL_TESTS:
-        return _blocks(_logistic_block, cell, rng, trials)
+        return _blocks(_logistic_block, cell, rng, trials, LOGISTIC_BLOCK)
     from .exact import rejection_region
 
     n1, n2 = int(cell["n1"]), int(cell["n2"])
@@ -44,14 +47,14 @@ def binary_counts(cell: Mapping[str, Any], rng: np.random.Generator, trials: int
 def continuous_counts(cell: Mapping[str, Any], rng: np.random.Generator,
                       trials: int) -> dict[str, int]:
     """Rejections among ``trials`` trials of a normally distributed endpoint."""
-    return _blocks(_continuous_block, cell, rng, trials)
+    return _blocks(_continuous_block, cell, rng, trials, BLOCK)
 
 
 def _blocks(block, cell: Mapping[str, Any], rng: np.random.Generator,
-            trials: int) -> dict[str, int]:
+            trials: int, block_trials: int) -> dict[str, int]:
     total = {"rejections": 0, "trials": 0, "not_estimable": 0}
-    for start in range(0, int(trials), BLOCK):
-        size = min(BLOCK, int(trials) - start)
+    for start in range(0, int(trials), block_trials):
+        size = min(block_trials, int(trials) - start)
         rejected, not_estimable = block(cell, rng, size)
         total["rejections"] += rejected
         total["not_estimable"] += not_estimable
