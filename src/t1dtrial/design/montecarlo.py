@@ -30,16 +30,18 @@ Random streams. The ``sims`` trials of a cell are cut into chunks of
 (:func:`trial_stream`), and its counts depend only on that stream and its
 number of trials (:func:`simulate_counts`). Results therefore depend on
 ``(seed, cell, chunk)`` only, never on how chunks are spread over workers;
-counts of chunks add up.
+counts of chunks add up. A runner spreading cells and chunks over processes
+or a cluster needs only: a cell from :func:`binary_cell` or
+:func:`continuous_cell`, :func:`chunk_sizes`, :func:`trial_stream`,
+:func:`simulate_counts` per chunk, and :func:`summarise` of the summed counts
+(exactly what :func:`mc_power` does in one process).
 
 Examples
 --------
 >>> res = mc_power_binary(27, 26, 0.40, 0.08, test="fisher", sims=20000, seed=1)
 >>> abs(res["power"] - 0.731) < 4 * res["mc_se"], res["sims"]
 (True, 20000)
->>> simulate_rejections("binary", {"n1": 10, "n2": 10, "p1": 1.0, "p2": 0.0, "alpha": 0.05,
-...                                "test": "fisher", "alternative": "two-sided"},
-...                     trial_stream(1, 0, 0), 50)
+>>> simulate_rejections("binary", binary_cell(10, 10, 1.0, 0.0), trial_stream(1, 0, 0), 50)
 50
 """
 
@@ -51,10 +53,11 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ._mc_simulate import CONTINUOUS_TESTS, MODEL_TESTS, binary_counts, continuous_counts
+from ._mc_cells import binary_cell, continuous_cell
+from ._mc_simulate import binary_counts, continuous_counts
 
-__all__ = ["CHUNK_TRIALS", "KINDS", "trial_stream", "chunk_sizes", "simulate_counts",
-           "simulate_rejections", "mc_power", "mc_power_binary", "mc_power_continuous",
+__all__ = ["CHUNK_TRIALS", "KINDS", "binary_cell", "continuous_cell", "trial_stream", "chunk_sizes", "simulate_counts",
+           "simulate_rejections", "mc_power", "summarise", "mc_power_binary", "mc_power_continuous",
            "mc_binary_power_grid", "mc_continuous_power_grid", "CONTINUOUS_COLUMNS"]
 
 #: Trials in one chunk (the unit of a random stream); the last chunk of a cell may be shorter.
@@ -63,8 +66,6 @@ CHUNK_TRIALS = 100_000
 #: Kinds of cell and the function counting rejections of each.
 KINDS: dict[str, Callable[[Mapping[str, Any], np.random.Generator, int], dict[str, int]]] = {
     "binary": binary_counts, "continuous": continuous_counts}
-
-_ALTERNATIVES = ("two-sided", "greater")
 
 #: Columns of a continuous power table, in order.
 CONTINUOUS_COLUMNS = ("n1", "n2", "delta", "sd", "correlation", "distribution", "test", "method",
@@ -104,18 +105,17 @@ def simulate_counts(kind: str, cell: Mapping[str, Any], rng: np.random.Generator
     ----------
     kind : {"binary", "continuous"}
     cell : mapping
-        The keyword arguments of :func:`mc_power_binary` or
-        :func:`mc_power_continuous` (all of them, defaults filled in; see
-        :func:`mc_power`), without ``sims`` and ``seed``.
+        A design cell, as :func:`binary_cell` or :func:`continuous_cell`
+        make it (checked, defaults filled in).
     rng : numpy.random.Generator
     trials : int
 
     Examples
     --------
-    >>> cell = {"n1": 20, "n2": 20, "delta": 0.0, "sd": 1.0, "correlation": 0.0,
-    ...         "alpha": 0.05, "test": "welch", "alternative": "two-sided"}
-    >>> simulate_counts("continuous", cell, trial_stream(3, 0, 0), 1000)["trials"]
-    1000
+    >>> cell = continuous_cell(20, 20, delta=0.0, test="welch")
+    >>> counts = simulate_counts("continuous", cell, trial_stream(3, 0, 0), 1000)
+    >>> counts["trials"], counts["rejections"] < 100
+    (1000, True)
     """
     return KINDS[kind](cell, rng, int(trials))
 
@@ -195,22 +195,8 @@ def mc_power_binary(n1: int, n2: int, p1: float, p2: float, *, alpha: float = 0.
     >>> res["power"] < 0.08, res["method"]
     (True, 'mc')
     """
-    from .exact import TESTS
-
-    _check_common(n1, n2, alpha, alternative)
-    for name, p in (("p1", p1), ("p2", p2)):
-        if not 0.0 <= float(p) <= 1.0:
-            raise ValueError(f"{name} must be a proportion in [0, 1], not {p!r}")
-    cell: dict[str, Any] = {"n1": int(n1), "n2": int(n2), "p1": float(p1), "p2": float(p2),
-                            "alpha": float(alpha), "test": test, "alternative": alternative}
-    if test in MODEL_TESTS:
-        ors = [float(v) for v in np.atleast_1d(covariate_or)]
-        if not 0.0 < float(p1) < 1.0 or not 0.0 < float(p2) < 1.0 or min(ors) <= 0:
-            raise ValueError("logistic needs p1, p2 strictly between 0 and 1 and positive "
-                             f"covariate odds ratios, not {p1!r}, {p2!r}, {covariate_or!r}")
-        cell["covariate_or"] = ors if len(ors) > 1 else ors[0]
-    elif test not in TESTS:
-        raise ValueError(f"test must be one of {', '.join(TESTS + MODEL_TESTS)}, not {test!r}")
+    cell = binary_cell(n1, n2, p1, p2, alpha=alpha, test=test, alternative=alternative,
+                       covariate_or=covariate_or)
     return mc_power("binary", cell, sims=sims, seed=seed, cell_index=cell_index)
 
 
@@ -249,20 +235,8 @@ def mc_power_continuous(n1: int, n2: int, *, delta: float, sd: float = 1.0,
     >>> 0.8 < res["power"] < 0.9, res["distribution"]
     (True, 'normal')
     """
-    _check_common(n1, n2, alpha, alternative)
-    if test not in CONTINUOUS_TESTS:
-        raise ValueError(f"test must be one of {', '.join(CONTINUOUS_TESTS)}, not {test!r}")
-    if not float(sd) > 0:
-        raise ValueError(f"sd must be positive, not {sd!r}")
-    if not -1.0 < float(correlation) < 1.0:
-        raise ValueError(f"correlation must be in (-1, 1), not {correlation!r}")
-    if test != "ancova" and float(correlation) != 0.0:
-        raise ValueError("correlation is a baseline's, used by ancova only")
-    if min(int(n1), int(n2)) < 2 or (test == "ancova" and int(n1) + int(n2) < 4):
-        raise ValueError(f"{test} needs at least 2 participants per arm, not {n1!r}, {n2!r}")
-    cell = {"n1": int(n1), "n2": int(n2), "delta": float(delta), "sd": float(sd),
-            "correlation": float(correlation), "distribution": "normal", "alpha": float(alpha),
-            "test": test, "alternative": alternative}
+    cell = continuous_cell(n1, n2, delta=delta, sd=sd, test=test, correlation=correlation,
+                           alpha=alpha, alternative=alternative)
     return mc_power("continuous", cell, sims=sims, seed=seed, cell_index=cell_index)
 
 
@@ -337,12 +311,3 @@ def mc_continuous_power_grid(n1: Sequence[int], n2: Sequence[int] | None,
         if progress is not None:
             progress(len(rows), len(jobs))
     return pd.DataFrame(rows, columns=list(CONTINUOUS_COLUMNS))
-
-
-def _check_common(n1: int, n2: int, alpha: float, alternative: str) -> None:
-    if int(n1) != n1 or int(n2) != n2 or n1 < 1 or n2 < 1:
-        raise ValueError(f"n1 and n2 must be whole numbers of at least 1, not {n1!r}, {n2!r}")
-    if not 0.0 < float(alpha) < 1.0:
-        raise ValueError(f"alpha must be in (0, 1), not {alpha!r}")
-    if alternative not in _ALTERNATIVES:
-        raise ValueError(f"alternative must be 'two-sided' or 'greater', not {alternative!r}")
