@@ -58,7 +58,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, tol: float = 1e-10,
     >>> fit["params"].round(4), bool(fit["estimable"][0])
     (array([[-0.6931,  1.3863]]), True)
     """
-    trials, n, _ = X.shape
+    n = X.shape[1]
     return fit_logistic_columns(np.empty((0, n)),
                                 np.ascontiguousarray(np.moveaxis(X, 2, 0), dtype=float),
                                 np.asarray(y, dtype=float), tol=tol, max_iter=max_iter)

@@ -56,9 +56,10 @@ import pandas as pd
 from ._mc_cells import binary_cell, continuous_cell
 from ._mc_simulate import binary_counts, continuous_counts
 
-__all__ = ["CHUNK_TRIALS", "KINDS", "binary_cell", "continuous_cell", "trial_stream", "chunk_sizes", "simulate_counts",
-           "simulate_rejections", "mc_power", "summarise", "mc_power_binary", "mc_power_continuous",
-           "mc_binary_power_grid", "mc_continuous_power_grid", "CONTINUOUS_COLUMNS"]
+__all__ = ["CHUNK_TRIALS", "KINDS", "binary_cell", "continuous_cell", "trial_stream",
+           "chunk_sizes", "simulate_counts", "simulate_rejections", "mc_power", "summarise",
+           "mc_power_binary", "mc_power_continuous", "mc_binary_power_grid",
+           "mc_continuous_power_grid", "CONTINUOUS_COLUMNS"]
 
 #: Trials in one chunk (the unit of a random stream); the last chunk of a cell may be shorter.
 CHUNK_TRIALS = 100_000
