@@ -55,7 +55,8 @@ def test_continuous_grid_is_written_with_its_assumptions(tmp_path, capsys):
     (["binary", "--n1", "27", "--p1", "0.4", "--p2", "0.1", "--method", "mc", "--sims", "0"],
      "--sims: '0'"),
     (["continuous", "--n1", "27", "--delta", "0.3", "--test", "wilcoxon"], "--test: 'wilcoxon'"),
-    (["continuous", "--n1", "27", "--delta", "0.3", "--sd", "-1"], "--sd: '-1'"),
+    (["continuous", "--n1", "27", "--delta", "0.3", "--sd", "0,-1"],
+     "--sd: '0,-1' — holds a standard deviation that is not positive"),
 ])
 def test_bad_options_exit_two_with_a_message(argv, said, capsys):
     assert main(["power", *argv]) == 2

@@ -33,7 +33,8 @@ def binary(
                                     "trials a cell, with its standard error (mc_se)."),
     sims: int = typer.Option(_SIMS, "--sims", help="Simulated trials a cell (--method mc)."),
     seed: int = typer.Option(_SEED, "--seed",
-                             help=f"Seed of the simulation (--method mc; default {_SEED})."),
+                             help="Seed of the simulation (--method mc); fixed by default, so a "
+                                  "run repeats exactly."),
     alternative: str = typer.Option("two-sided", "--alternative",
                                     help="two-sided, or greater (treatment's proportion higher)."),
     out: Path = typer.Option(None, "--out", "-o",
@@ -136,7 +137,9 @@ def continuous(
     alternative: str = typer.Option("two-sided", "--alternative",
                                     help="two-sided, or greater (treatment's mean higher)."),
     sims: int = typer.Option(_SIMS, "--sims", help="Simulated trials a cell."),
-    seed: int = typer.Option(_SEED, "--seed", help=f"Seed of the simulation (default {_SEED})."),
+    seed: int = typer.Option(_SEED, "--seed",
+                             help="Seed of the simulation; fixed by default, so a run repeats "
+                                  "exactly."),
     out: Path = typer.Option(None, "--out", "-o",
                              help="Write the grid as CSV to this new file (n1, n2, delta, sd, "
                                   "correlation, distribution, test, method, sims, power, mc_se, "
@@ -177,8 +180,11 @@ def continuous(
     grid = dict(n1=parse_values(n1, "--n1", integer=True, low=2, high=5000),
                 n2=None if n2 is None else parse_values(n2, "--n2", integer=True, low=2, high=5000),
                 delta=parse_values(delta, "--delta"),
-                sd=parse_values(sd, "--sd", low=1e-12, high=float("inf")),
+                sd=parse_values(sd, "--sd"),
                 correlation=parse_values(correlation, "--correlation", low=-0.999, high=0.999))
+    if any(v <= 0 for v in grid["sd"]):
+        raise refuse("--sd", sd, "holds a standard deviation that is not positive",
+                     "positive numbers as 0.5, 0.4,0.5 or start:stop:step")
     console = Console()
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("simulated power", total=None)
