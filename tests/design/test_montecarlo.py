@@ -56,6 +56,15 @@ def test_logistic_counts_separated_trials_as_not_rejected():
     assert res["power"] == res["rejections"] / 4000
 
 
+def test_one_sided_logistic_power_uses_the_wald_test_s_upper_tail():
+    kw = {"test": "logistic", "covariate_or": [0.6, 1.2], "sims": 3000, "seed": 6}
+    two = mc.mc_power_binary(27, 26, 0.45, 0.15, **kw)
+    one = mc.mc_power_binary(27, 26, 0.45, 0.15, alternative="greater", **kw)
+    wrong_way = mc.mc_power_binary(27, 26, 0.15, 0.45, alternative="greater", **kw)
+    assert one["not_estimable"] == two["not_estimable"]  # the same trials
+    assert one["power"] > two["power"] and wrong_way["power"] < 0.01
+
+
 def test_the_same_seed_gives_the_same_result_and_another_seed_another():
     kw = dict(delta=0.5, test="mann-whitney", sims=3000)
     assert mc.mc_power_continuous(20, 20, seed=1, **kw) == mc.mc_power_continuous(20, 20, seed=1,

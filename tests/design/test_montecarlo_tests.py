@@ -116,13 +116,14 @@ def test_t_rejects_decides_as_the_p_value_does_near_the_critical_value():
         np.testing.assert_array_equal(t_rejects(t, df, (8, 30), 0.05, alternative), p <= 0.05)
 
 
+@pytest.mark.parametrize("alternative", ["two-sided", "greater"])
 @pytest.mark.parametrize("test", ["welch", "mann-whitney", "ancova"])
-def test_the_simulation_decides_as_the_checked_p_values_on_the_same_draws(test):
+def test_the_simulation_decides_as_the_checked_p_values_on_the_same_draws(test, alternative):
     from t1dtrial.design.montecarlo import simulate_counts, trial_stream
 
     n1, n2, delta, sd, rho, size = 9, 7, 0.9, 2.0, 0.6, 4000  # one block
     cell = {"n1": n1, "n2": n2, "delta": delta, "sd": sd, "correlation": rho,
-            "alpha": 0.05, "test": test, "alternative": "two-sided"}
+            "alpha": 0.05, "test": test, "alternative": alternative}
     counts = simulate_counts("continuous", cell, trial_stream(8, 0, 0), size)
     rng = trial_stream(8, 0, 0)  # the same draws, in the same order, in the outcome's units
     if test == "ancova":
@@ -130,9 +131,9 @@ def test_the_simulation_decides_as_the_checked_p_values_on_the_same_draws(test):
         noise = np.sqrt(1 - rho ** 2)
         x = sd * (delta / sd + rho * xb + noise * rng.standard_normal((size, n1)))
         y = sd * (rho * yb + noise * rng.standard_normal((size, n2)))
-        p = ancova_p(x, y, sd * xb, sd * yb)[1]
+        p = ancova_p(x, y, sd * xb, sd * yb, alternative)[1]
     else:
         x = delta + sd * rng.standard_normal((size, n1))
         y = sd * rng.standard_normal((size, n2))
-        p = (welch_p if test == "welch" else mann_whitney_p)(x, y)
+        p = (welch_p if test == "welch" else mann_whitney_p)(x, y, alternative)
     assert counts["rejections"] == np.count_nonzero(p <= 0.05)
