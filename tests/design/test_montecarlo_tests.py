@@ -44,6 +44,18 @@ def test_mann_whitney_agrees_with_scipy_asymptotic_trial_by_trial(arms, rounding
                                atol=1e-14)
 
 
+@pytest.mark.parametrize("n1, n2", [(3, 4), (8, 12), (2, 30)])
+@pytest.mark.parametrize("alternative", ["two-sided", "greater"])
+def test_small_samples_use_the_exact_mann_whitney_test_as_scipy_does(n1, n2, alternative):
+    rng = np.random.default_rng(n1 * 100 + n2)
+    x, y = 0.8 + rng.standard_normal((60, n1)), rng.standard_normal((60, n2))
+    x[:20] = np.round(x[:20])  # a third of the trials with ties: the normal approximation
+    y[:20] = np.round(y[:20])
+    expected = [stats.mannwhitneyu(a, b, alternative=alternative).pvalue for a, b in zip(x, y)]
+    np.testing.assert_allclose(mann_whitney_p(x, y, alternative, method="auto"), expected,
+                               rtol=1e-10, atol=1e-14)
+
+
 def test_ancova_agrees_with_statsmodels_ols_trial_by_trial(arms):
     x, y = arms
     rng = np.random.default_rng(7)
@@ -135,5 +147,6 @@ def test_the_simulation_decides_as_the_checked_p_values_on_the_same_draws(test, 
     else:
         x = delta + sd * rng.standard_normal((size, n1))
         y = sd * rng.standard_normal((size, n2))
-        p = (welch_p if test == "welch" else mann_whitney_p)(x, y, alternative)
+        p = welch_p(x, y, alternative) if test == "welch" else \
+            mann_whitney_p(x, y, alternative, method="auto")  # 9 vs 7: exact
     assert counts["rejections"] == np.count_nonzero(p <= 0.05)

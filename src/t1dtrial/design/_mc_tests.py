@@ -11,8 +11,10 @@ it is never a rejection.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
-from scipy import special
+from scipy import special, stats
 
 __all__ = ["welch_p", "welch_t", "t_rejects", "mann_whitney_p", "ancova_p", "ancova_t"]
 
@@ -77,18 +79,25 @@ def t_rejects(t: np.ndarray, df: np.ndarray | float, df_range: tuple[float, floa
     return surely
 
 
-def mann_whitney_p(x: np.ndarray, y: np.ndarray, alternative: str = "two-sided") -> np.ndarray:
-    """Mann-Whitney U test of each row, as ``scipy.stats.mannwhitneyu(x, y,
-    method="asymptotic")``: the normal approximation with tie correction and
-    continuity correction, at every sample size.
+def mann_whitney_p(x: np.ndarray, y: np.ndarray, alternative: str = "two-sided", *,
+                   method: str = "asymptotic") -> np.ndarray:
+    """Mann-Whitney U test of each row, as ``scipy.stats.mannwhitneyu(x, y, method=method)``.
+
+    ``"asymptotic"``: the normal approximation with tie correction and
+    continuity correction, at every sample size. ``"auto"`` (scipy's
+    default): the exact distribution of U for a row without ties when an arm
+    has 8 or fewer participants, the normal approximation otherwise.
 
     Ranks come from one sort of each row; rows with tied values get average
     ranks and the tie term ``sum(t**3 - t)`` from their runs of equal values.
 
     Examples
     --------
-    >>> mann_whitney_p(np.array([[1.0, 2.0, 2.0]]), np.array([[2.0, 3.0, 4.0, 5.0]])).round(4)
+    >>> x, y = np.array([[1.0, 2.0, 2.0]]), np.array([[2.0, 3.0, 4.0, 5.0]])
+    >>> mann_whitney_p(x, y).round(4)
     array([0.0987])
+    >>> mann_whitney_p(np.array([[1.0, 2.5, 2.7]]), y, method="auto").round(4)  # exact
+    array([0.2286])
     """
     n1, n2 = x.shape[1], y.shape[1]
     n = n1 + n2
@@ -99,7 +108,8 @@ def mann_whitney_p(x: np.ndarray, y: np.ndarray, alternative: str = "two-sided")
     rank_sum = np.einsum("tn,n->t", treated, np.arange(1.0, n + 1.0))
     tie_term = np.zeros(len(z))
     tied = ordered[:, 1:] == ordered[:, :-1]
-    rows = np.nonzero(tied.any(axis=1))[0]
+    has_ties = tied.any(axis=1)
+    rows = np.nonzero(has_ties)[0]
     if len(rows):
         rank_sum[rows], tie_term[rows] = _tied_ranks(tied[rows], treated[rows])
     u1 = rank_sum - n1 * (n1 + 1) / 2.0
@@ -110,7 +120,26 @@ def mann_whitney_p(x: np.ndarray, y: np.ndarray, alternative: str = "two-sided")
     p = special.ndtr(-zstat)
     if alternative == "two-sided":
         p = np.minimum(2.0 * p, 1.0)
+    if method == "auto" and min(n1, n2) <= 8:
+        exact = np.nonzero(~has_ties)[0]
+        p[exact] = _exact_mwu_p(n1, n2, alternative)[np.rint(u1[exact]).astype(int)]
     return np.where(np.isnan(p), 1.0, p)
+
+
+@lru_cache(maxsize=32)
+def _exact_mwu_p(n1: int, n2: int, alternative: str) -> np.ndarray:
+    """scipy's exact Mann-Whitney p-value for every value of U1 (0 .. n1 n2) without ties, from
+    one vectorised ``mannwhitneyu(method="exact")`` call on samples built to have each U1."""
+    u = np.arange(n1 * n2 + 1)
+    below, extra = np.divmod(u, n1)  # control values below each treated value
+    counts = below[:, None] + (np.arange(n1)[None, :] >= n1 - extra[:, None])
+    x = counts - 0.5 + np.arange(n1) / (4.0 * n1)  # distinct, each above `count` of 0 .. n2-1
+    y = np.broadcast_to(np.arange(n2, dtype=float), (len(u), n2))
+    p = np.concatenate([stats.mannwhitneyu(x[i:i + 1000], y[i:i + 1000], alternative=alternative,
+                                           method="exact", axis=1).pvalue
+                        for i in range(0, len(u), 1000)])
+    p.flags.writeable = False
+    return p
 
 
 def _tied_ranks(tied: np.ndarray, treated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

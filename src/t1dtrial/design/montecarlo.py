@@ -16,11 +16,11 @@ Kinds of cell and their tests:
     ``not_estimable``.
 ``continuous``
     Normal outcomes with a difference ``delta`` between the arms' means and a
-    common ``sd``. ``welch`` (Welch's t-test), ``mann-whitney`` (normal
-    approximation with tie and continuity corrections, as scipy's
-    ``method="asymptotic"``, at every sample size: below about 8 per arm the
-    level of that approximation can differ from alpha, and the power is the
-    power of that approximate test), ``ancova`` (outcome ~ arm + baseline,
+    common ``sd``. ``welch`` (Welch's t-test), ``mann-whitney`` (as
+    ``scipy.stats.mannwhitneyu``'s default: the exact distribution of U when
+    an arm has 8 or fewer participants, from one table of p-values per
+    design; otherwise the normal approximation with tie and continuity
+    corrections), ``ancova`` (outcome ~ arm + baseline,
     the baseline normal with the same ``sd`` and correlation ``correlation``
     with the outcome within each arm).
 
