@@ -41,6 +41,14 @@ def binary(
     out: Path = typer.Option(None, "--out", "-o",
                              help="Write the grid as CSV to this new file (n1, n2, p1, p2, test, "
                                   "method, sims, power, mc_se, alpha, alternative)."),
+    figure: Path = typer.Option(None, "--figure",
+                                help="Draw the power curve (power against --n1, one line a "
+                                     "scenario) to this new .svg or .png file."),
+    report: Path = typer.Option(None, "--report",
+                                help="Write the design report (assumptions, power curve, "
+                                     "sample sizes, power of each design) to this new .html file."),
+    target: float = typer.Option(0.8, "--target",
+                                 help="Target power of the curve and the sample sizes."),
 ) -> None:
     """Power of a comparison of two proportions (remission), exactly or by simulation, over a
     grid of designs.
@@ -54,6 +62,7 @@ def binary(
     from ..design.exact import TESTS
     from ..design.grid import binary_power_grid, parse_values
     from ..errors import InputError, Problem
+    from ._power_output import check_power_outputs
 
     def refuse(option: str, value: object, problem: str, expected: str) -> InputError:
         return InputError([Problem(file=option, row=None, column=None, value=str(value),
@@ -72,13 +81,14 @@ def binary(
         raise refuse("--alternative", alternative, "is not an alternative", "two-sided or greater")
     if not 0 < alpha < 1:
         raise refuse("--alpha", alpha, "is not a level", "a number between 0 and 1")
-    if out is not None and (out.exists() or out.is_symlink()):
-        raise refuse("--out", out, "exists; t1dtrial does not write over a file",
-                     "a new file name")
+    if not 0 < target < 1:
+        raise refuse("--target", target, "is not a power", "a number between 0 and 1")
+    check_power_outputs(out, figure, report)
     grid = dict(n1=parse_values(n1, "--n1", integer=True, low=1, high=5000),
                 n2=None if n2 is None else parse_values(n2, "--n2", integer=True, low=1, high=5000),
                 p1=parse_values(p1, "--p1", low=0, high=1),
                 p2=parse_values(p2, "--p2", low=0, high=1))
+    _check_curve(figure, grid["n1"], refuse)
     console = Console()
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("exact power" if method == "exact" else "simulated power", total=None)
@@ -106,19 +116,29 @@ def binary(
         shown.add_row(str(row.n1), str(row.n2), f"{row.p1:g}", f"{row.p2:g}", row.test,
                       f"{row.power:.4f}", *((f"{row.mc_se:.4f}",) if method == "mc" else ()))
     console.print(shown)
-    _write(table, out, console)
+    _write(table, console, out=out, figure=figure, report=report, target=target,
+           title="Power of a comparison of two proportions")
 
 
-def _write(table, out: Path | None, console) -> None:
-    """Say how many rows were not printed; write the table to ``out`` whole or not at all."""
+def _check_curve(figure: Path | None, n1: list[int], refuse) -> None:
+    """A power curve needs more than one number of participants (refused before any work)."""
+    if figure is not None and len(set(n1)) < 2:
+        raise refuse("--figure", figure, "a power curve needs more than one number of "
+                     "participants", "a grid such as --n1 20:100:10")
+
+
+def _write(table, console, *, out: Path | None, figure: Path | None, report: Path | None,
+           target: float, title: str, x: str = "n1", **more) -> None:
+    """Say how many rows were not printed; write the CSV, the power curve and the design
+    report, each whole or not at all."""
+    from ._power_output import write_power_outputs
+
     if len(table) > _SHOWN:
         console.print(f"... and {len(table) - _SHOWN} more rows" + (" in --out" if out else
                                                                     " (see --out)"))
-    if out is not None:
-        tmp = out.with_name(f".{out.name}.t1dtrial-partial")
-        table.to_csv(tmp, index=False)
-        tmp.replace(out)  # whole or not at all
-        console.print(f"[green]written[/green] {out}")
+    for path in write_power_outputs(table, out=out, figure=figure, report=report, x=x,
+                                    title=title, target=target, **more):
+        console.print(f"[green]written[/green] {path}")
 
 
 @power_app.command("continuous")
@@ -145,6 +165,12 @@ def continuous(
                              help="Write the grid as CSV to this new file (n1, n2, delta, sd, "
                                   "correlation, distribution, test, method, sims, power, mc_se, "
                                   "alpha, alternative)."),
+    figure: Path = typer.Option(None, "--figure",
+                                help="Draw the power curve to this new .svg or .png file."),
+    report: Path = typer.Option(None, "--report",
+                                help="Write the design report to this new .html file."),
+    target: float = typer.Option(0.8, "--target",
+                                 help="Target power of the curve and the sample sizes."),
 ) -> None:
     """Power of a comparison of a normally distributed endpoint (e.g. C-peptide AUC), by
     simulation, over a grid of designs.
@@ -159,6 +185,7 @@ def continuous(
     from ..design.grid import parse_values
     from ..design.montecarlo import mc_continuous_power_grid
     from ..errors import InputError, Problem
+    from ._power_output import check_power_outputs
 
     def refuse(option: str, value: object, problem: str, expected: str) -> InputError:
         return InputError([Problem(file=option, row=None, column=None, value=str(value),
@@ -175,14 +202,15 @@ def continuous(
     if not 1 <= sims <= 100_000_000:
         raise refuse("--sims", sims, "is not a number of simulated trials",
                      "a whole number from 1 to 100000000")
-    if out is not None and (out.exists() or out.is_symlink()):
-        raise refuse("--out", out, "exists; t1dtrial does not write over a file",
-                     "a new file name")
+    if not 0 < target < 1:
+        raise refuse("--target", target, "is not a power", "a number between 0 and 1")
+    check_power_outputs(out, figure, report)
     grid = dict(n1=parse_values(n1, "--n1", integer=True, low=2, high=5000),
                 n2=None if n2 is None else parse_values(n2, "--n2", integer=True, low=2, high=5000),
                 delta=parse_values(delta, "--delta"),
                 sd=parse_values(sd, "--sd"),
                 correlation=parse_values(correlation, "--correlation", low=-0.999, high=0.999))
+    _check_curve(figure, grid["n1"], refuse)
     if any(v <= 0 for v in grid["sd"]):
         raise refuse("--sd", sd, "holds a standard deviation that is not positive",
                      "positive numbers as 0.5, 0.4,0.5 or start:stop:step")
@@ -201,4 +229,5 @@ def continuous(
                       f"{row.correlation:g}" if row.test == "ancova" else "",
                       row.test, f"{row.power:.4f}", f"{row.mc_se:.4f}")
     console.print(shown)
-    _write(table, out, console)
+    _write(table, console, out=out, figure=figure, report=report, target=target,
+           title="Power of a comparison of a continuous endpoint")

@@ -49,6 +49,14 @@ def assurance(
     out: Path = typer.Option(None, "--out", "-o",
                              help="Write the grid as CSV to this new file (one row a design "
                                   "and test)."),
+    figure: Path = typer.Option(None, "--figure",
+                                help="Draw the assurance curve (against --n1, one line a rule "
+                                     "of success) to this new .svg or .png file."),
+    report: Path = typer.Option(None, "--report",
+                                help="Write the design report (prior, assurance curve, sample "
+                                     "sizes, assurance of each design) to this new .html file."),
+    target: float = typer.Option(0.8, "--target",
+                                 help="Target assurance of the curve and the sample sizes."),
 ) -> None:
     """Assurance (probability of success averaged over a prior) and operating characteristics.
 
@@ -71,6 +79,8 @@ def assurance(
     )
     from ..design.grid import parse_values
     from ..errors import InputError, Problem
+    from ._design import _check_curve
+    from ._power_output import check_power_outputs, write_power_outputs
 
     def refuse(option: str, value: object, problem: str, expected: str) -> InputError:
         return InputError([Problem(file=option, row=None, column=None, value=str(value),
@@ -97,8 +107,9 @@ def assurance(
     if not -1 < margin < 1:
         raise refuse("--margin", margin, "is not a difference of proportions",
                      "a number between -1 and 1")
-    if out is not None and (out.exists() or out.is_symlink()):
-        raise refuse("--out", out, "exists; t1dtrial does not write over a file", "a new file name")
+    if not 0 < target < 1:
+        raise refuse("--target", target, "is not a probability", "a number between 0 and 1")
+    check_power_outputs(out, figure, report)
     if (prior_treated is None) != (prior_control is None):
         raise refuse("--prior-control" if prior_control is None else "--prior-treated", "",
                      "is missing", "both --prior-treated and --prior-control, or neither")
@@ -126,6 +137,7 @@ def assurance(
                          None if n2 is None else parse_values(n2, "--n2", integer=True, low=1,
                                                               high=2000))
     cells = [(a, b, t) for (a, b) in pairs for t in tests]
+    _check_curve(figure, [a for a, _ in pairs], refuse)
 
     console = Console()
     rows: list[dict] = []
@@ -159,11 +171,28 @@ def assurance(
     if len(table) > _SHOWN:
         console.print(f"... and {len(table) - _SHOWN} more rows" + (" in --out" if out else
                                                                     " (see --out)"))
-    if out is not None and rows:
-        tmp = out.with_name(f".{out.name}.t1dtrial-partial")
-        table.to_csv(tmp, index=False)
-        tmp.replace(out)  # whole or not at all
-        console.print(f"[green]written[/green] {out}")
+    if rows:
+        rules = table[["n1", "n2", "test", "assurance"]].assign(test=table["test"].replace(
+            "bayes", f"Bayesian rule: P(p_t > p_c | data) > {threshold:g}"))
+        levels = ([("Level of the frequentist tests", f"{alpha:g}, {alternative}")]
+                  if (table["test"] != "bayes").any() else [])
+        written = write_power_outputs(
+            table, out=out, figure=None, report=None, x="n1", title="")
+        written += write_power_outputs(
+            rules, out=None, figure=figure, report=report, x="n1", target=target,
+            measure="assurance", title="Assurance of the next trial",
+            assumptions=[("Design prior, treatment", str(design[0])),
+                         ("Design prior, control", str(design[1])),
+                         ("Where the design prior comes from", source),
+                         ("Assurance as the number of participants grows",
+                          f"{rows[0]['prob_treated_better']:.3f} (the prior probability that "
+                          "treatment is better)")] + levels,
+            notes=["Assurance is the probability of success averaged over the design prior, "
+                   "computed exactly (beta-binomial outcomes over the success region). Success: "
+                   "a rejection in favour of treatment, or for the Bayesian rule a posterior "
+                   "probability P(p_t > p_c) above its threshold."])
+        for path in written:
+            console.print(f"[green]written[/green] {path}")
     if interrupted:
         console.print(f"interrupted: {len(rows)} of {len(cells)} cells done"
                       + (" and written" if out is not None and rows else ""))

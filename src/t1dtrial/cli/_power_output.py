@@ -43,8 +43,12 @@ def write_power_outputs(table: "pd.DataFrame", *, out: Path | None, figure: Path
                         target: float | None = 0.8,
                         assumptions: Sequence[tuple[str, str]] = (),
                         notes: Sequence[str] = (), synthetic: bool = False,
-                        protocol: "Protocol | None" = None) -> list[Path]:
+                        protocol: "Protocol | None" = None, measure: str = "power") -> list[Path]:
     """Write the power table (CSV), its power curve (SVG or PNG) and its design report (HTML).
+
+    ``measure`` is the column the curve and the target are of (``power`` or
+    ``assurance``); the CSV is written first, so an error drawing the curve
+    never costs the numbers.
 
     Returns
     -------
@@ -61,7 +65,7 @@ def write_power_outputs(table: "pd.DataFrame", *, out: Path | None, figure: Path
         from ..report.design import power_figure
         from ..report.plotting import export
 
-        drawn = power_figure(table, x=x, target=target)
+        drawn = power_figure(table, x=x, target=target, measure=measure)
         if drawn is None:
             from ..errors import InputError, Problem
 
@@ -77,6 +81,6 @@ def write_power_outputs(table: "pd.DataFrame", *, out: Path | None, figure: Path
 
         page = render_power_report(table, title=title, subtitle=subtitle, synthetic=synthetic,
                                    x=x, target=target, assumptions=assumptions, notes=notes,
-                                   protocol=protocol)
+                                   protocol=protocol, measure=measure)
         written.append(write_new_file(report, page.encode("utf-8"), option="--report"))
     return written

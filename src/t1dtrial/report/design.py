@@ -108,7 +108,8 @@ def _scenarios(table: pd.DataFrame, x: str) -> tuple[list[str], pd.Series]:
     return varying, table.apply(label, axis=1)
 
 
-def sample_sizes(table: pd.DataFrame, *, x: str, target: float) -> pd.DataFrame:
+def sample_sizes(table: pd.DataFrame, *, x: str, target: float,
+                 measure: str = "power") -> pd.DataFrame:
     """Per scenario, the smallest ``x`` reaching ``target`` and the stable one (within the grid).
 
     Parameters
@@ -119,11 +120,14 @@ def sample_sizes(table: pd.DataFrame, *, x: str, target: float) -> pd.DataFrame:
         The column of participants the curve runs over (``n1``, ``n_per_arm``).
     target : float
         Target power.
+    measure : {"power", "assurance"}
+        The column the target applies to.
 
     Returns
     -------
     DataFrame
-        ``scenario, first, power_first, stable, power_stable`` (None when not reached).
+        ``scenario, first, power_first, stable, power_stable`` (None when not reached;
+        the powers are of ``measure``).
     """
     from .figures.power_curve import stable_n
 
@@ -131,10 +135,10 @@ def sample_sizes(table: pd.DataFrame, *, x: str, target: float) -> pd.DataFrame:
     rows = []
     for scenario, part in table.assign(scenario=labels).groupby("scenario", sort=False):
         part = part.sort_values(x)
-        reached = part.loc[part["power"] >= target]
+        reached = part.loc[part[measure] >= target]
         first = int(reached[x].iloc[0]) if len(reached) else None
-        stable = stable_n(part.rename(columns={x: "n"}), target)
-        power_at = dict(zip(part[x], part["power"]))
+        stable = stable_n(part[[x, measure]].set_axis(["n", "power"], axis=1), target)
+        power_at = dict(zip(part[x], part[measure]))
         rows.append({"scenario": scenario, "first": first,
                      "power_first": power_at.get(first), "stable": stable,
                      "power_stable": power_at.get(stable)})
@@ -142,7 +146,8 @@ def sample_sizes(table: pd.DataFrame, *, x: str, target: float) -> pd.DataFrame:
                                        "power_stable"])
 
 
-def power_figure(table: pd.DataFrame, *, x: str = "n1", target: float | None = 0.8):
+def power_figure(table: pd.DataFrame, *, x: str = "n1", target: float | None = 0.8,
+                 measure: str = "power"):
     """The power curve of a power table (a matplotlib figure), or None for a single design.
 
     Examples
@@ -157,16 +162,17 @@ def power_figure(table: pd.DataFrame, *, x: str = "n1", target: float | None = 0
     if table[x].nunique() < 2:
         return None
     _, labels = _scenarios(table, x)
-    points = pd.DataFrame({"series": labels, "n": table[x], "power": table["power"],
+    points = pd.DataFrame({"series": labels, "n": table[x], "power": table[measure],
                            "mc_se": table.get("mc_se", 0.0)})
     series = {s: s for s in dict.fromkeys(labels)}
-    return power_curve_plot(points, series=series, xlabel=COLUMN_WORDS.get(x, x), target=target)
+    return power_curve_plot(points, series=series, xlabel=COLUMN_WORDS.get(x, x), target=target,
+                            ylabel=f"{measure.capitalize()} (%)")
 
 
 def power_section(table: pd.DataFrame, *, x: str = "n1", target: float | None = 0.8,
                   title: str = "Power and sample size of the next trial",
-                  assumptions: Sequence[tuple[str, str]] = (), notes: Sequence[str] = ()
-                  ) -> Section:
+                  assumptions: Sequence[tuple[str, str]] = (), notes: Sequence[str] = (),
+                  measure: str = "power") -> Section:
     """The design section of a report: assumptions, power curve, sample sizes, power table.
 
     Parameters
@@ -184,6 +190,9 @@ def power_section(table: pd.DataFrame, *, x: str = "n1", target: float | None = 
         from), shown before the constant columns of the table.
     notes : sequence of str
         Paragraphs (method, how failed fits are counted ...).
+    measure : {"power", "assurance"}
+        What the table gives: power at assumed values, or assurance (power
+        averaged over a prior).
 
     Returns
     -------
@@ -202,22 +211,24 @@ def power_section(table: pd.DataFrame, *, x: str = "n1", target: float | None = 
                           title="Assumptions of the design", population="",
                           columns=[Column("Assumption", align="left"), Column("Value", align="left")],
                           groups=[RowGroup("", rows)])]
-    figure = power_figure(table, x=x, target=target)
+    word = measure.capitalize()
+    figure = power_figure(table, x=x, target=target, measure=measure)
     if figure is not None:
         svg, png = export(figure)
         blocks.append(Figure(key="power-curve", family="9.7",
-                             title="Power against the number of participants",
-                             caption=("One line a scenario; dotted line: target power; ring: the "
+                             title=f"{word} against the number of participants",
+                             caption=(f"One line a scenario; dotted line: target {measure}; "
+                                      "ring: the "
                                       "number from which the scenario keeps the target."
                                       + (" Error bars: 95 % Monte Carlo intervals."
                                          if "mc_se" in table and (table["mc_se"] > 0).any()
                                          else "")),
                              svg=svg, png=png, width_inches=5.6))
     if target is not None and table[x].nunique() > 1:
-        sizes = sample_sizes(table, x=x, target=target)
+        sizes = sample_sizes(table, x=x, target=target, measure=measure)
         blocks.append(Table(
             key="design-sample-size", family="9.7",
-            title=f"Participants needed for {100 * target:g} % power", population="",
+            title=f"Participants needed for {100 * target:g} % {measure}", population="",
             columns=[Column("Scenario", align="left"), Column("Smallest reaching the target"),
                      Column("Smallest keeping it for every larger number shown")],
             groups=[RowGroup("", [[r.scenario, _n_power(r.first, r.power_first),
@@ -226,7 +237,7 @@ def power_section(table: pd.DataFrame, *, x: str = "n1", target: float | None = 
             footnotes=[("Power of a discrete test is saw-toothed in the number of participants: "
                         "a larger number can have less power than a smaller one. The second "
                         "number is the safe one. Within the numbers of the grid only.")]))
-    blocks.append(_power_table(table, x=x, labels=labels))
+    blocks.append(_power_table(table, x=x, labels=labels, measure=measure))
     blocks += [Paragraph(n, "note") for n in notes]
     return Section("design", title, blocks)
 
@@ -237,22 +248,24 @@ def _n_power(n: object, power: object) -> str:
     return f"{int(n)} ({fmt_number(100 * float(power), 1)} %)"
 
 
-def _power_table(table: pd.DataFrame, *, x: str, labels: pd.Series) -> Table:
+def _power_table(table: pd.DataFrame, *, x: str, labels: pd.Series, measure: str) -> Table:
     mc = "mc_se" in table and (table["mc_se"] > 0).any()
     pair = x == "n1" and "n2" in table
     columns = [Column(COLUMN_WORDS.get(x, x))] + ([Column(COLUMN_WORDS["n2"])] if pair else [])
-    columns += [Column("Power (%)")] + ([Column("Monte Carlo SE (%)")] if mc else [])
+    columns += [Column(f"{measure.capitalize()} (%)")]
+    columns += [Column("Monte Carlo SE (%)")] if mc else []
     groups = []
     for scenario, part in table.assign(scenario=labels).groupby("scenario", sort=False):
         rows = []
         for _, r in part.sort_values(x).iterrows():
             row = [str(int(r[x]))] + ([str(int(r["n2"]))] if pair else [])
-            row.append(fmt_number(100 * r["power"], 1) if pd.notna(r["power"]) else MISSING)
+            row.append(fmt_number(100 * r[measure], 1) if pd.notna(r[measure]) else MISSING)
             if mc:
                 row.append(fmt_number(100 * r["mc_se"], 2))
             rows.append(row)
         groups.append(RowGroup(scenario if labels.nunique() > 1 else "", rows))
-    return Table(key="design-power", family="9.7", title="Power of each design", population="",
+    return Table(key="design-power", family="9.7", title=f"{measure.capitalize()} of each design",
+                 population="",
                  columns=columns, groups=groups)
 
 

@@ -58,7 +58,7 @@ def stable_n(points: pd.DataFrame, target: float) -> int | None:
 
 
 def power_curve_plot(points: pd.DataFrame, *, series: dict[str, str], xlabel: str,
-                     target: float | None = 0.8) -> MplFigure:
+                     target: float | None = 0.8, ylabel: str = "Power (%)") -> MplFigure:
     """Power against participants, one line a scenario.
 
     Parameters
@@ -72,7 +72,9 @@ def power_curve_plot(points: pd.DataFrame, *, series: dict[str, str], xlabel: st
         The x axis in words (e.g. ``Participants per arm``).
     target : float, optional
         Target power, drawn as a dotted line; each scenario's stable sample
-        size is marked on the axis.
+        size is marked with a ring.
+    ylabel : str
+        The y axis (``Assurance (%)`` for power averaged over a prior).
 
     Returns
     -------
@@ -107,7 +109,7 @@ def power_curve_plot(points: pd.DataFrame, *, series: dict[str, str], xlabel: st
                         textcoords="offset points", ha="right", fontsize=7, color="grey")
         ax.set_ylim(0, 100)
         ax.set_xlabel(xlabel)
-        ax.set_ylabel("Power (%)")
+        ax.set_ylabel(ylabel)
         if shown:
             fig.legend(loc="outside lower center", fontsize=7, ncol=1)
     return fig

@@ -1,0 +1,43 @@
+"""Every ``t1dtrial power`` command writes its CSV, power curve and design report as new files."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from t1dtrial.cli import main
+
+
+@pytest.mark.parametrize("command", [
+    ["binary", "--n1", "10:40:10", "--p1", "0.4", "--p2", "0.08", "--test", "fisher,boschloo"],
+    ["continuous", "--n1", "10:30:10", "--delta", "0.8", "--sims", "500"],
+    ["assurance", "--n1", "20,40", "--test", "fisher,bayes"],
+])
+def test_csv_curve_and_report_are_written(command, tmp_path, capsys):
+    out, figure, report = tmp_path / "p.csv", tmp_path / "p.svg", tmp_path / "p.html"
+    assert main(["power", *command, "--out", str(out), "--figure", str(figure),
+                 "--report", str(report)]) == 0
+    assert len(pd.read_csv(out)) >= 3
+    assert figure.read_text().startswith("<?xml") and "<svg" in figure.read_text()
+    page = report.read_text()
+    measure = "Assurance" if command[0] == "assurance" else "Power"
+    assert f"{measure} against the number of participants" in page
+    assert "Participants needed for 80 %" in page and "<script" not in page
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.csv", "p.html", "p.svg"]
+
+
+def test_outputs_are_refused_before_any_work(tmp_path, capsys):
+    mine = tmp_path / "mine.html"
+    mine.write_text("the user's")
+    code = main(["power", "binary", "--n1", "10,20", "--p1", "0.4", "--p2", "0.1",
+                 "--out", str(tmp_path / "p.csv"), "--report", str(mine)])
+    assert code == 2 and mine.read_text() == "the user's"
+    assert not (tmp_path / "p.csv").exists()  # nothing written when one output is refused
+    assert "--report" in capsys.readouterr().err
+    assert main(["power", "binary", "--n1", "27", "--p1", "0.4", "--p2", "0.1",
+                 "--figure", str(tmp_path / "one.svg")]) == 2
+    assert "more than one number of participants" in capsys.readouterr().err
+    assert main(["power", "binary", "--n1", "10,20", "--p1", "0.4", "--p2", "0.1",
+                 "--figure", str(tmp_path / "curve.pdf")]) == 2
+    assert ".svg or .png" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.html"]
