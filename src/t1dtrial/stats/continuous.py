@@ -17,7 +17,9 @@ decides otherwise). Own code remains for the Hodges-Lehmann shift and its
 interval, which scipy does not compute: the exact limits need the quantiles
 of the Wilcoxon law (scipy exposes only its p-values), the normal-case limits
 invert the tie- and continuity-corrected statistic of ``(x - d, y)`` at its
-jump points. Constant data are refused here, as R's ``t.test`` does, before
+jump points. Both are order statistics of the ``m n`` differences, selected
+without forming them (:mod:`t1dtrial.stats._pairwise`): ``O(N log N)`` time
+a step and ``O(N)`` memory for ``N = m + n`` values. Constant data are refused here, as R's ``t.test`` does, before
 scipy would return NaN or a meaningless t. The scipy tests are called without their
 array-handling layer (:func:`~t1dtrial.stats._common.unwrapped`): same code, same numbers.
 
@@ -206,7 +208,13 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
     Wilcoxon law, as R. Normal case: the limits are where the continuity-
     corrected, tie-corrected standardised statistic of ``(x - d, y)`` crosses
     the normal quantiles; R locates the same crossing with a root finder to
-    1e-4, this function returns the exact jump point.
+    1e-4, this function returns the exact jump point. The estimate is the
+    median of the differences in both cases (R's normal-case estimate is a
+    root of the uncorrected statistic, a point between the two middle
+    differences). Neither the differences nor the statistic at every jump
+    are formed: each limit and the median are order statistics found by
+    selection, in ``O((m + n) log(m + n))`` time a step and ``O(m + n)``
+    memory.
 
     Examples
     --------

@@ -16,7 +16,10 @@ Hodges-Lehmann pseudo-median, its interval and the level R achieves, which
 scipy does not compute: the exact limits need the quantiles of the
 signed-rank law (scipy exposes only its p-values), the normal-case limits
 invert the corrected statistic at its jump points, and R's lowering of an
-unachievable level is R's own rule. ``V`` is R's (the rank sum of the values
+unachievable level is R's own rule. The pseudo-median and the limits are
+order statistics of the ``n (n + 1) / 2`` Walsh averages, selected without
+forming them (:mod:`t1dtrial.stats._pairwise`): ``O(n log n)`` time a step
+and ``O(n)`` memory. ``V`` is R's (the rank sum of the values
 above ``mu``); scipy's two-sided statistic is the smaller of the two rank
 sums. Constant data are refused here, as R's ``t.test`` does, before scipy
 would return NaN. The scipy tests are called without their array-handling
@@ -238,7 +241,8 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
        (``scipy.stats.wilcoxon(method="approx")``). The limits are where
        the statistic of ``x - d`` crosses the normal quantiles. R locates the
        same crossing of this step function with ``uniroot(tol = 1e-4)``;
-       this function returns the exact jump point, a Walsh average. When
+       this function returns the exact jump point, a Walsh average (an
+       order statistic, selected without forming the averages). When
        the sample is too small for the level, the level is lowered by
        doubling ``1 - conf_level``, as R.
     5. The estimate is the median of the Walsh averages of the values used,
