@@ -154,3 +154,17 @@ def test_two_sample_interval_of_20000_vs_20000_needs_no_pairwise_array():
             tracemalloc.stop()
     assert got["ci_low"] < got["estimate"] < got["ci_high"]
     assert peak < 25e6  # the 4e8 differences alone would take 3.2 GB
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_selection_steps_give_the_sorted_values_on_small_samples_with_ties(seed):
+    # a window of 8 values forces the narrowing steps that large samples take
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.normal(0, 1, int(rng.integers(1, 60))), int(seed % 3))
+    y = np.round(rng.normal(0, 1, int(rng.integers(1, 60))), int(seed % 3)) * (1 + 1e-16 * seed)
+    for values, ordered in ((PairwiseDifferences(x, y), np.sort(np.subtract.outer(x, y).ravel())),
+                            (WalshAverages(x), np.sort(np.add.outer(x, x)[np.triu_indices(x.size)] / 2))):
+        values.small = 8
+        ranks = np.unique(np.concatenate([[1, ordered.size], rng.integers(1, ordered.size + 1, 20)]))
+        assert [values.kth(int(k)) for k in ranks] == ordered[ranks - 1].tolist()
+        assert values.median() == float(np.median(ordered))
