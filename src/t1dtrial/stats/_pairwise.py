@@ -62,6 +62,7 @@ class _SortedRows:
         self.start, self.stop = start, stop
         self.count = int((stop - start).sum())
         self.small = max(_SMALL, small)
+        self._all: np.ndarray | None = None  # every value, sorted, when there are few
 
     def value(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -100,20 +101,29 @@ class _SortedRows:
             bad, a, b = bad[~done], a[~done], b[~done]
         return pos
 
+    def _window(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """The values at positions ``lo_i <= j < hi_i`` of every row, row after row."""
+        size = hi - lo
+        rows = np.flatnonzero(size)
+        i = np.repeat(rows, size[rows])
+        offset = np.arange(i.size) - np.repeat(np.cumsum(size[rows]) - size[rows], size[rows])
+        return self.value(i, lo[i] + offset)
+
     def kth(self, k: int) -> float:
         """The ``k``-th smallest value (1-based), as the sorted array's ``[k - 1]``."""
         if not 1 <= k <= self.count:
             raise IndexError(f"rank {k} outside 1..{self.count}")
+        if self.count <= self.small:  # few values: sort them once, as the former code did
+            if self._all is None:
+                self._all = np.sort(self._window(self.start, self.stop))
+            return float(self._all[k - 1])
         lo, hi = self.start.copy(), self.stop.copy()
         while True:
             size = hi - lo
             total = int(size.sum())
             passed = int((lo - self.start).sum())
             if total <= self.small:
-                rows = np.flatnonzero(size)
-                i = np.repeat(rows, size[rows])
-                offset = np.arange(total) - np.repeat(np.cumsum(size[rows]) - size[rows], size[rows])
-                window = self.value(i, lo[i] + offset)
+                window = self._window(lo, hi)
                 return float(np.partition(window, k - passed - 1)[k - passed - 1])
             rows = np.flatnonzero(size)
             middle = self.value(rows, lo[rows] + size[rows] // 2)
