@@ -20,6 +20,7 @@ a separate call from the timing. Run:
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import sys
 import time
@@ -102,12 +103,12 @@ def main(baseline: bool = True) -> None:
     for size in SIZES:
         x, y = rng.normal(0.3, 1.0, size), rng.normal(0.0, 1.2, size)
         repeats = 5 if size <= 5000 else 1
-        t2, m2, two = _measure(lambda: mann_whitney_row(x, y), repeats)
-        t1, m1, _ = _measure(lambda: wilcoxon_signed_rank_row(x), repeats)
+        t2, m2, two = _measure(lambda x=x, y=y: mann_whitney_row(x, y), repeats)
+        t1, m1, _ = _measure(lambda x=x: wilcoxon_signed_rank_row(x), repeats)
         rows.append((size, t2, m2, t1, m1, x, y, two))
         print(f"{size:>7} {t2:>15.3f} {m2 / 1e6:>8.1f} {t1:>14.3f} {m1 / 1e6:>8.1f}")
     print("\ngrowth from one size to the next (time ratio, memory ratio; linear would be the N ratio)")
-    for (s0, a0, p0, b0, q0, *_), (s1, a1, p1, b1, q1, *_) in zip(rows, rows[1:]):
+    for (s0, a0, p0, b0, q0, *_), (s1, a1, p1, b1, q1, *_) in itertools.pairwise(rows):
         nlogn = s1 * np.log(s1) / (s0 * np.log(s0))
         print(f"  N {s0:>6} -> {s1:>6} (x{s1 / s0:>4.0f}; N log N x{nlogn:5.1f}; cube x{(s1 / s0) ** 3:,.0f}):"
               f" mann_whitney time x{a1 / a0:6.1f} memory x{p1 / p0:5.1f};"
@@ -118,7 +119,7 @@ def main(baseline: bool = True) -> None:
     for size, t2, m2, _, _, x, y, two in rows:
         if size not in BASELINE_SIZES:
             continue
-        t_old, m_old, old = _measure(lambda: former_hodges_lehmann(x, y), 1)
+        t_old, m_old, old = _measure(lambda x=x, y=y: former_hodges_lehmann(x, y), 1)
         same = np.allclose(old, [two["estimate"], two["ci_low"], two["ci_high"]], rtol=0, atol=1e-12)
         print(f"  N {size}: {t_old:.2f} s, peak {m_old / 1e6:,.0f} MB;"
               f" now {t2:.3f} s, {m2 / 1e6:.1f} MB: time ratio {t_old / t2:,.0f}x,"

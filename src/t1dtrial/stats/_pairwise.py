@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["PairwiseDifferences", "WalshAverages", "tie_sum", "rank_sum_z", "crossing_rank"]
+__all__ = ["PairwiseDifferences", "WalshAverages", "crossing_rank", "rank_sum_z", "tie_sum"]
 
 #: Windows holding at most this many values (or twice the sample size) are sorted outright.
 _SMALL = 4096

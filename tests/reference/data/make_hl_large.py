@@ -26,8 +26,12 @@ HERE = Path(__file__).parent
 
 def samples(seed: int = 20261127) -> dict[str, list[str]]:
     rng = np.random.default_rng(seed)
-    two = lambda v: [f"{w:.2f}" for w in np.round(v, 2) + 0.0]  # noqa: E731 (+ 0.0: no "-0.00")
-    full = lambda v: [f"{w:.17g}" for w in v]  # noqa: E731
+    def two(v: np.ndarray) -> list[str]:
+        return [f"{w:.2f}" for w in np.round(v, 2) + 0.0]  # + 0.0: no "-0.00"
+
+    def full(v: np.ndarray) -> list[str]:
+        return [f"{w:.17g}" for w in v]
+
     return {"x": two(rng.normal(0.25, 1.0, 2000)), "y": two(rng.normal(0.0, 1.2, 2000)),
             "z": two(rng.normal(0.15, 1.0, 4000)), "u": full(rng.normal(0.2, 1.0, 300)),
             "v": full(rng.normal(0.0, 1.0, 240))}
