@@ -102,7 +102,7 @@ def main(baseline: bool = True) -> None:
     rows = []
     for size in SIZES:
         x, y = rng.normal(0.3, 1.0, size), rng.normal(0.0, 1.2, size)
-        repeats = 5 if size <= 5000 else 1
+        repeats = 5 if size <= 5000 else 3
         t2, m2, two = _measure(lambda x=x, y=y: mann_whitney_row(x, y), repeats)
         t1, m1, _ = _measure(lambda x=x: wilcoxon_signed_rank_row(x), repeats)
         rows.append((size, t2, m2, t1, m1, x, y, two))
