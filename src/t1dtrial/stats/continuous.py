@@ -17,7 +17,9 @@ decides otherwise). Own code remains for the Hodges-Lehmann shift and its
 interval, which scipy does not compute: the exact limits need the quantiles
 of the Wilcoxon law (scipy exposes only its p-values), the normal-case limits
 invert the tie- and continuity-corrected statistic of ``(x - d, y)`` at its
-jump points. Constant data are refused here, as R's ``t.test`` does, before
+jump points. Both are order statistics of the ``m n`` differences, selected
+without forming them (:mod:`t1dtrial.stats._pairwise`): ``O(N log N)`` time
+a step and ``O(N)`` memory for ``N = m + n`` values. Constant data are refused here, as R's ``t.test`` does, before
 scipy would return NaN or a meaningless t. The scipy tests are called without their
 array-handling layer (:func:`~t1dtrial.stats._common.unwrapped`): same code, same numbers.
 
@@ -43,6 +45,7 @@ from ._common import (check_choice, check_columns_arg, check_conf_level, check_f
                       check_sample, fail, not_estimable, numerical_trouble, result_frame,
                       two_levels, unwrapped)
 from ._design import DesignBuilder, complete_cases, model_arrays
+from ._pairwise import PairwiseDifferences, crossing_rank, rank_sum_z, tie_sum
 
 __all__ = ["welch_t", "mann_whitney", "ancova", "welch_t_row", "mann_whitney_row", "ancova_rows",
            "ancova_arrays", "ols"]
@@ -139,50 +142,37 @@ def _qwilcox(p: float, cdf: np.ndarray) -> int:
     return int(np.searchsorted(cdf, p - 10 * np.finfo(float).eps, side="left"))
 
 
-def _tie_term(values: np.ndarray) -> np.ndarray:
-    """Sum of ``t^3 - t`` over tie groups along the last axis (vectorised run lengths)."""
-    s = np.sort(np.atleast_2d(values), axis=-1)
-    rows, n = s.shape
-    group = np.concatenate([np.zeros((rows, 1), dtype=int),
-                            np.cumsum(np.diff(s, axis=-1) != 0, axis=-1)], axis=-1)
-    flat = (group + np.arange(rows)[:, None] * n).ravel()
-    counts = np.bincount(flat, minlength=rows * n).reshape(rows, n).astype(float)
-    out = (counts ** 3 - counts).sum(axis=-1)
-    return out if np.ndim(values) > 1 else out[0]
+def _normal_shift_limits(a: np.ndarray, b: np.ndarray, diffs: PairwiseDifferences,
+                         zq: Sequence[float], correct: bool) -> list[float]:
+    """Shifts at which R's asymptotic Wilcoxon statistic ``W(d)`` crosses each ``zq``.
 
-
-def _normal_shift_limits(a: np.ndarray, b: np.ndarray, diffs: np.ndarray, zq: np.ndarray,
-                         correct: bool) -> list[float]:
-    """Limits where R's asymptotic Wilcoxon statistic crosses each ``zq`` (jump points)."""
+    R's ``wilcox.test`` returns ``min(x) - max(y)`` when ``W`` there is at
+    or below ``zq``, ``max(x) - min(y)`` when ``W`` there is at or above it,
+    and otherwise ``uniroot(W(d) - zq, tol = 1e-4)``. Between consecutive
+    pairwise differences ``W`` is a constant (no tie across the samples, the
+    ties within them), non-increasing from one to the next; its root is the
+    difference where it first reaches ``zq``, an order statistic of the
+    differences (:func:`~t1dtrial.stats._pairwise.crossing_rank`). That
+    difference itself is returned, where R stops within ``1e-4`` of it.
+    ``W`` is evaluated at the two ends only (``O(N log N)`` each), as R
+    checks them; R's root finder brackets a sign change between points it
+    evaluates, which lie between differences, so the value of ``W`` at a
+    difference itself (lower ``sigma``: ties across the samples) does not
+    move the limit.
+    """
     m, n = a.size, b.size
-    jumps = np.unique(diffs)
-    mids = (jumps[:-1] + jumps[1:]) / 2
-    points = np.empty(jumps.size + mids.size)
-    points[0::2], points[1::2] = jumps, mids
-    is_jump = np.zeros(points.size, dtype=bool)
-    is_jump[0::2] = True
-    greater = diffs.size - np.searchsorted(diffs, points, side="right")
-    equal = np.searchsorted(diffs, points, side="right") - np.searchsorted(diffs, points, side="left")
-    dz = greater + 0.5 * equal - m * n / 2
-    within = _tie_term(a) + _tie_term(b)
-    ties = np.full(points.size, within)
-    ties[is_jump] = _tie_term(np.concatenate([np.subtract.outer(jumps, a) * -1,
-                                              np.broadcast_to(b, (jumps.size, n))], axis=1))
-    sigma = np.sqrt(m * n / 12 * ((m + n + 1) - ties / ((m + n) * (m + n - 1))))
-    corr = np.sign(dz) * 0.5 if correct else 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):  # sigma = 0 where every value ties
-        stat = (dz - corr) / sigma
+    mumin, mumax = float(a.min() - b.max()), float(a.max() - b.min())
+    at_min, at_max = rank_sum_z(a, b, mumin, correct), rank_sum_z(a, b, mumax, correct)
+    within = tie_sum(a) + tie_sum(b)
+    sigma = np.sqrt(m * n / 12 * ((m + n + 1) - within / ((m + n) * (m + n - 1))))
     limits = []
     for z in zq:
-        f = stat - z
-        if f[0] <= 0:
-            limits.append(float(points[0]))
-            continue
-        if f[-1] >= 0:
-            limits.append(float(points[-1]))
-            continue
-        j = int(np.argmax(f <= 0))  # first point at or below the target
-        limits.append(float(points[j] if is_jump[j] else points[j - 1]))
+        if at_min - z <= 0:
+            limits.append(mumin)
+        elif at_max - z >= 0:
+            limits.append(mumax)
+        else:
+            limits.append(diffs.kth(crossing_rank(m * n, m * n / 2, sigma, z, correct)))
     return limits
 
 
@@ -223,7 +213,13 @@ def mann_whitney(x: Sequence[float], y: Sequence[float], *, conf_level: float = 
     Wilcoxon law, as R. Normal case: the limits are where the continuity-
     corrected, tie-corrected standardised statistic of ``(x - d, y)`` crosses
     the normal quantiles; R locates the same crossing with a root finder to
-    1e-4, this function returns the exact jump point.
+    1e-4, this function returns the exact jump point. The estimate is the
+    median of the differences in both cases (R's normal-case estimate is a
+    root of the uncorrected statistic, a point between the two middle
+    differences). Neither the differences nor the statistic at every jump
+    are formed: each limit and the median are order statistics found by
+    selection, in ``O((m + n) log(m + n))`` time a step and ``O(m + n)``
+    memory.
 
     Examples
     --------
@@ -254,8 +250,8 @@ def mann_whitney_row(x: Sequence[float], y: Sequence[float], *, conf_level: floa
     if np.unique(combined).size == 1:
         raise not_estimable("mann_whitney", "x, y", float(combined[0]), "every value is the same",
                             "at least two distinct values")
-    diffs = np.sort(np.subtract.outer(a, b).ravel())
-    estimate = float(np.median(diffs))
+    diffs = PairwiseDifferences(a, b)
+    estimate = diffs.median()
     has_ties = np.unique(combined).size < combined.size
     use_exact = (m < 50 and n < 50) if exact is None else bool(exact)
     use_exact = use_exact and not has_ties
@@ -271,11 +267,11 @@ def mann_whitney_row(x: Sequence[float], y: Sequence[float], *, conf_level: floa
             achieved = 1 - float(f"{2 * float(cdf[0]):.2g}")
         qu = max(qu, 1)
         ql = m * n - qu
-        low, high = float(diffs[qu - 1]), float(diffs[ql])
+        low, high = diffs.kth(qu), diffs.kth(ql + 1)
         method = "Wilcoxon-Mann-Whitney exact test; Hodges-Lehmann shift with exact CI"
     else:
         q = float(stats.norm.ppf(1 - alpha / 2))
-        low, high = _normal_shift_limits(a, b, diffs, np.array([q, -q]), correct)
+        low, high = _normal_shift_limits(a, b, diffs, [q, -q], correct)
         method = ("Wilcoxon-Mann-Whitney test, normal approximation"
                   + (" with continuity correction" if correct else "")
                   + "; Hodges-Lehmann shift with asymptotic CI")

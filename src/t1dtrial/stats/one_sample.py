@@ -16,7 +16,10 @@ Hodges-Lehmann pseudo-median, its interval and the level R achieves, which
 scipy does not compute: the exact limits need the quantiles of the
 signed-rank law (scipy exposes only its p-values), the normal-case limits
 invert the corrected statistic at its jump points, and R's lowering of an
-unachievable level is R's own rule. ``V`` is R's (the rank sum of the values
+unachievable level is R's own rule. The pseudo-median and the limits are
+order statistics of the ``n (n + 1) / 2`` Walsh averages, selected without
+forming them (:mod:`t1dtrial.stats._pairwise`): ``O(n log n)`` time a step
+and ``O(n)`` memory. ``V`` is R's (the rank sum of the values
 above ``mu``); scipy's two-sided statistic is the smaller of the two rank
 sums. Constant data are refused here, as R's ``t.test`` does, before scipy
 would return NaN. The scipy tests are called without their array-handling
@@ -42,6 +45,7 @@ from scipy import stats
 from ..errors import PrecisionWarning
 from ._common import (check_choice, check_conf_level, check_sample, fail, not_estimable,
                       result_frame, unwrapped)
+from ._pairwise import WalshAverages, crossing_rank, tie_sum
 
 __all__ = ["one_sample_t", "wilcoxon_signed_rank", "one_sample_t_row", "wilcoxon_signed_rank_row"]
 
@@ -141,19 +145,13 @@ def _signrank_cdf(n: int) -> np.ndarray:
     return np.cumsum(p)
 
 
-def _tie_sum(values: np.ndarray) -> float:
-    """Sum of ``t^3 - t`` over the groups of equal values."""
-    _, counts = np.unique(values, return_counts=True)
-    return float((counts.astype(float) ** 3 - counts).sum())
-
-
 def _signed_rank_z(xd: np.ndarray, correct: bool) -> float:
     """R's asymptotic signed-rank statistic of ``xd`` (zeros dropped), as its ``W(d)``."""
     xd = xd[xd != 0]
     n = xd.size
     ranks = stats.rankdata(np.abs(xd))
     z = float(ranks[xd > 0].sum()) - n * (n + 1) / 4
-    sigma = np.sqrt(n * (n + 1) * (2 * n + 1) / 24 - _tie_sum(np.abs(xd)) / 48)
+    sigma = np.sqrt(n * (n + 1) * (2 * n + 1) / 24 - tie_sum(np.abs(xd)) / 48)
     if sigma == 0:
         return np.nan
     corr = np.sign(z) * 0.5 if correct else 0.0
@@ -174,29 +172,19 @@ def _signed_rank_test(d: np.ndarray, exact: bool, correct: bool) -> tuple[float,
     return v, float(test.pvalue)
 
 
-def _normal_limits(a: np.ndarray, walsh: np.ndarray, zq: Sequence[float],
+def _normal_limits(a: np.ndarray, walsh: WalshAverages, zq: Sequence[float],
                    correct: bool) -> list[float]:
-    """Points where the asymptotic statistic of ``a - d`` crosses each ``zq`` (jump points).
+    """Points where the asymptotic statistic of ``a - d`` first reaches each ``zq``: Walsh averages.
 
     Between two consecutive Walsh averages the statistic is constant: no value
     of ``a - d`` is zero, the only ties of ``|a - d|`` are ties of ``a``, and
     the signed-rank sum is the number of Walsh averages above ``d``. The
-    limit is the Walsh average at which the statistic first drops to ``zq``
-    or below.
+    limit is the Walsh average after which the statistic is at or below
+    ``zq``, an order statistic (:func:`~t1dtrial.stats._pairwise.crossing_rank`).
     """
     n = a.size
-    jumps = np.unique(walsh)
-    mids = (jumps[:-1] + jumps[1:]) / 2
-    above = walsh.size - np.searchsorted(walsh, mids, side="right")
-    z = above - n * (n + 1) / 4
-    sigma = np.sqrt(n * (n + 1) * (2 * n + 1) / 24 - _tie_sum(a) / 48)
-    corr = np.sign(z) * 0.5 if correct else 0.0
-    stat = (z - corr) / sigma
-    limits = []
-    for q in zq:
-        below = np.flatnonzero(stat - q <= 0)
-        limits.append(float(jumps[below[0]] if below.size else jumps[-1]))
-    return limits
+    sigma = np.sqrt(n * (n + 1) * (2 * n + 1) / 24 - tie_sum(a) / 48)
+    return [walsh.kth(crossing_rank(walsh.count, n * (n + 1) / 4, sigma, q, correct)) for q in zq]
 
 
 def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: float = 0.95,
@@ -253,7 +241,8 @@ def wilcoxon_signed_rank(x: Sequence[float], *, mu: float = 0.0, conf_level: flo
        (``scipy.stats.wilcoxon(method="approx")``). The limits are where
        the statistic of ``x - d`` crosses the normal quantiles. R locates the
        same crossing of this step function with ``uniroot(tol = 1e-4)``;
-       this function returns the exact jump point, a Walsh average. When
+       this function returns the exact jump point, a Walsh average (an
+       order statistic, selected without forming the averages). When
        the sample is too small for the level, the level is lowered by
        doubling ``1 - conf_level``, as R.
     5. The estimate is the median of the Walsh averages of the values used,
@@ -308,9 +297,8 @@ def _signed_rank(x: Sequence[float], *, mu: float, conf_level: float, exact: boo
     use_exact = (n < 50) if exact is None else bool(exact)
     use_exact = use_exact and not ties and n_zero == 0
     v, p_value = _signed_rank_test(d, use_exact, correct)
-    walsh = np.add.outer(a, a)[np.triu_indices(n)] / 2
-    walsh.sort()
-    estimate = float(np.median(walsh))
+    walsh = WalshAverages(a)
+    estimate = walsh.median()
     alpha = 1 - level
     achieved = level
     if use_exact:
@@ -318,7 +306,7 @@ def _signed_rank(x: Sequence[float], *, mu: float, conf_level: float, exact: boo
         qu = int(np.searchsorted(cdf, alpha / 2 - 10 * np.finfo(float).eps, side="left"))
         qu = max(qu, 1)
         ql = n * (n + 1) // 2 - qu
-        low, high = float(walsh[qu - 1]), float(walsh[ql])
+        low, high = walsh.kth(qu), walsh.kth(ql + 1)
         achieved_alpha = 2 * float(cdf[qu - 1])
         if achieved_alpha - alpha > alpha / 2:
             achieved = 1 - float(f"{achieved_alpha:.2g}")
