@@ -116,7 +116,7 @@ def test_a_missing_dask_is_an_input_error_naming_the_extra(monkeypatch):
 
 
 def test_importing_the_design_package_does_not_import_dask():
-    code = ("import sys, t1dtrial.design, t1dtrial.design.runner; "
+    code = ("import sys, t1dtrial.design, t1dtrial.design.runner, t1dtrial.design.scenario; "
             "print(any(m.split('.')[0] in ('dask', 'distributed') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

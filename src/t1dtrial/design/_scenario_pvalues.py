@@ -37,7 +37,8 @@ import numpy as np
 
 from ..analysis.methods import AnalysisSpec
 
-__all__ = ["comparison_labels", "arrays_supported", "pvalues_arrays", "pvalues_pipeline"]
+__all__ = ["comparison_labels", "arrays_supported", "pvalues_arrays", "pvalues_pipeline",
+           "pvalues_pipeline_many"]
 
 _RESPONDER_TESTS = ("fisher", "chisq", "chisq_cc")
 _CONTINUOUS = ("ancova", "welch", "mann-whitney", "within-arm-t")
@@ -192,6 +193,11 @@ def _continuous(cohort: Any, spec: AnalysisSpec, p: Any) -> np.ndarray:
 
 def pvalues_pipeline(cohort: Any, spec: AnalysisSpec) -> np.ndarray:
     """P-values (trials x comparisons) of the registered method on each trial's derived data."""
+    return pvalues_pipeline_many(cohort, [spec])[0]
+
+
+def pvalues_pipeline_many(cohort: Any, specs: list[AnalysisSpec]) -> list[np.ndarray]:
+    """:func:`pvalues_pipeline` of several analyses, each trial validated and derived once."""
     from ..analysis._runner import run_analysis
     from ..analysis.methods import AnalysisData
     from ..data import load_tables
@@ -199,17 +205,18 @@ def pvalues_pipeline(cohort: Any, spec: AnalysisSpec) -> np.ndarray:
     from ..simulate.tables import contract_tables
 
     protocol = cohort.protocol
-    labels = comparison_labels(spec, protocol)
-    out = np.full((cohort.n_trials, len(labels)), np.nan)
+    labels = [comparison_labels(spec, protocol) for spec in specs]
+    out = [np.full((cohort.n_trials, len(names)), np.nan) for names in labels]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for t in range(cohort.n_trials):
             trial = load_tables(contract_tables(cohort, t), protocol)
             data = AnalysisData(derive_all(trial), protocol, protocol.analysis.seed)
-            res = run_analysis(spec, data)
-            comp = res.comparison if res.comparison is not None and len(res.comparison) \
-                else res.table
-            out[t] = _primary_p(comp, labels, spec)
+            for spec, names, p in zip(specs, labels, out):
+                res = run_analysis(spec, data)
+                comp = res.comparison if res.comparison is not None and len(res.comparison) \
+                    else res.table
+                p[t] = _primary_p(comp, names, spec)
     return out
 
 
