@@ -108,6 +108,12 @@ def test_ctrl_c_inside_a_chunk_keeps_the_cells_before_it(in_one_process):
     assert run.counts[:2] == in_one_process.counts[:2]
 
 
+def test_ctrl_c_inside_a_worker_process_stops_the_pool(in_one_process):
+    run = run_grid(CELLS, _interrupted_in_cell_two, **GRID, workers=2)
+    assert run.interrupted and 2 not in run.finished
+    assert all(run.counts[i] == in_one_process.counts[i] for i in run.finished)
+
+
 def test_a_missing_dask_is_an_input_error_naming_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(InputError, match=r"pip install 't1dtrial\[dask\]'"):

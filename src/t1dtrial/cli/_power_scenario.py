@@ -93,18 +93,22 @@ def scenario(
             progress=lambda done, total: bar.update(task, completed=done, total=total))
     table = run.table
     first = table.iloc[0] if len(table) else None
-    title = (f"Power of the primary analysis ({first['method']}, alpha {first['alpha']:g}, "
-             f"{first['sims']} simulated trials a cell, seed {run.seed})" if first is not None
+    title = (f"Power of the primary analysis ({first['endpoint']}, "
+             f"{first['method'].split(' ')[0]} on the {first['path']} path, alpha "
+             f"{first['alpha']:g}, {first['sims']} simulated trials a cell, seed {run.seed})"
+             if first is not None
              else "Power of the primary analysis")
     shown = Table(title=title, title_justify="left")
-    for name in ("n_by_arm", "dropout_per_year", "missed_visit_probability", "comparison",
-                 "power", "mc_se"):
-        shown.add_column(name.replace("_", " "), justify="left" if name in (
-            "n_by_arm", "comparison") else "right")
-    for row in table.head(_SHOWN).itertuples():
-        shown.add_row(row.n_by_arm, f"{row.dropout_per_year:g}",
-                      f"{row.missed_visit_probability:g}", row.comparison, f"{row.power:.4f}",
-                      f"{row.mc_se:.4f}")
+    varied = [name for name in ("dropout_per_year", "missed_visit_probability")
+              if table[name].nunique() > 1 or (len(table) and table[name].iloc[0] != 0)]
+    names = ["n_per_arm" if weights is None else "n_by_arm", *varied, "comparison", "power",
+             "mc_se"]
+    for name in names:
+        shown.add_column(name.replace("_", " ").replace("mc se", "Monte Carlo SE"),
+                         justify="left" if name in ("n_by_arm", "comparison") else "right")
+    for row in table.head(_SHOWN).to_dict("records"):
+        shown.add_row(*(f"{row[n]:.4f}" if n in ("power", "mc_se") else
+                        f"{row[n]:g}" if n in varied else str(row[n]) for n in names))
     console.print(shown)
     if len(table) > _SHOWN:
         console.print(f"... and {len(table) - _SHOWN} more rows" + (" in --out" if out else

@@ -246,30 +246,43 @@ def _run_here(fn: ChunkFunction, cells: list[dict], seed: int, tasks: list, tall
     return False
 
 
+class _ChunkInterrupted(Exception):
+    """A chunk stopped by KeyboardInterrupt in a worker process (told to the parent as such)."""
+
+
+def _ignore_interrupts() -> None:
+    """Worker start-up: Ctrl-C is the parent's to handle (it stops the workers)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_task_in_worker(args: tuple) -> tuple[int, list[tuple[int, dict]]]:
+    try:
+        return _run_task(*args)
+    except KeyboardInterrupt:  # a pool worker that let it through would die and lose the task
+        raise _ChunkInterrupted() from None
+
+
 def _run_processes(k: int, fn: ChunkFunction, cells: list[dict], seed: int, tasks: list,
                    tally: _Tally) -> bool:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    pool = ProcessPoolExecutor(max_workers=k, mp_context=multiprocessing.get_context("fork"))
-    futures: list = []
-    added: set[int] = set()
+    pool = multiprocessing.get_context("fork").Pool(k, initializer=_ignore_interrupts)
+    finished = False
     try:
-        futures = [pool.submit(_run_task, fn, cells[i], seed, i, chunks) for i, chunks in tasks]
-        for future in as_completed(futures):
-            tally.add(future.result())
-            added.add(id(future))
-    except KeyboardInterrupt:
-        tally.progress = None  # the bar is gone; count the stragglers quietly
-        for future in futures:
-            future.cancel()
-        for future in futures:  # keep what finished before the interruption
-            if (id(future) not in added and future.done() and not future.cancelled()
-                    and future.exception() is None):
-                tally.add(future.result())
-        pool.shutdown(wait=False, cancel_futures=True)
+        for result in pool.imap_unordered(_run_task_in_worker,
+                                          [(fn, cells[i], seed, i, chunks) for i, chunks in tasks]):
+            tally.add(result)
+        finished = True
+    except (KeyboardInterrupt, _ChunkInterrupted):
         return True
-    pool.shutdown(wait=True)
+    finally:
+        if finished:
+            pool.close()
+        else:  # interrupted or failed: the running chunks are not needed
+            pool.terminate()
+        pool.join()
     return False
 
 
@@ -286,7 +299,7 @@ def _run_dask(scheduler: str, fn: ChunkFunction, cells: list[dict], seed: int, t
                                   expected=f"Dask installed ({DASK_INSTALL}), or no --scheduler "
                                            "to run locally")]) from None
     try:
-        client = distributed.Client(scheduler, timeout=30, set_as_default=False)
+        client = distributed.Client(scheduler, timeout=10, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise InputError([Problem(file="--scheduler", row=None, column=None, value=scheduler,
                                   problem=f"no Dask scheduler answers there ({exc})",
