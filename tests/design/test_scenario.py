@@ -38,19 +38,13 @@ def test_arrays_give_the_pipelines_p_values(name, changes, variants):
     specs = [dataclasses.replace(primary_spec(protocol), **v) for v in variants]
     assert all(arrays_supported(spec, protocol) is None for spec in specs)
     cohort = _cohort(name, 2, seed=11, **changes)
-    for spec, slow in zip(specs, pvalues_pipeline_many(cohort, specs)):
+    slows = ([pvalues_pipeline(cohort, specs[0])] if len(specs) == 1
+             else pvalues_pipeline_many(cohort, specs))
+    for spec, slow in zip(specs, slows):
         fast = pvalues_arrays(cohort, spec)
         assert fast.shape == slow.shape == (2, 1)
         assert np.isfinite(slow).all()
         np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
-
-
-def test_one_analysis_through_the_pipeline():
-    protocol = load_protocol("lu2021")
-    spec = primary_spec(protocol)
-    cohort = _cohort("lu2021", 1, seed=2)
-    assert pvalues_pipeline(cohort, spec) == pytest.approx(pvalues_arrays(cohort, spec),
-                                                           rel=1e-12)
 
 
 def test_methods_without_an_arrays_path_say_so():

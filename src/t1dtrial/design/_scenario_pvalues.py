@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import functools
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..analysis.methods import AnalysisSpec
+if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis.methods import AnalysisSpec
 
 __all__ = ["comparison_labels", "arrays_supported", "pvalues_arrays", "pvalues_pipeline",
            "pvalues_pipeline_many"]

@@ -42,7 +42,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
@@ -83,7 +83,6 @@ class GridRun:
     chunk_size: int
     interrupted: bool = False
     backend: str = ""
-    notes: list[str] = field(default_factory=list)
 
     @property
     def finished(self) -> list[int]:
