@@ -25,12 +25,13 @@ def _cohort(name: str, trials: int, seed: int, **changes: float):
 
 
 @pytest.mark.parametrize("name, changes, variants", [
-    # Fisher (non-responder rule) and chi-square with Yates' correction leaving missing out
+    # Fisher (non-responder rule), chi-square with Yates' correction leaving missing out,
+    # Fisher read at an earlier follow-up visit
     ("lu2021", {"dropout_per_year": 0.8, "missed_visit_probability": 0.2},
-     [{}, {"method": "chisq_cc", "missing_data": "exclude"}]),
-    # ANCOVA with AGEONSET and SEX, Welch, Mann-Whitney
+     [{}, {"method": "chisq_cc", "missing_data": "exclude"}, {"visits": ["M6"]}]),
+    # ANCOVA with AGEONSET and SEX (at M12 and M6), Welch, Mann-Whitney
     ("carlsson2015", {"dropout_per_year": 0.3},
-     [{}, {"method": "welch"}, {"method": "mann-whitney"}]),
+     [{}, {"visits": ["M6"]}, {"method": "welch"}, {"method": "mann-whitney"}]),
     ("nasli2015", {}, [{}]),  # within-arm t, one arm
 ])
 def test_arrays_give_the_pipelines_p_values(name, changes, variants):
@@ -69,6 +70,13 @@ def test_the_table_holds_power_and_its_monte_carlo_se(small_grid):
     assert (table["alpha"] == 0.05).all() and (table["visit"] == "M12").all()
 
 
+def test_follow_up_visits_are_a_grid_of_their_own():
+    run = scenario_power("carlsson2015", [8], visits=["M6", "M12"], sims=10, seed=2,
+                         chunk_size=10, workers=1)
+    assert run.table["visit"].tolist() == ["M6", "M12"]
+    assert (run.table["method"] == "ancova (arrays)").all()
+
+
 def test_processes_and_task_grouping_give_the_same_table(small_grid):
     again = scenario_power("lu2021", [10, 14], sims=60, seed=5, chunk_size=20, workers=2,
                            chunks_per_task=3)
@@ -91,6 +99,8 @@ def test_ctrl_c_keeps_the_finished_cells(small_grid):
     ({"alpha": 0.7}, "--alpha: '0.7' — is out of range"),
     ({"path": "fast"}, "--path: 'fast'"),
     ({"dropout_per_year": [-1.0]}, "--dropout"),
+    ({"visits": ["M7"]}, "--visit: 'M7' — is not a follow-up visit of the protocol"),
+    ({"visits": ["BL"]}, "--visit: 'BL'"),
 ])
 def test_bad_options_are_input_errors(kwargs, said):
     with pytest.raises(InputError, match=said):

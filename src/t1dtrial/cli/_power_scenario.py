@@ -26,6 +26,9 @@ def scenario(
     allocation: str = typer.Option(None, "--allocation",
                                    help="Allocation ratio as arm weights, e.g. MSC=2,CONTROL=1 "
                                         "(an arm gets n-per-arm x its weight)."),
+    visit: str = typer.Option(None, "--visit",
+                              help="Follow-up: visit(s) at which the primary analysis is read, "
+                                   "e.g. M6,M12 (default its planned visit)."),
     dropout: str = typer.Option("0", "--dropout",
                                 help="Withdrawals per participant-year: 0, 0.1 or 0,0.1,0.2."),
     missed_visit: str = typer.Option("0", "--missed-visit",
@@ -87,13 +90,15 @@ def scenario(
         run = scenario_power(
             protocol, parse_values(n_per_arm, "--n-per-arm", integer=True, low=1, high=100_000),
             sims=sims, seed=seed, alpha=alpha, allocation=weights,
+            visits=[v.strip() for v in visit.split(",") if v.strip()] if visit else None,
             dropout_per_year=parse_values(dropout, "--dropout", low=0, high=100),
             missed_visit_probability=parse_values(missed_visit, "--missed-visit", low=0, high=1),
             path=path, chunk_size=chunk_size, scheduler=scheduler, workers=workers,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
     table = run.table
     first = table.iloc[0] if len(table) else None
-    title = (f"Power of the primary analysis ({first['endpoint']}, "
+    title = (f"Power of the primary analysis ({first['endpoint']}"
+             f"{' at ' + first['visit'] if table['visit'].nunique() == 1 else ''}, "
              f"{first['method'].split(' ')[0]} on the {first['path']} path, alpha "
              f"{first['alpha']:g}, {first['sims']} simulated trials a cell, seed {run.seed})"
              if first is not None
@@ -101,6 +106,8 @@ def scenario(
     shown = Table(title=title, title_justify="left")
     varied = [name for name in ("dropout_per_year", "missed_visit_probability")
               if table[name].nunique() > 1 or (len(table) and table[name].iloc[0] != 0)]
+    if table["visit"].nunique() > 1:
+        varied.insert(0, "visit")
     names = ["n_per_arm" if weights is None else "n_by_arm", *varied, "comparison", "power",
              "mc_se"]
     for name in names:
@@ -108,7 +115,8 @@ def scenario(
                          justify="left" if name in ("n_by_arm", "comparison") else "right")
     for row in table.head(_SHOWN).to_dict("records"):
         shown.add_row(*(f"{row[n]:.4f}" if n in ("power", "mc_se") else
-                        f"{row[n]:g}" if n in varied else str(row[n]) for n in names))
+                        f"{row[n]:g}" if n in varied and n != "visit" else str(row[n])
+                        for n in names))
     console.print(shown)
     if len(table) > _SHOWN:
         console.print(f"... and {len(table) - _SHOWN} more rows" + (" in --out" if out else

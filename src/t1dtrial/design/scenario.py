@@ -1,14 +1,18 @@
 """Power of a protocol's primary analysis in trials simulated from the calibrated model.
 
 "Re-run the reference study as a randomised trial with ``n`` per arm": for
-every cell of a grid (participants per arm, allocation ratio, dropout,
-missed visits), ``sims`` whole trials are simulated with
+every cell of a grid (participants per arm, allocation ratio, follow-up,
+dropout, missed visits), ``sims`` whole trials are simulated with
 :func:`t1dtrial.simulate.simulate_cohort` and each is analysed by the
 protocol's primary analysis (the ``analysis_plan`` entry of role primary,
 with its own method, population, visit and missing-data rule). Power is the
 share of trials whose p-value of a primary comparison is at most ``alpha``
 (default the protocol's ``analysis.alpha``); its Monte Carlo standard error
-is ``sqrt(power (1 - power) / sims)``.
+is ``sqrt(power (1 - power) / sims)``. Follow-up is the visit of the
+schedule at which the primary analysis is read (default its planned visit):
+a shorter trial is the same trial analysed at an earlier visit. Doses and
+the visit schedule themselves are the protocol's (edit the protocol file to
+change them).
 
 Each trial is analysed along one of two paths that give the same p-values
 (:mod:`t1dtrial.design._scenario_pvalues`; ``path``):
@@ -116,6 +120,7 @@ def primary_spec(protocol: "Protocol") -> Any:
 
 def scenario_cells(protocol: "Protocol | str", n_per_arm: Sequence[int], *,
                    allocation: Mapping[str, float] | None = None,
+                   visits: Sequence[str] | None = None,
                    dropout_per_year: Sequence[float] = (0.0,),
                    missed_visit_probability: Sequence[float] = (0.0,),
                    alpha: float | None = None, path: str = "auto",
@@ -123,7 +128,9 @@ def scenario_cells(protocol: "Protocol | str", n_per_arm: Sequence[int], *,
     """The grid: one cell for every combination of the options given.
 
     ``allocation`` weights the arms: an arm gets ``round(n * weight)``
-    participants (default 1 each, i.e. ``n`` per arm).
+    participants (default 1 each, i.e. ``n`` per arm). ``visits`` are the
+    follow-up visits at which the primary analysis is read (default its
+    planned visit).
 
     Raises
     ------
@@ -150,18 +157,26 @@ def scenario_cells(protocol: "Protocol | str", n_per_arm: Sequence[int], *,
     _within("--dropout", dropout_per_year, 0.0, 100.0)
     _within("--missed-visit", missed_visit_probability, 0.0, 1.0)
     params = params if params is not None else ModelParameters()
+    planned = spec.visits[-1] if spec.visits else ""
+    follow_up = list(visits) if visits else [planned]
+    later = [v for v in protocol.visit_codes if v != protocol.baseline_visit]
+    for visit in follow_up:
+        if visit != planned and visit not in later:
+            raise _refuse("--visit", visit, "is not a follow-up visit of the protocol",
+                          ", ".join(later))
     cells = []
     for n in n_per_arm:
         sizes = {code: int(round(n * w)) for code, w in weights.items()}
         if any(size < 1 for size in sizes.values()):
             raise _refuse("--n-per-arm", n, "gives an arm no participant with the allocation",
                           "a larger number per arm")
-        for drop in dropout_per_year:
-            for missed in missed_visit_probability:
-                cells.append({"protocol": protocol, "n_per_arm": int(n), "sizes": sizes,
-                              "dropout_per_year": float(drop),
-                              "missed_visit_probability": float(missed), "alpha": float(level),
-                              "path": chosen, "params": params})
+        for visit in follow_up:
+            for drop in dropout_per_year:
+                for missed in missed_visit_probability:
+                    cells.append({"protocol": protocol, "n_per_arm": int(n), "sizes": sizes,
+                                  "visit": visit, "dropout_per_year": float(drop),
+                                  "missed_visit_probability": float(missed),
+                                  "alpha": float(level), "path": chosen, "params": params})
     return cells
 
 
@@ -175,7 +190,7 @@ def scenario_chunk(cell: Mapping[str, Any], rng: np.random.Generator,
     from ..simulate import simulate_cohort
 
     protocol = cell["protocol"]
-    spec = primary_spec(protocol)
+    spec = _at_visit(primary_spec(protocol), cell["visit"])
     params = cell["params"].replace(dropout_per_year=cell["dropout_per_year"],
                                     missed_visit_probability=cell["missed_visit_probability"])
     cohort = simulate_cohort(protocol, n_per_arm=dict(cell["sizes"]), n_trials=int(trials),
@@ -192,6 +207,7 @@ def scenario_chunk(cell: Mapping[str, Any], rng: np.random.Generator,
 def scenario_power(protocol: "Protocol | str", n_per_arm: Sequence[int], *, sims: int = 1000,
                    seed: int | None = None, alpha: float | None = None,
                    allocation: Mapping[str, float] | None = None,
+                   visits: Sequence[str] | None = None,
                    dropout_per_year: Sequence[float] = (0.0,),
                    missed_visit_probability: Sequence[float] = (0.0,), path: str = "auto",
                    chunk_size: int | None = None, chunks_per_task: int = 1,
@@ -214,6 +230,9 @@ def scenario_power(protocol: "Protocol | str", n_per_arm: Sequence[int], *, sims
         Level; default the protocol's ``analysis.alpha``.
     allocation : mapping of arm code to weight, optional
         Allocation ratio, e.g. ``{"MSC": 2, "CONTROL": 1}``.
+    visits : sequence of str, optional
+        Follow-up: visits at which the primary analysis is read (a grid);
+        default its planned visit.
     dropout_per_year, missed_visit_probability : sequences of float
         Rate of withdrawal per year and probability of a missed visit (grids).
     path : {"auto", "arrays", "pipeline"}
@@ -239,7 +258,7 @@ def scenario_power(protocol: "Protocol | str", n_per_arm: Sequence[int], *, sims
     seed = check_seed(seed)
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
-    cells = scenario_cells(protocol, n_per_arm, allocation=allocation,
+    cells = scenario_cells(protocol, n_per_arm, allocation=allocation, visits=visits,
                            dropout_per_year=dropout_per_year,
                            missed_visit_probability=missed_visit_probability, alpha=alpha,
                            path=path, params=params)
@@ -259,7 +278,7 @@ def scenario_power(protocol: "Protocol | str", n_per_arm: Sequence[int], *, sims
                 "n_by_arm": ", ".join(f"{k}={v}" for k, v in cell["sizes"].items()),
                 "dropout_per_year": cell["dropout_per_year"],
                 "missed_visit_probability": cell["missed_visit_probability"],
-                "endpoint": spec.endpoint_name, "visit": spec.visits[-1] if spec.visits else "",
+                "endpoint": spec.endpoint_name, "visit": cell["visit"],
                 "comparison": label, "method": f"{spec.method} ({cell['path']})",
                 "path": cell["path"], "alpha": cell["alpha"], "sims": counts["trials"],
                 "rejections": counts[f"rejected_{j}"],
@@ -301,6 +320,15 @@ def _allocation(protocol: "Protocol", allocation: Mapping[str, float] | None) ->
     weights = {code: float(allocation.get(code, 1.0)) for code in codes}
     _within("--allocation", list(weights.values()), 0.0, 1000.0, strict_low=True)
     return weights
+
+
+def _at_visit(spec: Any, visit: str) -> Any:
+    """The primary analysis read at another follow-up visit (itself at its planned one)."""
+    import dataclasses
+
+    if not spec.visits or visit == spec.visits[-1]:
+        return spec
+    return dataclasses.replace(spec, visits=[visit])
 
 
 def _path(spec: Any, protocol: "Protocol", path: str) -> str:
