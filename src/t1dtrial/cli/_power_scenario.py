@@ -126,7 +126,7 @@ def scenario(
         table.to_csv(tmp, index=False)
         tmp.replace(out)  # whole or not at all
         what = (f"{run.cells - run.missing} of {run.cells} cells" if run.interrupted
-                else f"{run.cells} cells")
+                else f"{run.cells} cell" + ("s" if run.cells != 1 else ""))
         console.print(f"[green]written[/green] {out} ({what})")
     if run.interrupted:
         console.print(f"[yellow]interrupted[/yellow]: {run.missing} of {run.cells} cells missing"
