@@ -13,7 +13,8 @@ from t1dtrial.cli import main
 from t1dtrial.design import scenario as scenario_module
 from t1dtrial.design._scenario_pvalues import (arrays_supported, pvalues_arrays,
                                                pvalues_pipeline, pvalues_pipeline_many)
-from t1dtrial.design.scenario import SCENARIO_COLUMNS, primary_spec, scenario_power
+from t1dtrial.design.scenario import (SCENARIO_COLUMNS, primary_spec, scenario_power,
+                                      with_dose_factor)
 from t1dtrial.errors import InputError
 from t1dtrial.protocol import load_protocol
 from t1dtrial.simulate import ModelParameters, simulate_cohort
@@ -46,6 +47,17 @@ def test_arrays_give_the_pipelines_p_values(name, changes, variants):
         assert fast.shape == slow.shape == (2, 1)
         assert np.isfinite(slow).all()
         np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
+
+
+def test_a_dose_factor_scales_every_cell_dose_and_both_paths_agree():
+    protocol = with_dose_factor(load_protocol("lu2021"), 2.0)
+    assert all(inf.dose.per_kg == 2.0e6 and inf.dose.range_per_kg == (1.0e6, 4.0e6)
+               for inf in protocol.infusions)
+    cohort = simulate_cohort(protocol, n_per_arm=8, n_trials=2, seed=4)
+    assert (cohort.cumulative_cells_per_kg[cohort.arm == 0] > 2.0e6).all()
+    spec = primary_spec(protocol)
+    np.testing.assert_allclose(pvalues_arrays(cohort, spec), pvalues_pipeline(cohort, spec),
+                               rtol=1e-9, atol=1e-12)
 
 
 def test_methods_without_an_arrays_path_say_so():

@@ -26,6 +26,9 @@ def scenario(
     allocation: str = typer.Option(None, "--allocation",
                                    help="Allocation ratio as arm weights, e.g. MSC=2,CONTROL=1 "
                                         "(an arm gets n-per-arm x its weight)."),
+    dose_factor: str = typer.Option("1", "--dose-factor",
+                                    help="Multiplier of the protocol's cell doses: 1, 2 or "
+                                         "0.5,1,2 (the model's dose-response acts on it)."),
     visit: str = typer.Option(None, "--visit",
                               help="Follow-up: visit(s) at which the primary analysis is read, "
                                    "e.g. M6,M12 (default its planned visit)."),
@@ -90,6 +93,7 @@ def scenario(
         run = scenario_power(
             protocol, parse_values(n_per_arm, "--n-per-arm", integer=True, low=1, high=100_000),
             sims=sims, seed=seed, alpha=alpha, allocation=weights,
+            dose_factor=parse_values(dose_factor, "--dose-factor", low=1e-9, high=1000),
             visits=[v.strip() for v in visit.split(",") if v.strip()] if visit else None,
             dropout_per_year=parse_values(dropout, "--dropout", low=0, high=100),
             missed_visit_probability=parse_values(missed_visit, "--missed-visit", low=0, high=1),
@@ -106,6 +110,8 @@ def scenario(
     shown = Table(title=title, title_justify="left")
     varied = [name for name in ("dropout_per_year", "missed_visit_probability")
               if table[name].nunique() > 1 or (len(table) and table[name].iloc[0] != 0)]
+    if table["dose_factor"].nunique() > 1 or (len(table) and table["dose_factor"].iloc[0] != 1):
+        varied.insert(0, "dose_factor")
     if table["visit"].nunique() > 1:
         varied.insert(0, "visit")
     names = ["n_per_arm" if weights is None else "n_by_arm", *varied, "comparison", "power",

@@ -1,8 +1,8 @@
 """Power of a protocol's primary analysis in trials simulated from the calibrated model.
 
 "Re-run the reference study as a randomised trial with ``n`` per arm": for
-every cell of a grid (participants per arm, allocation ratio, follow-up,
-dropout, missed visits), ``sims`` whole trials are simulated with
+every cell of a grid (participants per arm, allocation ratio, cell dose,
+follow-up, dropout, missed visits), ``sims`` whole trials are simulated with
 :func:`t1dtrial.simulate.simulate_cohort` and each is analysed by the
 protocol's primary analysis (the ``analysis_plan`` entry of role primary,
 with its own method, population, visit and missing-data rule). Power is the
@@ -10,9 +10,10 @@ share of trials whose p-value of a primary comparison is at most ``alpha``
 (default the protocol's ``analysis.alpha``); its Monte Carlo standard error
 is ``sqrt(power (1 - power) / sims)``. Follow-up is the visit of the
 schedule at which the primary analysis is read (default its planned visit):
-a shorter trial is the same trial analysed at an earlier visit. Doses and
-the visit schedule themselves are the protocol's (edit the protocol file to
-change them).
+a shorter trial is the same trial analysed at an earlier visit. A dose
+factor multiplies every cell dose of the protocol's infusions (target,
+fixed total and allowed range), so the model's dose-response acts on it
+(:func:`with_dose_factor`); the visit schedule is the protocol's.
 
 Each trial is analysed along one of two paths that give the same p-values
 (:mod:`t1dtrial.design._scenario_pvalues`; ``path``):
@@ -57,10 +58,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..simulate import ModelParameters
 
 __all__ = ["SCENARIO_COLUMNS", "PATHS", "ScenarioPower", "scenario_power", "scenario_cells",
-           "scenario_chunk", "primary_spec"]
+           "scenario_chunk", "primary_spec", "with_dose_factor"]
 
 #: Columns of a scenario power table, in order.
-SCENARIO_COLUMNS = ("protocol", "n_per_arm", "n_by_arm", "dropout_per_year",
+SCENARIO_COLUMNS = ("protocol", "n_per_arm", "n_by_arm", "dose_factor", "dropout_per_year",
                     "missed_visit_probability", "endpoint", "visit", "comparison", "method",
                     "path", "alpha", "sims", "rejections", "not_estimable", "power", "mc_se",
                     "seed")
@@ -118,8 +119,39 @@ def primary_spec(protocol: "Protocol") -> Any:
     return resolve(planned, protocol)
 
 
+def with_dose_factor(protocol: "Protocol", factor: float) -> "Protocol":
+    """The protocol with every cell dose of its infusions multiplied by ``factor``.
+
+    Targets per kg, fixed totals and allowed ranges alike, for every arm and
+    product (a sham infusion has none); everything else is unchanged.
+
+    Examples
+    --------
+    >>> from t1dtrial.protocol import load_protocol
+    >>> p = with_dose_factor(load_protocol("lu2021"), 2.0)
+    >>> p.infusions[0].dose.per_kg, p.infusions[0].dose.range_per_kg
+    (2000000.0, (1000000.0, 4000000.0))
+    """
+    if factor == 1:
+        return protocol
+
+    def scaled(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            return {k: (v * factor if k in ("per_kg", "total") and isinstance(v, (int, float))
+                        else [x * factor for x in v] if k == "range_per_kg" and v is not None
+                        else scaled(v)) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [scaled(v) for v in obj]
+        return obj
+
+    data = protocol.model_dump(mode="python", by_alias=True)
+    data["infusions"] = scaled(data["infusions"])
+    return type(protocol).model_validate(data)
+
+
 def scenario_cells(protocol: "Protocol | str", n_per_arm: Sequence[int], *,
                    allocation: Mapping[str, float] | None = None,
+                   dose_factor: Sequence[float] = (1.0,),
                    visits: Sequence[str] | None = None,
                    dropout_per_year: Sequence[float] = (0.0,),
                    missed_visit_probability: Sequence[float] = (0.0,),
@@ -128,7 +160,8 @@ def scenario_cells(protocol: "Protocol | str", n_per_arm: Sequence[int], *,
     """The grid: one cell for every combination of the options given.
 
     ``allocation`` weights the arms: an arm gets ``round(n * weight)``
-    participants (default 1 each, i.e. ``n`` per arm). ``visits`` are the
+    participants (default 1 each, i.e. ``n`` per arm). ``dose_factor``
+    multiplies the protocol's cell doses (:func:`with_dose_factor`). ``visits`` are the
     follow-up visits at which the primary analysis is read (default its
     planned visit).
 
@@ -155,6 +188,8 @@ def scenario_cells(protocol: "Protocol | str", n_per_arm: Sequence[int], *,
     _within("--alpha", [level], 0.0, 0.5, strict_low=True)
     _within("--n-per-arm", n_per_arm, 1, 100_000)
     _within("--dropout", dropout_per_year, 0.0, 100.0)
+    _within("--dose-factor", dose_factor, 0.0, 1000.0, strict_low=True)
+    dosed = {float(f): with_dose_factor(protocol, float(f)) for f in dose_factor}
     _within("--missed-visit", missed_visit_probability, 0.0, 1.0)
     params = params if params is not None else ModelParameters()
     planned = spec.visits[-1] if spec.visits else ""
@@ -170,13 +205,15 @@ def scenario_cells(protocol: "Protocol | str", n_per_arm: Sequence[int], *,
         if any(size < 1 for size in sizes.values()):
             raise _refuse("--n-per-arm", n, "gives an arm no participant with the allocation",
                           "a larger number per arm")
-        for visit in follow_up:
-            for drop in dropout_per_year:
-                for missed in missed_visit_probability:
-                    cells.append({"protocol": protocol, "n_per_arm": int(n), "sizes": sizes,
-                                  "visit": visit, "dropout_per_year": float(drop),
-                                  "missed_visit_probability": float(missed),
-                                  "alpha": float(level), "path": chosen, "params": params})
+        for factor, dosed_protocol in dosed.items():
+            for visit in follow_up:
+                for drop in dropout_per_year:
+                    for missed in missed_visit_probability:
+                        cells.append({"protocol": dosed_protocol, "n_per_arm": int(n),
+                                      "sizes": sizes, "dose_factor": factor, "visit": visit,
+                                      "dropout_per_year": float(drop),
+                                      "missed_visit_probability": float(missed),
+                                      "alpha": float(level), "path": chosen, "params": params})
     return cells
 
 
@@ -207,6 +244,7 @@ def scenario_chunk(cell: Mapping[str, Any], rng: np.random.Generator,
 def scenario_power(protocol: "Protocol | str", n_per_arm: Sequence[int], *, sims: int = 1000,
                    seed: int | None = None, alpha: float | None = None,
                    allocation: Mapping[str, float] | None = None,
+                   dose_factor: Sequence[float] = (1.0,),
                    visits: Sequence[str] | None = None,
                    dropout_per_year: Sequence[float] = (0.0,),
                    missed_visit_probability: Sequence[float] = (0.0,), path: str = "auto",
@@ -230,6 +268,8 @@ def scenario_power(protocol: "Protocol | str", n_per_arm: Sequence[int], *, sims
         Level; default the protocol's ``analysis.alpha``.
     allocation : mapping of arm code to weight, optional
         Allocation ratio, e.g. ``{"MSC": 2, "CONTROL": 1}``.
+    dose_factor : sequence of float
+        Multipliers of the protocol's cell doses (a grid; 1 = as planned).
     visits : sequence of str, optional
         Follow-up: visits at which the primary analysis is read (a grid);
         default its planned visit.
@@ -258,7 +298,8 @@ def scenario_power(protocol: "Protocol | str", n_per_arm: Sequence[int], *, sims
     seed = check_seed(seed)
     if seed is None:
         seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
-    cells = scenario_cells(protocol, n_per_arm, allocation=allocation, visits=visits,
+    cells = scenario_cells(protocol, n_per_arm, allocation=allocation,
+                           dose_factor=dose_factor, visits=visits,
                            dropout_per_year=dropout_per_year,
                            missed_visit_probability=missed_visit_probability, alpha=alpha,
                            path=path, params=params)
@@ -276,6 +317,7 @@ def scenario_power(protocol: "Protocol | str", n_per_arm: Sequence[int], *, sims
             rows.append({
                 "protocol": protocol.id, "n_per_arm": cell["n_per_arm"],
                 "n_by_arm": ", ".join(f"{k}={v}" for k, v in cell["sizes"].items()),
+                "dose_factor": cell["dose_factor"],
                 "dropout_per_year": cell["dropout_per_year"],
                 "missed_visit_probability": cell["missed_visit_probability"],
                 "endpoint": spec.endpoint_name, "visit": cell["visit"],
