@@ -58,8 +58,6 @@ def comparison_labels(spec: AnalysisSpec, protocol: Any) -> list[str]:
 
 def arrays_supported(spec: AnalysisSpec, protocol: Any) -> str | None:
     """None when the arrays path computes this analysis; else why not (the pipeline does)."""
-    from ..simulate.endpoints import CohortValues  # noqa: F401  (the arrays' source)
-
     if spec.population not in ("FAS", "ENRL"):
         return f"population {spec.population} is derived by the pipeline only"
     if spec.dose_response:
