@@ -19,7 +19,7 @@ import warnings
 
 from ._app import app, set_invocation
 from . import _protocol, _data, _store, _simulate, _derive, _analysis, _design  # noqa: F401  (register commands)
-from . import _power_assurance  # noqa: F401
+from . import _power_assurance, _power_scenario  # noqa: F401  (register power assurance, scenario)
 
 __all__ = ["app", "main"]
 
