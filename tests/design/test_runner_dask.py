@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from t1dtrial.design.runner import (DASK_INSTALL, chunk_plan, chunk_rng, fisher_rejections,
@@ -137,3 +138,25 @@ def test_streams_depend_on_cell_and_chunk():
 def test_bad_sizes_are_refused(bad):
     with pytest.raises(ValueError, match=f"'{next(iter(bad))}' parameter of run_grid"):
         run_grid(CELLS, fisher_rejections, **{**GRID, **bad})
+
+
+def test_monte_carlo_grids_on_the_cluster_equal_the_local_run_and_each_cells_own_run(cluster):
+    from t1dtrial.design.montecarlo import (
+        mc_binary_power_grid,
+        mc_continuous_power_grid,
+        mc_power_binary,
+    )
+
+    grid = dict(n1=[20, 27], n2=None, p1=[0.4], p2=[0.08], tests=["fisher", "chisq_cc"],
+                sims=3000, seed=5)
+    here = mc_binary_power_grid(**grid, workers=1)
+    there = mc_binary_power_grid(**grid, scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(here, there)
+    assert there.attrs["backend"].startswith("dask") and not there.attrs["interrupted"]
+    alone = mc_power_binary(27, 27, 0.4, 0.08, test="chisq_cc", sims=3000, seed=5, cell_index=1)
+    assert here.iloc[3]["power"] == alone["power"]  # cell 1, second test: the same streams
+    cont = dict(n1=[15], n2=None, delta=[0.5], tests=["welch", "ancova"], correlation=[0.0, 0.6],
+                sims=2000, seed=2)
+    pd.testing.assert_frame_equal(mc_continuous_power_grid(**cont, workers=2),
+                                  mc_continuous_power_grid(**cont,
+                                                           scheduler=cluster.scheduler_address))

@@ -16,6 +16,8 @@ _SHOWN = 30
 #: Default simulated trials a cell and seed of ``--method mc``.
 _SIMS = 10_000
 _SEED = 20261127
+#: Exit code after Ctrl-C (128 + SIGINT), the finished cells written.
+INTERRUPTED = 130
 
 
 @power_app.command("binary")
@@ -38,6 +40,12 @@ def binary(
                                   "run repeats exactly."),
     alternative: str = typer.Option("two-sided", "--alternative",
                                     help="two-sided, or greater (treatment's proportion higher)."),
+    scheduler: str = typer.Option(None, "--scheduler",
+                                  help="Monte Carlo on a Dask cluster: its scheduler "
+                                       "tcp://HOST:PORT (pip install 't1dtrial[dask]'); default: "
+                                       "local processes. Same numbers either way."),
+    workers: int = typer.Option(None, "--workers",
+                                help="Local processes of a Monte Carlo run (default: one per CPU)."),
     out: Path = typer.Option(None, "--out", "-o",
                              help="Write the grid as CSV to this new file (n1, n2, p1, p2, test, "
                                   "method, sims, power, mc_se, alpha, alternative)."),
@@ -74,6 +82,8 @@ def binary(
                      f"one or more of {', '.join(TESTS)}")
     if method not in ("exact", "mc"):
         raise refuse("--method", method, "is not a method", "exact or mc")
+    if workers is not None and workers < 1:
+        raise refuse("--workers", workers, "is not a number of processes", "a whole number >= 1")
     if method == "mc" and not 1 <= sims <= 100_000_000:
         raise refuse("--sims", sims, "is not a number of simulated trials",
                      "a whole number from 1 to 100000000")
@@ -104,6 +114,7 @@ def binary(
 
             table = mc_binary_power_grid(**grid, alpha=alpha, tests=tests,
                                          alternative=alternative, sims=sims, seed=seed,
+                                         scheduler=scheduler, workers=workers,
                                          progress=progress)
     title = (f"Exact power, {alternative}, alpha {alpha:g}" if method == "exact" else
              f"Monte Carlo power ({sims} simulated trials a cell, seed {seed}), {alternative}, "
@@ -136,9 +147,18 @@ def _write(table, console, *, out: Path | None, figure: Path | None, report: Pat
     if len(table) > _SHOWN:
         console.print(f"... and {len(table) - _SHOWN} more rows" + (" in --out" if out else
                                                                     " (see --out)"))
-    for path in write_power_outputs(table, out=out, figure=figure, report=report, x=x,
-                                    title=title, target=target, **more):
-        console.print(f"[green]written[/green] {path}")
+    interrupted = bool(table.attrs.get("interrupted"))
+    if interrupted and figure is not None and table[x].nunique() < 2:
+        figure = None  # too few finished cells for a curve
+    if not table.empty:
+        for path in write_power_outputs(table, out=out, figure=figure, report=report, x=x,
+                                        title=title, target=target, **more):
+            console.print(f"[green]written[/green] {path}")
+    if interrupted:
+        console.print(f"[yellow]interrupted[/yellow]: {table.attrs['missing']} of "
+                      f"{table.attrs['cells']} cells missing; the finished ones are shown "
+                      + ("and written" if out or report else "above"))
+        raise typer.Exit(INTERRUPTED)
 
 
 @power_app.command("continuous")
@@ -161,6 +181,12 @@ def continuous(
     seed: int = typer.Option(_SEED, "--seed",
                              help="Seed of the simulation; fixed by default, so a run repeats "
                                   "exactly."),
+    scheduler: str = typer.Option(None, "--scheduler",
+                                  help="Monte Carlo on a Dask cluster: its scheduler "
+                                       "tcp://HOST:PORT (pip install 't1dtrial[dask]'); default: "
+                                       "local processes. Same numbers either way."),
+    workers: int = typer.Option(None, "--workers",
+                                help="Local processes of a Monte Carlo run (default: one per CPU)."),
     out: Path = typer.Option(None, "--out", "-o",
                              help="Write the grid as CSV to this new file (n1, n2, delta, sd, "
                                   "correlation, distribution, test, method, sims, power, mc_se, "
@@ -202,6 +228,8 @@ def continuous(
     if not 1 <= sims <= 100_000_000:
         raise refuse("--sims", sims, "is not a number of simulated trials",
                      "a whole number from 1 to 100000000")
+    if workers is not None and workers < 1:
+        raise refuse("--workers", workers, "is not a number of processes", "a whole number >= 1")
     if not 0 < target < 1:
         raise refuse("--target", target, "is not a power", "a number between 0 and 1")
     check_power_outputs(out, figure, report)
@@ -219,6 +247,7 @@ def continuous(
         task = bar.add_task("simulated power", total=None)
         table = mc_continuous_power_grid(
             **grid, alpha=alpha, tests=tests, alternative=alternative, sims=sims, seed=seed,
+            scheduler=scheduler, workers=workers,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
     shown = Table(title=f"Monte Carlo power ({sims} simulated trials a cell, seed {seed}), "
                         f"normal outcome, {alternative}, alpha {alpha:g}", title_justify="left")

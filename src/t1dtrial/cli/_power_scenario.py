@@ -50,6 +50,14 @@ def scenario(
                                 help="Local processes (default: one per CPU)."),
     out: Path = typer.Option(None, "--out", "-o",
                              help="Write the table as CSV to this new file."),
+    figure: Path = typer.Option(None, "--figure",
+                                help="Draw the power curve (against --n-per-arm) to this new "
+                                     ".svg or .png file."),
+    report: Path = typer.Option(None, "--report",
+                                help="Write the design report (the protocol, its assumptions, "
+                                     "the power curve and sample sizes) to this new .html file."),
+    target: float = typer.Option(0.8, "--target",
+                                 help="Target power of the curve and the sample sizes."),
 ) -> None:
     """Power of the protocol's primary analysis in trials simulated from the calibrated model.
 
@@ -67,7 +75,10 @@ def scenario(
     from ..design.grid import parse_values
     from ..design.scenario import scenario_power
     from ..errors import InputError, Problem
+    from ..protocol import load_protocol
     from ..simulate import parse_arm_sizes
+    from ._design import _check_curve
+    from ._power_output import check_power_outputs, write_power_outputs
 
     def refuse(option: str, value: object, problem: str, expected: str) -> InputError:
         return InputError([Problem(file=option, row=None, column=None, value=str(value),
@@ -79,8 +90,12 @@ def scenario(
         raise refuse("--chunk-size", chunk_size, "is not a number of trials", "a whole number >= 1")
     if workers is not None and workers < 1:
         raise refuse("--workers", workers, "is not a number of processes", "a whole number >= 1")
-    if out is not None and (out.exists() or out.is_symlink()):
-        raise refuse("--out", out, "exists; t1dtrial does not write over a file", "a new file name")
+    if not 0 < target < 1:
+        raise refuse("--target", target, "is not a power", "a number between 0 and 1")
+    check_power_outputs(out, figure, report)
+    sizes = parse_values(n_per_arm, "--n-per-arm", integer=True, low=1, high=100_000)
+    _check_curve(figure, sizes, refuse)
+    study = load_protocol(protocol)
     weights = parse_arm_sizes(allocation) if allocation else None
     if isinstance(weights, int):
         raise refuse("--allocation", allocation, "gives no arm", "ARM=WEIGHT pairs, e.g. "
@@ -91,7 +106,7 @@ def scenario(
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("cells", total=None)
         run = scenario_power(
-            protocol, parse_values(n_per_arm, "--n-per-arm", integer=True, low=1, high=100_000),
+            study, sizes,
             sims=sims, seed=seed, alpha=alpha, allocation=weights,
             dose_factor=parse_values(dose_factor, "--dose-factor", low=1e-9, high=1000),
             visits=[v.strip() for v in visit.split(",") if v.strip()] if visit else None,
@@ -127,14 +142,50 @@ def scenario(
     if len(table) > _SHOWN:
         console.print(f"... and {len(table) - _SHOWN} more rows" + (" in --out" if out else
                                                                     " (see --out)"))
-    if out is not None:
-        tmp = out.with_name(f".{out.name}.t1dtrial-partial")
-        table.to_csv(tmp, index=False)
-        tmp.replace(out)  # whole or not at all
+    if len(table):
+        if figure is not None and table["n_per_arm"].nunique() < 2:
+            figure = None  # interrupted: too few finished cells for a curve
         what = (f"{run.cells - run.missing} of {run.cells} cells" if run.interrupted
                 else f"{run.cells} cell" + ("s" if run.cells != 1 else ""))
-        console.print(f"[green]written[/green] {out} ({what})")
+        for written in write_power_outputs(
+                table, out=out, figure=None, report=None, x="n_per_arm", title="") + \
+                write_power_outputs(_for_reader(table), out=None, figure=figure, report=report,
+                                    x="n_per_arm", target=target, protocol=study,
+                                    title=f"Power of the next trial: {study.title}",
+                                    subtitle="Trials simulated from the calibrated model, "
+                                             "each analysed with the plan's primary method",
+                                    assumptions=_assumptions(study, table, run.seed),
+                                    notes=_NOTES):
+            console.print(f"[green]written[/green] {written} ({what})")
     if run.interrupted:
         console.print(f"[yellow]interrupted[/yellow]: {run.missing} of {run.cells} cells missing"
                       + ("" if out is not None else "; the finished ones are shown above"))
         raise typer.Exit(_INTERRUPTED)
+
+
+_NOTES = (
+    "Each simulated trial is a whole trial of the protocol drawn from t1dtrial's generative "
+    "model (calibrated to the reference study's published results); its primary analysis is "
+    "the plan's own method, and power is the share of trials with p at or below the level, "
+    "with its Monte Carlo standard error. Trials whose primary analysis cannot be estimated "
+    "count as not rejected.",
+)
+
+
+def _for_reader(table):
+    """The columns of a scenario table a reader needs (the rest is in the CSV)."""
+    keep = ["n_per_arm", "n_by_arm", "dose_factor", "dropout_per_year",
+            "missed_visit_probability", "visit", "comparison", "alpha", "sims", "power", "mc_se"]
+    return table[[c for c in keep if c in table]]
+
+
+def _assumptions(study, table, seed: int) -> list[tuple[str, str]]:
+    """The scenario's assumptions in words: protocol, endpoint, method and seed."""
+    first = table.iloc[0]
+    endpoint = next((e.label for e in study.all_endpoints if e.name == first["endpoint"]),
+                    str(first["endpoint"]))
+    return [("Protocol", f"{study.id}: {study.title}"),
+            ("Primary endpoint", endpoint),
+            ("Primary analysis", str(first["method"])),
+            ("Model", "t1dtrial's calibrated generative model (t1dtrial calibrate)"),
+            ("Seed", str(seed))]

@@ -117,7 +117,9 @@ def binary_power_grid(n1: Sequence[int], n2: Sequence[int] | None, p1: Sequence[
     Returns
     -------
     DataFrame
-        One row a cell and test, columns :data:`GRID_COLUMNS`.
+        One row a cell and test, columns :data:`GRID_COLUMNS`. After Ctrl-C
+        the finished cells, and ``attrs["interrupted"]`` and ``attrs["missing"]``
+        say so.
     """
     tests = list(tests)
     unknown = [t for t in tests if t not in TESTS]
@@ -126,10 +128,17 @@ def binary_power_grid(n1: Sequence[int], n2: Sequence[int] | None, p1: Sequence[
     pairs = [(a, a) for a in n1] if n2 is None else list(itertools.product(n1, n2))
     cells = list(itertools.product(pairs, p1, p2, tests))
     rows = []
-    for i, ((a, b), q1, q2, test) in enumerate(cells):
-        rows.append((a, b, q1, q2, test, "exact", 0,
-                     exact_power(a, b, q1, q2, alpha, test=test, alternative=alternative),  # type: ignore[arg-type]
-                     0.0, alpha, alternative))
-        if progress is not None:
-            progress(i + 1, len(cells))
-    return pd.DataFrame(rows, columns=list(GRID_COLUMNS))
+    interrupted = False
+    try:
+        for i, ((a, b), q1, q2, test) in enumerate(cells):
+            rows.append((a, b, q1, q2, test, "exact", 0,
+                         exact_power(a, b, q1, q2, alpha, test=test, alternative=alternative),  # type: ignore[arg-type]
+                         0.0, alpha, alternative))
+            if progress is not None:
+                progress(i + 1, len(cells))
+    except KeyboardInterrupt:  # Ctrl-C: the finished cells are kept
+        interrupted = True
+    table = pd.DataFrame(rows, columns=list(GRID_COLUMNS))
+    table.attrs.update(cells=len(cells), missing=len(cells) - len(rows), interrupted=interrupted,
+                       backend="this process")
+    return table

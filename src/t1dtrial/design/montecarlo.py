@@ -59,7 +59,7 @@ from ._mc_simulate import binary_counts, continuous_counts
 __all__ = ["CHUNK_TRIALS", "KINDS", "binary_cell", "continuous_cell", "trial_stream",
            "chunk_sizes", "simulate_counts", "simulate_rejections", "mc_power", "summarise",
            "mc_power_binary", "mc_power_continuous", "mc_binary_power_grid",
-           "mc_continuous_power_grid", "CONTINUOUS_COLUMNS"]
+           "mc_continuous_power_grid", "CONTINUOUS_COLUMNS", "chunk_counts_by_test"]
 
 #: Trials in one chunk (the unit of a random stream); the last chunk of a cell may be shorter.
 CHUNK_TRIALS = 100_000
@@ -244,7 +244,8 @@ def mc_power_continuous(n1: int, n2: int, *, delta: float, sd: float = 1.0,
 def mc_binary_power_grid(n1: Sequence[int], n2: Sequence[int] | None, p1: Sequence[float],
                          p2: Sequence[float], *, alpha: float = 0.05,
                          tests: Iterable[str] = ("fisher",), alternative: str = "two-sided",
-                         sims: int = 10_000, seed: int = 1,
+                         sims: int = 10_000, seed: int = 1, scheduler: str | None = None,
+                         workers: int | None = None,
                          progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Monte Carlo power of each test in every cell of the grid ``n1 x n2 x p1 x p2``.
 
@@ -252,7 +253,11 @@ def mc_binary_power_grid(n1: Sequence[int], n2: Sequence[int] | None, p1: Sequen
     as :func:`t1dtrial.design.grid.binary_power_grid` (the exact one). Cells
     are numbered in grid order; all tests of one cell analyse the same
     simulated trials (the cell's streams), so their powers differ by less
-    noise than independent runs would.
+    noise than independent runs would. The cells run on the grid runner
+    (:func:`t1dtrial.design.runner.run_grid`: local processes by default, a
+    Dask cluster with ``scheduler``) with the same numbers on any backend;
+    after Ctrl-C the table holds the finished cells and ``table.attrs`` says
+    how many are missing (``cells``, ``missing``, ``interrupted``, ``backend``).
 
     Examples
     --------
@@ -264,28 +269,23 @@ def mc_binary_power_grid(n1: Sequence[int], n2: Sequence[int] | None, p1: Sequen
 
     tests = list(tests)
     pairs = [(a, a) for a in n1] if n2 is None else list(itertools.product(n1, n2))
-    cells = list(itertools.product(pairs, p1, p2))
-    rows = []
-    for i, ((a, b), q1, q2) in enumerate(cells):
-        for test in tests:
-            res = mc_power_binary(a, b, q1, q2, alpha=alpha, test=test, alternative=alternative,
-                                  sims=sims, seed=seed, cell_index=i)
-            rows.append(tuple(res[c] for c in GRID_COLUMNS))
-            if progress is not None:
-                progress(len(rows), len(cells) * len(tests))
-    return pd.DataFrame(rows, columns=list(GRID_COLUMNS))
+    cells = [[binary_cell(a, b, q1, q2, alpha=alpha, test=t, alternative=alternative)
+              for t in tests] for (a, b), q1, q2 in itertools.product(pairs, p1, p2)]
+    return _run_tests("binary", cells, GRID_COLUMNS, sims=sims, seed=seed, scheduler=scheduler,
+                      workers=workers, progress=progress)
 
 
 def mc_continuous_power_grid(n1: Sequence[int], n2: Sequence[int] | None,
                              delta: Sequence[float], *, sd: Sequence[float] = (1.0,),
                              correlation: Sequence[float] = (0.0,), alpha: float = 0.05,
                              tests: Iterable[str] = ("welch",), alternative: str = "two-sided",
-                             sims: int = 10_000, seed: int = 1,
+                             sims: int = 10_000, seed: int = 1, scheduler: str | None = None,
+                             workers: int | None = None,
                              progress: Callable[[int, int], None] | None = None
                              ) -> pd.DataFrame:
     """Monte Carlo power of each continuous test in every cell ``n1 x n2 x delta x sd x
     correlation`` (the correlation is ANCOVA's; the other tests run once a cell ``n1 x n2 x
-    delta x sd``, their rows showing correlation 0).
+    delta x sd``, their rows showing correlation 0). Runs as :func:`mc_binary_power_grid`.
 
     Returns
     -------
@@ -300,15 +300,64 @@ def mc_continuous_power_grid(n1: Sequence[int], n2: Sequence[int] | None,
     """
     tests = list(tests)
     pairs = [(a, a) for a in n1] if n2 is None else list(itertools.product(n1, n2))
-    cells = list(itertools.product(pairs, delta, sd, correlation))
-    jobs = [(i, cell, test) for i, cell in enumerate(cells) for test in tests
-            if test == "ancova" or cell[3] == correlation[0]]  # the others once, at 0
+    cells = [[continuous_cell(a, b, delta=d, sd=s, test=t,
+                              correlation=r if t == "ancova" else 0.0, alpha=alpha,
+                              alternative=alternative)
+              for t in tests if t == "ancova" or r == correlation[0]]  # the others once, at 0
+             for (a, b), d, s, r in itertools.product(pairs, delta, sd, correlation)]
+    return _run_tests("continuous", cells, CONTINUOUS_COLUMNS, sims=sims, seed=seed,
+                      scheduler=scheduler, workers=workers, progress=progress)
+
+
+def chunk_counts_by_test(cell: Mapping[str, Any], rng: np.random.Generator, trials: int) -> dict[str, int]:
+    """One chunk of a grid cell for each of its tests, every test on the same simulated trials
+    (the generator's state is copied for each): ``trials``, ``rejections:j``, ``not_estimable:j``.
+
+    ``cell`` is ``{"kind": "binary" | "continuous", "tests": [test cell, ...]}``.
+
+    Examples
+    --------
+    >>> cell = {"kind": "binary", "tests": [binary_cell(27, 26, 0.4, 0.08, test="fisher")]}
+    >>> c = chunk_counts_by_test(cell, trial_stream(1, 0, 0), 1000)
+    >>> c["trials"], c["rejections:0"] == simulate_rejections("binary", cell["tests"][0],
+    ...                                                      trial_stream(1, 0, 0), 1000)
+    (1000, True)
+    """
+    state = rng.bit_generator.state
+    out = {"trials": int(trials)}
+    for j, test_cell in enumerate(cell["tests"]):
+        copy = np.random.Generator(np.random.PCG64())
+        copy.bit_generator.state = state
+        counts = simulate_counts(cell["kind"], test_cell, copy, trials)
+        out[f"rejections:{j}"] = int(counts["rejections"])
+        out[f"not_estimable:{j}"] = int(counts["not_estimable"])
+    return out
+
+
+def _run_tests(kind: str, cells: list[list[dict]], columns: Sequence[str], *, sims: int,
+               seed: int, scheduler: str | None, workers: int | None,
+               progress: Callable[[int, int], None] | None) -> pd.DataFrame:
+    """Every cell's tests on the grid runner (cell ``i`` draws the streams ``(seed, i, chunk)``,
+    exactly as :func:`mc_power` with ``cell_index=i``), one row a cell and test."""
+    from .runner import run_grid
+
+    if int(sims) < 1:
+        raise ValueError(f"sims must be a whole number of at least 1, not {sims!r}")
+    run = run_grid([{"kind": kind, "tests": tests} for tests in cells], chunk_counts_by_test,
+                   sims=int(sims), chunk_size=CHUNK_TRIALS, seed=int(seed), scheduler=scheduler,
+                   workers=workers if workers is not None else (1 if len(cells) == 1 else None),
+                   progress=progress)
     rows = []
-    for i, ((a, b), d, s, r), test in jobs:
-        res = mc_power_continuous(a, b, delta=d, sd=s, test=test,
-                                  correlation=r if test == "ancova" else 0.0, alpha=alpha,
-                                  alternative=alternative, sims=sims, seed=seed, cell_index=i)
-        rows.append(tuple(res[c] for c in CONTINUOUS_COLUMNS))
-        if progress is not None:
-            progress(len(rows), len(jobs))
-    return pd.DataFrame(rows, columns=list(CONTINUOUS_COLUMNS))
+    for tests, counts in zip(cells, run.counts):
+        if counts is None:  # not finished (interrupted)
+            continue
+        for j, test_cell in enumerate(tests):
+            res = summarise(test_cell, {"trials": counts["trials"],
+                                        "rejections": counts[f"rejections:{j}"],
+                                        "not_estimable": counts[f"not_estimable:{j}"]},
+                            seed=seed)
+            rows.append(tuple(res[c] for c in columns))
+    table = pd.DataFrame(rows, columns=list(columns))
+    table.attrs.update(cells=len(cells), missing=run.missing, interrupted=run.interrupted,
+                       backend=run.backend)
+    return table

@@ -53,6 +53,12 @@ COLUMN_WORDS: dict[str, str] = {
     "sd": "Standard deviation", "threshold": "Posterior probability threshold",
     "protocol": "Protocol", "ratio": "Control participants per treated participant",
     "dropout": "Expected dropout", "seed": "Seed", "prior": "Prior",
+    "n_by_arm": "Participants by arm", "dose_factor": "Cell dose (multiple of the protocol's)",
+    "dropout_per_year": "Withdrawals per participant-year",
+    "missed_visit_probability": "Probability of a missed visit",
+    "endpoint": "Primary endpoint", "visit": "Visit of the primary analysis",
+    "comparison": "Comparison", "correlation": "Correlation of baseline and outcome",
+    "distribution": "Distribution of the outcome",
 }
 
 #: Tests in words.
@@ -67,7 +73,9 @@ TEST_WORDS: dict[str, str] = {
 _METHOD_WORDS = {"exact": "exact enumeration over both binomial outcomes (no simulation error)",
                  "mc": "Monte Carlo simulation"}
 #: Columns that are results, not assumptions.
-_RESULTS = ("power", "mc_se", "sims", "assurance", "n_failed")
+_RESULTS = ("power", "mc_se", "sims", "assurance", "rejections", "not_estimable")
+#: The column that goes with the number of participants a curve runs over.
+_PARTNER = {"n1": "n2", "n_per_arm": "n_by_arm"}
 
 
 def _value_words(column: str, value: object) -> str:
@@ -75,7 +83,10 @@ def _value_words(column: str, value: object) -> str:
         return TEST_WORDS.get(str(value), str(value))
     if column == "method":
         return _METHOD_WORDS.get(str(value), str(value))
-    if column in ("p1", "p2", "dropout") and isinstance(value, (int, float)):
+    if column == "n_by_arm":
+        return ", ".join(part.replace("=", " ") for part in str(value).split(","))
+    if column in ("p1", "p2", "dropout", "missed_visit_probability") \
+            and isinstance(value, (int, float)):
         return f"{100 * float(value):g} %"
     if column == "alternative":
         return {"two-sided": "two-sided", "greater": "one-sided (treatment higher)"}.get(
@@ -87,15 +98,16 @@ def _value_words(column: str, value: object) -> str:
 
 def _scenarios(table: pd.DataFrame, x: str) -> tuple[list[str], pd.Series]:
     """The columns that vary besides ``x`` (and its partner n2), and each row's scenario label."""
-    partner = {"n1": "n2"}.get(x)
+    partner = _PARTNER.get(x)
     varying = [c for c in table.columns
                if c not in _RESULTS and c not in (x, partner) and table[c].nunique(dropna=False) > 1]
     if partner in table and not (table[partner] == table[x]).all() \
             and table.groupby(x)[partner].nunique().max() > 1:
         varying.insert(0, partner)
     if not varying:
-        only = table["test"].iloc[0] if "test" in table else "power"
-        return varying, pd.Series(_value_words("test", only), index=table.index)
+        only = (_value_words("test", table["test"].iloc[0]) if "test" in table else
+                str(table["comparison"].iloc[0]) if "comparison" in table else "All designs")
+        return varying, pd.Series(only, index=table.index)
 
     def label(row: pd.Series) -> str:
         parts = []
@@ -201,7 +213,7 @@ def power_section(table: pd.DataFrame, *, x: str = "n1", target: float | None = 
     varying, labels = _scenarios(table, x)
     constant = [c for c in table.columns
                 if c not in _RESULTS and c not in varying and c != x
-                and not (c == "n2" and x == "n1" and table["n2"].nunique() > 1)
+                and not (c == _PARTNER.get(x) and table[c].nunique() > 1)
                 and table[c].nunique(dropna=False) == 1]
     rows = [[what, value] for what, value in assumptions]
     rows += [[COLUMN_WORDS.get(c, c), _value_words(c, table[c].iloc[0])] for c in constant]
@@ -250,15 +262,17 @@ def _n_power(n: object, power: object) -> str:
 
 def _power_table(table: pd.DataFrame, *, x: str, labels: pd.Series, measure: str) -> Table:
     mc = "mc_se" in table and (table["mc_se"] > 0).any()
-    pair = x == "n1" and "n2" in table
-    columns = [Column(COLUMN_WORDS.get(x, x))] + ([Column(COLUMN_WORDS["n2"])] if pair else [])
+    partner = _PARTNER.get(x)
+    pair = partner in table and table[partner].astype(str).ne(table[x].astype(str)).any()
+    columns = [Column(COLUMN_WORDS.get(x, x))]
+    columns += [Column(COLUMN_WORDS.get(partner, partner))] if pair else []
     columns += [Column(f"{measure.capitalize()} (%)")]
     columns += [Column("Monte Carlo SE (%)")] if mc else []
     groups = []
     for scenario, part in table.assign(scenario=labels).groupby("scenario", sort=False):
         rows = []
         for _, r in part.sort_values(x).iterrows():
-            row = [str(int(r[x]))] + ([str(int(r["n2"]))] if pair else [])
+            row = [str(int(r[x]))] + ([_value_words(partner, r[partner])] if pair else [])
             row.append(fmt_number(100 * r[measure], 1) if pd.notna(r[measure]) else MISSING)
             if mc:
                 row.append(fmt_number(100 * r["mc_se"], 2))
