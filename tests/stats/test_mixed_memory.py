@@ -7,9 +7,10 @@ import tracemalloc
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from t1dtrial.stats import mmrm
 from t1dtrial.stats import _mmrm_covariance as cv
+from t1dtrial.stats import mmrm
 
 SUBJECTS, VISITS = 3000, 3
 
@@ -76,6 +77,5 @@ def test_visit_pattern_cross_products_give_the_subject_by_subject_gls_sums():
         M_ref[np.ix_(idx, idx)] += Wi - np.outer(Wi @ r, Wi @ r) - WX @ Ainv @ WX.T
     np.testing.assert_allclose(A, A_ref, rtol=1e-12)
     np.testing.assert_allclose(beta, beta_ref, rtol=1e-10)
-    assert m2ll == __import__("pytest").approx(logdet + np.linalg.slogdet(A_ref)[1] + quad,
-                                               rel=1e-12)
+    assert m2ll == pytest.approx(logdet + np.linalg.slogdet(A_ref)[1] + quad, rel=1e-12)
     np.testing.assert_allclose(M, M_ref, rtol=1e-10, atol=1e-12)
