@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from t1dtrial.errors import EstimationError, InputError, SeparationWarning
@@ -131,6 +131,8 @@ def test_a_constant_predictor_is_not_estimable_as_not_full_rank():
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 1), st.floats(-3, 3, allow_nan=False),
                           st.sampled_from(["F", "M"])), min_size=6, max_size=30))
+@example(rows=[(0, 0.0, "F"), (0, 0.0, "F"), (0, 1.75, "M"), (0, 0.03125, "F"), (1, 0.0, "F"),
+               (1, 2.0, "M")])  # nearly separated: the fit with x = 0 needs a start at zero
 def test_any_small_dataset_gives_a_fit_or_one_of_our_errors(rows):
     d = pd.DataFrame(rows, columns=["y", "x", "sex"])
     try:

@@ -108,8 +108,8 @@ class Profile:
     def drop(self, b: float, scatter: bool = False) -> float:
         """Twice the drop from the maximum at ``b`` (NaN when no fit reaches a maximum).
 
-        Starts: the last solution, and for Firth the nearest solutions on either
-        side; with ``scatter`` (Firth only) also the estimate, zeros, the second
+        Starts: the last solution (maximum likelihood: then zeros if it reaches no
+        maximum), and for Firth the nearest solutions on either side; with ``scatter`` (Firth only) also the estimate, zeros, the second
         nearest solutions and :func:`scattered_starts`'s starts around the estimate. The
         drop is an upper bound of the global one: a value at or below the target
         is certain, one above it is worth ``scatter``.
@@ -121,6 +121,11 @@ class Profile:
         fixed = np.zeros_like(self.beta_hat)
         fixed[self.j] = b
         best, ll = best_fit(self.X, self.y, fixed, self.free, starts, self.firth)
+        if best is None and not self.firth:
+            # the likelihood is concave: a start far from the warm one (whose other
+            # coefficients may run off with a nearly separated fit) finds the same maximum
+            best, ll = best_fit(self.X, self.y, fixed, self.free,
+                                [np.zeros_like(self.beta_hat)], self.firth)
         if best is None:
             return np.nan
         self.warm = best
