@@ -97,7 +97,10 @@ def test_every_interval_row_says_the_protocols_level(level, at95, at90):
     for name, t in tables.items():
         assert "conf_level" in t.columns, name
         with_interval = _has_interval(t)
-        assert (t.loc[with_interval, "conf_level"] == level).all(), name
+        # a rank interval may say the lower level it achieves (ties; see the small trials below)
+        rank = t["analysis"].isin(RANK_INTERVALS) if "analysis" in t.columns else False
+        assert (t.loc[with_interval & ~rank, "conf_level"] == level).all(), name
+        assert t.loc[with_interval & rank, "conf_level"].between(0, level).all(), name
         assert t.loc[~with_interval, "conf_level"].isna().all(), name
 
 
@@ -119,7 +122,8 @@ def test_every_interval_is_computed_at_the_protocols_level(at95, at90):
 
 
 def test_no_text_says_95_percent_at_another_level(at90):
-    found = [(n, c, v) for n, c, v in _texts(at90) if "95" in v]
+    found = [(n, c, v) for n, c, v in _texts(at90)
+             if re.search(r"(?<![\d.])95(?!\d)", v)]  # not the digits of a number such as 0.3952
     assert found == []
     text = _terminal(at90)
     assert "95" not in text
@@ -158,9 +162,12 @@ def test_the_wald_interaction_row_names_its_wald_interval_and_test(at95):
     lr = t.loc[t["test"] == "LR", "method"].item()
     assert "Wald CI" in wald and "Wald chi-square test" in wald
     assert "profile" not in wald and "LR test" not in wald
-    assert "profile-likelihood CI; LR test" in lr
+    # the twin has no juvenile-onset control in remission: Firth's penalised likelihood
+    profile = ("profile penalised-likelihood CI; penalised LR test" if "Firth" in lr
+               else "profile-likelihood CI; LR test")
+    assert profile in lr
     effects = t.loc[t["term"] == "treatment effect", "method"]
-    assert effects.str.contains("profile-likelihood CI; LR test").all()
+    assert effects.str.contains(profile, regex=False).all()
 
 
 def test_within_arm_tests_say_they_do_not_compare_arms(at95):

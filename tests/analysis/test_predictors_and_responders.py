@@ -147,11 +147,11 @@ def test_nonrandomised_primary_gets_a_standardised_estimate_beside_the_baseline_
 
 def test_adjustment_covariates_override_and_name_the_largest_imbalance_as_included(twin):
     adsl, adeff = twin
-    proto = _with(LU, adjustment_covariates=["WEIGHTBL", "BFCP"])
+    proto = _with(LU, adjustment_covariates=["DURDIAG", "BFCP"])
     table, balance, notes = adjusted_comparison(adsl, adeff, "remission", protocol=proto)
-    assert (table["covariates"] == "WEIGHTBL, BFCP").all()
-    assert balance.iloc[0]["term"] == "WEIGHTBL"
-    assert "the largest imbalance is body weight at baseline" in notes[0]
+    assert (table["covariates"] == "DURDIAG, BFCP").all()
+    assert balance.iloc[0]["term"] == "DURDIAG"
+    assert "the largest imbalance is time from diagnosis to enrolment" in notes[0]
     assert "the adjustment includes it" in notes[0]
 
 

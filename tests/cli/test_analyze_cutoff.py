@@ -33,13 +33,13 @@ def test_cutoff_exclusions_are_counted_in_disposition_and_notes(cut_run):
     disp = pd.read_csv(out / "tables" / "disposition.csv")
     rows = disp.loc[disp["reason"].astype(str).str.contains("data cut-off"), ["reason", "n"]]
     counts = dict(zip(rows["reason"], rows["n"]))
-    assert counts["subjects: enrolled after the data cut-off (2017-12-31)"] == 3
-    assert counts["measurements: dated after the data cut-off (2017-12-31)"] == 441
+    assert counts["subjects: enrolled after the data cut-off (2017-12-31)"] == 1
+    assert counts["measurements: dated after the data cut-off (2017-12-31)"] == 525
     notes = (out / "notes.txt").read_text()
-    assert ("Data cut-off 2017-12-31: records dated after it are excluded (3 participants, "
-            "567 measurements, 6 infusions, 14 adverse events, 1 insulin-free episodes)") in notes
+    assert ("Data cut-off 2017-12-31: records dated after it are excluded (1 participants, "
+            "567 measurements, 6 infusions, 18 adverse events)") in notes
     adsl = pd.read_csv(out / "adam" / "adsl.csv")
-    assert len(adsl) == 50
+    assert len(adsl) == 52
 
 
 def test_a_cutoff_that_is_not_a_date_exits_2(tmp_path, capsys):

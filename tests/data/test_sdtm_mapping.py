@@ -99,9 +99,9 @@ def test_twin_as_sdtm_gives_the_folder_trial(twin_sdtm):
 def test_twin_as_sdtm_reproduces_remission_and_insulin_free_episodes(twin_sdtm):
     derived, notes = derive(load(twin_sdtm))
     assert remission(derived) == {"MSC": (11, 27), "CONTROL": (3, 26)}
-    assert episodes(derived) == [["LU2021-004", 147.0, 0, "insulin_free"],
-                                 ["LU2021-037", 156.0, 0, "insulin_free"],
-                                 ["LU2021-048", 160.0, 0, "insulin_free"]]
+    assert episodes(derived) == [["LU2021-015", 198.0, 0, "insulin_free"],
+                                 ["LU2021-026", 255.0, 0, "insulin_free"],
+                                 ["LU2021-034", 167.0, 0, "insulin_free"]]
     assert not any("inferred from visits" in n for n in notes)
 
 
@@ -115,7 +115,7 @@ def test_analyze_on_the_twin_as_sdtm_writes_the_folder_results(tmp_path, example
     assert counts.to_dict("index") == {"MSC": {"responders": 11, "n": 27},
                                        "CONTROL": {"responders": 3, "n": 26}}
     free = pd.read_csv(out / "tables" / "insulin_independence.csv")
-    assert free.loc[free.section == "episode", "duration"].tolist() == [147.0, 156.0, 160.0]
+    assert free.loc[free.section == "episode", "duration"].tolist() == [198.0, 255.0, 167.0]
     notes = (out / "notes.txt").read_text() if (out / "notes.txt").exists() else ""
     assert "inferred from visits" not in notes
 
@@ -336,7 +336,7 @@ def test_episodes_inferred_from_visits_carry_a_note_with_their_resolution(
     trial = load(folder)
     assert trial.insulin_free.empty
     derived, notes = derive(trial)
-    assert [e[1] for e in episodes(derived)] == [81.0, 0.0, 86.0]
+    assert [e[1] for e in episodes(derived)] == [155.0, 103.0, 0.0]
     assert [n for n in notes if "inferred from visits" in n] == [
         "insulin-free episodes were inferred from visits with a zero daily insulin dose "
         "(3 episode(s)): the data hold no dated record of insulin being stopped and restarted "

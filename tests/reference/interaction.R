@@ -57,7 +57,7 @@ binom_case <- function(nm, dname, firth) {
 }
 binom_case("twin", "twin", FALSE)
 binom_case("twin_zero_cell", "twin_zero", TRUE)
-binom_case("packaged_twin", "pt", FALSE)
+binom_case("packaged_twin", "pt", TRUE)  # a zero cell (no juvenile-onset control in remission): Firth
 binom_case("twin_firth", "twin", TRUE)
 
 gauss_case <- function(nm, d, f1, f0, fsub, sub) {

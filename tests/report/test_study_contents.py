@@ -122,7 +122,7 @@ def test_every_protocol_assumption_is_in_the_title_block(source):
 
 def test_the_title_block_says_the_cut_off_and_that_arms_were_not_randomised(source):
     texts = [b.text for b in title_section(source).blocks if hasattr(b, "text")]
-    assert any("Data cut-off: 2019-03-02" in t for t in texts)
+    assert any("Data cut-off: 2019-02-16" in t for t in texts)
     assert any("not randomised" in t.lower() for t in texts)
     arms = _table(title_section(source), "protocol_arms")
     assert _row(arms, "UC-MSC + standard care (MSC)")[2] == "27"
@@ -188,7 +188,7 @@ def test_events_by_organ_class_and_term_are_most_frequent_first(source):
     classes = [r for r, i in zip(group.rows, group.indent) if i == 0]
     counts = [int(r[3].split()[0]) for r in classes]
     assert counts == sorted(counts, reverse=True)
-    assert _row(table, "Hypoglycaemia")[1] == "16 (59.3)"
+    assert _row(table, "Hypoglycaemia")[1] == "11 (40.7)"
 
 
 # ---- listings -----------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import pytest
 from scipy import stats
 
 from t1dtrial.simulate import TARGETS, calibrate, simulate_cohort, trial_statistics
-from t1dtrial.simulate.calibration import _batched_logistic, _welch
+from t1dtrial.simulate._firth import firth_fit_and_p
+from t1dtrial.simulate.calibration import _welch
 from t1dtrial.simulate.endpoints import percent_change, remission_flags
 
 N_TRIALS = 2000
@@ -50,7 +51,7 @@ def test_summary_has_one_row_a_target_and_documented_columns(result):
     assert result.summary["target"].tolist() == [t.name for t in TARGETS]
     assert result.summary.columns.tolist() == ["target", "published", "expected", "sd", "q05", "q95",
                                                "mcse", "n_trials", "criterion", "within",
-                                               "statistic", "source"]
+                                               "probability", "statistic", "source"]
     assert result.all_within
 
 
@@ -88,16 +89,52 @@ def test_vectorised_fisher_p_equals_scipy():
         assert t["remission_fisher_p"][k] == pytest.approx(ref, rel=1e-12)
 
 
-def test_batched_logistic_equals_statsmodels_maximum_likelihood():
-    import statsmodels.api as sm
+def test_batched_firth_equals_the_plans_logistic_regression_on_each_trial():
+    import pandas as pd
 
-    rng = np.random.default_rng(0)
-    X = np.concatenate([np.ones((3, 60, 1)), rng.standard_normal((3, 60, 2))], axis=2)
-    y = (rng.random((3, 60)) < 1 / (1 + np.exp(-(X @ np.array([0.2, 1.0, -0.7]))))).astype(float)
-    beta = _batched_logistic(X, y)
-    for k in range(3):
-        ref = sm.Logit(y[k], X[k]).fit(disp=0).params
-        assert np.allclose(beta[k], ref, atol=1e-6)
+    from t1dtrial.stats import logistic_regression
+
+    c = simulate_cohort("lu2021", n_trials=8, seed=12)
+    t = trial_statistics(c)
+    rem = np.nan_to_num(remission_flags(c, noisy=True), nan=0.0)
+    for k in range(8):
+        m = (c.trial == k) & (c.arm == 0)
+        d = pd.DataFrame({"y": rem[m], "BFCP": c.measured["FCP"][m, 0] / 0.1,
+                          "CUMDOSE": c.cumulative_cells_per_kg[m] / 1e6})
+        ref = logistic_regression(d, outcome="y", predictors=["BFCP", "CUMDOSE"],
+                                  method="firth").set_index("term")
+        assert t["predictor_bfcp_p"][k] == pytest.approx(ref.loc["BFCP", "p_value"], rel=1e-6)
+        assert t["predictor_dose_p"][k] == pytest.approx(ref.loc["CUMDOSE", "p_value"], rel=1e-6)
+        assert t["predictor_bfcp_negative"][k] == float(ref.loc["BFCP", "estimate"] < 0)
+        assert t["predictor_dose_positive"][k] == float(ref.loc["CUMDOSE", "estimate"] > 0)
+        assert t["predictor_dose_significant"][k] == float(
+            ref.loc["CUMDOSE", "estimate"] > 0 and ref.loc["CUMDOSE", "p_value"] < 0.05)
+
+
+def test_batched_firth_is_finite_under_separation_and_matches_a_single_fit():
+    x = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5])
+    X = np.stack([np.ones(6), x], axis=1)[None]
+    beta, p = firth_fit_and_p(np.concatenate([X, X]), np.array([[0, 0, 0, 1, 1, 1.0],
+                                                                 [0, 1, 0, 1, 0, 1.0]]))
+    assert np.isfinite(beta).all() and beta[0, 1] > beta[1, 1] > 0
+    assert p[0, 1] < p[1, 1]
+
+
+def test_published_predictor_associations_are_likely_under_the_model(result):
+    s = result.summary.set_index("target")
+    assert s.loc["predictor_bfcp_negative", "expected"] >= 0.9
+    assert s.loc["predictor_dose_positive", "expected"] >= 0.9
+    assert s.loc["predictor_bfcp_significant", "probability"] >= 0.3
+    assert s.loc["predictor_dose_significant", "probability"] >= 0.3
+
+
+def test_probability_of_each_published_finding_is_listed(result):
+    s = result.summary.set_index("target")
+    counts = result.trials["msc_remission"]
+    assert s.loc["msc_remission", "probability"] == pytest.approx((counts == 11).mean())
+    assert s.loc["remission_significant", "probability"] == s.loc["remission_significant", "expected"]
+    assert np.isnan(s.loc["adult_pcp_pchg_difference", "probability"])
+    assert s["probability"].drop("adult_pcp_pchg_difference").between(0.05, 1.0).all()
 
 
 def test_trial_statistics_count_remissions_per_arm():

@@ -87,8 +87,22 @@ def test_the_stated_seed_reproduces_every_published_fact():
     assert all(checks.values()), {k: v for k, v in checks.items() if not v}
 
 
-def test_the_stated_seed_is_the_first_from_zero_that_matches():
-    assert find_published_seed(start=0, max_tries=LU2021_SEED + 1) == LU2021_SEED
+#: Seeds below the packaged one whose headline counts and comparisons are the published ones
+#: but whose predictor model misses a significant association (found by the search from 0).
+NEAR_MISSES = (283, 585, 2616, 7702)
+
+
+def test_the_stated_seed_is_the_first_of_the_last_300_searched_that_matches():
+    # the whole search from 0 takes minutes; it is repeated over its last 300 seeds here
+    start = max(0, LU2021_SEED - 300)
+    assert find_published_seed(start=start, max_tries=LU2021_SEED - start + 1) == LU2021_SEED
+
+
+@pytest.mark.parametrize("seed", NEAR_MISSES)
+def test_earlier_seeds_with_the_published_counts_miss_a_significant_predictor(seed):
+    checks = published_checks(simulate_twin_cohort(seed))
+    missed = {k for k, v in checks.items() if not v}
+    assert missed and missed <= {"predictor_bfcp_significant", "predictor_dose_significant"}
 
 
 def test_the_folder_stays_small():

@@ -55,9 +55,11 @@ def test_maximum_likelihood_matches_glm_with_exact_profile_intervals(reference, 
 
 
 def test_profile_intervals_agree_with_mass_confint_within_its_spline_error(reference, dataset):
+    # MASS interpolates the profile by a spline through a few points: on the packaged twin's
+    # fit one limit is 1.1 % from the exact root (which the test above matches to 1e-4)
     for r, got in _fit(reference, dataset, "logistic_ml"):
-        np.testing.assert_allclose(got["ci_low"], r["mass_confint_low"], rtol=2e-3, atol=2e-4)
-        np.testing.assert_allclose(got["ci_high"], r["mass_confint_high"], rtol=2e-3, atol=2e-4)
+        np.testing.assert_allclose(got["ci_low"], r["mass_confint_low"], rtol=1.5e-2, atol=2e-4)
+        np.testing.assert_allclose(got["ci_high"], r["mass_confint_high"], rtol=1.5e-2, atol=2e-4)
 
 
 def test_firth_matches_brglm2_estimates_and_penalised_profile(reference, dataset):

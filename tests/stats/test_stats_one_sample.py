@@ -86,7 +86,7 @@ def test_signed_rank_normal_case_reports_the_walsh_median_not_r_root_of_the_stat
              if r["dataset"] == "packaged_twin_HBA1C_PCHG_MSC")
     got = _signed_rank(r)
     assert got["estimate"] == pytest.approx(r["hodges_lehmann"], rel=CLOSED)
-    assert abs(got["estimate"] - r["r_estimate"]) > 1e-2
+    assert abs(got["estimate"] - r["r_estimate"]) > 1e-3  # far beyond CLOSED
     assert got["ci_low"] <= r["r_estimate"] <= got["ci_high"]
 
 

@@ -103,11 +103,13 @@ def calibrate(
             table.add_row(row.name, f"{row.value:g}", row.unit, row.source)
         console.print(table)
     table = Table(title=f"Calibration targets: {res.n_trials} simulated trials, seed {res.seed}")
-    for col in ("target", "published", "expected", "sd", "5%-95%", "criterion", "ok"):
+    for col in ("target", "published", "expected", "sd", "5%-95%", "criterion", "ok",
+                "P(as published)"):
         table.add_column(col, overflow="fold")
     for r in res.summary.itertuples(index=False):
         table.add_row(r.target, r.published, f"{r.expected:.3f}", f"{r.sd:.3f}",
-                      f"{r.q05:.3g} - {r.q95:.3g}", r.criterion, "yes" if r.within else "NO")
+                      f"{r.q05:.3g} - {r.q95:.3g}", r.criterion, "yes" if r.within else "NO",
+                      "" if r.probability != r.probability else f"{r.probability:.2f}")
     console.print(table)
     console.print("statistics: " + "; ".join(f"{r.target}: {r.statistic}"
                                               for r in res.summary.itertuples(index=False)))

@@ -29,8 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["lu2021_path", "load_lu2021", "LU2021_SEED"]
 
-#: Seed of the packaged twin: ``t1dtrial simulate --protocol lu2021 --seed 1648`` rewrites it.
-LU2021_SEED = 1648
+#: Seed of the packaged twin: ``t1dtrial simulate --protocol lu2021 --seed 8348`` rewrites it.
+LU2021_SEED = 8348
 
 
 def lu2021_path() -> Path:

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..protocol import Protocol, load_protocol
 from .cohort import Cohort, check_seed, simulate_cohort
+from ._firth import firth_fit_and_p
 from .endpoints import insulin_free_months, percent_change, remission_flags
 from .parameters import ModelParameters
 
@@ -55,6 +56,19 @@ class CalibrationTarget:
     target: float = float("nan")
     tolerance: float = 0.0
 
+    def probability(self, values: np.ndarray) -> float:
+        """Share of simulated trials that show the finding as published.
+
+        A count (``kind="mean"``): the share whose statistic equals the
+        published value; a finding (``kind="at_least"``, an indicator): its
+        mean; ``kind="info"``: NaN.
+        """
+        if self.kind == "info" or values.size == 0:
+            return float("nan")
+        if self.kind == "mean":
+            return float(np.mean(np.abs(values - self.target) < 1e-9))
+        return float(np.mean(values))
+
     def within(self, expected: float, slack: float = 0.0) -> bool:
         """Whether an expected value meets the target (``slack`` adds Monte-Carlo allowance)."""
         if self.kind == "mean":
@@ -65,6 +79,9 @@ class CalibrationTarget:
 
 
 _SEED = "seed study (Lu 2021, abstract)"
+_PREDICTOR_MODEL = ("the plan's predictor model (logistic-predictors): remission at M12 on BFCP "
+                    "(per 0.1 nmol/L) + CUMDOSE (per 10^6 cells/kg), MSC arm, Firth's "
+                    "penalised likelihood")
 TARGETS: tuple[CalibrationTarget, ...] = (
     CalibrationTarget("n_adult_onset", "33 of 53", _SEED,
                       "adult-onset participants per trial", "mean", 33.0, 0.5),
@@ -94,11 +111,18 @@ TARGETS: tuple[CalibrationTarget, ...] = (
                       "in FCP or PCP change", _SEED,
                       "P(Welch t p >= 0.05 for both FCP and PCP % change), juvenile onset",
                       "at_least", 0.5),
-    CalibrationTarget("predictor_bfcp_negative", "lower baseline FCP predicts remission", _SEED,
-                      "P(coefficient of BFCP < 0) in logistic regression of remission on "
-                      "BFCP + CUMDOSE, MSC arm", "at_least", 0.7),
-    CalibrationTarget("predictor_dose_positive", "higher UC-MSC dose predicts remission", _SEED,
-                      "P(coefficient of CUMDOSE > 0) in the same model", "at_least", 0.7),
+    CalibrationTarget("predictor_bfcp_negative", "lower baseline FCP associated with remission",
+                      _SEED, f"P(coefficient of BFCP < 0) in {_PREDICTOR_MODEL}", "at_least", 0.9),
+    CalibrationTarget("predictor_bfcp_significant", "lower baseline FCP associated with "
+                      "remission, significantly (assumed: the abstract reports it as a finding)",
+                      _SEED, "P(coefficient of BFCP < 0 and its penalised likelihood-ratio "
+                      "p < 0.05) in the same model", "at_least", 0.35),
+    CalibrationTarget("predictor_dose_positive", "higher UC-MSC dose associated with remission",
+                      _SEED, "P(coefficient of CUMDOSE > 0) in the same model", "at_least", 0.9),
+    CalibrationTarget("predictor_dose_significant", "higher UC-MSC dose associated with "
+                      "remission, significantly (assumed: the abstract reports it as a finding)",
+                      _SEED, "P(coefficient of CUMDOSE > 0 and its penalised likelihood-ratio "
+                      "p < 0.05) in the same model", "at_least", 0.35),
     CalibrationTarget("severe_adverse_events", "no severe side effects", _SEED,
                       "severe adverse events per trial", "mean", 0.0, 0.0),
 )
@@ -111,8 +135,11 @@ class CalibrationResult:
     Attributes
     ----------
     summary : DataFrame
-        One row a target: target, published, expected, sd, q05, q95, mcse,
-        n_trials, criterion, within, statistic, source.
+        One row a target (every published finding): target, published,
+        expected, sd, q05, q95, mcse, n_trials, criterion, within,
+        probability (share of simulated trials showing the finding as
+        published: a count equal to it, a comparison or association in its
+        direction and significance), statistic, source.
     trials : DataFrame
         One row a simulated trial, one column a statistic.
     n_trials : int
@@ -175,26 +202,6 @@ def _welch(x: np.ndarray, group: np.ndarray, trial: np.ndarray, n_trials: int):
     return m1 - m0, np.where((n0 >= 2) & (n1 >= 2), p, np.nan)
 
 
-def _batched_logistic(X: np.ndarray, y: np.ndarray, iterations: int = 30) -> np.ndarray:
-    """Maximum-likelihood logistic coefficients for many small data sets at once.
-
-    ``X`` is (trials, n, k) with an intercept column; ``y`` is (trials, n).
-    Under separation the coefficients grow until the iterations stop; their
-    signs remain those of the separating direction.
-    """
-    beta = np.zeros(X.shape[0:1] + X.shape[2:])
-    eye = np.eye(X.shape[2]) * 1e-8
-    for _ in range(iterations):
-        mu = 1.0 / (1.0 + np.exp(-np.clip(np.einsum("tnk,tk->tn", X, beta), -30, 30)))
-        w = mu * (1.0 - mu)
-        grad = np.einsum("tnk,tn->tk", X, y - mu)
-        hess = np.einsum("tnk,tn,tnj->tkj", X, w, X) + eye
-        step = np.linalg.solve(hess, grad[..., None])[..., 0]
-        norm = np.linalg.norm(step, axis=1, keepdims=True)
-        beta = beta + step * np.minimum(1.0, 5.0 / np.maximum(norm, 1e-12))
-    return beta
-
-
 def trial_statistics(cohort: Cohort) -> "pd.DataFrame":
     """The calibration statistics of every trial of a cohort (one row a trial).
 
@@ -250,33 +257,61 @@ def trial_statistics(cohort: Cohort) -> "pd.DataFrame":
                                         & (out["adult_pcp_pchg_difference"] > 0)).astype(float)
         out["juvenile_no_difference"] = ((out["juvenile_fcp_p"] >= 0.05)
                                          & (out["juvenile_pcp_p"] >= 0.05)).astype(float)
-    out.update(_predictor_signs(cohort, treated, rem))
+    out.update(_predictor_model(cohort, treated, rem))
     return pd.DataFrame(out)
 
 
-def _predictor_signs(cohort: Cohort, treated: int | None, rem: np.ndarray) -> dict[str, np.ndarray]:
+#: ADSL covariates of a predictor model the simulator can compute from a cohort.
+_PREDICTOR_COVARIATES = ("BFCP", "BPCP", "CUMDOSE")
+_PREDICTOR_COLUMNS = ("predictor_bfcp_negative", "predictor_bfcp_significant", "predictor_bfcp_p",
+                      "predictor_dose_positive", "predictor_dose_significant", "predictor_dose_p")
+
+
+def _predictor_model(cohort: Cohort, treated: int | None, rem: np.ndarray) -> dict[str, np.ndarray]:
+    """The plan's predictor model in the treated arm of each trial: signs and p-values.
+
+    As the ``logistic-predictors`` analysis fits it for lu2021: remission
+    (missing counted as none) on baseline fasting C-peptide and cumulative
+    cell dose, each on its own (linear) scale, plus the protocol's other
+    predictor covariates among ``BPCP``; Firth's penalised likelihood (the
+    plan's choice below 10 events per variable) and penalised
+    likelihood-ratio p-values. Signs and p-values do not depend on the units
+    of a covariate, so they equal those of the plan's ``per 0.1 nmol/L`` and
+    ``per 10^6 cells/kg`` odds ratios.
+    """
     T = cohort.n_trials
     nan = np.full(T, np.nan)
+    out = {name: nan for name in _PREDICTOR_COLUMNS}
     if treated is None:
-        return {"predictor_bfcp_negative": nan, "predictor_dose_positive": nan}
+        return out
     mask = cohort.arm == treated
     k = int(mask.sum()) // T
-    b = cohort.visit_index(cohort.protocol.baseline_visit)
     if k < 4:
-        return {"predictor_bfcp_negative": nan, "predictor_dose_positive": nan}
-    bfcp = cohort.measured["FCP"][mask, b].reshape(T, k)
-    dose = cohort.cumulative_cells_per_kg[mask].reshape(T, k)
+        return out
+    b = cohort.visit_index(cohort.protocol.baseline_visit)
+    values = {"BFCP": cohort.measured["FCP"][mask, b], "BPCP": cohort.measured["PCP"][mask, b],
+              "CUMDOSE": cohort.cumulative_cells_per_kg[mask]}
+    planned = [c for c in cohort.protocol.analysis.predictor_covariates if c in _PREDICTOR_COVARIATES]
+    covariates = ["BFCP", "CUMDOSE"] + [c for c in planned if c not in ("BFCP", "CUMDOSE")]
+    columns = [values[c].reshape(T, k) for c in covariates]
     y = rem[mask].reshape(T, k)
 
-    def z(a: np.ndarray) -> np.ndarray:
+    def centred(a: np.ndarray) -> np.ndarray:
         sd = a.std(axis=1, keepdims=True)
         return np.where(sd > 0, (a - a.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1), 0.0)
 
-    X = np.stack([np.ones_like(bfcp), z(bfcp), z(dose)], axis=2)
-    beta = _batched_logistic(X, y)
-    varies = (dose.std(axis=1) > 0)
-    return {"predictor_bfcp_negative": (beta[:, 1] < 0).astype(float),
-            "predictor_dose_positive": np.where(varies, (beta[:, 2] > 0).astype(float), np.nan)}
+    X = np.stack([np.ones_like(y)] + [centred(a) for a in columns], axis=2)
+    varies = np.all([a.std(axis=1) > 0 for a in columns], axis=0) & (y.min(axis=1) < y.max(axis=1))
+    beta, p = firth_fit_and_p(X, y)
+    beta[~varies], p[~varies] = np.nan, np.nan
+    with np.errstate(invalid="ignore"):
+        negative, positive = beta[:, 1] < 0, beta[:, 2] > 0
+        return {"predictor_bfcp_negative": np.where(varies, negative, np.nan),
+                "predictor_bfcp_significant": np.where(varies, negative & (p[:, 1] < 0.05), np.nan),
+                "predictor_bfcp_p": p[:, 1],
+                "predictor_dose_positive": np.where(varies, positive, np.nan),
+                "predictor_dose_significant": np.where(varies, positive & (p[:, 2] < 0.05), np.nan),
+                "predictor_dose_p": p[:, 2]}
 
 
 def calibrate(
@@ -349,6 +384,7 @@ def calibrate(
             "q95": float(np.quantile(x, 0.95)) if x.size else float("nan"),
             "mcse": mcse, "n_trials": int(x.size), "criterion": criterion,
             "within": tgt.within(mean) if x.size else tgt.kind == "info",
+            "probability": tgt.probability(x),
             "statistic": tgt.statistic, "source": tgt.source,
         })
     return CalibrationResult(summary=pd.DataFrame(rows), trials=trials, n_trials=int(n_trials),

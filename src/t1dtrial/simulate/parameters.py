@@ -49,6 +49,8 @@ def _p(value: float, unit: str, source: str, description: str) -> Any:
 _GREENBAUM = ("Greenbaum 2012 (Diabetes 61:2066): stimulated C-peptide mean AUC falls about "
               "0.0245 nmol/L per month in year 1 (about 40-50 % of a typical 0.6 nmol/L "
               "baseline); exact value an assumption calibrated to the control remission rate")
+_PREDICTORS = ("probabilities under the model: ``t1dtrial calibrate``, targets "
+               "predictor_bfcp_* and predictor_dose_*")
 _YOUNG = ("Hao 2016 (Diabetes Care), Dufort 2019 (JCI Insight): decline faster and more "
           "variable in younger people; exact value an assumption")
 
@@ -131,18 +133,23 @@ class ModelParameters:
                                          "between-subject SD of the decline rate, juvenile onset")
     # -- MSC effect ----------------------------------------------------------------
     responder_logit_intercept: float = _p(
-        0.02, "logit", f"{ASSUMPTION}: calibrated to 11/27 MSC remission (seed study)",
+        -1.59, "logit", f"{ASSUMPTION}: calibrated to 11/27 MSC remission (seed study)",
         "log-odds of responding at the reference dose and baseline FCP, adult onset")
     responder_logit_per_dose: float = _p(
-        0.9, "logit per 1e6 cells/kg",
-        "seed study: higher UC-MSC dose associated with remission; size an assumption",
+        2.5, "logit per 1e6 cells/kg",
+        "seed study: higher UC-MSC dose associated with remission (multivariable logistic model); "
+        "size an assumption, chosen so that this finding, in the plan's "
+        f"predictor model, is significant in about half of simulated trials ({_PREDICTORS})",
         "change in log-odds of responding per 1e6 cells/kg of cumulative dose")
     responder_dose_reference: float = _p(
         2.5e6, "cells/kg", f"{ASSUMPTION}: middle of the assumed cumulative dose range",
         "cumulative dose at which the intercept applies")
     responder_logit_per_log_bfcp: float = _p(
-        -1.5, "logit per log(nmol/L)",
-        "seed study: lower baseline fasting C-peptide associated with remission; size an assumption",
+        -4.0, "logit per log(nmol/L)",
+        "seed study: lower baseline fasting C-peptide associated with remission (multivariable "
+        "logistic model); size an assumption: a halving of baseline FCP multiplies the odds of "
+        f"responding by about 16, with which that finding is significant in about 4 of 10 "
+        f"simulated trials ({_PREDICTORS})",
         "change in log-odds of responding per unit of log baseline fasting C-peptide")
     responder_bfcp_reference: float = _p(0.2, "nmol/L", f"{ASSUMPTION}",
                                          "baseline fasting C-peptide at which the intercept applies")
@@ -150,15 +157,20 @@ class ModelParameters:
         -0.6, "logit", "seed study: no clear benefit in juvenile onset; size an assumption",
         "change in log-odds of responding for juvenile onset")
     effect_rate_mean: float = _p(
-        0.9, "1/year (log scale)", f"{ASSUMPTION}: responders' C-peptide rises over the year",
+        1.3, "1/year (log scale)",
+        f"{ASSUMPTION}: responders' C-peptide rises over the year, so that nearly every adult "
+        "responder is in remission at 12 months (a responder who is not dilutes the published "
+        "predictor associations)",
         "mean reduction of the decline rate in responders, adult onset")
     effect_rate_sd: float = _p(0.25, "1/year (log scale)", f"{ASSUMPTION}",
                                "between-responder SD of the reduction of the decline rate")
     effect_juvenile_multiplier: float = _p(
-        0.5, "1", "seed study: no significant difference in juvenile onset; size an assumption",
+        0.7, "1", "seed study: no significant difference in juvenile onset; size an assumption "
+        "(juvenile responders that rarely reach remission would hide the association of lower "
+        "baseline FCP with remission, juvenile onset having the lower FCP)",
         "multiplier of the mean effect in juvenile-onset responders")
     insulin_free_effect_z: float = _p(
-        0.78, "SD", f"{ASSUMPTION}: calibrated to 3/27 insulin-free MSC subjects (seed study)",
+        0.59, "SD", f"{ASSUMPTION}: calibrated to 3/27 insulin-free MSC subjects (seed study)",
         "responders whose effect exceeds mean + z x SD become insulin-free for a while")
     insulin_free_start_min: float = _p(14.0, "days", f"{ASSUMPTION}",
                                        "earliest start of an insulin-free episode after day 0")
