@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ._app import app
+from ._power_output import FIGURE, REPORT, SCHEDULER, TARGET, WORKERS, check_curve, check_run_options, refuse
 
 power_app = typer.Typer(help="Power and sample size for the next trial.", no_args_is_help=True)
 app.add_typer(power_app, name="power")
@@ -40,23 +41,14 @@ def binary(
                                   "run repeats exactly."),
     alternative: str = typer.Option("two-sided", "--alternative",
                                     help="two-sided, or greater (treatment's proportion higher)."),
-    scheduler: str = typer.Option(None, "--scheduler",
-                                  help="Monte Carlo on a Dask cluster: its scheduler "
-                                       "tcp://HOST:PORT (pip install 't1dtrial[dask]'); default: "
-                                       "local processes. Same numbers either way."),
-    workers: int = typer.Option(None, "--workers",
-                                help="Local processes of a Monte Carlo run (default: one per CPU)."),
+    scheduler: str = SCHEDULER,
+    workers: int = WORKERS,
     out: Path = typer.Option(None, "--out", "-o",
                              help="Write the grid as CSV to this new file (n1, n2, p1, p2, test, "
                                   "method, sims, power, mc_se, alpha, alternative)."),
-    figure: Path = typer.Option(None, "--figure",
-                                help="Draw the power curve (power against --n1, one line a "
-                                     "scenario) to this new .svg or .png file."),
-    report: Path = typer.Option(None, "--report",
-                                help="Write the design report (assumptions, power curve, "
-                                     "sample sizes, power of each design) to this new .html file."),
-    target: float = typer.Option(0.8, "--target",
-                                 help="Target power of the curve and the sample sizes."),
+    figure: Path = FIGURE,
+    report: Path = REPORT,
+    target: float = TARGET,
 ) -> None:
     """Power of a comparison of two proportions (remission), exactly or by simulation, over a
     grid of designs.
@@ -69,12 +61,7 @@ def binary(
 
     from ..design.exact import TESTS
     from ..design.grid import binary_power_grid, parse_values
-    from ..errors import InputError, Problem
     from ._power_output import check_power_outputs
-
-    def refuse(option: str, value: object, problem: str, expected: str) -> InputError:
-        return InputError([Problem(file=option, row=None, column=None, value=str(value),
-                                   problem=problem, expected=expected)])
 
     tests = [t.strip() for t in test.split(",") if t.strip()]
     if not tests or any(t not in TESTS for t in tests):
@@ -82,8 +69,6 @@ def binary(
                      f"one or more of {', '.join(TESTS)}")
     if method not in ("exact", "mc"):
         raise refuse("--method", method, "is not a method", "exact or mc")
-    if workers is not None and workers < 1:
-        raise refuse("--workers", workers, "is not a number of processes", "a whole number >= 1")
     if method == "mc" and not 1 <= sims <= 100_000_000:
         raise refuse("--sims", sims, "is not a number of simulated trials",
                      "a whole number from 1 to 100000000")
@@ -91,14 +76,13 @@ def binary(
         raise refuse("--alternative", alternative, "is not an alternative", "two-sided or greater")
     if not 0 < alpha < 1:
         raise refuse("--alpha", alpha, "is not a level", "a number between 0 and 1")
-    if not 0 < target < 1:
-        raise refuse("--target", target, "is not a power", "a number between 0 and 1")
+    check_run_options(target=target, workers=workers)
     check_power_outputs(out, figure, report)
     grid = dict(n1=parse_values(n1, "--n1", integer=True, low=1, high=5000),
                 n2=None if n2 is None else parse_values(n2, "--n2", integer=True, low=1, high=5000),
                 p1=parse_values(p1, "--p1", low=0, high=1),
                 p2=parse_values(p2, "--p2", low=0, high=1))
-    _check_curve(figure, grid["n1"], refuse)
+    check_curve(figure, grid["n1"])
     console = Console()
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("exact power" if method == "exact" else "simulated power", total=None)
@@ -129,13 +113,6 @@ def binary(
     console.print(shown)
     _write(table, console, out=out, figure=figure, report=report, target=target,
            title="Power of a comparison of two proportions")
-
-
-def _check_curve(figure: Path | None, n1: list[int], refuse) -> None:
-    """A power curve needs more than one number of participants (refused before any work)."""
-    if figure is not None and len(set(n1)) < 2:
-        raise refuse("--figure", figure, "a power curve needs more than one number of "
-                     "participants", "a grid such as --n1 20:100:10")
 
 
 def _write(table, console, *, out: Path | None, figure: Path | None, report: Path | None,
@@ -181,22 +158,15 @@ def continuous(
     seed: int = typer.Option(_SEED, "--seed",
                              help="Seed of the simulation; fixed by default, so a run repeats "
                                   "exactly."),
-    scheduler: str = typer.Option(None, "--scheduler",
-                                  help="Monte Carlo on a Dask cluster: its scheduler "
-                                       "tcp://HOST:PORT (pip install 't1dtrial[dask]'); default: "
-                                       "local processes. Same numbers either way."),
-    workers: int = typer.Option(None, "--workers",
-                                help="Local processes of a Monte Carlo run (default: one per CPU)."),
+    scheduler: str = SCHEDULER,
+    workers: int = WORKERS,
     out: Path = typer.Option(None, "--out", "-o",
                              help="Write the grid as CSV to this new file (n1, n2, delta, sd, "
                                   "correlation, distribution, test, method, sims, power, mc_se, "
                                   "alpha, alternative)."),
-    figure: Path = typer.Option(None, "--figure",
-                                help="Draw the power curve to this new .svg or .png file."),
-    report: Path = typer.Option(None, "--report",
-                                help="Write the design report to this new .html file."),
-    target: float = typer.Option(0.8, "--target",
-                                 help="Target power of the curve and the sample sizes."),
+    figure: Path = FIGURE,
+    report: Path = REPORT,
+    target: float = TARGET,
 ) -> None:
     """Power of a comparison of a normally distributed endpoint (e.g. C-peptide AUC), by
     simulation, over a grid of designs.
@@ -210,12 +180,7 @@ def continuous(
     from ..design._mc_simulate import CONTINUOUS_TESTS
     from ..design.grid import parse_values
     from ..design.montecarlo import mc_continuous_power_grid
-    from ..errors import InputError, Problem
     from ._power_output import check_power_outputs
-
-    def refuse(option: str, value: object, problem: str, expected: str) -> InputError:
-        return InputError([Problem(file=option, row=None, column=None, value=str(value),
-                                   problem=problem, expected=expected)])
 
     tests = [t.strip() for t in test.split(",") if t.strip()]
     if not tests or any(t not in CONTINUOUS_TESTS for t in tests):
@@ -228,17 +193,14 @@ def continuous(
     if not 1 <= sims <= 100_000_000:
         raise refuse("--sims", sims, "is not a number of simulated trials",
                      "a whole number from 1 to 100000000")
-    if workers is not None and workers < 1:
-        raise refuse("--workers", workers, "is not a number of processes", "a whole number >= 1")
-    if not 0 < target < 1:
-        raise refuse("--target", target, "is not a power", "a number between 0 and 1")
+    check_run_options(target=target, workers=workers)
     check_power_outputs(out, figure, report)
     grid = dict(n1=parse_values(n1, "--n1", integer=True, low=2, high=5000),
                 n2=None if n2 is None else parse_values(n2, "--n2", integer=True, low=2, high=5000),
                 delta=parse_values(delta, "--delta"),
                 sd=parse_values(sd, "--sd"),
                 correlation=parse_values(correlation, "--correlation", low=-0.999, high=0.999))
-    _check_curve(figure, grid["n1"], refuse)
+    check_curve(figure, grid["n1"])
     if any(v <= 0 for v in grid["sd"]):
         raise refuse("--sd", sd, "holds a standard deviation that is not positive",
                      "positive numbers as 0.5, 0.4,0.5 or start:stop:step")

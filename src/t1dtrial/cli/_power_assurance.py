@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from ._design import power_app
+from ._power_output import FIGURE, REPORT, TARGET, check_curve, check_run_options, refuse
 
 #: Rows printed in the terminal; the whole grid is in --out.
 _SHOWN = 30
@@ -49,14 +50,9 @@ def assurance(
     out: Path = typer.Option(None, "--out", "-o",
                              help="Write the grid as CSV to this new file (one row a design "
                                   "and test)."),
-    figure: Path = typer.Option(None, "--figure",
-                                help="Draw the assurance curve (against --n1, one line a rule "
-                                     "of success) to this new .svg or .png file."),
-    report: Path = typer.Option(None, "--report",
-                                help="Write the design report (prior, assurance curve, sample "
-                                     "sizes, assurance of each design) to this new .html file."),
-    target: float = typer.Option(0.8, "--target",
-                                 help="Target assurance of the curve and the sample sizes."),
+    figure: Path = FIGURE,
+    report: Path = REPORT,
+    target: float = TARGET,
 ) -> None:
     """Assurance (probability of success averaged over a prior) and operating characteristics.
 
@@ -78,13 +74,7 @@ def assurance(
         pilot_prior,
     )
     from ..design.grid import parse_values
-    from ..errors import InputError, Problem
-    from ._design import _check_curve
     from ._power_output import check_power_outputs, write_power_outputs
-
-    def refuse(option: str, value: object, problem: str, expected: str) -> InputError:
-        return InputError([Problem(file=option, row=None, column=None, value=str(value),
-                                   problem=problem, expected=expected)])
 
     def beta(option: str, text: str) -> BetaPrior:
         try:
@@ -107,8 +97,7 @@ def assurance(
     if not -1 < margin < 1:
         raise refuse("--margin", margin, "is not a difference of proportions",
                      "a number between -1 and 1")
-    if not 0 < target < 1:
-        raise refuse("--target", target, "is not a probability", "a number between 0 and 1")
+    check_run_options(target=target)
     check_power_outputs(out, figure, report)
     if (prior_treated is None) != (prior_control is None):
         raise refuse("--prior-control" if prior_control is None else "--prior-treated", "",
@@ -137,7 +126,7 @@ def assurance(
                          None if n2 is None else parse_values(n2, "--n2", integer=True, low=1,
                                                               high=2000))
     cells = [(a, b, t) for (a, b) in pairs for t in tests]
-    _check_curve(figure, [a for a, _ in pairs], refuse)
+    check_curve(figure, [a for a, _ in pairs])
 
     console = Console()
     rows: list[dict] = []

@@ -9,13 +9,55 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+import typer
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ..errors import InputError
     from ..protocol import Protocol
 
 #: Suffixes of --figure.
 FIGURE_SUFFIXES = (".svg", ".png")
+
+# Options every power command shares (typer reads them as defaults).
+FIGURE = typer.Option(None, "--figure",
+                      help="Draw the curve (power, or assurance, against the number of "
+                           "participants, one line a scenario) to this new .svg or .png file.")
+REPORT = typer.Option(None, "--report",
+                      help="Write the design report (assumptions in words, the curve, the "
+                           "participants needed for --target, each design) to this new .html "
+                           "file.")
+TARGET = typer.Option(0.8, "--target",
+                      help="Target power (assurance) of the curve and the sample sizes.")
+SCHEDULER = typer.Option(None, "--scheduler",
+                         help="Simulate on a Dask cluster: its scheduler tcp://HOST:PORT (pip "
+                              "install 't1dtrial[dask]'); default: local processes. Same numbers "
+                              "either way.")
+WORKERS = typer.Option(None, "--workers", help="Local processes (default: one per CPU).")
+
+
+def refuse(option: str, value: object, problem: str, expected: str) -> "InputError":
+    """The error of a bad option value: the option, the value, what is wrong and what is right."""
+    from ..errors import InputError, Problem
+
+    return InputError([Problem(file=option, row=None, column=None, value=str(value),
+                               problem=problem, expected=expected)])
+
+
+def check_curve(figure: Path | None, sizes: Sequence[int]) -> None:
+    """A curve needs more than one number of participants (refused before any work)."""
+    if figure is not None and len(set(sizes)) < 2:
+        raise refuse("--figure", figure, "a power curve needs more than one number of "
+                     "participants", "a grid such as --n1 20:100:10")
+
+
+def check_run_options(*, target: float, workers: int | None = None) -> None:
+    """Refuse a target that is no probability, or a number of processes below one."""
+    if not 0 < target < 1:
+        raise refuse("--target", target, "is not a probability", "a number between 0 and 1")
+    if workers is not None and workers < 1:
+        raise refuse("--workers", workers, "is not a number of processes", "a whole number >= 1")
 
 
 def check_power_outputs(out: Path | None, figure: Path | None, report: Path | None) -> None:

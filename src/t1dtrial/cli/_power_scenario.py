@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ._design import power_app
+from ._power_output import FIGURE, REPORT, SCHEDULER, TARGET, WORKERS, check_curve, check_run_options, refuse
 
 #: Rows printed in the terminal; the whole grid is in --out.
 _SHOWN = 30
@@ -43,21 +44,13 @@ def scenario(
     chunk_size: int = typer.Option(None, "--chunk-size",
                                    help="Trials per task (default 200 on arrays, 5 on the "
                                         "pipeline)."),
-    scheduler: str = typer.Option(None, "--scheduler",
-                                  help="Dask scheduler tcp://HOST:PORT (pip install "
-                                       "'t1dtrial[dask]'); default: local processes."),
-    workers: int = typer.Option(None, "--workers",
-                                help="Local processes (default: one per CPU)."),
+    scheduler: str = SCHEDULER,
+    workers: int = WORKERS,
     out: Path = typer.Option(None, "--out", "-o",
                              help="Write the table as CSV to this new file."),
-    figure: Path = typer.Option(None, "--figure",
-                                help="Draw the power curve (against --n-per-arm) to this new "
-                                     ".svg or .png file."),
-    report: Path = typer.Option(None, "--report",
-                                help="Write the design report (the protocol, its assumptions, "
-                                     "the power curve and sample sizes) to this new .html file."),
-    target: float = typer.Option(0.8, "--target",
-                                 help="Target power of the curve and the sample sizes."),
+    figure: Path = FIGURE,
+    report: Path = REPORT,
+    target: float = TARGET,
 ) -> None:
     """Power of the protocol's primary analysis in trials simulated from the calibrated model.
 
@@ -74,27 +67,18 @@ def scenario(
 
     from ..design.grid import parse_values
     from ..design.scenario import scenario_power
-    from ..errors import InputError, Problem
     from ..protocol import load_protocol
     from ..simulate import parse_arm_sizes
-    from ._design import _check_curve
     from ._power_output import check_power_outputs, write_power_outputs
-
-    def refuse(option: str, value: object, problem: str, expected: str) -> InputError:
-        return InputError([Problem(file=option, row=None, column=None, value=str(value),
-                                   problem=problem, expected=expected)])
 
     if sims < 1:
         raise refuse("--sims", sims, "is not a number of trials", "a whole number >= 1")
     if chunk_size is not None and chunk_size < 1:
         raise refuse("--chunk-size", chunk_size, "is not a number of trials", "a whole number >= 1")
-    if workers is not None and workers < 1:
-        raise refuse("--workers", workers, "is not a number of processes", "a whole number >= 1")
-    if not 0 < target < 1:
-        raise refuse("--target", target, "is not a power", "a number between 0 and 1")
+    check_run_options(target=target, workers=workers)
     check_power_outputs(out, figure, report)
     sizes = parse_values(n_per_arm, "--n-per-arm", integer=True, low=1, high=100_000)
-    _check_curve(figure, sizes, refuse)
+    check_curve(figure, sizes)
     study = load_protocol(protocol)
     weights = parse_arm_sizes(allocation) if allocation else None
     if isinstance(weights, int):
