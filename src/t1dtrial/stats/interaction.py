@@ -208,11 +208,13 @@ def _binomial(std, sub, y, names, tested, k, level, method, outcome, effect_name
                           SeparationWarning, stacklevel=3)
             diverging = not firth
     fit = {"diverging": diverging, "function": "interaction_test"}
-    sub_rows, _ = fit_rows(sub, y, [f"s{i}" for i in range(sub.shape[1])], level, firth, **fit)
+    sub_rows, _ = fit_rows(sub, y, [f"s{i}" for i in range(sub.shape[1])], level, firth,
+                           terms=range(k, k + len(effect_names)), **fit)
     effects = [{"estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
                 "p_value": r["p_value"], "statistic": r["statistic"], "df": 1.0}
                for r in sub_rows[k:k + len(effect_names)]]
-    std_rows, _ = fit_rows(std, y, names, level, firth, **fit)
+    std_rows, _ = fit_rows(std, y, names, level, firth,
+                           terms=[idx[0] for idx in tested if len(idx) == 1], **fit)
     beta = np.array([r["estimate"] for r in std_rows])
     p = special.expit(std @ beta)
     V = np.linalg.inv((std * (p * (1 - p))[:, None]).T @ std)

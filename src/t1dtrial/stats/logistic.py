@@ -151,7 +151,7 @@ def _wald_se(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
 
 
 def _fit_table(X, y, names, conf_level, firth, diverging=False,
-               function="logistic_regression") -> tuple[list[dict], bool]:
+               function="logistic_regression", terms=None) -> tuple[list[dict], bool]:
     p = X.shape[1]
     all_free = np.arange(p)
     beta, ll_max, converged = newton(X, y, np.zeros(p), firth, all_free, max_iter=500)
@@ -162,6 +162,11 @@ def _fit_table(X, y, names, conf_level, firth, diverging=False,
     target = float(stats.chi2.ppf(conf_level, 1))
     rows = []
     for j, name in enumerate(names):
+        if terms is not None and j not in terms:  # not asked for: no profile, no test
+            rows.append({"term": name, "estimate": float(beta[j]), "ci_low": np.nan,
+                         "ci_high": np.nan, "p_value": np.nan, "se": float(se[j]),
+                         "statistic": np.nan})
+            continue
         if diverging:
             # maximum likelihood under separation: the estimates and any profile diverge
             low, high = diverging_limit(X, y, j, beta, ll_max, target, se[j])
@@ -339,8 +344,13 @@ def profile_note(rows: Sequence[dict]) -> str:
 
 def fit_rows(X: np.ndarray, y: np.ndarray, names: Sequence[str], conf_level: float,
              firth: bool, *, diverging: bool = False,
-             function: str = "logistic_regression") -> tuple[list[dict], bool]:
+             function: str = "logistic_regression",
+             terms: Sequence[int] | None = None) -> tuple[list[dict], bool]:
     """Fit on a model matrix (columns rescaled internally): one dict a term, and convergence.
+
+    ``terms`` (column indices) limits the profile intervals and tests to the
+    terms a caller reports (each profile costs many constrained fits); the
+    other rows carry the estimate and its standard error only.
 
     Raises an EstimationError (naming ``function``) when the fit does not
     reach a maximum, unless ``diverging`` says the maximum-likelihood
@@ -349,7 +359,8 @@ def fit_rows(X: np.ndarray, y: np.ndarray, names: Sequence[str], conf_level: flo
     fit reaches no maximum from any start is NaN.
     """
     Xs, scale = scaled_columns(X)
-    rows, converged = _fit_table(Xs, y, names, conf_level, firth, diverging, function)
+    rows, converged = _fit_table(Xs, y, names, conf_level, firth, diverging, function,
+                                 None if terms is None else frozenset(int(t) for t in terms))
     for r, s in zip(rows, scale):
         for key in ("estimate", "ci_low", "ci_high", "se"):
             r[key] = r[key] / s
