@@ -120,3 +120,30 @@ def paramcd_of(endpoint: str, protocol: Any = None) -> str:
     if endpoint.isupper() and len(endpoint) <= 8 and "_" not in endpoint:
         return endpoint
     return abbreviate(endpoint)
+
+
+def without_default_names(dumped: Any) -> Any:
+    """A protocol's dump without the ``paramcd``/``flag`` its default rule gives.
+
+    So that a protocol's hash (:func:`t1dtrial.protocol.protocol_hash`) is the
+    same whether the file states the default codes or not, and as before they
+    existed.
+
+    Examples
+    --------
+    >>> without_default_names({"name": "remission", "paramcd": "REMISS", "label": "x"})
+    {'name': 'remission', 'label': 'x'}
+    """
+    if isinstance(dumped, list):
+        return [without_default_names(v) for v in dumped]
+    if not isinstance(dumped, dict):
+        return dumped
+    name = dumped.get("name")
+    drop = set()
+    if isinstance(name, str):
+        if dumped.get("paramcd") in (None, abbreviate(name)) and "paramcd" in dumped:
+            drop.add("paramcd")
+        if "where" in dumped and dumped.get("flag") in (None, subgroup_flag(name)) \
+                and "flag" in dumped:
+            drop.add("flag")
+    return {k: without_default_names(v) for k, v in dumped.items() if k not in drop}
