@@ -6,6 +6,7 @@ refuses a long or duplicate PARAMCD."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
@@ -198,3 +199,29 @@ def _check(protocol, name: str, code: str) -> None:
     problems = [p for p in protocol_problems(changed) if "PARAMCD" in p.problem]
     if problems:
         raise ProtocolError(problems)
+
+
+def _lu2021_with(tmp_path: Path, old: str, new: str) -> Path:
+    from t1dtrial.protocol import protocol_source
+
+    text = protocol_source("lu2021")[1]
+    assert old in text
+    path = tmp_path / "protocol.yaml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_a_stated_paramcd_is_the_one_derived_and_a_clash_is_refused_by_name(tmp_path):
+    stated = _lu2021_with(tmp_path, "    name: remission\n", "    name: remission\n"
+                                                             "    paramcd: CREMIS\n")
+    trial = load_lu2021()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        derived = derive_all(dataclasses.replace(trial, protocol=load_protocol(stated)))
+    codes = set(derived.adeff["PARAMCD"])
+    assert "CREMIS" in codes and "REMISS" not in codes
+    clash = _lu2021_with(tmp_path, "      name: fcp_change\n", "      name: fcp_change\n"
+                                                               "      paramcd: REMISS\n")
+    with pytest.raises(ProtocolError) as refused:
+        load_protocol(clash)
+    assert "fcp_change" in str(refused.value) and "remission" in str(refused.value)
