@@ -225,3 +225,14 @@ def test_a_stated_paramcd_is_the_one_derived_and_a_clash_is_refused_by_name(tmp_
     with pytest.raises(ProtocolError) as refused:
         load_protocol(clash)
     assert "fcp_change" in str(refused.value) and "remission" in str(refused.value)
+
+
+def test_a_text_too_long_for_transport_v5_is_refused_by_name(twin):
+    from t1dtrial.errors import InputError
+
+    derived, protocol, _ = twin
+    adeff = derived.adeff.assign(PARAM=derived.adeff["PARAM"].astype(object).where(
+        derived.adeff["PARAMCD"] != "REMISS", "x" * 201))
+    with pytest.raises(InputError) as refused:
+        submission_files(dataclasses.replace(derived, adeff=adeff), protocol)
+    assert "PARAM" in str(refused.value) and "201" in str(refused.value)

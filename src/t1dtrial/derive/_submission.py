@@ -47,6 +47,8 @@ __all__ = ["submission_datasets", "define_tables", "submission_files", "SUBMISSI
 
 #: Folder of the submission set inside an output folder.
 SUBMISSION_FOLDER = "submission"
+#: Longest character value SAS transport v5 holds (bytes).
+XPT_MAX_LENGTH = 200
 _CARRIED = ("TRTP", "TRTA", "FASFL", "SAFFL", "PPROTFL")
 _KEYS = {"adsl": "STUDYID, USUBJID", "adlb": "USUBJID, PARAMCD, AVISITN, ADT, SRCSEQ",
          "adeff": "USUBJID, PARAMCD, AVISITN", "adae": "USUBJID, AESEQ",
@@ -227,6 +229,11 @@ def submission_files(derived: Derived | Mapping[str, pd.DataFrame], protocol: An
     study : str
         Study identifier in define.json (default the Derived's protocol id).
 
+    Raises
+    ------
+    InputError
+        When a character value is longer than SAS transport v5 holds (200 bytes).
+
     Examples
     --------
     >>> from t1dtrial.datasets import load_lu2021
@@ -242,6 +249,16 @@ def submission_files(derived: Derived | Mapping[str, pd.DataFrame], protocol: An
     datasets = submission_datasets(derived, data_cut=data_cut)
     define = define_tables(datasets, protocol)
     labels = define["variables"]
+    too_long = labels.loc[labels["length"] > XPT_MAX_LENGTH]
+    if len(too_long):
+        from ..errors import InputError, Problem
+
+        raise InputError([Problem(
+            file=f"{row.dataset.lower()}.xpt", row=None, column=row.name, value=row.length,
+            problem=f"values of {row.name} are {row.length} bytes long; SAS transport v5 "
+                    f"holds at most {XPT_MAX_LENGTH}",
+            expected="shorter texts (e.g. the protocol's labels) or no --xpt")
+            for row in too_long.itertuples(index=False)])
     files: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, frame in datasets.items():
