@@ -10,13 +10,21 @@ change, in the same environment::
     git stash; .venv/bin/python benchmarks/same_numbers.py dump /tmp/before.pkl; git stash pop
     .venv/bin/python benchmarks/same_numbers.py dump /tmp/after.pkl
     .venv/bin/python benchmarks/same_numbers.py compare /tmp/before.pkl /tmp/after.pkl
+
+When a change renames things (a PARAMCD, a column), ``--rename OLD=NEW`` (repeatable)
+renames them in the first dump before comparing: column names, and every whole
+word OLD in text cells, notes and metadata, so that only numbers are compared::
+
+    ... compare /tmp/before.pkl /tmp/after.pkl --rename REMISSION=REMISS
 """
 
 from __future__ import annotations
 
 import argparse
 import pickle
+import re
 import sys
+from typing import Any
 
 import pandas as pd
 
@@ -51,10 +59,34 @@ def _frames(name: str, a: pd.DataFrame | None, b: pd.DataFrame | None) -> str:
         return str(exc)[:400]
 
 
-def compare(path_a: str, path_b: str) -> int:
+def _renamed(obj: Any, pattern: re.Pattern | None, names: dict[str, str]) -> Any:
+    """``obj`` (a dump or part of one) with every whole word of ``names`` renamed."""
+    if pattern is None:
+        return obj
+    if isinstance(obj, str):
+        return pattern.sub(lambda m: names[m.group(0)], obj)
+    if isinstance(obj, pd.DataFrame):
+        out = obj.rename(columns=lambda c: _renamed(c, pattern, names))
+        for column in out.columns:
+            if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+                out[column] = out[column].map(lambda v: _renamed(v, pattern, names),
+                                              na_action="ignore").astype(out[column].dtype)
+        return out
+    if isinstance(obj, dict):
+        return {_renamed(k, pattern, names): _renamed(v, pattern, names) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_renamed(v, pattern, names) for v in obj)
+    return obj
+
+
+def compare(path_a: str, path_b: str, renames: dict[str, str] | None = None) -> int:
     """Print every difference; the exit status: 0 equal (or within 1e-12), 1 different."""
     with open(path_a, "rb") as fa, open(path_b, "rb") as fb:
         a, b = pickle.load(fa), pickle.load(fb)
+    names = renames or {}
+    pattern = (re.compile(r"\b(" + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+                          + r")\b") if names else None)
+    a = _renamed(a, pattern, names)
     pairs = [(f"{kind}/{k}", a[kind].get(k), b[kind].get(k))
              for kind in ("tables", "adam") for k in sorted(a[kind].keys() | b[kind].keys())]
     for i, (pa, pb) in enumerate(zip(a["parts"], b["parts"])):
@@ -91,11 +123,13 @@ def main() -> None:
     both = sub.add_parser("compare")
     both.add_argument("a")
     both.add_argument("b")
+    both.add_argument("--rename", action="append", default=[], metavar="OLD=NEW",
+                      help="rename OLD (a whole word) to NEW in the first dump before comparing")
     args = parser.parse_args()
     if args.command == "dump":
         dump(args.out)
     else:
-        sys.exit(compare(args.a, args.b))
+        sys.exit(compare(args.a, args.b, dict(r.split("=", 1) for r in args.rename)))
 
 
 if __name__ == "__main__":

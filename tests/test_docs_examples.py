@@ -97,7 +97,7 @@ def test_the_endpoint_kind_example_runs_through_derive_analyze_and_the_summary(r
     assert type(ns["protocol"].endpoints.secondary[-1]).__module__ == "docs_example"
     assert "fcp_doubled: FCP at least 2 x baseline at M12" in printed
     adeff = ns["derived"].adeff
-    mine = adeff.loc[(adeff["PARAMCD"] == "FCP_DOUBLED") & (adeff["ANL01FL"] == "Y")]
+    mine = adeff.loc[(adeff["PARAMCD"] == "FCPDOUB") & (adeff["ANL01FL"] == "Y")]
     adlb = ns["derived"].adlb
     fcp = adlb.loc[(adlb["PARAMCD"] == "FCP") & (adlb["AVISIT"] == "M12")
                    & (adlb["ANL01FL"] == "Y")].set_index("USUBJID")

@@ -28,8 +28,8 @@ from t1dtrial.protocol import load_protocol
 
 FIXTURES = Path(__file__).resolve().parents[1] / "reference" / "fixtures"
 ADSL_COLUMNS = ["USUBJID", "TRT01P", "FASFL", "AGE", "AGEONSET", "SEX", "WEIGHTBL", "DURDIAG",
-                "BFCP", "BPCP", "BHBA1C", "BINSDOSE", "BIDAA1C", "SG_ADULT_ONSET",
-                "SG_JUVENILE_ONSET"]
+                "BFCP", "BPCP", "BHBA1C", "BINSDOSE", "BIDAA1C", "SGADONFL",
+                "SGJUONFL"]
 EPISODE_COLUMNS = ["USUBJID", "TRT01P", "EPISODE", "AVAL", "CNSR"]
 
 
@@ -121,8 +121,8 @@ def test_sex_percent_is_of_subjects_with_a_known_sex_and_both_levels_always_appe
 
 
 def test_subgroups_come_from_the_protocol_flags_and_unknown_flags_are_missing(lu2021):
-    adsl = _adsl(TRT01P=["MSC"] * 3, SG_ADULT_ONSET=["Y", "N", ""],
-                 SG_JUVENILE_ONSET=["N", "Y", ""])
+    adsl = _adsl(TRT01P=["MSC"] * 3, SGADONFL=["Y", "N", ""],
+                 SGJUONFL=["N", "Y", ""])
     t = baseline_characteristics(SimpleNamespace(adsl=adsl), lu2021)
     assert _value(t, "SUBGROUP", "n", "MSC", "adult_onset") == (1.0, 2)
     assert _value(t, "SUBGROUP", "percent", "MSC", "juvenile_onset") == (50.0, 2)
@@ -231,8 +231,8 @@ def test_datasets_derived_under_another_protocol_are_refused(lu2021):
 
 def _read_adsl(dataset: str) -> pd.DataFrame:
     return pd.read_csv(FIXTURES / f"descriptive_adsl_{dataset}.csv",
-                       dtype={"USUBJID": str, "SEX": object, "SG_ADULT_ONSET": object,
-                              "SG_JUVENILE_ONSET": object})
+                       dtype={"USUBJID": str, "SEX": object, "SGADONFL": object,
+                              "SGJUONFL": object})
 
 
 @pytest.mark.parametrize("dataset", ["twin", "small", "edge"])

@@ -208,7 +208,7 @@ def test_every_enrolled_subject_is_in_exactly_one_row_of_each_partition(subjects
     adsl = pd.DataFrame(subjects).assign(USUBJID=lambda d: [f"S{i}" for i in range(len(d))],
                                          ENRLFL="Y")
     adeff = adsl.loc[adsl["AVALC"].notna(), ["USUBJID", "AVALC"]].assign(
-        PARAMCD="REMISSION", ANL01FL="Y", REASON="")
+        PARAMCD="REMISS", ANL01FL="Y", REASON="")
     t = disposition(SimpleNamespace(adsl=adsl.drop(columns="AVALC"), adeff=adeff), PROTOCOL)
     assert not t.duplicated(["stage", "arm", "reason"]).any()
     n = {(r.stage, r.arm, r.reason): r.n for r in t.itertuples()}

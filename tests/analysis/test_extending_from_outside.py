@@ -21,6 +21,7 @@ from rich.console import Console
 from scipy.stats import norm
 
 from t1dtrial.analysis import analyze
+from t1dtrial.protocol.adam_names import paramcd_of
 from t1dtrial.analysis.methods import (AnalysisData, AnalysisSpec, method_names, register_method,
                                        unregister_method)
 from t1dtrial.analysis.result import Result
@@ -57,7 +58,7 @@ HBA1C_FALL = EndpointKind(
 def responder_difference(spec: AnalysisSpec, data: AnalysisData) -> Result:
     """Difference in responder proportions, treated - control, with a Wald interval."""
     adsl = data.adsl.loc[data.adsl[spec.population_flag].eq("Y"), ["USUBJID", "TRT01P"]]
-    eff = data.adeff.loc[(data.adeff["PARAMCD"] == spec.endpoint_name.upper())
+    eff = data.adeff.loc[(data.adeff["PARAMCD"] == paramcd_of(spec.endpoint_name, data.protocol))
                          & data.adeff["ANL01FL"].eq("Y"), ["USUBJID", "AVALC"]]
     status = adsl.merge(eff, on="USUBJID", how="left")
     yes = status.groupby("TRT01P")["AVALC"].apply(lambda v: int(v.eq("Y").sum()))
@@ -121,7 +122,7 @@ def test_derive_writes_the_new_kind_as_adeff_rows(protocol):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         d = derive_all(load_folder(lu2021_path(), protocol))
-    rows = d.adeff.loc[(d.adeff.PARAMCD == "HBA1C_FELL") & d.adeff.ANL01FL.eq("Y")]
+    rows = d.adeff.loc[(d.adeff.PARAMCD == "HBA1FELL") & d.adeff.ANL01FL.eq("Y")]
     lb = d.adlb.loc[(d.adlb.PARAMCD == "HBA1C") & (d.adlb.AVISIT == "M12")
                     & d.adlb.ANL01FL.eq("Y")].set_index("USUBJID")
     got = rows.set_index("USUBJID").loc[lb.index, "AVALC"]
@@ -133,7 +134,7 @@ def test_analyze_runs_the_new_method_on_the_new_kind(results):
     table = results["hba1c_fell_difference"]
     adeff, adsl = results.adam["adeff"], results.adam["adsl"]
     fas = adsl.loc[adsl.FASFL.eq("Y"), ["USUBJID", "TRT01P"]]
-    status = fas.merge(adeff.loc[(adeff.PARAMCD == "HBA1C_FELL") & adeff.ANL01FL.eq("Y"),
+    status = fas.merge(adeff.loc[(adeff.PARAMCD == "HBA1FELL") & adeff.ANL01FL.eq("Y"),
                                  ["USUBJID", "AVALC"]], on="USUBJID", how="left")
     p = status.assign(y=status.AVALC.eq("Y")).groupby("TRT01P")["y"].mean()
     assert table["comparison"].tolist() == ["MSC vs CONTROL"]

@@ -42,7 +42,7 @@ def _derived(subjects: dict[str, str], episodes: list[tuple], *, status=None, fa
     ep = ep.assign(PARAMCD="INSFREE", ANL01FL="", AVALC="",
                    ASTDT=pd.to_datetime(ep["ASTDT"]), AENDT=pd.to_datetime(ep["AENDT"]))
     status = status or {}
-    at = pd.DataFrame({"USUBJID": list(status), "PARAMCD": "INSULIN_INDEPENDENCE",
+    at = pd.DataFrame({"USUBJID": list(status), "PARAMCD": "INSUINDE",
                        "ANL01FL": "Y", "AVALC": list(status.values())})
     adeff = pd.concat([at, ep], ignore_index=True)
     return SimpleNamespace(adsl=adsl, adeff=adeff, protocol_id="lu2021")

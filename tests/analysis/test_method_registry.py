@@ -9,6 +9,7 @@ import pytest
 from rich.console import Console
 
 from t1dtrial.analysis import analyze
+from t1dtrial.protocol.adam_names import paramcd_of
 from t1dtrial.analysis.methods import (AnalysisData, AnalysisSpec, get_method, method_names,
                                        methods_for, register_method)
 from t1dtrial.analysis.result import Result
@@ -24,7 +25,7 @@ from t1dtrial.stats import risk_ratio
 def risk_ratio_method(spec: AnalysisSpec, data: AnalysisData) -> Result:
     """Risk ratio of responders, each planned pair of arms, with stats.risk_ratio."""
     adsl = data.adsl.loc[data.adsl[spec.population_flag].eq("Y"), ["USUBJID", "TRT01P"]]
-    eff = data.adeff.loc[(data.adeff["PARAMCD"] == spec.endpoint_name.upper())
+    eff = data.adeff.loc[(data.adeff["PARAMCD"] == paramcd_of(spec.endpoint_name, data.protocol))
                          & data.adeff["ANL01FL"].eq("Y"), ["USUBJID", "AVALC"]]
     status = adsl.merge(eff, on="USUBJID", how="left")
     yes = status.groupby("TRT01P")["AVALC"].apply(lambda v: int(v.eq("Y").sum()))

@@ -19,9 +19,9 @@ def _frames(bfcp, response, arm="MSC"):
     n = len(bfcp)
     ids = [f"S{i:02d}" for i in range(n)]
     adsl = pd.DataFrame({"USUBJID": ids, "TRT01P": arm, "FASFL": "Y", "BFCP": bfcp,
-                         "CUMDOSE": np.linspace(1e6, 3e6, n), "SG_ADULT_ONSET": "Y",
-                         "SG_JUVENILE_ONSET": "N"})
-    adeff = pd.DataFrame({"USUBJID": ids, "PARAMCD": "REMISSION", "ANL01FL": "Y",
+                         "CUMDOSE": np.linspace(1e6, 3e6, n), "SGADONFL": "Y",
+                         "SGJUONFL": "N"})
+    adeff = pd.DataFrame({"USUBJID": ids, "PARAMCD": "REMISS", "ANL01FL": "Y",
                           "AVALC": response})
     return adsl, adeff
 
@@ -73,9 +73,9 @@ def test_unknown_predictor_covariate_is_an_input_error_naming_it():
 
 def _two_arm(missing_rule: str):
     adsl = pd.DataFrame({"USUBJID": list("ABCDEF"), "TRT01P": ["MSC"] * 3 + ["CONTROL"] * 3,
-                         "FASFL": "Y", "SG_ADULT_ONSET": list("YNYNYN"),
-                         "SG_JUVENILE_ONSET": list("NYNYNY")})
-    adeff = pd.DataFrame({"USUBJID": list("ABCDE"), "PARAMCD": "REMISSION", "ANL01FL": "Y",
+                         "FASFL": "Y", "SGADONFL": list("YNYNYN"),
+                         "SGJUONFL": list("NYNYNY")})
+    adeff = pd.DataFrame({"USUBJID": list("ABCDE"), "PARAMCD": "REMISS", "ANL01FL": "Y",
                           "AVALC": ["Y", "Y", "missing", "N", "Y"]})  # F has no record at all
     proto = LU.model_copy(update={"analysis": LU.analysis.model_copy(
         update={"missing_primary": missing_rule})})
@@ -102,8 +102,8 @@ def test_missing_endpoint_is_left_out_when_the_protocol_says_exclude():
 def test_single_arm_protocol_has_counts_but_no_comparison():
     proto = load_protocol("nasli2015")
     adsl = pd.DataFrame({"USUBJID": ["A", "B"], "TRT01P": "MSC", "FASFL": "Y",
-                         "SG_PAEDIATRIC": ["Y", "N"]})
-    adeff = pd.DataFrame({"USUBJID": ["A", "B"], "PARAMCD": "INSULIN_INDEPENDENCE",
+                         "SGPAEDFL": ["Y", "N"]})
+    adeff = pd.DataFrame({"USUBJID": ["A", "B"], "PARAMCD": "INSUINDE",
                           "ANL01FL": "Y", "AVALC": ["Y", "N"]})
     counts = responder_counts(adsl, adeff, "insulin_independence", protocol=proto)
     assert counts["subgroup"].tolist() == ["all", "paediatric"]
@@ -166,7 +166,7 @@ def test_separation_by_arm_falls_back_to_firth_and_says_so(twin):
     adsl, adeff = twin
     control = set(adsl.loc[adsl["TRT01P"] == "CONTROL", "USUBJID"])
     adeff = adeff.copy()
-    mask = adeff["USUBJID"].isin(control) & (adeff["PARAMCD"] == "REMISSION")
+    mask = adeff["USUBJID"].isin(control) & (adeff["PARAMCD"] == "REMISS")
     adeff.loc[mask & adeff["AVALC"].eq("Y"), "AVALC"] = "N"
     table, _, notes = adjusted_comparison(adsl, adeff, "remission", protocol=LU)
     assert table["method"].str.contains("Firth penalised likelihood (quasi-complete separation",

@@ -106,12 +106,16 @@ def test_a_refused_out_exits_2_with_the_reason_and_leaves_every_file_as_it_was(
 def test_analyze_replaces_a_previous_output_with_overwrite_and_follows_the_umask(work, capsys):
     old_umask = os.umask(0o022)
     try:
-        assert main(["analyze", EXPORTS, "--out", "prev", "--overwrite"]) == 0
+        assert main(["analyze", EXPORTS, "--out", "prev", "--overwrite", "--xpt"]) == 0
     finally:
         os.umask(old_umask)
     assert "11/27 (40.7)" in capsys.readouterr().out
     prev = work / "prev"
     assert read_marker(prev)["kind"] == "analysis"
+    submission = sorted(p.name for p in (prev / "submission").iterdir())
+    assert submission == sorted([f"{n}.{e}" for n in ("adae", "adeff", "adlb", "adsl", "adtte")
+                                 for e in ("csv", "xpt")]
+                                + ["define.json", "define_parameters.csv", "define_variables.csv"])
     assert not (prev / "tables" / "old_only.csv").exists()
     assert (prev / "tables" / "primary_endpoint.csv").is_file()
     assert (prev / "figures" / "primary_forest.svg").is_file()

@@ -50,7 +50,7 @@ def same_core(a, b):
 
 
 def remission(derived):
-    rem = derived.adeff[(derived.adeff.PARAMCD == "REMISSION") & (derived.adeff.ANL01FL == "Y")]
+    rem = derived.adeff[(derived.adeff.PARAMCD == "REMISS") & (derived.adeff.ANL01FL == "Y")]
     return {arm: (int((g.AVALC == "Y").sum()), len(g)) for arm, g in rem.groupby("TRT01P")}
 
 

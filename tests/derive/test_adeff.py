@@ -71,24 +71,24 @@ def remission_data():
 
 def test_remission_uses_any_of_fasting_or_postprandial(remission_data, lu2021):
     adeff, _, _ = _derive(remission_data, lu2021)
-    assert _at(adeff, "REMISSION") == {"TIE": "Y", "PCPUP": "Y", "NONE": "N", "FMISS": "missing",
+    assert _at(adeff, "REMISS") == {"TIE": "Y", "PCPUP": "Y", "NONE": "N", "FMISS": "missing",
                                        "FMISSUP": "Y", "ZERO": "missing", "NOM12": "missing"}
 
 
 def test_exactly_threshold_rise_is_not_remission_with_strict_comparison(remission_data, lu2021):
     adeff, _, _ = _derive(remission_data, with_primary(lu2021, comparison=">"))
-    assert _at(adeff, "REMISSION")["TIE"] == "N"
+    assert _at(adeff, "REMISS")["TIE"] == "N"
 
 
 def test_all_combination_needs_every_parameter(remission_data, lu2021):
     adeff, _, _ = _derive(remission_data, with_primary(lu2021, combine="all"))
-    got = _at(adeff, "REMISSION")
+    got = _at(adeff, "REMISS")
     assert (got["TIE"], got["PCPUP"], got["FMISS"], got["FMISSUP"]) == ("N", "N", "N", "missing")
 
 
 def test_missing_primary_is_flagged_with_a_reason_never_a_non_responder(remission_data, lu2021):
     adeff, _, _ = _derive(remission_data, lu2021)
-    row = adeff.loc[(adeff.PARAMCD == "REMISSION") & (adeff.ANL01FL == "Y")].set_index("USUBJID")
+    row = adeff.loc[(adeff.PARAMCD == "REMISS") & (adeff.ANL01FL == "Y")].set_index("USUBJID")
     assert np.isnan(row.loc["NOM12", "AVAL"])
     assert row.loc["NOM12", "REASON"] == "no FCP at M12; no PCP at M12"
     assert row.loc["ZERO", "REASON"] == "FCP: baseline is zero"
@@ -99,13 +99,13 @@ def test_missing_primary_is_flagged_with_a_reason_never_a_non_responder(remissio
 def test_zero_baseline_excludes_the_subject_when_the_protocol_says_so(remission_data, lu2021):
     p = with_analysis(lu2021, zero_baseline_pchg="exclude_subject")
     adeff, _, _ = _derive(remission_data, p)
-    assert _at(adeff, "REMISSION")["ZERO"] == "excluded"
-    assert _at(adeff, "REMISSION")["PCPUP"] == "Y"
+    assert _at(adeff, "REMISS")["ZERO"] == "excluded"
+    assert _at(adeff, "REMISS")["PCPUP"] == "Y"
 
 
 def test_every_subject_has_a_row_at_every_post_baseline_visit(remission_data, lu2021):
     adeff, _, adsl = _derive(remission_data, lu2021)
-    rem = adeff.loc[adeff.PARAMCD == "REMISSION"]
+    rem = adeff.loc[adeff.PARAMCD == "REMISS"]
     assert len(rem) == len(adsl) * 5
     assert set(rem.AVISIT) == {"M1", "M3", "M6", "M9", "M12"}
     assert set(rem.loc[rem.ANL01FL == "Y", "AVISIT"]) == {"M12"}
@@ -120,9 +120,9 @@ def test_threshold_endpoints_dcct_and_idaa1c(lu2021):
                           ("B", "M12", "HBA1C", 7.0, "2021-01-01"),
                           ("B", "M12", "INSULIN", 0.51, "2021-01-01"))
     adeff, _, _ = _derive(m, lu2021)
-    assert _at(adeff, "DCCT_RESPONDER") == {"A": "Y", "B": "N"}
-    assert _at(adeff, "DCCT_RESPONDER", "BL") == {"A": "Y", "B": "missing"}
-    assert _at(adeff, "IDAA1C_PARTIAL_REMISSION") == {"A": "Y", "B": "N"}
+    assert _at(adeff, "DCCTRESP") == {"A": "Y", "B": "N"}
+    assert _at(adeff, "DCCTRESP", "BL") == {"A": "Y", "B": "missing"}
+    assert _at(adeff, "IDPARE") == {"A": "Y", "B": "N"}
 
 
 def test_threshold_in_another_unit_is_converted_to_canonical():
@@ -142,9 +142,9 @@ def test_insulin_independence_from_dose_or_a_covering_episode(lu2021):
                           ("NONE", "BL", "INSULIN", 0.4, "2020-01-01"))
     free = make_insulin_free(("EPI", "2020-11-01", None))
     adeff, _, _ = _derive(m, lu2021, insulin_free=free)
-    assert _at(adeff, "INSULIN_INDEPENDENCE") == {"ZERO": "Y", "DOSE": "N", "EPI": "Y",
+    assert _at(adeff, "INSUINDE") == {"ZERO": "Y", "DOSE": "N", "EPI": "Y",
                                                   "NONE": "missing"}
-    row = adeff.loc[(adeff.PARAMCD == "INSULIN_INDEPENDENCE") & (adeff.AVISIT == "M12")
+    row = adeff.loc[(adeff.PARAMCD == "INSUINDE") & (adeff.AVISIT == "M12")
                     & (adeff.USUBJID == "EPI")].iloc[0]
     assert row.REASON == "no INSDOSE at M12; inside an insulin-free episode"
 

@@ -29,8 +29,8 @@ def test_age_is_onset_age_plus_duration_and_subgroups_are_flagged(lu2021):
     assert a.loc["A", "DURDIAG"] == 365 and a.loc["J", "DURDIAG"] == 30
     assert a.loc["A", "AGE"] == pytest.approx(18 + 365 / 365.25)
     assert a.loc[["A", "J", "U"], "ONSETGR"].tolist() == ["adult", "juvenile", ""]
-    assert a.loc[["A", "J", "U"], "SG_ADULT_ONSET"].tolist() == ["Y", "N", ""]
-    assert a.loc[["A", "J", "U"], "SG_JUVENILE_ONSET"].tolist() == ["N", "Y", ""]
+    assert a.loc[["A", "J", "U"], "SGADONFL"].tolist() == ["Y", "N", ""]
+    assert a.loc[["A", "J", "U"], "SGJUONFL"].tolist() == ["N", "Y", ""]
     assert a.loc["A", "TRT01P"] == "MSC" and a.loc["A", "SITEID"] == "S01"
 
 

@@ -59,32 +59,32 @@ def _kleene(values: list[float], how: str) -> float:
 def test_the_composite_is_both_thresholds_at_each_visit(derived):
     e = derived.adeff
     for visit in ("M3", "M12"):
-        a, b = _value(e, "INSULIN_LOW", visit), _value(e, "HBA1C_LOW", visit)
-        got = _value(e, "GOOD_CONTROL", visit)
+        a, b = _value(e, "INSULOW", visit), _value(e, "HBA1CLOW", visit)
+        got = _value(e, "GOODCONT", visit)
         want = [_kleene([a[s], b[s]], "all") for s in got.index]
         np.testing.assert_array_equal(got.to_numpy(), np.array(want))
-    at = e.loc[(e.PARAMCD == "GOOD_CONTROL") & (e.ANL01FL == "Y")]
+    at = e.loc[(e.PARAMCD == "GOODCONT") & (e.ANL01FL == "Y")]
     assert set(at["AVISIT"]) == {"M12"} and (at["AVALC"] == "Y").any() and (at["AVALC"] == "N").any()
-    assert at["CRIT1"].iloc[0] == "INSULIN_LOW = Y and HBA1C_LOW = Y"
+    assert at["CRIT1"].iloc[0] == "INSULOW = Y and HBA1CLOW = Y"
 
 
 def test_remission_at_any_listed_visit_takes_in_the_visits_so_far(derived):
     e = derived.adeff
-    rem = {v: _value(e, "REMISSION", v) for v in ("M6", "M9", "M12")}
-    ever = _value(e, "REMISSION_EVER", "M12")
+    rem = {v: _value(e, "REMISS", v) for v in ("M6", "M9", "M12")}
+    ever = _value(e, "REMIEVER", "M12")
     want = [_kleene([rem[v][s] for v in rem], "any") for s in ever.index]
     np.testing.assert_array_equal(ever.to_numpy(), np.array(want))
-    m9 = _value(e, "REMISSION_EVER", "M9")
+    m9 = _value(e, "REMIEVER", "M9")
     np.testing.assert_array_equal(m9.to_numpy(), np.array(
         [_kleene([rem["M6"][s], rem["M9"][s]], "any") for s in m9.index]))
-    early = e.loc[(e.PARAMCD == "REMISSION_EVER") & (e.AVISIT == "M3")]
+    early = e.loc[(e.PARAMCD == "REMIEVER") & (e.AVISIT == "M3")]
     assert early["AVALC"].eq("missing").all() and early["REASON"].str.startswith("before M6").all()
     assert (ever.sum() >= rem["M12"].sum())
 
 
-@pytest.mark.parametrize("primary, code", [(GOOD_CONTROL, "GOOD_CONTROL"), (EVER, "REMISSION_EVER")])
+@pytest.mark.parametrize("primary, code", [(GOOD_CONTROL, "GOODCONT"), (EVER, "REMIEVER")])
 def test_the_simulator_truth_of_a_composite_primary_is_what_derive_finds(tmp_path, primary, code):
-    protocol = _protocol(INSULIN_LOW, HBA1C_LOW, primary=primary) if code == "GOOD_CONTROL" \
+    protocol = _protocol(INSULIN_LOW, HBA1C_LOW, primary=primary) if code == "GOODCONT" \
         else _protocol(primary=primary)
     trial = simulate_trial(protocol, seed=11, n_per_arm=15)
     folder = trial.write(tmp_path / "trial")

@@ -22,7 +22,7 @@ def _derive(folder, protocol="lu2021"):
         return derive_all(load_folder(folder, protocol))
 
 
-def _remission(derived, name="REMISSION"):
+def _remission(derived, name="REMISS"):
     e = derived.adeff
     rows = e.loc[(e.PARAMCD == name) & (e.ANL01FL == "Y")].set_index("USUBJID")
     return rows["AVALC"].map({"Y": "1", "N": "0", "missing": ""})

@@ -59,7 +59,7 @@ def test_derive_all_builds_the_four_datasets(trial):
     assert isinstance(d, Derived)
     assert d.adsl.USUBJID.tolist() == ["M1", "M2", "C1"]
     assert d.data_cut == pd.Timestamp("2021-03-01")
-    rem = d.adeff.loc[(d.adeff.PARAMCD == "REMISSION") & (d.adeff.ANL01FL == "Y")]
+    rem = d.adeff.loc[(d.adeff.PARAMCD == "REMISS") & (d.adeff.ANL01FL == "Y")]
     assert dict(zip(rem.USUBJID, rem.AVALC)) == {"M1": "Y", "M2": "missing", "C1": "N"}
     ep = d.adeff.loc[d.adeff.PARAMCD == "INSFREE"]
     assert ep[["USUBJID", "AVAL", "CNSR"]].values.tolist() == [["M1", 273.0, 1]]
@@ -102,7 +102,7 @@ def test_log_counts_records_read_selected_and_excluded_with_reasons(trial):
     assert fas.n.tolist() == [3]
     pp_out = _log(d, dataset="ADSL", rule="PPROTFL", outcome="excluded")
     assert dict(zip(pp_out.reason, pp_out.n)) == {"planned infusion 2 not received": 1}
-    rem = _log(d, dataset="ADEFF", param="REMISSION")
+    rem = _log(d, dataset="ADEFF", param="REMISS")
     assert dict(zip(rem.outcome, rem.n)) == {"Y": 1, "N": 1, "missing": 1}
     uncoded = _log(d, dataset="ADAE", outcome="uncoded")
     assert uncoded.reason.tolist() == ["term not in the dictionary: chilblains"]
@@ -192,7 +192,7 @@ def test_a_trial_without_usable_measurements_still_derives_every_dataset(tmp_pat
         warnings.simplefilter("ignore", DerivationWarning)
         d = derive_all(trial)
     assert len(d.adlb) == 0 and d.adsl.FASFL.tolist() == ["N", "N"]
-    rem = d.adeff.loc[(d.adeff.PARAMCD == "REMISSION") & (d.adeff.ANL01FL == "Y")]
+    rem = d.adeff.loc[(d.adeff.PARAMCD == "REMISS") & (d.adeff.ANL01FL == "Y")]
     assert rem.AVALC.tolist() == ["missing", "missing"]
     assert d.exclusions.reason.tolist() == ["subject not in the subjects table"]
     write_derived(d, tmp_path / "out")

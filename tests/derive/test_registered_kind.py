@@ -89,7 +89,7 @@ def test_a_protocol_file_names_the_new_kind_and_derive_all_derives_it(tmp_path):
         warnings.simplefilter("ignore")
         d = derive_all(load_folder(lu2021_path(), protocol))
     e, lb = d.adeff, d.adlb
-    rows = e.loc[(e.PARAMCD == "FCP_DOUBLED") & (e.ANL01FL == "Y")].set_index("USUBJID")
+    rows = e.loc[(e.PARAMCD == "FCPDOUB") & (e.ANL01FL == "Y")].set_index("USUBJID")
     fcp = lb.loc[(lb.PARAMCD == "FCP") & (lb.AVISIT == "M12") & (lb.ANL01FL == "Y")] \
         .set_index("USUBJID")
     want = np.where(fcp["AVAL"] >= 1.5 * fcp["BASE"] - 1e-9, "Y", "N")
@@ -122,7 +122,7 @@ def test_the_simulator_truth_of_the_new_kind_as_primary_is_what_derive_finds(tmp
         warnings.simplefilter("ignore")
         d = derive_all(load_folder(folder, protocol))
     truth = trial.truth.set_index("subject_id")
-    rows = d.adeff.loc[(d.adeff.PARAMCD == "FCP_DOUBLED") & (d.adeff.ANL01FL == "Y")]
+    rows = d.adeff.loc[(d.adeff.PARAMCD == "FCPDOUB") & (d.adeff.ANL01FL == "Y")]
     mine = rows.set_index("USUBJID")["AVALC"].map({"Y": "1", "N": "0", "missing": ""})
     pd.testing.assert_series_equal(mine.reindex(truth.index), truth["remission_noisy"].astype(str),
                                    check_names=False)

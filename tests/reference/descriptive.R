@@ -30,7 +30,7 @@ read_fixture <- function(name) {
 
 continuous <- c("AGE", "AGEONSET", "WEIGHTBL", "DURDIAG", "BFCP", "BPCP", "BHBA1C",
                 "BINSDOSE", "BIDAA1C")
-subgroups <- c(adult_onset = "SG_ADULT_ONSET", juvenile_onset = "SG_JUVENILE_ONSET")
+subgroups <- c(adult_onset = "SGADONFL", juvenile_onset = "SGJUONFL")
 arms <- c("MSC", "CONTROL", "all")
 
 row <- function(dataset, variable, level, statistic, arm, value, n, call) {

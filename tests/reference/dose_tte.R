@@ -43,8 +43,8 @@ for (sg in unique(counts$subgroup)) {
 }
 # linear trend of the change in HbA1c at M12 on the dose score, adjusted for baseline
 hba1c <- read_data("dose_tte_hba1c")
-sets <- list(all = rep(TRUE, nrow(hba1c)), adult_onset = hba1c$SG_ADULT_ONSET == "Y",
-             juvenile_onset = hba1c$SG_ADULT_ONSET != "Y")
+sets <- list(all = rep(TRUE, nrow(hba1c)), adult_onset = hba1c$SGADONFL == "Y",
+             juvenile_onset = hba1c$SGADONFL != "Y")
 for (sg in names(sets)) {
   call <- sprintf("lm(CHG ~ SCORE + BASE, data = hba1c[%s, ])", sg)
   fit <- lm(CHG ~ SCORE + BASE, data = hba1c[sets[[sg]], ])

@@ -16,8 +16,8 @@ fas$TRT01P <- factor(fas$TRT01P, levels = c("CONTROL", "MSC"))
 fas$SEX <- factor(fas$SEX)
 fas <- merge(fas, adeff, by = "USUBJID", all.x = TRUE)
 fas$Y <- as.integer(!is.na(fas$AVALC) & fas$AVALC == "Y")     # missing = non-responder
-groups <- list(all = rep(TRUE, nrow(fas)), adult_onset = fas$SG_ADULT_ONSET == "Y",
-               juvenile_onset = fas$SG_ADULT_ONSET == "N")
+groups <- list(all = rep(TRUE, nrow(fas)), adult_onset = fas$SGADONFL == "Y",
+               juvenile_onset = fas$SGADONFL == "N")
 
 # --- primary: counts, Fisher, Newcombe hybrid score RD (Wilson limits from prop.test)
 for (sg in names(groups)) {
@@ -49,7 +49,7 @@ for (sg in names(groups)) {
 }
 
 # --- subgroup x treatment interaction (logistic, LR and Wald)
-fas$SUBGROUP <- factor(ifelse(fas$SG_ADULT_ONSET == "Y", "adult_onset", "juvenile_onset"))
+fas$SUBGROUP <- factor(ifelse(fas$SGADONFL == "Y", "adult_onset", "juvenile_onset"))
 # The model is saturated: a subgroup x arm cell with no (or only) responders separates it, and
 # the plan then uses Firth's penalised likelihood (Wald at the Firth estimate, penalised LR test
 # with the full-model penalty, as t1dtrial.stats.interaction_test).

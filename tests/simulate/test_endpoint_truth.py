@@ -45,7 +45,7 @@ def test_a_percent_rise_over_the_meal_test_auc_simulates_and_its_truth_is_derive
     protocol = _with_primary("carlsson2015", CPAUC_RISE)
     derived, truth = _derived_and_truth(protocol, tmp_path)
     assert (truth["remission_rule"] == "auc_rise").all()
-    mine = _flags(derived, "AUC_RISE").reindex(truth.index)
+    mine = _flags(derived, "AUCRISE").reindex(truth.index)
     assert (mine != "").sum() > 10
     pd.testing.assert_series_equal(mine, truth["remission_noisy"].astype(str), check_names=False)
 
@@ -66,7 +66,7 @@ def test_a_threshold_primary_is_the_truth_and_matches_derive(tmp_path):
               "comparison": "<=", "value": 9, "unit": "%", "visit": "M12"}
     protocol = _with_primary("lu2021", idaa1c)
     derived, truth = _derived_and_truth(protocol, tmp_path)
-    mine = _flags(derived, "IDAA1C_LOW").reindex(truth.index)
+    mine = _flags(derived, "IDAALOW").reindex(truth.index)
     pd.testing.assert_series_equal(mine, truth["remission_noisy"].astype(str), check_names=False)
     assert (truth["remission_noiseless"] == "").all()  # no noiseless HbA1c or insulin
 

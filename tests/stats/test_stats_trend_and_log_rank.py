@@ -44,8 +44,8 @@ def test_linear_trend_matches_lm(reference):
     from t1dtrial.stats import linear_trend
 
     d = pd.read_csv(DATA.parent / "dose_tte_hba1c.csv")
-    masks = {"all": d["SCORE"].notna(), "adult_onset": d["SG_ADULT_ONSET"].eq("Y"),
-             "juvenile_onset": d["SG_ADULT_ONSET"].ne("Y")}
+    masks = {"all": d["SCORE"].notna(), "adult_onset": d["SGADONFL"].eq("Y"),
+             "juvenile_onset": d["SGADONFL"].ne("Y")}
     for r in [r for r in reference("dose_tte") if r["fun"] == "linear_trend"]:
         part = d.loc[masks[r["subgroup"]]]
         got = linear_trend(part["CHG"], part["SCORE"], baseline=part["BASE"]).iloc[0]

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..protocol import Protocol
 from ..protocol.populations import STANDARD_POPULATIONS, population_flag
+from ..protocol.adam_names import paramcd_of
 
 __all__ = ["comparisons", "subgroup_masks", "population", "population_flag", "endpoint_status",
            "analysed", "POPULATION_FLAGS"]
@@ -41,7 +42,7 @@ def subgroup_masks(adsl: pd.DataFrame, protocol: Protocol) -> dict[str, pd.Serie
     """Boolean masks over ADSL rows: ``all`` then each protocol subgroup (``SG_<NAME> == "Y"``)."""
     masks = {"all": pd.Series(True, index=adsl.index)}
     for sg in protocol.subgroups:
-        masks[sg.name] = adsl[f"SG_{sg.name.upper()}"].eq("Y")
+        masks[sg.name] = adsl[sg.flag].eq("Y")
     return masks
 
 
@@ -62,23 +63,24 @@ def population(adsl: pd.DataFrame, code: str, protocol: Protocol | None = None) 
     return adsl.loc[adsl[flag].eq("Y")]
 
 
-def endpoint_status(subjects: pd.DataFrame, adeff: pd.DataFrame, endpoint: str) -> pd.DataFrame:
+def endpoint_status(subjects: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
+                    protocol: Protocol | None = None) -> pd.DataFrame:
     """Each subject's status for a responder endpoint at its analysis visit.
 
     Returns ``subjects`` (same rows, same order) with ``AVALC`` from ADEFF
-    (``PARAMCD == endpoint.upper()``, ``ANL01FL == "Y"``): ``Y``, ``N``,
+    (PARAMCD the endpoint's, :func:`~t1dtrial.protocol.adam_names.paramcd_of`; ``ANL01FL == "Y"``): ``Y``, ``N``,
     ``excluded``, or ``missing`` when ADEFF has no record; and ``RESPONSE``:
     1.0, 0.0, or NaN when not assessable.
 
     Examples
     --------
     >>> s = pd.DataFrame({"USUBJID": ["A", "B", "C"]})
-    >>> e = pd.DataFrame({"USUBJID": ["A", "B"], "PARAMCD": "REMISSION", "ANL01FL": "Y",
+    >>> e = pd.DataFrame({"USUBJID": ["A", "B"], "PARAMCD": "REMISS", "ANL01FL": "Y",
     ...                   "AVALC": ["Y", "N"]})
     >>> endpoint_status(s, e, "remission")[["AVALC", "RESPONSE"]].values.tolist()
     [['Y', 1.0], ['N', 0.0], ['missing', nan]]
     """
-    rows = adeff.loc[(adeff["PARAMCD"] == endpoint.upper()) & (adeff["ANL01FL"] == "Y"),
+    rows = adeff.loc[(adeff["PARAMCD"] == paramcd_of(endpoint, protocol)) & (adeff["ANL01FL"] == "Y"),
                      ["USUBJID", "AVALC"]].drop_duplicates("USUBJID")
     out = subjects.merge(rows, on="USUBJID", how="left")
     out["AVALC"] = out["AVALC"].astype(object).fillna("missing")

@@ -242,8 +242,8 @@ def _subgroup_rows(pop: pd.DataFrame, masks: dict[str, np.ndarray],
     if not groups:
         return []
     blank = np.full(len(pop), "", dtype=object)
-    flags = {sg.name: (pop[f"SG_{sg.name.upper()}"].astype(str).to_numpy()
-                       if f"SG_{sg.name.upper()}" in pop.columns else blank) for sg in groups}
+    flags = {sg.name: (pop[sg.flag].astype(str).to_numpy()
+                       if sg.flag in pop.columns else blank) for sg in groups}
     known = np.logical_and.reduce([np.isin(f, ["Y", "N"]) for f in flags.values()])
     inside = {name: f == "Y" for name, f in flags.items()}
     labels = {sg.name: sg.label for sg in groups}

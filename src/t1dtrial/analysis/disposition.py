@@ -148,7 +148,7 @@ def _primary_rows(rows: _Rows, adsl: pd.DataFrame, adeff: pd.DataFrame | None,
     if outcome(endpoint) == "continuous":
         _continuous_primary_rows(rows, adsl, adlb, fas, endpoint)
         return
-    code = endpoint.name.upper()
+    code = endpoint.paramcd
     status = np.full(len(adsl), "missing", dtype=object)
     reasons = np.full(len(adsl), "no record of the endpoint in ADEFF", dtype=object)
     if adeff is not None and len(adeff):

@@ -185,7 +185,7 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
     episodes = episodes.loc[inside].assign(arm=arm_of.reindex(episodes.loc[inside, "subject"])
                                            .to_numpy())
     endpoint = _endpoint(protocol)
-    code = endpoint.name.upper() if endpoint is not None else None
+    code = endpoint.paramcd if endpoint is not None else None
     at_visit = adeff.loc[(adeff["PARAMCD"] == code) & (adeff["ANL01FL"] == "Y")]
     status = at_visit.drop_duplicates("USUBJID").set_index("USUBJID")["AVALC"]
     status = status.reindex(arm_of.index).fillna("missing").astype(str).to_numpy()
@@ -215,7 +215,7 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
         else:
             yes = int((status[mask] == "Y").sum())
             assessed = int(np.isin(status[mask], ["Y", "N"]).sum())
-            rule = (f"ADEFF {endpoint.name.upper()} at {visit} (ANL01FL = Y): no exogenous insulin "
+            rule = (f"ADEFF {endpoint.paramcd} at {visit} (ANL01FL = Y): no exogenous insulin "
                     f"(INSDOSE = 0), or inside an insulin-free episode")
             _summary(rows, arm, f"insulin-independent at {visit}", yes, assessed,
                      rule + "; n = subjects assessed")
@@ -223,7 +223,7 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
                      100.0 * yes / assessed if assessed else np.nan, assessed,
                      "100 x insulin-independent / subjects assessed")
             _summary(rows, arm, f"missing at {visit}", int((status[mask] == "missing").sum()), n,
-                     f"subjects without an assessable {endpoint.name.upper()} at {visit}")
+                     f"subjects without an assessable {endpoint.paramcd} at {visit}")
         _summary(rows, arm, "episodes outside the population", int(out_masks[arm].sum()),
                  int(out_masks[arm].sum()),
                  "episodes of subjects not in the full analysis set (not counted above)")

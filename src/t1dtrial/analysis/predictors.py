@@ -126,7 +126,7 @@ def predictor_model(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: Protoc
     subjects = population(adsl, population_code)
     if opts.predictor_arms:
         subjects = subjects.loc[subjects["TRT01P"].isin(opts.predictor_arms)]
-    data = endpoint_status(subjects[["USUBJID", *covs]], adeff, endpoint)
+    data = endpoint_status(subjects[["USUBJID", *covs]], adeff, endpoint, protocol)
     notes = []
     keep = analysed(data, opts.missing_primary)
     dropped = int((~keep).sum())

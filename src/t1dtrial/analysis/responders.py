@@ -18,9 +18,9 @@ Examples
 >>> import pandas as pd
 >>> from t1dtrial.protocol import load_protocol
 >>> adsl = pd.DataFrame({"USUBJID": ["A", "B", "C", "D"], "TRT01P": ["MSC", "MSC", "CONTROL", "CONTROL"],
-...                      "FASFL": "Y", "SG_ADULT_ONSET": ["Y", "N", "Y", "N"],
-...                      "SG_JUVENILE_ONSET": ["N", "Y", "N", "Y"]})
->>> adeff = pd.DataFrame({"USUBJID": ["A", "B", "C", "D"], "PARAMCD": "REMISSION",
+...                      "FASFL": "Y", "SGADONFL": ["Y", "N", "Y", "N"],
+...                      "SGJUONFL": ["N", "Y", "N", "Y"]})
+>>> adeff = pd.DataFrame({"USUBJID": ["A", "B", "C", "D"], "PARAMCD": "REMISS",
 ...                       "ANL01FL": "Y", "AVALC": ["Y", "missing", "N", "N"]})
 >>> t = responder_counts(adsl, adeff, "remission", protocol=load_protocol("lu2021"))
 >>> t.loc[t.subgroup == "all", ["arm", "n", "responders", "missing"]].values.tolist()
@@ -71,7 +71,7 @@ def responder_counts(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, *,
         ADEFF; rows with ``PARAMCD == endpoint.upper()`` and ``ANL01FL == "Y"``
         are used.
     endpoint : str
-        Endpoint name of the protocol, e.g. ``"remission"`` (ADEFF PARAMCD ``REMISSION``).
+        Endpoint name of the protocol, e.g. ``"remission"`` (ADEFF PARAMCD ``REMISS``).
     protocol : Protocol
         Gives arms, subgroups and ``analysis.missing_primary``.
     population_code : str, default "FAS"
@@ -83,7 +83,7 @@ def responder_counts(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, *,
     """
     rule = protocol.analysis.missing_primary
     subjects = population(adsl, population_code)
-    status = endpoint_status(subjects[["USUBJID"]], adeff, endpoint)["AVALC"].to_numpy()
+    status = endpoint_status(subjects[["USUBJID"]], adeff, endpoint, protocol)["AVALC"].to_numpy()
     arms = subjects["TRT01P"].to_numpy()
     out = []
     for name, mask in subgroup_masks(subjects, protocol).items():
@@ -209,7 +209,7 @@ def subgroup_interaction(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
     joint = (f"{', '.join(arms[:-1])} vs {control} (joint)", len(pairs) > 1)
     subjects = population(adsl, population_code)
     subjects = subjects.loc[subjects["TRT01P"].isin(arms)]
-    data = endpoint_status(subjects, adeff, endpoint)
+    data = endpoint_status(subjects, adeff, endpoint, protocol)
     data = data.loc[analysed(data, protocol.analysis.missing_primary)]
     data = data.assign(RESPONSE=data["RESPONSE"].fillna(0.0).astype(int))
     masks = {name: m.to_numpy() for name, m in subgroup_masks(data, protocol).items()}
@@ -218,7 +218,7 @@ def subgroup_interaction(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
         if sg.name in done:
             continue
         inside = masks[sg.name]
-        known = data[f"SG_{sg.name.upper()}"].isin(["Y", "N"]).to_numpy()
+        known = data[sg.flag].isin(["Y", "N"]).to_numpy()
         # a later subgroup that is exactly the rest (juvenile vs adult onset) names the other level
         rest = next((o.name for o in protocol.subgroups if o.name != sg.name
                      and np.array_equal(masks[o.name] & known, ~inside & known)), None)
@@ -305,7 +305,7 @@ def adjusted_comparison(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, 
     level = conf_level if conf_level is not None else opts.conf_level
     covs = list(opts.adjustment_covariates or opts.propensity_covariates)
     subjects = population(adsl, population_code)
-    data = endpoint_status(subjects, adeff, endpoint)
+    data = endpoint_status(subjects, adeff, endpoint, protocol)
     data = data.loc[analysed(data, opts.missing_primary)]
     data = data.assign(RESPONSE=data["RESPONSE"].fillna(0.0).astype(int))
     tables, balances, notes = [], [], []

@@ -60,6 +60,9 @@ def analyze_(
     overwrite: OverwriteOption = False,
     pdf: PdfOption = False,
     details: DetailsOption = False,
+    xpt: bool = typer.Option(False, "--xpt", help="Also write the submission set in "
+                             "OUT/submission/: the ADaM datasets as SAS transport v5 (labels) "
+                             "and CSV, and the define metadata (define.json + CSV)."),
 ) -> None:
     """Run the protocol's analysis plan; write the report (HTML, Word), tables, figures,
     ADaM datasets and provenance.
@@ -74,7 +77,7 @@ def analyze_(
                                 cutoff=cutoff, seed=seed, format=format,
                                 drop_identifiers=drop_identifiers,
                                 allow_columns=allow_column or (), overwrite=overwrite,
-                                pdf=pdf, command_line=invocation(),
+                                pdf=pdf, command_line=invocation(), xpt=xpt,
                                 progress=lambda step: status.update(f"{step} ..."))
     _print_summary(run, f"t1dtrial — {run.protocol_id}", details)
 

@@ -22,6 +22,9 @@ def derive(
     overwrite: OverwriteOption = False,
     drop_identifiers: DropIdentifiersOption = False,
     allow_column: AllowColumnOption = None,
+    xpt: bool = typer.Option(False, "--xpt", help="Also write the submission set in "
+                             "OUT/submission/: each dataset as SAS transport v5 (labels) and "
+                             "CSV, and the define metadata (define.json + CSV)."),
 ) -> None:
     """Derive the analysis datasets ADSL, ADLB, ADEFF and ADAE of a data folder.
 
@@ -44,7 +47,7 @@ def derive(
         warnings.simplefilter("always", T1DTrialWarning)
         derived = derive_folder(data, protocol, out, data_cut=data_cut, overwrite=overwrite,
                                 drop_identifiers=drop_identifiers,
-                                allow_columns=allow_column or ())
+                                allow_columns=allow_column or (), xpt=xpt)
     console = Console(width=100)
     console.print(f"Derived datasets of {data} (protocol {derived.protocol_id}) written to {out}")
     table = Table()

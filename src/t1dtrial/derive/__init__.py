@@ -50,6 +50,8 @@ from ._adsl import (
 from ._common import compute_ady, compute_rel_day, subject_day0
 from ._episodes import EPISODE_COLUMNS, derive_insulin_free_episodes, visit_inference_note
 from ._io import OUTPUT_FILES, derive_folder, write_derived
+from ._metadata import DATASET_LABELS, VARIABLES, Variable, variable_of
+from ._submission import SUBMISSION_FOLDER, define_tables, submission_datasets, submission_files
 from ._log import EXCLUSION_COLUMNS, LOG_COLUMNS, derivation_exclusions, derivation_log
 from ._params import (
     DERIVED_PARAM_LABELS,
@@ -73,5 +75,6 @@ __all__ = [
     "derive_vars_disposition", "derive_vars_exposure", "derive_vars_popfl", "infusion_received",
     "is_cpeptide",
     "lab_exclusions", "lab_record_status", "latest_date", "subject_day0", "visit_inference_note",
-    "write_derived",
+    "write_derived", "DATASET_LABELS", "VARIABLES", "Variable", "variable_of",
+    "SUBMISSION_FOLDER", "define_tables", "submission_datasets", "submission_files",
 ]

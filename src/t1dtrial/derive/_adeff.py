@@ -198,7 +198,7 @@ def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endp
         "STUDYID": text_from_codes([protocol.id], np.zeros(n, dtype=np.intp)),
         "USUBJID": to_text(adsl["USUBJID"]).take(subject_rows),
         "TRT01P": to_text(adsl["TRT01P"]).take(subject_rows),
-        "PARAMCD": text_from_codes([endpoint.name.upper()], np.zeros(n, dtype=np.intp)),
+        "PARAMCD": text_from_codes([endpoint.paramcd], np.zeros(n, dtype=np.intp)),
         "PARAM": text_from_codes([endpoint.label], np.zeros(n, dtype=np.intp)),
         "AVISIT": text_from_codes(visits, grid.visit_pos),
         "AVISITN": nominal[grid.visit_pos],
@@ -240,7 +240,7 @@ def derive_adeff(adlb: pd.DataFrame, adsl: pd.DataFrame, insulin_free: pd.DataFr
     >>> free = pd.DataFrame(columns=["subject_id", "start_date", "end_date"])
     >>> e = derive_adeff(lb, adsl, free, load_protocol("lu2021"), data_cut=pd.Timestamp("2021-01-01"))
     >>> e.loc[(e.ANL01FL == "Y"), ["PARAMCD", "AVALC"]].values.tolist()[0]
-    ['REMISSION', 'missing']
+    ['REMISS', 'missing']
     """
     fn = "derive_adeff"
     check_frame(adsl, "adsl", fn, ["USUBJID", "TRT01P", "RFSTDT"])

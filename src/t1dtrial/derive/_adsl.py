@@ -16,7 +16,7 @@ Examples
 ...     "enrolment_date": pd.to_datetime(["2020-01-01"]), "weight_kg": [55.0]})
 >>> i = pd.DataFrame(columns=["subject_id", "infusion_number", "date", "cells_per_kg"])
 >>> a = derive_vars_demog(s, load_protocol("lu2021"))
->>> a[["USUBJID", "TRT01P", "ONSETGR", "SG_ADULT_ONSET", "DURDIAG"]].values.tolist()
+>>> a[["USUBJID", "TRT01P", "ONSETGR", "SGADONFL", "DURDIAG"]].values.tolist()
 [['S1', 'CONTROL', 'juvenile', 'N', 184]]
 """
 
@@ -113,7 +113,7 @@ def derive_vars_demog(subjects: pd.DataFrame, protocol: Protocol) -> pd.DataFram
         for name in names:
             if name in subjects.columns:
                 known &= subjects[name].notna().to_numpy()
-        adsl[f"SG_{sg.name.upper()}"] = np.where(known, np.where(inside, "Y", "N"), "")
+        adsl[sg.flag] = np.where(known, np.where(inside, "Y", "N"), "")
         if names == ["age_at_onset"]:
             label = sg.name.removesuffix("_onset")
             onsetgr = np.where((onsetgr == "") & inside & known, label, onsetgr)

@@ -84,7 +84,7 @@ def derive_adtte(adlb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> 
         text = (kind.criterion or kind.describe)(ep)
         frames.append(pd.DataFrame({
             "STUDYID": protocol.id, "USUBJID": adsl["USUBJID"].to_numpy(),
-            "TRT01P": adsl["TRT01P"].to_numpy(), "PARAMCD": ep.name.upper(), "PARAM": ep.label,
+            "TRT01P": adsl["TRT01P"].to_numpy(), "PARAMCD": ep.paramcd, "PARAM": ep.label,
             "AVAL": days, "CNSR": times.cnsr, "STARTDT": start, "ADT": adt,
             "AVISIT": times.visit,
             "EVNTDESC": np.where(event, text, "").astype(object),

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import pandas as pd
 
 from .._validation import check_instance
 from ..outputs import check_output_folder, write_output
 from ._pipeline import Derived, derive_all
+from ._submission import SUBMISSION_FOLDER, submission_files
 
 __all__ = ["OUTPUT_FILES", "write_derived", "derive_folder"]
 
@@ -40,8 +41,13 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def write_derived(derived: Derived, out: str | os.PathLike, *, overwrite: bool = False,
-                  inputs: Iterable[str | os.PathLike] = ()) -> Path:
+                  inputs: Iterable[str | os.PathLike] = (), xpt: bool = False,
+                  protocol: Any = None) -> Path:
     """Write the datasets as CSV and Parquet, plus derivation_log.csv and derivation_exclusions.csv.
+
+    With ``xpt``, also the submission set in ``submission/``: each conformant
+    dataset as SAS transport v5 and CSV, and the define metadata
+    (:func:`~t1dtrial.derive.submission_files`).
 
     The folder is written whole or not at all, with the marker of derived
     datasets (:func:`t1dtrial.outputs.write_output`).
@@ -57,6 +63,10 @@ def write_derived(derived: Derived, out: str | os.PathLike, *, overwrite: bool =
         Replace a previous output of derived datasets.
     inputs : iterable of paths
         The data the datasets come from; never written over.
+    xpt : bool
+        Also write the submission set (``submission/``).
+    protocol : Protocol, optional
+        Describes the protocol's own variables in the define metadata.
 
     Returns
     -------
@@ -74,7 +84,13 @@ def write_derived(derived: Derived, out: str | os.PathLike, *, overwrite: bool =
     check_instance("write_derived", "derived", derived, Derived,
                    "a Derived (t1dtrial.derive.derive_all)")
 
+    files = submission_files(derived, protocol) if xpt else {}
+
     def build(tmp: Path) -> None:
+        if files:
+            (tmp / SUBMISSION_FOLDER).mkdir()
+        for relative, content in files.items():
+            (tmp / SUBMISSION_FOLDER / relative).write_bytes(content)
         for name, df in derived.datasets.items():
             _write_csv(df, tmp / f"{name}.csv")
             _for_parquet(df).to_parquet(tmp / f"{name}.parquet", index=False)
@@ -86,7 +102,8 @@ def write_derived(derived: Derived, out: str | os.PathLike, *, overwrite: bool =
 
 def derive_folder(data: str | os.PathLike, protocol: str | os.PathLike, out: str | os.PathLike,
                   *, data_cut: str | None = None, overwrite: bool = False,
-                  drop_identifiers: bool = False, allow_columns: Iterable[str] = ()) -> Derived:
+                  drop_identifiers: bool = False, allow_columns: Iterable[str] = (),
+                  xpt: bool = False) -> Derived:
     """Load a data folder, derive every dataset and write them to ``out``.
 
     Parameters
@@ -104,6 +121,8 @@ def derive_folder(data: str | os.PathLike, protocol: str | os.PathLike, out: str
         columns on reading.
     allow_columns : iterable of str
         Flagged columns released as false positives (see :func:`t1dtrial.data.load_folder`).
+    xpt : bool
+        Also write the submission set: XPT v5 and define metadata (:func:`write_derived`).
 
     Returns
     -------
@@ -120,5 +139,6 @@ def derive_folder(data: str | os.PathLike, protocol: str | os.PathLike, out: str
     trial = load_folder(data, load_protocol(protocol), drop_identifiers=drop_identifiers,
                         allow_columns=allow_columns)
     derived = derive_all(trial, data_cut=data_cut)
-    write_derived(derived, out, overwrite=overwrite, inputs=[data])
+    write_derived(derived, out, overwrite=overwrite, inputs=[data], xpt=xpt,
+                  protocol=trial.protocol)
     return derived

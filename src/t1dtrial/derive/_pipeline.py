@@ -157,7 +157,7 @@ def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Der
     --------
     >>> from t1dtrial.datasets import load_lu2021
     >>> d = derive_all(load_lu2021())
-    >>> rem = d.adeff[(d.adeff.PARAMCD == "REMISSION") & (d.adeff.ANL01FL == "Y")]
+    >>> rem = d.adeff[(d.adeff.PARAMCD == "REMISS") & (d.adeff.ANL01FL == "Y")]
     >>> int(((rem.TRT01P == "MSC") & (rem.AVALC == "Y")).sum())
     11
     """
@@ -199,7 +199,7 @@ def _warn(adsl: pd.DataFrame, adlb: pd.DataFrame, adeff: pd.DataFrame, protocol:
             f"handled per analysis.zero_baseline_pchg = "
             f"{protocol.analysis.zero_baseline_pchg!r}; see the derivation log.",
             DerivationWarning, stacklevel=3)
-    primary = protocol.primary_endpoint.name.upper()
+    primary = protocol.primary_endpoint.paramcd
     rows = adeff.loc[(adeff["PARAMCD"] == primary) & (adeff["ANL01FL"] == "Y")]
     missing = rows.loc[rows["AVALC"] == "missing", "USUBJID"]
     if len(missing):  # counted as disposition counts them: in the full analysis set

@@ -32,6 +32,7 @@ from ._infusion_checks import infusion_problems
 from .eligibility import eligibility_problems
 from .kinds import EndpointKind, endpoint_kind, endpoint_kinds
 from .models import Protocol
+from .adam_names import adam_name_problems
 from .partitions import subgroup_problems
 from .plan import plan_problems
 from .populations import population_problems
@@ -68,6 +69,8 @@ def protocol_problems(p: Protocol, raw: dict | None = None) -> list[Problem]:
                   _covariates, _predictor_model, _multiplicity, _plan):
         out.extend(check(ctx))
     out.extend(subgroup_problems(ctx.items("subgroups")))
+    out.extend(finding(*args) for args in adam_name_problems(
+        ctx.endpoints(), [(f"subgroups[{i}]", sg) for i, sg in ctx.items("subgroups")]))
     out.extend(eligibility_problems(ctx.items("eligibility"), ctx.minutes))
     out.extend(population_problems(p, lambda name: ctx.covariate(name) is not None))
     return out

@@ -107,8 +107,15 @@ def check_protocol_file(name_or_path: str | Path) -> list[Problem]:
 
 
 def protocol_hash(protocol: Protocol) -> str:
-    """SHA-256 of the protocol's canonical JSON form (stable across YAML formatting)."""
-    canonical = json.dumps(protocol.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """SHA-256 of the protocol's canonical JSON form (stable across YAML formatting).
+
+    ADaM codes given by their default rule (``paramcd``, subgroup ``flag``) are
+    left out, so that stating them does not change the hash.
+    """
+    from .adam_names import without_default_names
+
+    canonical = json.dumps(without_default_names(protocol.model_dump(mode="json")),
+                           sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -32,6 +32,7 @@ from .kinds import (ContinuousEndpoint, EndpointModel, InsulinIndependenceEndpoi
                     PercentRiseEndpoint, ThresholdEndpoint, parse_endpoint)
 from .plan import PlannedAnalysis, default_plan
 from .populations import Population
+from .adam_names import subgroup_flag
 from .vocabulary import RESERVED_SUBGROUP_NAMES
 
 __all__ = [
@@ -155,6 +156,10 @@ class Subgroup(_Model):
     partition: str | None = Field(
         default=None, pattern=r"^[a-z][a-z0-9_]*$",
         description="Name shared by subgroups that split the participants (disjoint, covering all).")
+    flag: str | None = Field(
+        default=None, pattern=r"^[A-Z][A-Z0-9_]*$",
+        description="ADSL flag variable (at most 8 characters); default SG + the name "
+                    "abbreviated to 4 characters + FL (t1dtrial.protocol.adam_names).")
 
     @field_validator("name")
     @classmethod
@@ -163,6 +168,13 @@ class Subgroup(_Model):
             raise ValueError(f"{v!r} is the whole population in every table; expected another "
                              "name")
         return v
+
+    @model_validator(mode="after")
+    def _default_flag(self) -> "Subgroup":
+        """Without ``flag``, SG + the name abbreviated + FL (the ADSL flag variable, "Y"/"N"/"")."""
+        if self.flag is None and isinstance(self.name, str):
+            object.__setattr__(self, "flag", subgroup_flag(self.name))
+        return self
 
     @property
     def expression(self) -> Expression:

@@ -73,7 +73,8 @@ def analyze_to_folder(out: str | Path, *, data: str | Path | None = None,
                       drop_identifiers: bool = False, allow_columns: Iterable[str] = (),
                       overwrite: bool = False, pdf: bool = False,
                       command_line: Sequence[str] | None = None,
-                      progress: Callable[[str], None] | None = None) -> AnalysisRun:
+                      progress: Callable[[str], None] | None = None,
+                      xpt: bool = False) -> AnalysisRun:
     """Read a trial, run its analysis plan, draw the figures and write the output folder.
 
     Parameters
@@ -105,6 +106,10 @@ def analyze_to_folder(out: str | Path, *, data: str | Path | None = None,
     progress : callable, optional
         Called with each step as it starts: ``analysing: <step>``,
         ``building the report``, ``writing the HTML report``, ..., ``writing tables``.
+    xpt : bool
+        Also write the submission set in ``submission/``: the conformant ADaM
+        datasets as SAS transport v5 and CSV, and the define metadata
+        (:func:`t1dtrial.derive.submission_files`).
 
     Returns
     -------
@@ -142,7 +147,7 @@ def analyze_to_folder(out: str | Path, *, data: str | Path | None = None,
                             drop_identifiers=drop_identifiers, allow_columns=allow_columns or ())
     return _analyse_and_write(trial, out, seed=seed, cutoff=cutoff, overwrite=overwrite,
                               inputs=inputs, pdf=pdf, command_line=command_line,
-                              progress=progress)
+                              progress=progress, xpt=xpt)
 
 
 def demo_to_folder(out: str | Path, *, overwrite: bool = False, pdf: bool = False,
@@ -172,7 +177,8 @@ def demo_to_folder(out: str | Path, *, overwrite: bool = False, pdf: bool = Fals
 def _analyse_and_write(trial: "Trial", out: str | Path, *, seed: int | None,
                        cutoff: str | None, overwrite: bool, inputs: list[Path], pdf: bool,
                        command_line: Sequence[str] | None,
-                       progress: Callable[[str], None] | None) -> AnalysisRun:
+                       progress: Callable[[str], None] | None,
+                       xpt: bool = False) -> AnalysisRun:
     """Analyse, draw the figures, write the folder (the steps every analysis command shares)."""
     from ..analysis import analyze
     from .source import PROTOCOL_FILE, ReportSource
@@ -186,6 +192,13 @@ def _analyse_and_write(trial: "Trial", out: str | Path, *, seed: int | None,
     results.files[PROTOCOL_FILE] = (trial.protocol.model_dump_json(indent=2) + "\n").encode()
     results.files.update(render_report(ReportSource(results, trial.protocol), pdf=pdf,
                                        progress=step))
+    if xpt:
+        from ..derive import SUBMISSION_FOLDER, submission_files
+
+        step("writing the submission set")
+        files = submission_files(results.adam, trial.protocol, study=trial.protocol.id,
+                                 data_cut=results.provenance.get("data_cut"))
+        results.files.update({f"{SUBMISSION_FOLDER}/{k}": v for k, v in files.items()})
     step("writing tables")
     folder = results.write(out, overwrite=overwrite, inputs=inputs)
     return AnalysisRun(results=results, folder=Path(folder), protocol=trial.protocol)

@@ -43,7 +43,7 @@ def analysis_data():
     hba1c = adlb.loc[adlb["PARAMCD"].eq("HBA1C") & adlb["ANL01FL"].eq("Y")
                      & adlb["AVISIT"].eq("M12"), ["USUBJID", "BASE", "CHG"]]
     scores = counts.drop_duplicates("arm").set_index("arm")["score"]
-    subjects = adsl.loc[adsl["FASFL"].eq("Y"), ["USUBJID", "TRT01P", "SG_ADULT_ONSET"]]
+    subjects = adsl.loc[adsl["FASFL"].eq("Y"), ["USUBJID", "TRT01P", "SGADONFL"]]
     change = subjects.merge(hba1c, on="USUBJID", how="left").assign(
         SCORE=lambda d: d["TRT01P"].map(scores)).drop(columns="USUBJID")
     return tte.reset_index(drop=True), counts.reset_index(drop=True), change, results

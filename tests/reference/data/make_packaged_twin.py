@@ -26,7 +26,7 @@ def main() -> None:
     wide["DURDIAG"] = wide["DURDIAG"].astype(float)
     wide["DOSE"] = wide["CUMDOSE"] / 1e6
     wide["LBFCP"] = np.log1p(wide["BFCP"])
-    rem = adeff[(adeff.PARAMCD == "REMISSION") & (adeff.AVISIT == "M12")].set_index("USUBJID")["AVAL"]
+    rem = adeff[(adeff.PARAMCD == "REMISS") & (adeff.AVISIT == "M12")].set_index("USUBJID")["AVAL"]
     wide["REMISS"] = wide.USUBJID.map(rem).astype(int)
     fcp = adlb[(adlb.PARAMCD == "FCP") & (adlb.ANL01FL == "Y")]
     m12 = fcp[fcp.AVISIT == "M12"].set_index("USUBJID")["AVAL"]

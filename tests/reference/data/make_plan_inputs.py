@@ -14,7 +14,7 @@ import pandas as pd
 
 HERE = Path(__file__).parent
 ADSL_COLUMNS = ["USUBJID", "TRT01P", "SEX", "AGEONSET", "DURDIAG", "BFCP", "CUMDOSE",
-                "SG_ADULT_ONSET", "FASFL", "PPROTFL"]
+                "SGADONFL", "FASFL", "PPROTFL"]
 ADLB_COLUMNS = ["USUBJID", "PARAMCD", "AVISIT", "AVAL", "BASE", "CHG", "PCHG"]
 PARAMS = ["FCP", "PCP", "HBA1C", "INSDOSE"]
 
@@ -28,7 +28,7 @@ def plan_inputs() -> dict[str, pd.DataFrame]:
     adsl = d.adsl[ADSL_COLUMNS].reset_index(drop=True)
     adlb = d.adlb.loc[d.adlb["PARAMCD"].isin(PARAMS) & d.adlb["ANL01FL"].eq("Y")
                       & d.adlb["AVISIT"].ne("BL"), ADLB_COLUMNS].reset_index(drop=True)
-    adeff = d.adeff.loc[d.adeff["PARAMCD"].eq("REMISSION") & d.adeff["ANL01FL"].eq("Y"),
+    adeff = d.adeff.loc[d.adeff["PARAMCD"].eq("REMISS") & d.adeff["ANL01FL"].eq("Y"),
                         ["USUBJID", "AVALC"]].reset_index(drop=True)
     return {"plan_adsl": adsl, "plan_adlb": adlb, "plan_adeff": adeff}
 

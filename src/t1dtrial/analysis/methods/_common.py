@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..result import Result
 from ._spec import AnalysisData, AnalysisSpec, population_sizes
+from ...protocol.adam_names import paramcd_of
 
 __all__ = ["result", "footnotes", "adeff_at", "only_planned_pairs", "param_units"]
 
@@ -53,7 +54,7 @@ def adeff_at(spec: AnalysisSpec, data: AnalysisData) -> pd.DataFrame:
     ep = spec.endpoint
     if ep is None or not spec.visits or spec.visits[-1] == getattr(ep, "visit", None):
         return adeff
-    code = spec.endpoint_name.upper()
+    code = paramcd_of(spec.endpoint_name, data.protocol)
     mine = adeff["PARAMCD"].eq(code)
     flag = adeff["ANL01FL"].where(~mine, adeff["AVISIT"].eq(spec.visits[-1]).map(
         {True: "Y", False: ""}))

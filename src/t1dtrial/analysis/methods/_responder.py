@@ -10,6 +10,7 @@ from .. import predictors, responders, sensitivity
 from ..result import Result
 from ._common import adeff_at, only_planned_pairs, result
 from ._spec import AnalysisData, AnalysisSpec, analysis_protocol
+from ...protocol.adam_names import paramcd_of
 
 __all__ = ["responder_test", "interaction", "standardisation", "primary_sensitivity",
            "logistic_predictors"]
@@ -23,7 +24,7 @@ def responder_test(spec: AnalysisSpec, data: AnalysisData) -> Result:
     p = analysis_protocol(spec, data.protocol)
     adeff = adeff_at(spec, data)
     title = f"{spec.endpoint_name} at {', '.join(spec.visits)}"
-    if not adeff["PARAMCD"].eq(spec.endpoint_name.upper()).any():
+    if not adeff["PARAMCD"].eq(paramcd_of(spec.endpoint_name, p)).any():
         empty = pd.DataFrame(columns=responders.COUNT_COLUMNS)
         return result(spec, data, "responder-comparison", empty, title=title,
                       by_arm=empty, comparison=pd.DataFrame(

@@ -31,6 +31,7 @@ from .._estimable import attempt, method_text
 from ..result import Result
 from ._common import result
 from ._spec import AnalysisData, AnalysisSpec, population_sizes
+from ...protocol.adam_names import paramcd_of
 
 __all__ = ["TTE_COLUMNS", "time_to_event", "km_rows"]
 
@@ -51,7 +52,7 @@ def time_to_event(spec: AnalysisSpec, data: AnalysisData) -> Result:
     EstimationError
         ADTTE has no row of the endpoint.
     """
-    code = spec.endpoint_name.upper()
+    code = paramcd_of(spec.endpoint_name, data.protocol)
     adtte = data.derived.datasets.get("adtte")
     if adtte is None or not adtte["PARAMCD"].eq(code).any():
         raise EstimationError("time_to_event", "endpoint", spec.endpoint_name,

@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .._base import _Model
+from ..adam_names import abbreviate
 from ..vocabulary import RESERVED_ENDPOINT_NAMES
 
 __all__ = ["ProtocolModel", "EndpointModel", "Flags", "combine_flags", "yes_no"]
@@ -31,6 +32,10 @@ class EndpointModel(ProtocolModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
     visit: str = Field(description="Visit at which the endpoint is assessed.")
+    paramcd: str | None = Field(
+        default=None, pattern=r"^[A-Z][A-Z0-9_]*$",
+        description="PARAMCD in the ADaM datasets (at most 8 characters); default an "
+                    "abbreviation of the name (t1dtrial.protocol.adam_names).")
 
     @field_validator("name")
     @classmethod
@@ -40,10 +45,12 @@ class EndpointModel(ProtocolModel):
                              "expected another name, e.g. insulin_free_time")
         return v
 
-    @property
-    def paramcd(self) -> str:
-        """The endpoint's PARAMCD in ADEFF (its name in capitals)."""
-        return self.name.upper()
+    @model_validator(mode="after")
+    def _default_paramcd(self) -> "EndpointModel":
+        """Without ``paramcd``, the name abbreviated (:func:`~t1dtrial.protocol.adam_names.abbreviate`)."""
+        if self.paramcd is None and isinstance(self.name, str):
+            object.__setattr__(self, "paramcd", abbreviate(self.name))
+        return self
 
 
 class Flags(NamedTuple):

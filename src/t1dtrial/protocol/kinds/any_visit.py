@@ -26,6 +26,7 @@ from ...errors import Problem
 from ._base import EndpointModel, Flags, append_reason, combine_flags, later, yes_no
 from ._references import context_endpoints, reference_problems
 from ._registry import EndpointKind, ResponderGrid, TruthCohort, register_endpoint_kind
+from ..adam_names import paramcd_of
 
 __all__ = ["AnyVisitEndpoint", "ANY_VISIT"]
 
@@ -55,7 +56,7 @@ def describe(ep: AnyVisitEndpoint) -> str:
 
 def criterion(ep: AnyVisitEndpoint) -> str:
     """ADEFF CRIT1."""
-    return f"{ep.endpoint.upper()} = Y at {ep.at} of {', '.join(ep.visits)} (up to the visit)"
+    return f"{paramcd_of(ep.endpoint)} = Y at {ep.at} of {', '.join(ep.visits)} (up to the visit)"
 
 
 def _upto(ep: AnyVisitEndpoint, schedule: list[str], visit: str) -> list[int]:

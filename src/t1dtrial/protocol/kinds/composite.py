@@ -25,6 +25,7 @@ from ...errors import Problem
 from ._base import EndpointModel, Flags, append_reason, combine_flags, later, yes_no
 from ._references import context_endpoints, reference_problems
 from ._registry import EndpointKind, ResponderGrid, TruthCohort, register_endpoint_kind
+from ..adam_names import paramcd_of
 
 __all__ = ["CompositeEndpoint", "COMPOSITE"]
 
@@ -45,7 +46,7 @@ def describe(ep: CompositeEndpoint) -> str:
 def criterion(ep: CompositeEndpoint) -> str:
     """ADEFF CRIT1."""
     join = " and " if ep.combine == "all" else " or "
-    return join.join(f"{name.upper()} = Y" for name in ep.of)
+    return join.join(f"{paramcd_of(name)} = Y" for name in ep.of)
 
 
 def derive(ep: CompositeEndpoint, grid: ResponderGrid) -> Flags:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ...protocol.adam_names import paramcd_of
 from ..document import Block, Column, RowGroup, Table
 from ..formatting import (MISSING, fmt_conf_level, fmt_estimate_ci, fmt_n_percent, fmt_number,
                           fmt_p, is_missing)
@@ -212,7 +213,7 @@ def _durations(source: ReportSource, res: Any) -> pd.DataFrame | None:
     adtte = source.results.adam.get("adtte")
     if adtte is None or "PARAMCD" not in adtte:
         return None
-    rows = adtte.loc[adtte["PARAMCD"] == str(res.endpoint).upper()]
+    rows = adtte.loc[adtte["PARAMCD"] == paramcd_of(str(res.endpoint), source.protocol)]
     arms = subject_arms(source, res.population)
     rows = rows.loc[rows["USUBJID"].isin(arms.index)]
     if rows.empty:

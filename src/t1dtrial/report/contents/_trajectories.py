@@ -159,7 +159,7 @@ def _subgroup_sets(source: ReportSource) -> list[list[tuple[str, set]]]:
         return []
     partitions: dict[str, list[tuple[str, set]]] = {}
     for sg in source.protocol.subgroups:
-        flag = f"SG_{sg.name.upper()}"
+        flag = sg.flag
         if flag in adsl:
             members = set(adsl.loc[adsl[flag] == "Y", "USUBJID"])
             partitions.setdefault(sg.partition or sg.name, []).append((sg.name, members))
