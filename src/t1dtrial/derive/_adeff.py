@@ -31,7 +31,6 @@ from ._common import (
     TEXT,
     check_frame,
     check_protocol,
-    codes_of,
     missing_array,
     text_flags,
     text_from_codes,
