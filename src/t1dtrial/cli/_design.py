@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from ._app import app
-from ._power_output import FIGURE, REPORT, SCHEDULER, TARGET, WORKERS, check_curve, check_run_options, refuse
+from ._power_output import (FIGURE, INTERRUPTED, REPORT, SCHEDULER, TARGET, WORKERS,
+                            check_curve, check_run_options, refuse)
 
 power_app = typer.Typer(help="Power and sample size for the next trial.", no_args_is_help=True)
 app.add_typer(power_app, name="power")
@@ -17,8 +18,6 @@ _SHOWN = 30
 #: Default simulated trials a cell and seed of ``--method mc``.
 _SIMS = 10_000
 _SEED = 20261127
-#: Exit code after Ctrl-C (128 + SIGINT), the finished cells written.
-INTERRUPTED = 130
 
 
 @power_app.command("binary")

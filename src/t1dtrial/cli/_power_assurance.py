@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from ._design import power_app
-from ._power_output import FIGURE, REPORT, TARGET, check_curve, check_run_options, refuse
+from ._power_output import (FIGURE, INTERRUPTED, REPORT, TARGET,
+                            check_curve, check_run_options, refuse)
 
 #: Rows printed in the terminal; the whole grid is in --out.
 _SHOWN = 30
@@ -185,4 +186,4 @@ def assurance(
     if interrupted:
         console.print(f"interrupted: {len(rows)} of {len(cells)} cells done"
                       + (" and written" if out is not None and rows else ""))
-        raise typer.Exit(130)
+        raise typer.Exit(INTERRUPTED)

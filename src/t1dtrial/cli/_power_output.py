@@ -17,6 +17,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..errors import InputError
     from ..protocol import Protocol
 
+#: Exit code after Ctrl-C (128 + SIGINT), the finished cells written.
+INTERRUPTED = 130
+
 #: Suffixes of --figure.
 FIGURE_SUFFIXES = (".svg", ".png")
 

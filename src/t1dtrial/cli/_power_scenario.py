@@ -7,12 +7,11 @@ from pathlib import Path
 import typer
 
 from ._design import power_app
-from ._power_output import FIGURE, REPORT, SCHEDULER, TARGET, WORKERS, check_curve, check_run_options, refuse
+from ._power_output import (FIGURE, INTERRUPTED, REPORT, SCHEDULER, TARGET, WORKERS,
+                            check_curve, check_run_options, refuse)
 
 #: Rows printed in the terminal; the whole grid is in --out.
 _SHOWN = 30
-#: Exit code after Ctrl-C (128 + SIGINT), finished cells written.
-_INTERRUPTED = 130
 
 
 @power_app.command("scenario")
@@ -144,7 +143,7 @@ def scenario(
     if run.interrupted:
         console.print(f"[yellow]interrupted[/yellow]: {run.missing} of {run.cells} cells missing"
                       + ("" if out is not None else "; the finished ones are shown above"))
-        raise typer.Exit(_INTERRUPTED)
+        raise typer.Exit(INTERRUPTED)
 
 
 _NOTES = (

@@ -32,8 +32,11 @@ others); a cell is never reported from part of its chunks.
 
 Examples
 --------
->>> cells = [{"n": 20, "p": 0.3}, {"n": 40, "p": 0.3}]
->>> run = run_grid(cells, binomial_mean_above, sims=400, chunk_size=100, seed=1, workers=1)
+>>> from functools import partial
+>>> from t1dtrial.design.montecarlo import binary_cell, simulate_counts
+>>> cells = [binary_cell(20, 20, 0.4, 0.1), binary_cell(40, 40, 0.4, 0.1)]
+>>> fisher = partial(simulate_counts, "binary")  # Monte Carlo power of Fisher's test
+>>> run = run_grid(cells, fisher, sims=400, chunk_size=100, seed=1, workers=1)
 >>> [c["trials"] for c in run.counts]
 [400, 400]
 >>> run.interrupted, run.missing
@@ -48,7 +51,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 __all__ = ["ChunkFunction", "GridRun", "run_grid", "chunk_rng", "chunk_plan",
-           "binomial_mean_above", "fisher_rejections", "DASK_INSTALL"]
+           "DASK_INSTALL"]
 
 #: ``f(cell, rng, trials) -> counts``: simulate ``trials`` trials of one cell.
 ChunkFunction = Callable[[Mapping[str, Any], np.random.Generator, int], Mapping[str, Any]]
@@ -322,41 +325,3 @@ def _run_dask(scheduler: str, fn: ChunkFunction, cells: list[dict], seed: int, t
     finally:
         client.close()
     return False
-
-
-# -- cheap chunk functions (examples, tests, benchmarks) --------------------------------------
-
-def binomial_mean_above(cell: Mapping[str, Any], rng: np.random.Generator,
-                        trials: int) -> dict[str, int]:
-    """Trials whose observed proportion of ``cell["n"]`` Bernoulli(``cell["p"]``) exceeds ``p``.
-
-    Examples
-    --------
-    >>> binomial_mean_above({"n": 10, "p": 0.5}, chunk_rng(1, 0, 0), 100)["trials"]
-    100
-    """
-    x = rng.binomial(int(cell["n"]), float(cell["p"]), size=trials)
-    return {"trials": int(trials), "above": int((x > cell["n"] * cell["p"]).sum())}
-
-
-def fisher_rejections(cell: Mapping[str, Any], rng: np.random.Generator,
-                      trials: int) -> dict[str, int]:
-    """Simulated trials of two arms that Fisher's exact test rejects (Monte Carlo power).
-
-    ``cell`` holds ``n1, n2, p1, p2`` and optionally ``alpha`` (default 0.05);
-    the test's rejection region (:func:`t1dtrial.design.exact.rejection_region`)
-    is computed once per design and looked up for every simulated table.
-
-    Examples
-    --------
-    >>> c = fisher_rejections({"n1": 27, "n2": 26, "p1": 0.4, "p2": 0.08}, chunk_rng(1, 0, 0), 2000)
-    >>> c["trials"], 0.65 < c["rejections"] / c["trials"] < 0.8
-    (2000, True)
-    """
-    from .exact import rejection_region
-
-    n1, n2 = int(cell["n1"]), int(cell["n2"])
-    region = rejection_region(n1, n2, float(cell.get("alpha", 0.05)), test="fisher")
-    x1 = rng.binomial(n1, float(cell["p1"]), size=trials)
-    x2 = rng.binomial(n2, float(cell["p2"]), size=trials)
-    return {"trials": int(trials), "rejections": int(region[x1, x2].sum())}
