@@ -70,15 +70,20 @@ def data_decimals(values: Iterable[float], most: int = 3) -> int:
 
 
 def fmt_number(x: object, decimals: int) -> str:
-    """``x`` to ``decimals`` places (a minus sign, not ``-0.0``); :data:`MISSING` when missing.
+    """``x`` to ``decimals`` places (a minus sign, not ``-0.0``); :data:`MISSING` when missing;
+    an unbounded value (an odds ratio with no responder in one arm, an open interval) as ∞.
 
     Examples
     --------
     >>> fmt_number(-0.0004, 2), fmt_number(None, 1), fmt_number(2.5, 0)
     ('0.00', '–', '2')
+    >>> fmt_number(float("inf"), 2), fmt_number(float("-inf"), 2)
+    ('∞', '−∞')
     """
     if is_missing(x):
         return MISSING
+    if math.isinf(float(x)):  # type: ignore[arg-type]
+        return "∞" if float(x) > 0 else "−∞"  # type: ignore[arg-type]
     text = f"{float(x):.{max(decimals, 0)}f}"  # type: ignore[arg-type]
     if text.startswith("-") and float(text) == 0:
         text = text[1:]
