@@ -27,7 +27,7 @@ from t1dtrial.errors import InputError
 from t1dtrial.protocol import load_protocol
 
 FIXTURES = Path(__file__).resolve().parents[1] / "reference" / "fixtures"
-ADSL_COLUMNS = ["USUBJID", "TRT01P", "FASFL", "AGE", "AGEONSET", "SEX", "WEIGHTBL", "DURDIAG",
+ADSL_COLUMNS = ["USUBJID", "TRT01P", "FASFL", "AGEDEC", "AGEONSET", "SEX", "WEIGHTBL", "DURDIAG",
                 "BFCP", "BPCP", "BHBA1C", "BINSDOSE", "BIDAA1C", "SGADONFL",
                 "SGJUONFL"]
 EPISODE_COLUMNS = ["USUBJID", "TRT01P", "EPISODE", "AVAL", "CNSR"]
@@ -79,12 +79,12 @@ def test_continuous_summary_matches_hand_computed_type7_quartiles(lu2021):
 
 
 def test_subjects_outside_the_population_or_the_protocol_arms_are_not_described(lu2021):
-    adsl = _adsl(TRT01P=["MSC", "MSC", "CONTROL", "OTHER"], AGE=[20.0, 99.0, 30.0, 50.0])
+    adsl = _adsl(TRT01P=["MSC", "MSC", "CONTROL", "OTHER"], AGEDEC=[20.0, 99.0, 30.0, 50.0])
     adsl.loc[1, "FASFL"] = "N"
     t = baseline_characteristics(SimpleNamespace(adsl=adsl), lu2021)
     assert _value(t, "SUBJECTS", "n", "MSC") == (1.0, 1)
     assert _value(t, "SUBJECTS", "n", "all") == (2.0, 2)
-    assert _value(t, "AGE", "max", "all") == (30.0, 2)
+    assert _value(t, "AGEDEC", "max", "all") == (30.0, 2)
 
 
 def test_missing_values_are_counted_and_left_out_of_the_statistics(lu2021):
@@ -103,12 +103,12 @@ def test_a_variable_absent_from_adsl_is_reported_as_missing_for_everyone(lu2021)
 
 
 def test_sd_needs_two_values_and_an_empty_arm_gives_nan_statistics(lu2021):
-    adsl = _adsl(TRT01P=["MSC"], AGE=[20.0])
+    adsl = _adsl(TRT01P=["MSC"], AGEDEC=[20.0])
     t = baseline_characteristics(SimpleNamespace(adsl=adsl), lu2021)
-    assert math.isnan(_value(t, "AGE", "sd", "MSC")[0])
-    assert _value(t, "AGE", "median", "MSC") == (20.0, 1)
-    assert _value(t, "AGE", "n", "CONTROL") == (0.0, 0)
-    assert math.isnan(_value(t, "AGE", "mean", "CONTROL")[0])
+    assert math.isnan(_value(t, "AGEDEC", "sd", "MSC")[0])
+    assert _value(t, "AGEDEC", "median", "MSC") == (20.0, 1)
+    assert _value(t, "AGEDEC", "n", "CONTROL") == (0.0, 0)
+    assert math.isnan(_value(t, "AGEDEC", "mean", "CONTROL")[0])
 
 
 def test_sex_percent_is_of_subjects_with_a_known_sex_and_both_levels_always_appear(lu2021):
@@ -132,25 +132,25 @@ def test_subgroups_come_from_the_protocol_flags_and_unknown_flags_are_missing(lu
 
 
 def test_population_option_describes_the_per_protocol_set(lu2021):
-    adsl = _adsl(TRT01P=["MSC", "MSC"], PPROTFL=["Y", "N"], AGE=[20.0, 40.0])
+    adsl = _adsl(TRT01P=["MSC", "MSC"], PPROTFL=["Y", "N"], AGEDEC=[20.0, 40.0])
     t = baseline_characteristics(SimpleNamespace(adsl=adsl), lu2021, population="PP")
-    assert _value(t, "AGE", "mean", "MSC") == (20.0, 1)
+    assert _value(t, "AGEDEC", "mean", "MSC") == (20.0, 1)
     assert t.loc[t.variable == "SUBJECTS", "label"].iloc[0] == "Per-protocol set"
 
 
 def test_columns_are_tidy_and_every_row_says_how_it_was_made(lu2021):
-    adsl = _adsl(TRT01P=["MSC", "CONTROL"], AGE=[20.0, 30.0], SEX=["F", "M"])
+    adsl = _adsl(TRT01P=["MSC", "CONTROL"], AGEDEC=[20.0, 30.0], SEX=["F", "M"])
     t = baseline_characteristics(SimpleNamespace(adsl=adsl), lu2021)
     assert list(t.columns) == BASELINE_COLUMNS
     assert t["method"].str.len().gt(0).all()
     assert list(dict.fromkeys(t.arm)) == ["MSC", "CONTROL", "all"]
-    assert list(dict.fromkeys(t.variable))[:5] == ["SUBJECTS", "AGE", "AGEONSET", "SUBGROUP",
+    assert list(dict.fromkeys(t.variable))[:5] == ["SUBJECTS", "AGEDEC", "AGEONSET", "SUBGROUP",
                                                   "SEX"]
     assert not t.duplicated(["variable", "level", "statistic", "arm"]).any()
 
 
 def test_input_is_not_modified(lu2021):
-    adsl = _adsl(TRT01P=["MSC", "CONTROL"], AGE=[20.0, np.nan], SEX=["F", None])
+    adsl = _adsl(TRT01P=["MSC", "CONTROL"], AGEDEC=[20.0, np.nan], SEX=["F", None])
     before = adsl.copy()
     baseline_characteristics(SimpleNamespace(adsl=adsl), lu2021)
     pd.testing.assert_frame_equal(adsl, before)
@@ -168,13 +168,13 @@ _values = st.lists(st.one_of(st.none(), st.floats(0, 1e4, allow_nan=False)), min
 def test_summary_invariants_hold_and_row_order_does_not_matter(values, arms, seed):
     protocol = PROTOCOL
     n = len(values)
-    adsl = _adsl(TRT01P=arms[:n], AGE=[np.nan if v is None else v for v in values])
+    adsl = _adsl(TRT01P=arms[:n], AGEDEC=[np.nan if v is None else v for v in values])
     t = baseline_characteristics(SimpleNamespace(adsl=adsl), protocol)
     shuffled = adsl.sample(frac=1.0, random_state=seed).reset_index(drop=True)
     t2 = baseline_characteristics(SimpleNamespace(adsl=shuffled), protocol)
     pd.testing.assert_frame_equal(t, t2, rtol=1e-12)
     for arm in ("MSC", "CONTROL", "all"):
-        s = t[(t.variable == "AGE") & (t.arm == arm)].set_index("statistic")["value"]
+        s = t[(t.variable == "AGEDEC") & (t.arm == arm)].set_index("statistic")["value"]
         total = _value(t, "SUBJECTS", "n", arm)[0]
         assert s["n"] + s["missing"] == total
         if s["n"] > 0:
@@ -270,7 +270,7 @@ def _write_twin_inputs() -> None:
     """Write the twin's reference inputs from the packaged dataset."""
     trial, derived = _twin_derived()
     derived.adsl[ADSL_COLUMNS].to_csv(FIXTURES / "descriptive_adsl_twin.csv", index=False)
-    ep = derived.adeff.loc[derived.adeff["PARAMCD"] == "INSFREE",
+    ep = derived.adtte.loc[derived.adtte["PARAMCD"] == "INSFREE",
                            ["USUBJID", "TRT01P", "EPISODE", "AVAL", "CNSR"]]
     ep.to_csv(FIXTURES / "descriptive_episodes_twin.csv", index=False)
     print("wrote", FIXTURES / "descriptive_adsl_twin.csv", "and descriptive_episodes_twin.csv")

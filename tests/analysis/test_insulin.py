@@ -34,18 +34,19 @@ def lu2021():
 
 
 def _derived(subjects: dict[str, str], episodes: list[tuple], *, status=None, fas=None):
-    """subjects: id -> arm; episodes: (id, number, start, end, days, cnsr); status: id -> AVALC."""
+    """subjects: id -> arm; episodes: (id, number, start, end, days, cnsr) as ADTTE INSFREE
+    records; status: id -> "Y", "N" or "missing" (a blank ADEFF AVALC)."""
     ids = list(subjects)
     adsl = pd.DataFrame({"USUBJID": ids, "TRT01P": [subjects[i] for i in ids],
                          "FASFL": [("Y" if fas is None or i in fas else "N") for i in ids]})
-    ep = pd.DataFrame(episodes, columns=["USUBJID", "EPISODE", "ASTDT", "AENDT", "AVAL", "CNSR"])
-    ep = ep.assign(PARAMCD="INSFREE", ANL01FL="", AVALC="",
-                   ASTDT=pd.to_datetime(ep["ASTDT"]), AENDT=pd.to_datetime(ep["AENDT"]))
+    ep = pd.DataFrame(episodes, columns=["USUBJID", "EPISODE", "STARTDT", "ADT", "AVAL", "CNSR"])
+    adtte = ep.assign(PARAMCD="INSFREE", STARTDT=pd.to_datetime(ep["STARTDT"]),
+                      ADT=pd.to_datetime(ep["ADT"]))
     status = status or {}
-    at = pd.DataFrame({"USUBJID": list(status), "PARAMCD": "INSUINDE",
-                       "ANL01FL": "Y", "AVALC": list(status.values())})
-    adeff = pd.concat([at, ep], ignore_index=True)
-    return SimpleNamespace(adsl=adsl, adeff=adeff, protocol_id="lu2021")
+    adeff = pd.DataFrame({"USUBJID": list(status), "PARAMCD": "INSUINDE", "ANL01FL": "Y",
+                          "AVALC": [v if v in ("Y", "N") else "" for v in status.values()],
+                          "AEXCLFL": ""})
+    return SimpleNamespace(adsl=adsl, adeff=adeff, adtte=adtte, protocol_id="lu2021")
 
 
 def _summary(table, arm, statistic):
@@ -151,7 +152,7 @@ def test_km_times_must_be_non_negative_days(lu2021, three_subjects):
 
 def test_adeff_without_the_endpoint_columns_is_an_input_error(lu2021):
     d = SimpleNamespace(adsl=pd.DataFrame({"USUBJID": ["A"], "TRT01P": ["MSC"], "FASFL": ["Y"]}),
-                        adeff=pd.DataFrame({"USUBJID": ["A"], "PARAMCD": ["INSFREE"]}))
+                        adeff=pd.DataFrame({"USUBJID": ["A"], "PARAMCD": ["INSUINDE"]}))
     with pytest.raises(InputError, match=r"The 'derived' parameter of \w+ must have the "
                                          r"column\(s\) \['ANL01FL', 'AVALC'\] in its adeff"):
         insulin_independence_table(d, lu2021)

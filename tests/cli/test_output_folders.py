@@ -116,6 +116,11 @@ def test_analyze_replaces_a_previous_output_with_overwrite_and_follows_the_umask
     assert submission == sorted([f"{n}.{e}" for n in ("adae", "adeff", "adlb", "adsl", "adtte")
                                  for e in ("csv", "xpt")]
                                 + ["define.json", "define_parameters.csv", "define_variables.csv"])
+    for name in ("adsl", "adlb", "adeff", "adae", "adtte"):  # the working set is the submitted one
+        working = pd.read_csv(prev / "adam" / f"{name}.csv", keep_default_na=False, dtype=str)
+        submitted = pd.read_csv(prev / "submission" / f"{name}.csv", keep_default_na=False,
+                                dtype=str)
+        pd.testing.assert_frame_equal(working, submitted, obj=name)
     assert not (prev / "tables" / "old_only.csv").exists()
     assert (prev / "tables" / "primary_endpoint.csv").is_file()
     assert (prev / "figures" / "primary_forest.svg").is_file()

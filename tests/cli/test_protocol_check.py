@@ -54,7 +54,7 @@ def test_an_unknown_ancova_covariate_gets_the_adsl_name_it_resembles(tmp_path, c
     n = _line(text, "ancova_covariates:", "AGE_ONSET")
     assert (f"p.yaml:{n}:analysis.ancova_covariates[0]: 'AGE_ONSET' — not a variable of ADSL, "
             "the subject-level dataset the models use; did you mean AGEONSET (age at diabetes "
-            "onset, years); expected one of AGE, AGEONSET, SEX") in err
+            "onset, years); expected one of AGE, AGEDEC, AGEONSET, SEX") in err
 
 
 def test_a_vague_predictor_covariate_lists_the_dose_variables(tmp_path, capsys):

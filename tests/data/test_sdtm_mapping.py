@@ -55,7 +55,7 @@ def remission(derived):
 
 
 def episodes(derived):
-    e = derived.adeff[derived.adeff.PARAMCD == "INSFREE"]
+    e = derived.adtte[derived.adtte.PARAMCD == "INSFREE"]
     return e[["USUBJID", "AVAL", "CNSR", "SRCDOM"]].astype(object).values.tolist()
 
 

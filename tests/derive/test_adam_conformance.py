@@ -1,8 +1,9 @@
-"""The submission set follows the ADaM IG conventions, on the packaged twin and on a three-arm
-trial: names and PARAMCD at most 8 characters, labels at most 40, integer AGE with AGEU, TRTP/TRTA
-and population flags in every BDS dataset and ADAE, AVALC only "Y"/"N" or blank, CNSR only in
-ADTTE; the XPT v5 files read back (pyreadstat) equal the CSV, labels included; the protocol check
-refuses a long or duplicate PARAMCD."""
+"""The derived datasets (the ones the analysis reads, and the submission set made of them) follow
+the ADaM IG conventions, on the packaged twin and on a three-arm trial: names and PARAMCD at most
+8 characters, labels at most 40, integer AGE with AGEU, TRTP/TRTA and population flags in every
+BDS dataset and ADAE, AVALC only "Y"/"N" or blank, CNSR only in ADTTE with the insulin-free
+episodes; the XPT v5 files read back (pyreadstat) equal the CSV, labels included; the protocol
+check refuses a long or duplicate PARAMCD."""
 
 from __future__ import annotations
 
@@ -81,19 +82,26 @@ def test_names_labels_and_paramcd_fit_sas_transport_v5(case):
     assert responders and responders <= set(params.loc[params["dataset"] == "ADEFF", "PARAMCD"])
 
 
+def test_the_submission_set_is_the_working_datasets_themselves(case):
+    derived, _, _ = case
+    sub = submission_datasets(derived)
+    assert list(sub) == ["adsl", "adlb", "adeff", "adae", "adtte"]
+    assert all(sub[name] is frame for name, frame in derived.datasets.items())
+
+
 def test_age_is_completed_years_with_units_and_the_exact_age_is_kept(case):
     derived, _, _ = case
-    adsl = submission_datasets(derived)["adsl"]
+    adsl = derived.adsl
     assert str(adsl["AGE"].dtype) == "Int64"
     assert adsl["AGEU"].eq("YEARS").all() and adsl["DURDIAGU"].eq("DAYS").all()
-    exact = derived.adsl["AGE"].to_numpy(dtype=float)
-    assert np.array_equal(adsl["AGE"].to_numpy(dtype=float), np.floor(exact + 1e-9))
+    exact = adsl["AGEONSET"].to_numpy(dtype=float) + adsl["DURDIAG"].to_numpy(dtype=float) / 365.25
     assert np.array_equal(adsl["AGEDEC"].to_numpy(dtype=float), exact)
+    assert np.array_equal(adsl["AGE"].to_numpy(dtype=float), np.floor(exact + 1e-9))
 
 
 def test_every_bds_dataset_and_adae_carry_treatment_and_population_flags(case):
     derived, _, _ = case
-    sub = submission_datasets(derived)
+    sub = derived.datasets
     adsl = derived.adsl.set_index("USUBJID")
     for name in (*BDS, "adae"):
         frame = sub[name]
@@ -105,14 +113,16 @@ def test_every_bds_dataset_and_adae_carry_treatment_and_population_flags(case):
 
 
 def test_avalc_is_a_character_result_or_blank_and_cnsr_lives_only_in_adtte(case):
-    derived, _, _ = case
-    sub = submission_datasets(derived)
+    derived, protocol, _ = case
+    sub = derived.datasets
     adeff = sub["adeff"]
     assert set(adeff["AVALC"]) <= {"Y", "N", ""}
-    assert "missing" not in set(adeff["AVALC"])
     blank = adeff["AVALC"].eq("")
     assert adeff.loc[blank, "AVAL"].isna().all()
     assert adeff.loc[blank, "REASON"].ne("").all()  # why it is missing, in words
+    assert np.array_equal(adeff["AVAL"].isna().to_numpy(), blank.to_numpy())
+    assert adeff.loc[adeff["AEXCLFL"].eq("Y"), "AVALC"].eq("").all()
+    assert set(adeff["PARAMCD"]) == {e.paramcd for e in adeff_endpoints(protocol)}
     assert [n for n, f in sub.items() if "CNSR" in f.columns] == ["adtte"]
     tte = sub["adtte"]
     assert set(tte["CNSR"].dropna()) <= {0, 1}
@@ -123,13 +133,16 @@ def test_avalc_is_a_character_result_or_blank_and_cnsr_lives_only_in_adtte(case)
     assert tte.loc[~event, "CNSDTDSC"].ne("").all()
     days = (tte["ADT"] - tte["STARTDT"]).dt.days
     assert np.allclose(days.to_numpy(dtype=float), tte["AVAL"].to_numpy(dtype=float))
-    # no responder row lost: the working ADEFF's responder rows are all in the submission
-    assert len(adeff) == int(derived.adeff["PARAMCD"].ne("INSFREE").sum())
+    # every insulin-free episode is an ADTTE record, numbered within its subject
+    episodes = tte.loc[tte["PARAMCD"].eq("INSFREE")]
+    assert episodes["EPISODE"].notna().all() and episodes["AVISIT"].eq("").all()
+    assert (episodes.groupby("USUBJID")["EPISODE"].apply(
+        lambda e: sorted(e.tolist()) == list(range(1, len(e) + 1)))).all()
 
 
 def test_the_three_arm_trial_has_its_time_to_event_endpoint_in_adtte(three_arms):
     derived, protocol, _ = three_arms
-    tte = submission_datasets(derived)["adtte"]
+    tte = derived.adtte
     loss = [e.paramcd for e in protocol.all_endpoints if e.kind == "time_to_event"]
     assert loss and set(loss) <= set(tte["PARAMCD"])
     assert set(tte["TRTP"]) == set(protocol.arm_codes)
@@ -172,6 +185,17 @@ def test_derive_writes_the_submission_set_on_request_only(tmp_path):
                                 "define_variables.csv"])
     params = pd.read_csv(tmp_path / "out" / SUBMISSION_FOLDER / "define_parameters.csv")
     assert "REMISS" in set(params["PARAMCD"])
+    # the working files the analysis reads are the conformant datasets too
+    plain = tmp_path / "plain"
+    adeff = pd.read_csv(plain / "adeff.csv", keep_default_na=False, dtype=str)
+    assert {"Y", "N"} <= set(adeff["AVALC"]) <= {"Y", "N", ""} and "CNSR" not in adeff.columns
+    adtte = pd.read_csv(plain / "adtte.csv", keep_default_na=False, dtype=str)
+    assert adtte["PARAMCD"].eq("INSFREE").sum() > 0 and set(adtte["CNSR"]) <= {"0", "1"}
+    adsl = pd.read_csv(plain / "adsl.csv", keep_default_na=False, dtype=str)
+    assert adsl["AGE"].str.fullmatch(r"\d+").all() and adsl["AGEU"].eq("YEARS").all()
+    for name in ("adlb", "adeff", "adae", "adtte"):
+        frame = pd.read_csv(plain / f"{name}.csv", nrows=5)
+        assert {"TRTP", "TRTA", "FASFL", "SAFFL", "PPROTFL"} <= set(frame.columns), name
 
 
 def test_paramcd_rule_and_the_protocol_check_refusing_long_or_duplicate_codes(tmp_path):

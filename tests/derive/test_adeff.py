@@ -13,8 +13,10 @@ from t1dtrial.derive import (
     derive_adeff,
     derive_adlb,
     derive_adsl,
+    derive_adtte,
     derive_insulin_free_episodes,
     derive_param_response,
+    latest_date,
 )
 from t1dtrial.errors import ProtocolError
 from t1dtrial.protocol import Protocol, ThresholdEndpoint, load_protocol
@@ -53,8 +55,12 @@ def _cp(sid, fcp0, fcp12, pcp0, pcp12):
 
 
 def _at(adeff, paramcd, visit="M12"):
+    """Each subject's result: AVALC "Y"/"N", else "excluded" (AEXCLFL) or "missing" (blank)."""
     rows = adeff.loc[(adeff.PARAMCD == paramcd) & (adeff.AVISIT == visit)]
-    return dict(zip(rows.USUBJID, rows.AVALC))
+    assert set(rows.AVALC) <= {"Y", "N", ""}
+    status = np.where(rows.AVALC != "", rows.AVALC,
+                      np.where(rows.AEXCLFL == "Y", "excluded", "missing"))
+    return dict(zip(rows.USUBJID, status))
 
 
 @pytest.fixture
@@ -171,9 +177,13 @@ def test_episodes_from_consecutive_zero_dose_visits(lu2021):
     m = make_measurements(("A", "BL", "INSULIN", 0.5, "2020-01-01"),
                           *[("A", v, "INSULIN", d, days[v]) for v, d in dose.items()],
                           ("B", "M6", "INSULIN", 0.0, None))
-    adeff, _, _ = _derive(m, lu2021)
-    ep = adeff.loc[adeff.PARAMCD == "INSFREE"]
-    got = [(r.USUBJID, r.EPISODE, str(r.ASTDT.date()), str(r.AENDT.date()), r.AVAL, r.CNSR,
+    adeff, adlb, adsl = _derive(m, lu2021)
+    assert "INSFREE" not in set(adeff.PARAMCD)  # episodes are ADTTE records
+    episodes = derive_insulin_free_episodes(make_insulin_free(), adlb, adsl, data_cut=CUT,
+                                            protocol=lu2021)
+    ep = derive_adtte(adlb, adsl, lu2021, episodes=episodes)
+    assert ep.PARAMCD.eq("INSFREE").all()
+    got = [(r.USUBJID, r.EPISODE, str(r.STARTDT.date()), str(r.ADT.date()), r.AVAL, r.CNSR,
             r.SRCDOM) for r in ep.itertuples()]
     assert got == [("A", 1, "2020-04-01", "2020-07-01", 91.0, 0, "ADLB"),
                    ("A", 2, "2020-12-31", "2020-12-31", 0.0, 1, "ADLB"),
@@ -201,6 +211,9 @@ def test_default_data_cut_is_the_latest_date(remission_data, lu2021):
     adlb = derive_adlb(remission_data, subjects, make_infusions(), lu2021)
     adsl = derive_adsl(subjects, make_infusions(), adlb, lu2021)
     free = make_insulin_free(("NONE", "2020-06-01", None))
-    e = derive_adeff(adlb, adsl, free, lu2021)
-    ep = e.loc[e.PARAMCD == "INSFREE"].iloc[0]
+    cut = latest_date(adlb, adsl, free)
+    assert str(cut.date()) == "2020-12-31"
+    ep = derive_insulin_free_episodes(free, adlb, adsl, data_cut=cut).iloc[0]
     assert str(ep.AENDT.date()) == "2020-12-31" and ep.CNSR == 1
+    assert len(derive_adeff(adlb, adsl, free, lu2021)) == len(
+        derive_adeff(adlb, adsl, free, lu2021, data_cut=cut))

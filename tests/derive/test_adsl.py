@@ -27,7 +27,9 @@ def test_age_is_onset_age_plus_duration_and_subgroups_are_flagged(lu2021):
         {"subject_id": "U", "age_at_onset": np.nan})
     a = derive_vars_demog(s, lu2021).set_index("USUBJID")
     assert a.loc["A", "DURDIAG"] == 365 and a.loc["J", "DURDIAG"] == 30
-    assert a.loc["A", "AGE"] == pytest.approx(18 + 365 / 365.25)
+    assert a.loc["A", "AGEDEC"] == pytest.approx(18 + 365 / 365.25)
+    assert a.loc[["A", "J"], "AGE"].tolist() == [18, 17] and a.loc["A", "AGEU"] == "YEARS"
+    assert pd.isna(a.loc["U", "AGE"]) and str(a["AGE"].dtype) == "Int64"
     assert a.loc[["A", "J", "U"], "ONSETGR"].tolist() == ["adult", "juvenile", ""]
     assert a.loc[["A", "J", "U"], "SGADONFL"].tolist() == ["Y", "N", ""]
     assert a.loc[["A", "J", "U"], "SGJUONFL"].tolist() == ["N", "Y", ""]

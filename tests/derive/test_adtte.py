@@ -61,7 +61,10 @@ def _by_hand(adlb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -> dict
 
 def test_time_to_event_rows_are_the_first_event_or_the_last_assessment(derived):
     tte = derived.adtte
-    assert tte.columns.tolist() == ADTTE_COLUMNS and len(tte) == len(derived.adsl)
+    assert [c for c in tte.columns if c in ADTTE_COLUMNS] == ADTTE_COLUMNS
+    episodes = tte.PARAMCD == "INSFREE"
+    tte = tte.loc[~episodes]
+    assert len(tte) == len(derived.adsl)
     want = _by_hand(derived.adlb, derived.adsl, _protocol())
     got = {r.USUBJID: (r.AVAL, int(r.CNSR), r.AVISIT) for r in tte.itertuples()}
     assert got == want
@@ -71,9 +74,10 @@ def test_time_to_event_rows_are_the_first_event_or_the_last_assessment(derived):
     assert "adtte" in derived.datasets
 
 
-def test_a_protocol_without_a_time_to_event_endpoint_has_no_adtte():
+def test_a_protocol_without_a_time_to_event_endpoint_has_only_the_episodes_in_adtte():
     d = derive_all(load_folder(lu2021_path(), load_protocol("lu2021")))
-    assert d.adtte is None and "adtte" not in d.datasets
+    assert "adtte" in d.datasets and len(d.adtte)
+    assert set(d.adtte.PARAMCD) == {"INSFREE"}
 
 
 def test_follow_up_stops_at_the_endpoint_visit(derived):

@@ -25,7 +25,7 @@ def _derive(folder, protocol="lu2021"):
 def _remission(derived, name="REMISS"):
     e = derived.adeff
     rows = e.loc[(e.PARAMCD == name) & (e.ANL01FL == "Y")].set_index("USUBJID")
-    return rows["AVALC"].map({"Y": "1", "N": "0", "missing": ""})
+    return rows["AVALC"].astype(object).map({"Y": "1", "N": "0", "": ""})
 
 
 def _assert_matches_truth(derived, truth):
@@ -33,15 +33,16 @@ def _assert_matches_truth(derived, truth):
     mine = _remission(derived).reindex(truth.index)
     expected = truth["remission_noisy"].fillna("").astype(str).str.replace(".0", "", regex=False)
     pd.testing.assert_series_equal(mine, expected, check_names=False)
-    episodes = derived.adeff.loc[derived.adeff.PARAMCD == "INSFREE"].set_index("USUBJID")
+    assert "INSFREE" not in set(derived.adeff.PARAMCD)
+    episodes = derived.adtte.loc[derived.adtte.PARAMCD == "INSFREE"].set_index("USUBJID")
     free = truth.loc[truth["insulin_free"].astype(int) == 1]
     assert sorted(episodes.index) == sorted(free.index)
     episodes = episodes.reindex(free.index)
-    assert (episodes["ASTDT"].dt.strftime("%Y-%m-%d") == free["insulin_free_start"]).all()
+    assert (episodes["STARTDT"].dt.strftime("%Y-%m-%d") == free["insulin_free_start"]).all()
     ongoing = free["insulin_free_end"].fillna("").astype(str) == ""
     assert (episodes["CNSR"].to_numpy() == ongoing.to_numpy().astype(int)).all()
     ended = ~ongoing.to_numpy()
-    assert (episodes["AENDT"].dt.strftime("%Y-%m-%d").to_numpy()[ended]
+    assert (episodes["ADT"].dt.strftime("%Y-%m-%d").to_numpy()[ended]
             == free["insulin_free_end"].to_numpy()[ended]).all()
 
 
@@ -86,9 +87,9 @@ def test_derive_command_with_data_cut_censors_episodes(tmp_path):
     out = tmp_path / "derived"
     assert main(["derive", str(lu2021_path()), "--out", str(out), "--data-cut",
                  "2018-01-01"]) == 0
-    adeff = pd.read_csv(out / "adeff.csv")
-    episodes = adeff.loc[adeff.PARAMCD == "INSFREE"]
-    assert (pd.to_datetime(episodes.AENDT) <= pd.Timestamp("2018-01-01")).all()
+    adtte = pd.read_csv(out / "adtte.csv")
+    episodes = adtte.loc[adtte.PARAMCD == "INSFREE"]
+    assert len(episodes) and (pd.to_datetime(episodes.ADT) <= pd.Timestamp("2018-01-01")).all()
     assert np.isin(episodes.CNSR, [0, 1]).all()
 
 

@@ -60,8 +60,9 @@ def test_derive_all_builds_the_four_datasets(trial):
     assert d.adsl.USUBJID.tolist() == ["M1", "M2", "C1"]
     assert d.data_cut == pd.Timestamp("2021-03-01")
     rem = d.adeff.loc[(d.adeff.PARAMCD == "REMISS") & (d.adeff.ANL01FL == "Y")]
-    assert dict(zip(rem.USUBJID, rem.AVALC)) == {"M1": "Y", "M2": "missing", "C1": "N"}
-    ep = d.adeff.loc[d.adeff.PARAMCD == "INSFREE"]
+    assert dict(zip(rem.USUBJID, rem.AVALC)) == {"M1": "Y", "M2": "", "C1": "N"}
+    assert rem.set_index("USUBJID").loc["M2", "REASON"] != ""
+    ep = d.adtte.loc[d.adtte.PARAMCD == "INSFREE"]
     assert ep[["USUBJID", "AVAL", "CNSR"]].values.tolist() == [["M1", 273.0, 1]]
     assert d.adae.USUBJID.tolist() == ["M1", "M1"]
 
@@ -107,6 +108,9 @@ def test_log_counts_records_read_selected_and_excluded_with_reasons(trial):
     uncoded = _log(d, dataset="ADAE", outcome="uncoded")
     assert uncoded.reason.tolist() == ["term not in the dictionary: chilblains"]
     assert set(_log(d, outcome="excluded", rule="adverse_events record check").dataset) == {"ADAE"}
+    episodes = _log(d, rule="insulin-free episodes")
+    assert set(episodes.dataset) == {"ADTTE"} and episodes.n.sum() == len(
+        d.adtte.loc[d.adtte.PARAMCD == "INSFREE"]) == 1
 
 
 def test_inputs_are_not_mutated(trial):
@@ -193,7 +197,7 @@ def test_a_trial_without_usable_measurements_still_derives_every_dataset(tmp_pat
         d = derive_all(trial)
     assert len(d.adlb) == 0 and d.adsl.FASFL.tolist() == ["N", "N"]
     rem = d.adeff.loc[(d.adeff.PARAMCD == "REMISS") & (d.adeff.ANL01FL == "Y")]
-    assert rem.AVALC.tolist() == ["missing", "missing"]
+    assert rem.AVALC.tolist() == ["", ""] and rem.AEXCLFL.tolist() == ["", ""]
     assert d.exclusions.reason.tolist() == ["subject not in the subjects table"]
     write_derived(d, tmp_path / "out")
     assert (tmp_path / "out" / "adlb.parquet").exists()

@@ -28,7 +28,7 @@ read_fixture <- function(name) {
   read.csv(fixture(name), stringsAsFactors = FALSE, na.strings = c("", "NA"))
 }
 
-continuous <- c("AGE", "AGEONSET", "WEIGHTBL", "DURDIAG", "BFCP", "BPCP", "BHBA1C",
+continuous <- c("AGEDEC", "AGEONSET", "WEIGHTBL", "DURDIAG", "BFCP", "BPCP", "BHBA1C",
                 "BINSDOSE", "BIDAA1C")
 subgroups <- c(adult_onset = "SGADONFL", juvenile_onset = "SGJUONFL")
 arms <- c("MSC", "CONTROL", "all")

@@ -34,7 +34,7 @@ def _derived_and_truth(protocol: Protocol, tmp_path, seed: int = 5):
 def _flags(derived, paramcd: str) -> pd.Series:
     e = derived.adeff
     rows = e.loc[(e.PARAMCD == paramcd) & (e.ANL01FL == "Y")].set_index("USUBJID")
-    return rows["AVALC"].map({"Y": "1", "N": "0", "missing": ""})
+    return rows["AVALC"].astype(object).map({"Y": "1", "N": "0", "": ""})
 
 
 CPAUC_RISE = {"kind": "percent_rise", "name": "auc_rise", "label": "CPAUC rise >= 10 %",

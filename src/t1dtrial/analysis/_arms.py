@@ -9,7 +9,7 @@ from ..protocol import Protocol
 from ..protocol.populations import STANDARD_POPULATIONS, population_flag
 from ..protocol.adam_names import paramcd_of
 
-__all__ = ["comparisons", "subgroup_masks", "population", "population_flag", "endpoint_status",
+__all__ = ["comparisons", "subgroup_masks", "population", "population_flag", "endpoint_status", "response_status",
            "analysed", "POPULATION_FLAGS"]
 
 #: Standard population code -> ADSL flag; a protocol's own populations are
@@ -63,29 +63,52 @@ def population(adsl: pd.DataFrame, code: str, protocol: Protocol | None = None) 
     return adsl.loc[adsl[flag].eq("Y")]
 
 
+def response_status(records: pd.DataFrame) -> np.ndarray:
+    """Status of ADEFF records: "Y", "N", "excluded" (``AEXCLFL = "Y"``) or "missing".
+
+    ADEFF writes a result that cannot be assessed as a blank AVALC; AEXCLFL
+    tells the subjects the protocol excludes from the endpoint from those
+    whose result is missing.
+
+    Examples
+    --------
+    >>> e = pd.DataFrame({"AVALC": ["Y", "", "", "N"], "AEXCLFL": ["", "", "Y", ""]})
+    >>> response_status(e).tolist()
+    ['Y', 'missing', 'excluded', 'N']
+    """
+    avalc = records["AVALC"].astype(object).fillna("").to_numpy()
+    excluded = (records["AEXCLFL"].eq("Y").to_numpy(dtype=bool) if "AEXCLFL" in records
+                else np.zeros(len(records), dtype=bool))
+    return np.where(np.isin(avalc, ["Y", "N"]), avalc,
+                    np.where(excluded, "excluded", "missing")).astype(object)
+
+
 def endpoint_status(subjects: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
                     protocol: Protocol | None = None) -> pd.DataFrame:
     """Each subject's status for a responder endpoint at its analysis visit.
 
-    Returns ``subjects`` (same rows, same order) with ``AVALC`` from ADEFF
-    (PARAMCD the endpoint's, :func:`~t1dtrial.protocol.adam_names.paramcd_of`; ``ANL01FL == "Y"``): ``Y``, ``N``,
-    ``excluded``, or ``missing`` when ADEFF has no record; and ``RESPONSE``:
-    1.0, 0.0, or NaN when not assessable.
+    Returns ``subjects`` (same rows, same order) with ``STATUS`` from ADEFF
+    (PARAMCD the endpoint's, :func:`~t1dtrial.protocol.adam_names.paramcd_of`;
+    ``ANL01FL == "Y"``; :func:`response_status`): ``Y``, ``N``, ``excluded``,
+    or ``missing`` (also when ADEFF has no record); and ``RESPONSE``: 1.0,
+    0.0, or NaN when not assessable.
 
     Examples
     --------
-    >>> s = pd.DataFrame({"USUBJID": ["A", "B", "C"]})
-    >>> e = pd.DataFrame({"USUBJID": ["A", "B"], "PARAMCD": "REMISS", "ANL01FL": "Y",
-    ...                   "AVALC": ["Y", "N"]})
-    >>> endpoint_status(s, e, "remission")[["AVALC", "RESPONSE"]].values.tolist()
-    [['Y', 1.0], ['N', 0.0], ['missing', nan]]
+    >>> s = pd.DataFrame({"USUBJID": ["A", "B", "C", "D"]})
+    >>> e = pd.DataFrame({"USUBJID": ["A", "B", "D"], "PARAMCD": "REMISS", "ANL01FL": "Y",
+    ...                   "AVALC": ["Y", "N", ""], "AEXCLFL": ["", "", "Y"]})
+    >>> endpoint_status(s, e, "remission")[["STATUS", "RESPONSE"]].values.tolist()
+    [['Y', 1.0], ['N', 0.0], ['missing', nan], ['excluded', nan]]
     """
-    rows = adeff.loc[(adeff["PARAMCD"] == paramcd_of(endpoint, protocol)) & (adeff["ANL01FL"] == "Y"),
-                     ["USUBJID", "AVALC"]].drop_duplicates("USUBJID")
+    rows = adeff.loc[(adeff["PARAMCD"] == paramcd_of(endpoint, protocol))
+                     & (adeff["ANL01FL"] == "Y")].drop_duplicates("USUBJID")
+    rows = pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy(),
+                         "STATUS": response_status(rows)})
     out = subjects.merge(rows, on="USUBJID", how="left")
-    out["AVALC"] = out["AVALC"].astype(object).fillna("missing")
-    out["RESPONSE"] = np.where(out["AVALC"].eq("Y"), 1.0,
-                               np.where(out["AVALC"].eq("N"), 0.0, np.nan))
+    out["STATUS"] = out["STATUS"].astype(object).fillna("missing")
+    out["RESPONSE"] = np.where(out["STATUS"].eq("Y"), 1.0,
+                               np.where(out["STATUS"].eq("N"), 0.0, np.nan))
     return out
 
 
@@ -95,5 +118,5 @@ def analysed(status: pd.DataFrame, missing_rule: str) -> pd.Series:
     Assessable subjects always; subjects without an assessable endpoint only
     under ``non_responder`` (as non-responders); ``excluded`` subjects never.
     """
-    avalc = status["AVALC"]
+    avalc = status["STATUS"]
     return avalc.isin(["Y", "N"]) | (avalc.eq("missing") & (missing_rule == "non_responder"))

@@ -19,9 +19,9 @@ Examples
 >>> from types import SimpleNamespace
 >>> from t1dtrial.protocol import load_protocol
 >>> adsl = pd.DataFrame({"USUBJID": ["A", "B", "C"], "TRT01P": ["MSC", "MSC", "CONTROL"],
-...                      "FASFL": "Y", "AGE": [20.0, 30.0, 25.0], "SEX": ["F", "M", "F"]})
+...                      "FASFL": "Y", "AGEDEC": [20.0, 30.0, 25.0], "SEX": ["F", "M", "F"]})
 >>> t = baseline_characteristics(SimpleNamespace(adsl=adsl), load_protocol("lu2021"))
->>> row = (t.variable == "AGE") & (t.arm == "MSC") & (t.statistic == "mean")
+>>> row = (t.variable == "AGEDEC") & (t.arm == "MSC") & (t.statistic == "mean")
 >>> float(t.loc[row, "value"].iloc[0])
 25.0
 """
@@ -43,9 +43,11 @@ __all__ = ["BASELINE_COLUMNS", "BASELINE_VARIABLES", "baseline_characteristics",
 BASELINE_COLUMNS = ["variable", "label", "level", "statistic", "arm", "value", "n", "method"]
 
 #: Continuous ADSL variables described, in order, with their labels. Optional
-#: ones (meal-test AUC baselines) are described only when ADSL has them.
+#: ones (meal-test AUC baselines) are described only when ADSL has them. Age is
+#: the exact age (AGEDEC), not the completed years (AGE), whose mean is about half
+#: a year too low.
 BASELINE_VARIABLES: dict[str, str] = {
-    "AGE": "Age at enrolment (years)",
+    "AGEDEC": "Age at enrolment (years)",
     "AGEONSET": "Age at onset of diabetes (years)",
     "WEIGHTBL": "Weight at baseline (kg)",
     "DURDIAG": "Diabetes duration at enrolment (days)",
@@ -261,14 +263,14 @@ def baseline_characteristics(derived: Any, protocol: Protocol, *, conf_level: fl
        whose TRT01P is a protocol arm; each arm, then ``"all"`` (every arm).
     2. ``SUBJECTS``: the number of subjects (statistic ``n``).
     3. Continuous variables of :data:`BASELINE_VARIABLES` present in ADSL
-       (AGE, AGEONSET, WEIGHTBL, DURDIAG, BFCP, BPCP, BHBA1C, BINSDOSE,
+       (AGEDEC, AGEONSET, WEIGHTBL, DURDIAG, BFCP, BPCP, BHBA1C, BINSDOSE,
        BIDAA1C; BCPMAUC when the protocol has a meal test): ``n, mean, sd,
        median, q1, q3, min, max`` over the non-missing values, then ``missing``.
        ``sd`` needs two values and every statistic but ``n`` needs one; an
        undefined statistic is NaN. A variable ADSL lacks is reported with
        every subject missing, never dropped.
     4. ``SEX`` (levels F and M, then any other value seen) and ``SUBGROUP``
-       (one level per protocol subgroup, from the SG_<NAME> flags; a subject
+       (one level per protocol subgroup, from its ADSL flag; a subject
        with an unknown flag is missing): ``n`` and ``percent`` (100 x n /
        subjects with a known value; the denominator is in column ``n``), then
        ``missing``.

@@ -36,6 +36,7 @@ from ..errors import InputError, Problem
 from ..protocol import Protocol
 from ..protocol.populations import protocol_populations
 from ..protocol.kinds import outcome
+from ._arms import response_status
 from .baseline import ALL_ARMS, arm_masks, check_table_args
 
 __all__ = ["DISPOSITION_COLUMNS", "disposition"]
@@ -155,17 +156,17 @@ def _primary_rows(rows: _Rows, adsl: pd.DataFrame, adeff: pd.DataFrame | None,
         rec = adeff.loc[(adeff["PARAMCD"].astype(str).str.upper() == code)
                         & (adeff["ANL01FL"] == "Y")].drop_duplicates("USUBJID")
         rec = rec.set_index("USUBJID").reindex(adsl["USUBJID"].to_numpy())
-        found = rec["AVALC"].notna().to_numpy()
-        status = np.where(found, _text(rec, "AVALC"), status)
+        found = rec["PARAMCD"].notna().to_numpy()
+        status = np.where(found, response_status(rec), status)
         reasons = np.where(found, _text(rec, "REASON"), reasons)
     where = f"FAS; ADEFF PARAMCD {code} at {endpoint.visit} (ANL01FL = Y)"
     rows.count("primary endpoint assessed", fas & np.isin(status, ["Y", "N"]),
                where + ", AVALC Y or N")
     rows.by_reason("primary endpoint missing", fas & (status == "missing"), reasons,
-                   where + ", AVALC missing; handled per analysis.missing_primary = "
+                   where + ", AVALC blank; handled per analysis.missing_primary = "
                    f"{protocol.analysis.missing_primary!r}")
     rows.by_reason("primary endpoint excluded", fas & (status == "excluded"), reasons,
-                   where + ", AVALC excluded (analysis.zero_baseline_pchg)")
+                   where + ", AEXCLFL Y (analysis.zero_baseline_pchg)")
 
 
 _SUMMARY_COLUMN = {"value": "AVAL", "change": "CHG", "percent_change": "PCHG"}

@@ -14,10 +14,11 @@ Examples
 >>> from t1dtrial.protocol import load_protocol
 >>> adsl = pd.DataFrame({"USUBJID": ["A", "B", "C"], "TRT01P": ["MSC", "MSC", "CONTROL"],
 ...                      "FASFL": "Y"})
->>> adeff = pd.DataFrame({"USUBJID": ["A"], "TRT01P": ["MSC"], "PARAMCD": ["INSFREE"],
-...     "ANL01FL": [""], "AVALC": [""], "EPISODE": [1], "AVAL": [120.0], "CNSR": [0],
-...     "ASTDT": pd.to_datetime(["2020-06-01"]), "AENDT": pd.to_datetime(["2020-09-29"])})
->>> t = insulin_independence_table(SimpleNamespace(adsl=adsl, adeff=adeff),
+>>> adeff = pd.DataFrame(columns=["USUBJID", "PARAMCD", "ANL01FL", "AVALC"])
+>>> adtte = pd.DataFrame({"USUBJID": ["A"], "TRT01P": ["MSC"], "PARAMCD": ["INSFREE"],
+...     "EPISODE": [1], "AVAL": [120.0], "CNSR": [0],
+...     "STARTDT": pd.to_datetime(["2020-06-01"]), "ADT": pd.to_datetime(["2020-09-29"])})
+>>> t = insulin_independence_table(SimpleNamespace(adsl=adsl, adeff=adeff, adtte=adtte),
 ...                                load_protocol("lu2021"))
 >>> t.loc[t.statistic == "ever insulin-free", ["arm", "value", "n"]].values.tolist()
 [['MSC', 1.0, 2], ['CONTROL', 0.0, 1], ['all', 1.0, 3]]
@@ -31,10 +32,12 @@ import numpy as np
 import pandas as pd
 
 from ..derive import adeff_endpoints
+from ..derive._adtte import EPISODE_PARAMCD
 from ..errors import InputError, Problem
 from ..protocol import InsulinIndependenceEndpoint, Protocol
 from ..protocol.kinds import kind_of
 from ..stats.survival import kaplan_meier
+from ._arms import response_status
 from ._estimable import attempt, method_text
 from ._levels import level_text
 from .baseline import arm_masks, check_table_args
@@ -50,7 +53,7 @@ INSULIN_COLUMNS = ["section", "arm", "statistic", "value", "n", "subject", "epis
 KM_COLUMNS = ["arm", "statistic", "time", "estimate", "ci_low", "ci_high", "n", "events",
               "n_risk", "method", "conf_level"]
 
-_EPISODE_COLUMNS = ["USUBJID", "PARAMCD", "EPISODE", "ASTDT", "AENDT", "AVAL", "CNSR"]
+_EPISODE_COLUMNS = ["USUBJID", "PARAMCD", "EPISODE", "STARTDT", "ADT", "AVAL", "CNSR"]
 
 
 def _endpoint(protocol: Protocol) -> InsulinIndependenceEndpoint | None:
@@ -59,26 +62,27 @@ def _endpoint(protocol: Protocol) -> InsulinIndependenceEndpoint | None:
                 None)
 
 
-def episode_frame(adeff: pd.DataFrame) -> pd.DataFrame:
-    """Insulin-free episodes of ADEFF (PARAMCD INSFREE), ordered by subject and episode.
+def episode_frame(adtte: pd.DataFrame) -> pd.DataFrame:
+    """Insulin-free episodes of ADTTE (PARAMCD INSFREE), ordered by subject and episode.
 
-    Columns ``subject, episode, start, end, duration, censored``.
+    Columns ``subject, episode, start, end, duration, censored`` (from
+    USUBJID, EPISODE, STARTDT, ADT, AVAL, CNSR).
 
     Examples
     --------
     >>> import pandas as pd
     >>> e = pd.DataFrame({"USUBJID": ["A"], "PARAMCD": ["INSFREE"], "EPISODE": [1],
-    ...     "ASTDT": pd.to_datetime(["2020-01-01"]), "AENDT": pd.to_datetime(["2020-02-01"]),
+    ...     "STARTDT": pd.to_datetime(["2020-01-01"]), "ADT": pd.to_datetime(["2020-02-01"]),
     ...     "AVAL": [31.0], "CNSR": [1]})
     >>> episode_frame(e)[["subject", "duration", "censored"]].values.tolist()
     [['A', 31.0, 1]]
     """
-    rows = adeff.loc[adeff["PARAMCD"] == "INSFREE"]
+    rows = adtte.loc[adtte["PARAMCD"] == EPISODE_PARAMCD]
     out = pd.DataFrame({
         "subject": rows["USUBJID"].astype(str).to_numpy(),
         "episode": pd.array(rows["EPISODE"].to_numpy(), dtype="Int64"),
-        "start": pd.to_datetime(rows["ASTDT"]).to_numpy(),
-        "end": pd.to_datetime(rows["AENDT"]).to_numpy(),
+        "start": pd.to_datetime(rows["STARTDT"]).to_numpy(),
+        "end": pd.to_datetime(rows["ADT"]).to_numpy(),
         "duration": pd.to_numeric(rows["AVAL"], errors="coerce").to_numpy(dtype=float),
         "censored": pd.array(rows["CNSR"].to_numpy(), dtype="Int64"),
     })
@@ -94,7 +98,7 @@ def _summary(rows: list[dict], arm: str, statistic: str, value: float, n: int,
 
 def _duration_rows(rows: list[dict], arm: str, durations: np.ndarray) -> None:
     known = durations[~np.isnan(durations)]
-    method = ("over episodes, in days (AENDT - ASTDT); an episode ongoing at the data cut "
+    method = ("over episodes, in days (ADT - STARTDT); an episode ongoing at the data cut "
               "counts with its duration so far (a lower bound)")
     for statistic, fn in (("duration median", np.median), ("duration min", np.min),
                           ("duration max", np.max)):
@@ -104,10 +108,12 @@ def _duration_rows(rows: list[dict], arm: str, durations: np.ndarray) -> None:
 
 def _episodes_and_arms(fn: str, derived: Any, protocol: Protocol,
                        level: float) -> tuple[pd.DataFrame, pd.Series]:
-    """Insulin-free episodes of ADEFF, and the arm of each FAS subject (by USUBJID)."""
-    if (derived.adeff["PARAMCD"] == "INSFREE").any():
-        check_table_args(fn, derived, protocol, level, {"adeff": _EPISODE_COLUMNS})
-        episodes = episode_frame(derived.adeff)
+    """Insulin-free episodes of ADTTE, and the arm of each FAS subject (by USUBJID)."""
+    adtte = getattr(derived, "adtte", None)
+    if isinstance(adtte, pd.DataFrame) and "PARAMCD" in adtte and \
+            (adtte["PARAMCD"] == EPISODE_PARAMCD).any():
+        check_table_args(fn, derived, protocol, level, {"adtte": _EPISODE_COLUMNS})
+        episodes = episode_frame(adtte)
     else:
         episodes = pd.DataFrame(columns=INSULIN_COLUMNS[5:11])
     adsl = derived.adsl
@@ -124,17 +130,17 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
     ---------
     1. Subjects: the full analysis set (ADSL FASFL = "Y") in a protocol arm;
        each arm, then ``"all"``.
-    2. Episodes: ADEFF rows with PARAMCD "INSFREE" (from the ``insulin_free``
+    2. Episodes: ADTTE rows with PARAMCD "INSFREE" (from the ``insulin_free``
        table, or from runs of zero-dose visits; see
        :func:`t1dtrial.derive.derive_insulin_free_episodes`); duration
-       AVAL = AENDT - ASTDT in days; CNSR = 1 when ongoing at the data cut.
+       AVAL = ADT - STARTDT in days; CNSR = 1 when ongoing at the data cut.
     3. Section ``summary``, per arm: ``subjects``; ``ever insulin-free``
        (subjects with an episode) and its ``percent``; ``episodes``;
        ``censored episodes``; ``duration median``, ``duration min``,
        ``duration max`` over the episodes; ``insulin-independent at <visit>``
        (ADEFF AVALC = "Y" of the insulin independence endpoint at its visit;
        ``n`` = subjects assessed, Y or N) and its ``percent``; ``missing at
-       <visit>`` (AVALC "missing" or no record); ``episodes outside the
+       <visit>`` (AVALC blank or no record); ``episodes outside the
        population`` (episodes of subjects not in the FAS, counted apart).
     4. Section ``episode``: one row per episode of the population, by subject
        and episode number: ``subject, episode, start, end, duration,
@@ -143,7 +149,7 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
     Parameters
     ----------
     derived : Derived
-        From :func:`t1dtrial.derive.derive_all` (``adsl`` and ``adeff``).
+        From :func:`t1dtrial.derive.derive_all` (``adsl``, ``adeff`` and ``adtte``).
     protocol : Protocol
         Gives the arms and the insulin independence endpoint (its visit).
     conf_level : float, optional
@@ -164,11 +170,12 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
     >>> from types import SimpleNamespace
     >>> from t1dtrial.protocol import load_protocol
     >>> adsl = pd.DataFrame({"USUBJID": ["A", "B"], "TRT01P": "MSC", "FASFL": "Y"})
-    >>> adeff = pd.DataFrame({"USUBJID": ["A", "A", "B"], "PARAMCD": "INSFREE",
-    ...     "ANL01FL": "", "AVALC": "", "EPISODE": [1, 2, 1], "AVAL": [90.0, 30.0, 200.0],
-    ...     "CNSR": [0, 1, 0], "ASTDT": pd.to_datetime(["2020-01-01", "2020-06-01", "2020-02-01"]),
-    ...     "AENDT": pd.to_datetime(["2020-03-31", "2020-07-01", "2020-08-19"])})
-    >>> t = insulin_independence_table(SimpleNamespace(adsl=adsl, adeff=adeff),
+    >>> adeff = pd.DataFrame(columns=["USUBJID", "PARAMCD", "ANL01FL", "AVALC"])
+    >>> adtte = pd.DataFrame({"USUBJID": ["A", "A", "B"], "PARAMCD": "INSFREE",
+    ...     "EPISODE": [1, 2, 1], "AVAL": [90.0, 30.0, 200.0], "CNSR": [0, 1, 0],
+    ...     "STARTDT": pd.to_datetime(["2020-01-01", "2020-06-01", "2020-02-01"]),
+    ...     "ADT": pd.to_datetime(["2020-03-31", "2020-07-01", "2020-08-19"])})
+    >>> t = insulin_independence_table(SimpleNamespace(adsl=adsl, adeff=adeff, adtte=adtte),
     ...                                load_protocol("lu2021"))
     >>> s = t[(t.section == "summary") & (t.arm == "MSC")].set_index("statistic")["value"]
     >>> [float(s[k]) for k in ("ever insulin-free", "episodes", "duration median")]
@@ -187,7 +194,8 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
     endpoint = _endpoint(protocol)
     code = endpoint.paramcd if endpoint is not None else None
     at_visit = adeff.loc[(adeff["PARAMCD"] == code) & (adeff["ANL01FL"] == "Y")]
-    status = at_visit.drop_duplicates("USUBJID").set_index("USUBJID")["AVALC"]
+    at_visit = at_visit.drop_duplicates("USUBJID")
+    status = pd.Series(response_status(at_visit), index=at_visit["USUBJID"].astype(str))
     status = status.reindex(arm_of.index).fillna("missing").astype(str).to_numpy()
     masks = arm_masks(pd.Series(arm_of.to_numpy()), protocol)
     ep_masks = arm_masks(episodes["arm"], protocol)
@@ -202,10 +210,10 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
         ever = eps["subject"].nunique()
         _summary(rows, arm, "subjects", n, n, "subjects with FASFL = Y")
         _summary(rows, arm, "ever insulin-free", ever, n,
-                 "subjects with at least one insulin-free episode (ADEFF INSFREE)")
+                 "subjects with at least one insulin-free episode (ADTTE INSFREE)")
         _summary(rows, arm, "ever insulin-free percent", 100.0 * ever / n if n else np.nan, n,
                  "100 x ever insulin-free / subjects")
-        _summary(rows, arm, "episodes", len(eps), n, "insulin-free episodes (ADEFF INSFREE)")
+        _summary(rows, arm, "episodes", len(eps), n, "insulin-free episodes (ADTTE INSFREE)")
         _summary(rows, arm, "censored episodes", int((eps["censored"] == 1).sum()), len(eps),
                  "episodes ongoing at the data cut (CNSR = 1)")
         _duration_rows(rows, arm, eps["duration"].to_numpy(dtype=float))
@@ -235,7 +243,7 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
                      "episode": record["episode"], "start": record["start"],
                      "end": record["end"], "duration": record["duration"],
                      "censored": record["censored"],
-                     "method": "AENDT - ASTDT in days; censored = 1 when ongoing at the data cut"})
+                     "method": "ADT - STARTDT in days; censored = 1 when ongoing at the data cut"})
     table = pd.DataFrame(rows, columns=INSULIN_COLUMNS)
     table["value"] = table["value"].astype(float)
     table["n"] = table["n"].astype("int64")
@@ -255,7 +263,7 @@ def insulin_free_km(derived: Any, protocol: Protocol, *, conf_level: float | Non
     Algorithm
     ---------
     1. Subjects: the full analysis set (ADSL FASFL = "Y") with at least one
-       insulin-free episode (ADEFF INSFREE); each arm, then ``"all"``.
+       insulin-free episode (ADTTE INSFREE); each arm, then ``"all"``.
     2. One duration per subject: the first episode (lowest EPISODE number),
        AVAL days from its start; the event is the return to insulin
        (CNSR = 0); an episode ongoing at the data cut is censored (CNSR = 1).
@@ -270,7 +278,7 @@ def insulin_free_km(derived: Any, protocol: Protocol, *, conf_level: float | Non
     Parameters
     ----------
     derived : Derived
-        From :func:`t1dtrial.derive.derive_all` (``adsl`` and ``adeff``).
+        From :func:`t1dtrial.derive.derive_all` (``adsl`` and ``adtte``).
     protocol : Protocol
     conf_level : float, optional
         Default the protocol's ``analysis.conf_level``.
@@ -293,17 +301,15 @@ def insulin_free_km(derived: Any, protocol: Protocol, *, conf_level: float | Non
     >>> from types import SimpleNamespace
     >>> from t1dtrial.protocol import load_protocol
     >>> adsl = pd.DataFrame({"USUBJID": list("ABCD"), "TRT01P": "MSC", "FASFL": "Y"})
-    >>> adeff = pd.DataFrame({"USUBJID": list("ABC"), "PARAMCD": "INSFREE", "ANL01FL": "",
-    ...     "AVALC": "", "EPISODE": 1, "AVAL": [100.0, 200.0, 300.0], "CNSR": [0, 0, 1],
-    ...     "ASTDT": pd.NaT, "AENDT": pd.NaT})
-    >>> km = insulin_free_km(SimpleNamespace(adsl=adsl, adeff=adeff), load_protocol("lu2021"))
+    >>> adtte = pd.DataFrame({"USUBJID": list("ABC"), "PARAMCD": "INSFREE", "EPISODE": 1,
+    ...     "AVAL": [100.0, 200.0, 300.0], "CNSR": [0, 0, 1], "STARTDT": pd.NaT, "ADT": pd.NaT})
+    >>> km = insulin_free_km(SimpleNamespace(adsl=adsl, adtte=adtte), load_protocol("lu2021"))
     >>> km.loc[km.arm == "MSC", ["statistic", "time", "estimate", "n"]].values.tolist()[:2]
     [['median', nan, 200.0, 3], ['survival', 90.0, 1.0, 3]]
     """
     fn = "insulin_free_km"
     level = check_table_args(fn, derived, protocol, conf_level,
-                             {"adsl": ["USUBJID", "TRT01P", "FASFL"],
-                              "adeff": ["USUBJID", "PARAMCD"]})
+                             {"adsl": ["USUBJID", "TRT01P", "FASFL"]})
     try:
         grid = [float(t) for t in times]
     except (TypeError, ValueError):

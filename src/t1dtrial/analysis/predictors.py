@@ -57,6 +57,7 @@ SCALES: dict[str, tuple[float, str]] = {
     "BINSDOSE": (0.1, "per 0.1 U/kg/day"),
     "AGEONSET": (1.0, "per year"),
     "AGE": (1.0, "per year"),
+    "AGEDEC": (1.0, "per year"),
     "DURDIAG": (30.0, "per 30 days"),
     "WEIGHTBL": (1.0, "per kg"),
 }

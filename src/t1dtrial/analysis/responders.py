@@ -21,7 +21,7 @@ Examples
 ...                      "FASFL": "Y", "SGADONFL": ["Y", "N", "Y", "N"],
 ...                      "SGJUONFL": ["N", "Y", "N", "Y"]})
 >>> adeff = pd.DataFrame({"USUBJID": ["A", "B", "C", "D"], "PARAMCD": "REMISS",
-...                       "ANL01FL": "Y", "AVALC": ["Y", "missing", "N", "N"]})
+...                       "ANL01FL": "Y", "AVALC": ["Y", "", "N", "N"]})
 >>> t = responder_counts(adsl, adeff, "remission", protocol=load_protocol("lu2021"))
 >>> t.loc[t.subgroup == "all", ["arm", "n", "responders", "missing"]].values.tolist()
 [['MSC', 2, 1, 1], ['CONTROL', 2, 0, 0]]
@@ -83,7 +83,7 @@ def responder_counts(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, *,
     """
     rule = protocol.analysis.missing_primary
     subjects = population(adsl, population_code)
-    status = endpoint_status(subjects[["USUBJID"]], adeff, endpoint, protocol)["AVALC"].to_numpy()
+    status = endpoint_status(subjects[["USUBJID"]], adeff, endpoint, protocol)["STATUS"].to_numpy()
     arms = subjects["TRT01P"].to_numpy()
     out = []
     for name, mask in subgroup_masks(subjects, protocol).items():
@@ -264,7 +264,7 @@ ADJUSTED_LABEL = "covariate-adjusted (standardisation)"
 #: Baseline variables whose balance is shown beside the adjusted estimate (with the
 #: adjustment covariates): every ADSL baseline covariate but the site and the onset group.
 _BASELINE = tuple(c.name for c in COVARIATES if not c.exposure and c.name not in
-                  ("SITEID", "ONSETGR"))
+                  ("SITEID", "ONSETGR", "AGE"))  # the exact age AGEDEC, not completed years
 
 
 def adjusted_comparison(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, *,

@@ -54,7 +54,7 @@ _ESTIMATE = ["estimate", "ci_low", "ci_high", "p_value", "method", "n"]
 
 def _status(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str) -> pd.DataFrame:
     out = endpoint_status(adsl, adeff, endpoint)
-    return out.loc[out["AVALC"] != "excluded"]
+    return out.loc[out["STATUS"] != "excluded"]
 
 
 def _primary_method(data: pd.DataFrame, treated: str, control: str, *, missing_as_failure: bool,

@@ -7,10 +7,12 @@ subjects x visits built here from ADSL and ADLB. The conventional endpoints
 (DCCT threshold, IDAA1c <= 9, insulin independence) are derived when the
 protocol lists them, like any other.
 ``ANL01FL = "Y"`` marks the visit at which the protocol assesses the endpoint.
-AVALC is "Y", "N", "missing" (never silently a non-responder: the analysis
-decides per ``analysis.missing_primary``) or "excluded" (zero baseline with
+AVAL is 1 (responder), 0 or missing; AVALC "Y", "N" or blank when the result
+cannot be assessed (never silently a non-responder: the analysis decides per
+``analysis.missing_primary``), REASON saying why; ``AEXCLFL = "Y"`` marks a
+subject the protocol excludes from the endpoint (zero baseline with
 ``analysis.zero_baseline_pchg: exclude_subject``). Insulin-free episodes are
-added as rows with PARAMCD = "INSFREE" (AVAL = duration in days, CNSR).
+in ADTTE (:func:`~t1dtrial.derive.derive_adtte`), not here.
 
 Examples
 --------
@@ -44,8 +46,7 @@ __all__ = ["ADEFF_COLUMNS", "adeff_endpoints", "derive_param_response", "derive_
 
 #: Columns of ADEFF, in order.
 ADEFF_COLUMNS = ["STUDYID", "USUBJID", "TRT01P", "PARAMCD", "PARAM", "AVISIT", "AVISITN",
-                 "ADT", "AVAL", "AVALC", "ANL01FL", "CRIT1", "REASON", "EPISODE", "ASTDT",
-                 "AENDT", "CNSR", "SRCDOM", "SRCROW"]
+                 "ADT", "AVAL", "AVALC", "AEXCLFL", "ANL01FL", "CRIT1", "REASON", "SRCDOM"]
 
 #: Derived parameters whose thresholds are written in the units of a measured one.
 _UNITS_OF = {"CPMAUC": "FCP", "INSDOSE": "INSULIN"}
@@ -151,7 +152,8 @@ def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endp
       visit, combined by ``at: any`` or ``all``.
 
     Comparisons treat values within a relative 1e-9 of the threshold as equal to it.
-    REASON says why a row is "missing" or "excluded".
+    The kinds' "missing" and "excluded" are written as a blank AVALC (AVAL
+    missing), with ``AEXCLFL = "Y"`` for "excluded"; REASON says why.
 
     Examples
     --------
@@ -190,7 +192,7 @@ def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endp
     nominal = np.array([protocol.visit(v).day for v in visits], dtype="int64")
     subject_rows = np.repeat(np.arange(grid.n), grid.k)
     n = grid.n * grid.k
-    avalc_codes = np.select([avalc == "Y", avalc == "N", avalc == "excluded"], [1, 2, 3], 0)
+    avalc_codes = np.select([avalc == "Y", avalc == "N"], [1, 2], 0)
     assessed = (grid.visit_pos == visits.index(endpoint.visit) if endpoint.visit in visits
                 else np.zeros(n, dtype=bool))
     return pd.DataFrame({
@@ -203,7 +205,8 @@ def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endp
         "AVISITN": nominal[grid.visit_pos],
         "ADT": adt,
         "AVAL": value,
-        "AVALC": text_from_codes(["missing", "Y", "N", "excluded"], avalc_codes),
+        "AVALC": text_from_codes(["", "Y", "N"], avalc_codes),
+        "AEXCLFL": text_flags(avalc == "excluded"),
         "ANL01FL": text_flags(assessed),
         "CRIT1": text_from_codes([criterion(endpoint, protocol)], np.zeros(n, dtype=np.intp)),
         "REASON": to_text(reason),
@@ -211,8 +214,9 @@ def derive_param_response(adlb: pd.DataFrame, adsl: pd.DataFrame, endpoint: Endp
 
 
 def derive_adeff(adlb: pd.DataFrame, adsl: pd.DataFrame, insulin_free: pd.DataFrame,
-                 protocol: Protocol, *, data_cut: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Derive ADEFF: responder rows of every endpoint of :func:`adeff_endpoints`, then episodes.
+                 protocol: Protocol, *, data_cut: pd.Timestamp | None = None,
+                 episodes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Derive ADEFF: responder rows of every endpoint of :func:`adeff_endpoints`.
 
     Parameters
     ----------
@@ -223,10 +227,13 @@ def derive_adeff(adlb: pd.DataFrame, adsl: pd.DataFrame, insulin_free: pd.DataFr
     protocol : Protocol
     data_cut : Timestamp, optional
         Date of the data cut; default the latest date in ADLB, ADSL and ``insulin_free``.
+    episodes : DataFrame, optional
+        The insulin-free episodes (:func:`~t1dtrial.derive.derive_insulin_free_episodes`)
+        when already derived; the insulin independence endpoint reads them.
 
     Returns
     -------
-    DataFrame with :data:`ADEFF_COLUMNS`; episode rows have PARAMCD "INSFREE".
+    DataFrame with :data:`ADEFF_COLUMNS`.
 
     Examples
     --------
@@ -238,34 +245,27 @@ def derive_adeff(adlb: pd.DataFrame, adsl: pd.DataFrame, insulin_free: pd.DataFr
     ...                            "ABLFL", "ANL01FL", "PCHG", "PCHGREAS"])
     >>> free = pd.DataFrame(columns=["subject_id", "start_date", "end_date"])
     >>> e = derive_adeff(lb, adsl, free, load_protocol("lu2021"), data_cut=pd.Timestamp("2021-01-01"))
-    >>> e.loc[(e.ANL01FL == "Y"), ["PARAMCD", "AVALC"]].values.tolist()[0]
-    ['REMISS', 'missing']
+    >>> e.loc[(e.ANL01FL == "Y"), ["PARAMCD", "AVALC", "REASON"]].values.tolist()[0]
+    ['REMISS', '', 'no FCP at M12; no PCP at M12']
     """
     fn = "derive_adeff"
     check_frame(adsl, "adsl", fn, ["USUBJID", "TRT01P", "RFSTDT"])
     check_frame(insulin_free, "insulin_free", fn, ["subject_id", "start_date"])
     check_protocol(protocol, fn)
-    cut = latest_date(adlb, adsl, insulin_free) if data_cut is None else pd.Timestamp(data_cut)
-    episodes = derive_insulin_free_episodes(insulin_free, adlb, adsl, data_cut=cut,
-                                            protocol=protocol)
+    if episodes is None:
+        cut = latest_date(adlb, adsl, insulin_free) if data_cut is None else pd.Timestamp(data_cut)
+        episodes = derive_insulin_free_episodes(insulin_free, adlb, adsl, data_cut=cut,
+                                                protocol=protocol)
     index = Index(adlb, adsl["USUBJID"].to_numpy())
     parts = [derive_param_response(adlb, adsl, ep, protocol, episodes=episodes, _index=index)
              for ep in adeff_endpoints(protocol)]
-    trt = pd.Series(adsl["TRT01P"].to_numpy(), index=adsl["USUBJID"].to_numpy())
-    ep_rows = episodes.assign(
-        STUDYID=protocol.id, TRT01P=trt.reindex(episodes["USUBJID"]).to_numpy(),
-        PARAMCD="INSFREE", PARAM="Insulin-free episode: duration (days)", AVISIT="",
-        AVISITN=pd.NA, ADT=episodes["ASTDT"], AVALC="", ANL01FL="",
-        CRIT1="insulin-free episode (CNSR = 1: ongoing at the data cut)", REASON="")
-    frames = [_typed(f) for f in [*parts, ep_rows] if len(f)]
+    frames = [_typed(f) for f in parts if len(f)]
     if not frames:
         return _typed(pd.DataFrame(columns=ADEFF_COLUMNS))
     return pd.concat(frames, ignore_index=True)
 
 
-_DTYPES = {"AVISITN": "Int64", "EPISODE": "Int64", "CNSR": "Int64", "SRCROW": "Int64",
-           "ADT": "datetime64[ns]", "ASTDT": "datetime64[ns]", "AENDT": "datetime64[ns]",
-           "AVAL": "float64"}
+_DTYPES = {"AVISITN": "Int64", "ADT": "datetime64[ns]", "AVAL": "float64"}
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -64,8 +64,10 @@ def derive_vars_demog(subjects: pd.DataFrame, protocol: Protocol) -> pd.DataFram
     Algorithm
     ---------
     1. USUBJID = subject_id; SITEID = site; TRT01P = arm; SEX; AGEONSET = age at onset.
-    2. DIAGDT, ENRLDT = diagnosis and enrolment dates; DURDIAG = days between them.
-    3. AGE = AGEONSET + DURDIAG / 365.25 (years at enrolment); WEIGHTBL = weight_kg.
+    2. DIAGDT, ENRLDT = diagnosis and enrolment dates; DURDIAG = days between
+       them, DURDIAGU = "DAYS".
+    3. AGEDEC = AGEONSET + DURDIAG / 365.25 (exact years at enrolment); AGE =
+       the completed years (integer), AGEU = "YEARS"; WEIGHTBL = weight_kg.
     4. For each protocol subgroup, SG_<NAME> = "Y"/"N" ("" when a column its
        expression uses is missing for the subject).
     5. ONSETGR = the first subgroup defined on ``age_at_onset`` alone that the
@@ -80,8 +82,8 @@ def derive_vars_demog(subjects: pd.DataFrame, protocol: Protocol) -> pd.DataFram
     ...     "age_at_onset": [20.0], "diagnosis_date": pd.to_datetime(["2020-01-01"]),
     ...     "enrolment_date": pd.to_datetime(["2021-01-01"]), "weight_kg": [70.0]})
     >>> a = derive_vars_demog(s, load_protocol("lu2021"))
-    >>> a[["ONSETGR", "DURDIAG"]].values.tolist(), round(float(a.AGE[0]), 3)
-    ([['adult', 366]], 21.002)
+    >>> a[["ONSETGR", "DURDIAG", "AGE"]].values.tolist(), round(float(a.AGEDEC[0]), 3)
+    ([['adult', 366, 21]], 21.002)
     """
     fn = "derive_vars_demog"
     check_frame(subjects, "subjects", fn, _SUBJECT_COLUMNS)
@@ -90,18 +92,21 @@ def derive_vars_demog(subjects: pd.DataFrame, protocol: Protocol) -> pd.DataFram
     enrol = as_dates(subjects["enrolment_date"], "subjects", fn, "enrolment_date")
     durdiag = (enrol - diag).dt.days.astype("Int64")
     onset = pd.to_numeric(subjects["age_at_onset"], errors="coerce").astype(float)
+    exact = (onset + durdiag.astype(float) / 365.25).to_numpy()
     adsl = pd.DataFrame({
         "STUDYID": protocol.id,
         "USUBJID": subjects["subject_id"].astype(str).to_numpy(),
         "SITEID": _column(subjects, "site").to_numpy(dtype=object),
         "TRT01P": subjects["arm"].astype(str).to_numpy(),
         "SEX": subjects["sex"].to_numpy(dtype=object),
-        "AGE": (onset + durdiag.astype(float) / 365.25).to_numpy(),
+        "AGE": pd.array(np.floor(exact + 1e-9), dtype="Int64"),  # completed years
         "AGEU": "YEARS",
+        "AGEDEC": exact,
         "AGEONSET": onset.to_numpy(),
         "DIAGDT": diag.to_numpy(),
         "ENRLDT": enrol.to_numpy(),
         "DURDIAG": durdiag.to_numpy(),
+        "DURDIAGU": "DAYS",
         "WEIGHTBL": pd.to_numeric(subjects["weight_kg"], errors="coerce").astype(float).to_numpy(),
     })
     onsetgr = np.full(len(adsl), "", dtype=object)

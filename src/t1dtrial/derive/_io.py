@@ -21,7 +21,7 @@ from ._submission import SUBMISSION_FOLDER, submission_files
 
 __all__ = ["OUTPUT_FILES", "write_derived", "derive_folder"]
 
-_NAMES = ("adsl", "adlb", "adeff", "adae")
+_NAMES = ("adsl", "adlb", "adeff", "adae", "adtte")
 
 #: Files :func:`write_derived` writes (besides the marker :data:`t1dtrial.outputs.MARKER`).
 OUTPUT_FILES = [f"{n}.{ext}" for n in _NAMES for ext in ("csv", "parquet")] + [

@@ -23,7 +23,7 @@ from ..protocol import Protocol
 from ..protocol.populations import protocol_populations
 from ._records import lab_exclusions
 from ._common import ady_to_rel, codes_of, group_codes
-from ._episodes import episode_status
+from ._episodes import EPISODE_COLUMNS, episode_status
 
 __all__ = ["LOG_COLUMNS", "EXCLUSION_COLUMNS", "derivation_log", "derivation_exclusions"]
 
@@ -176,18 +176,21 @@ def _adsl_rows(subjects: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -
     return rows
 
 
-def _adeff_rows(adeff: pd.DataFrame, data_cut: pd.Timestamp) -> list[dict]:
+def _adeff_rows(adeff: pd.DataFrame, episodes: pd.DataFrame,
+                data_cut: pd.Timestamp) -> list[dict]:
+    status = np.where(adeff["AVALC"].isin(["Y", "N"]).to_numpy(dtype=bool), adeff["AVALC"],
+                      np.where(adeff["AEXCLFL"].eq("Y").to_numpy(dtype=bool), "excluded",
+                               "missing"))
     rows = _tally("ADEFF", "endpoint at its assessment visit", "",
                   (adeff["ANL01FL"] == "Y").to_numpy(dtype=bool), param=adeff["PARAMCD"],
-                  outcome=adeff["AVALC"], reason=adeff["REASON"])
-    episodes = adeff.loc[(adeff["PARAMCD"] == "INSFREE").to_numpy(dtype=bool),
-                         ["SRCDOM", "CNSR"]]
+                  outcome=pd.Series(status, index=adeff.index), reason=adeff["REASON"])
+    episodes = episodes[["SRCDOM", "CNSR"]]
     episodes = episodes.assign(
         reason="from " + episodes["SRCDOM"].astype(str)
         + np.where(episodes["CNSR"] == 1, "; ongoing at the data cut (CNSR = 1)", "; ended"),
         param="INSFREE")
-    rows += _counts(episodes, "ADEFF", "insulin-free episodes", "derived", ["param", "reason"])
-    rows.append(_row("ADEFF", "data cut", "info", 0,
+    rows += _counts(episodes, "ADTTE", "insulin-free episodes", "derived", ["param", "reason"])
+    rows.append(_row("ADTTE", "data cut", "info", 0,
                      f"data cut {pd.Timestamp(data_cut).date() if pd.notna(data_cut) else 'none'}"
                      " (ongoing episodes are censored there)"))
     return rows
@@ -280,7 +283,8 @@ def derivation_exclusions(measurements: pd.DataFrame, subjects: pd.DataFrame,
 def derivation_log(*, measurements: pd.DataFrame, subjects: pd.DataFrame,
                    adverse_events: pd.DataFrame, exclusions: pd.DataFrame, adsl: pd.DataFrame,
                    adlb: pd.DataFrame, adeff: pd.DataFrame, adae: pd.DataFrame,
-                   protocol: Protocol, data_cut: pd.Timestamp) -> pd.DataFrame:
+                   protocol: Protocol, data_cut: pd.Timestamp,
+                   episodes: pd.DataFrame | None = None) -> pd.DataFrame:
     """The derivation log: counts per dataset, rule, parameter, outcome and reason.
 
     Outcomes: ``read`` (input rows), ``selected`` (kept, or in a population),
@@ -300,11 +304,13 @@ def derivation_log(*, measurements: pd.DataFrame, subjects: pd.DataFrame,
     lab_excl = exclusions.loc[exclusions["table"] == "measurements"]
     rows = _adlb_rows(measurements, lab_excl, adlb, protocol)
     rows += _adsl_rows(subjects, adsl, protocol)
-    rows += _adeff_rows(adeff, data_cut)
+    if episodes is None:
+        episodes = pd.DataFrame(columns=EPISODE_COLUMNS)
+    rows += _adeff_rows(adeff, episodes, data_cut)
     rows += _adae_rows(adverse_events, adae)
     other = exclusions.loc[exclusions["table"] != "measurements"]
     rows += [dict(r, dataset={"infusions": "ADSL", "adverse_events": "ADAE",
-                              "insulin_free": "ADEFF"}[t])
+                              "insulin_free": "ADTTE"}[t])
              for t, part in other.groupby("table")
              for r in _counts(part, "", f"{t} record check", "excluded", ["reason"])]
     return pd.DataFrame(rows, columns=LOG_COLUMNS)

@@ -1,7 +1,7 @@
 """Variable metadata of the ADaM datasets: label, type, origin and derivation of every variable.
 
 One registry, :data:`VARIABLES` (dataset -> name -> :class:`Variable`), read
-by the submission writer (:func:`~t1dtrial.derive.write_submission`: XPT
+by the submission writer (:func:`~t1dtrial.derive.submission_files`: XPT
 labels, define metadata) and by the conformance tests. Names follow the
 ADaM IG (at most 8 characters, capitals), labels at most 40 characters.
 Variables a protocol makes (subgroup flags, population flags of its own
@@ -137,13 +137,13 @@ _ADLB = {
 }
 
 _ADEFF = {
-    "AVALC": _v("Analysis Value (C)", derivation="Y responder, N not; missing when not "
+    "AVALC": _v("Analysis Value (C)", derivation="Y responder, N not; blank when not "
                                                  "assessable (see REASON)"),
     "CRIT1": _v("Analysis Criterion 1", origin=_ASGN, derivation="the endpoint's rule in words"),
-    "REASON": _v("Reason Not Assessable", derivation="why AVALC is missing or excluded"),
+    "REASON": _v("Reason Not Assessable", derivation="why AVALC is blank, in words"),
     "AEXCLFL": _v("Excluded from Analysis Flag",
                   derivation="Y when the protocol excludes the subject (zero baseline)"),
-    "SRCDOM": _v("Source Data", origin=_ASGN, derivation="ADLB or insulin_free"),
+    "SRCDOM": _v("Source Data", origin=_ASGN, derivation="ADLB"),
 }
 
 _ADAE = {
@@ -177,7 +177,9 @@ _ADTTE = {
     "CNSDTDSC": _v("Censor Date Description", derivation="why and when censored"),
     "AVISIT": _v("Analysis Visit", derivation="visit of the event or last assessment"),
     "EPISODE": _v("Episode Number", "Num", derivation="insulin-free episode within subject"),
-    "SRCDOM": _v("Source Data", origin=_ASGN, derivation="ADLB or insulin_free"),
+    "SRCDOM": _v("Source Data", origin=_ASGN,
+                 derivation="ADLB; for an episode insulin_free, or ADLB when inferred "
+                            "from zero-dose visits"),
 }
 
 #: Dataset -> variable -> :class:`Variable` (names not here: :func:`variable_of`).

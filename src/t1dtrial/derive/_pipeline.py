@@ -33,10 +33,11 @@ from .._validation import invalid_parameter
 from ..errors import DerivationWarning
 from ._adae import derive_adae
 from ._adeff import derive_adeff, latest_date
-from ._adtte import adtte_endpoints, derive_adtte
+from ._adtte import derive_adtte
 from ._adlb import derive_adlb
 from ._adsl import derive_adsl
-from ._episodes import visit_inference_note
+from ._carried import derive_vars_carried
+from ._episodes import derive_insulin_free_episodes, visit_inference_note
 from ._common import check_protocol
 from ._log import derivation_exclusions, derivation_log
 
@@ -52,10 +53,12 @@ class Derived:
     Attributes
     ----------
     adsl, adlb, adeff, adae : DataFrame
-        The analysis datasets (see :func:`~t1dtrial.derive.derive_adsl` and siblings).
-    adtte : DataFrame or None
-        Time-to-event dataset (:func:`~t1dtrial.derive.derive_adtte`); None when
-        the protocol has no time-to-event endpoint.
+        The analysis datasets (see :func:`~t1dtrial.derive.derive_adsl` and siblings);
+        the BDS datasets and ADAE carry TRTP, TRTA and the population flags.
+    adtte : DataFrame
+        Time-to-event dataset (:func:`~t1dtrial.derive.derive_adtte`): the
+        protocol's time-to-event endpoints and the insulin-free episodes
+        (PARAMCD ``INSFREE``); maybe without rows.
     log : DataFrame
         Counts per dataset, rule, parameter, outcome and reason
         (:func:`~t1dtrial.derive.derivation_log`).
@@ -70,7 +73,7 @@ class Derived:
     >>> from t1dtrial.datasets import load_lu2021
     >>> d = derive_all(load_lu2021())
     >>> sorted(d.datasets), len(d.adsl)
-    (['adae', 'adeff', 'adlb', 'adsl'], 53)
+    (['adae', 'adeff', 'adlb', 'adsl', 'adtte'], 53)
     """
 
     adsl: pd.DataFrame
@@ -81,18 +84,13 @@ class Derived:
     exclusions: pd.DataFrame
     data_cut: pd.Timestamp
     protocol_id: str
-    adtte: pd.DataFrame | None = None
+    adtte: pd.DataFrame
 
     @property
     def datasets(self) -> dict[str, pd.DataFrame]:
-        """The datasets by lower-case name (``adsl``, ``adlb``, ``adeff``, ``adae``, ``adtte``).
-
-        ``adtte`` only when the protocol has a time-to-event endpoint.
-        """
-        out = {"adsl": self.adsl, "adlb": self.adlb, "adeff": self.adeff, "adae": self.adae}
-        if self.adtte is not None:
-            out["adtte"] = self.adtte
-        return out
+        """The datasets by lower-case name (``adsl``, ``adlb``, ``adeff``, ``adae``, ``adtte``)."""
+        return {"adsl": self.adsl, "adlb": self.adlb, "adeff": self.adeff, "adae": self.adae,
+                "adtte": self.adtte}
 
     def summary(self) -> pd.DataFrame:
         """Rows per dataset and the population counts, as a tidy table.
@@ -123,16 +121,18 @@ def _table(trial: Any, name: str) -> pd.DataFrame:
 
 
 def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Derived:
-    """Derive ADSL, ADLB, ADEFF and ADAE of a trial, with the derivation log.
+    """Derive ADSL, ADLB, ADEFF, ADAE and ADTTE of a trial, with the derivation log.
 
     Algorithm
     ---------
     1. ADLB from the measurements (:func:`~t1dtrial.derive.derive_adlb`).
     2. ADSL from subjects, infusions and the ADLB baselines.
     3. The data cut: ``data_cut``, else the latest date anywhere in the input.
-    4. ADEFF (endpoints and insulin-free episodes) and ADAE; ADTTE when the
-       protocol has a time-to-event endpoint.
-    5. The exclusions and the log. A :class:`~t1dtrial.errors.DerivationWarning`
+    4. The insulin-free episodes; ADEFF (responder endpoints), ADAE and ADTTE
+       (time-to-event endpoints and the episodes).
+    5. TRTP, TRTA, FASFL, SAFFL and PPROTFL from ADSL into ADLB, ADEFF, ADAE
+       and ADTTE (:func:`~t1dtrial.derive._carried.derive_vars_carried`).
+    6. The exclusions and the log. A :class:`~t1dtrial.errors.DerivationWarning`
        is emitted when a percent change is undefined because of a zero
        baseline, when the primary endpoint is missing for some subjects, and
        when insulin-free episodes were inferred from zero-dose visits
@@ -175,18 +175,22 @@ def derive_all(trial: Any, *, data_cut: str | pd.Timestamp | None = None) -> Der
         except (ValueError, TypeError):
             raise invalid_parameter("derive_all", "data_cut", "an ISO date (YYYY-MM-DD)",
                                     data_cut) from None
-    adeff = derive_adeff(adlb, adsl, tables["insulin_free"], protocol, data_cut=cut)
+    episodes = derive_insulin_free_episodes(tables["insulin_free"], adlb, adsl, data_cut=cut,
+                                            protocol=protocol)
+    adeff = derive_adeff(adlb, adsl, tables["insulin_free"], protocol, data_cut=cut,
+                         episodes=episodes)
     adae = derive_adae(tables["adverse_events"], adsl, tables["infusions"])
+    adtte = derive_adtte(adlb, adsl, protocol, episodes=episodes)
     exclusions = derivation_exclusions(tables["measurements"], tables["subjects"],
                                        tables["infusions"], tables["adverse_events"],
                                        tables["insulin_free"], protocol, cut, adlb=adlb)
     log = derivation_log(measurements=tables["measurements"], subjects=tables["subjects"],
                          adverse_events=tables["adverse_events"], exclusions=exclusions,
                          adsl=adsl, adlb=adlb, adeff=adeff, adae=adae, protocol=protocol,
-                         data_cut=cut)
+                         data_cut=cut, episodes=episodes)
     _warn(adsl, adlb, adeff, protocol)
-    _warn_inferred_episodes(trial, tables["insulin_free"], adlb, adeff, protocol)
-    adtte = derive_adtte(adlb, adsl, protocol) if adtte_endpoints(protocol) else None
+    _warn_inferred_episodes(trial, tables["insulin_free"], adlb, episodes, protocol)
+    adlb, adeff, adae, adtte = (derive_vars_carried(d, adsl) for d in (adlb, adeff, adae, adtte))
     return Derived(adsl=adsl, adlb=adlb, adeff=adeff, adae=adae, log=log,
                    exclusions=exclusions, data_cut=cut, protocol_id=protocol.id, adtte=adtte)
 
@@ -201,7 +205,7 @@ def _warn(adsl: pd.DataFrame, adlb: pd.DataFrame, adeff: pd.DataFrame, protocol:
             DerivationWarning, stacklevel=3)
     primary = protocol.primary_endpoint.paramcd
     rows = adeff.loc[(adeff["PARAMCD"] == primary) & (adeff["ANL01FL"] == "Y")]
-    missing = rows.loc[rows["AVALC"] == "missing", "USUBJID"]
+    missing = rows.loc[(rows["AVALC"] == "") & (rows["AEXCLFL"] != "Y"), "USUBJID"]
     if len(missing):  # counted as disposition counts them: in the full analysis set
         fas = int(missing.isin(adsl.loc[adsl["FASFL"] == "Y", "USUBJID"]).sum())
         outside = len(missing) - fas
@@ -214,12 +218,12 @@ def _warn(adsl: pd.DataFrame, adlb: pd.DataFrame, adeff: pd.DataFrame, protocol:
 
 
 def _warn_inferred_episodes(trial: Any, insulin_free: pd.DataFrame, adlb: pd.DataFrame,
-                            adeff: pd.DataFrame, protocol: Any) -> None:
+                            episodes: pd.DataFrame, protocol: Any) -> None:
     """Say so when insulin-free episodes come from zero-dose visits (no dated source)."""
     doses = (adlb["PARAMCD"] == "INSDOSE") & (adlb["ANL01FL"] == "Y")
     if len(insulin_free) or not doses.any():
         return
-    inferred = int(((adeff["PARAMCD"] == "INSFREE") & (adeff["SRCDOM"] == "ADLB")).sum())
+    inferred = int((episodes["SRCDOM"] == "ADLB").sum())
     files = getattr(getattr(trial, "load_log", None), "files", None) or []
     source_read = any(getattr(f, "table", None) == "insulin_free" for f in files)
     if inferred or not source_read:

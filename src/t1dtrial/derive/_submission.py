@@ -1,25 +1,16 @@
-"""The submission set: the ADaM datasets as a reviewer receives them, SAS transport v5 and define.
+"""The submission set: the ADaM datasets as SAS transport v5 files with define metadata.
 
-:func:`submission_datasets` makes, from the working datasets of
-:func:`~t1dtrial.derive.derive_all` (which the analysis reads unchanged), the
-conformant ones:
-
-- ADSL: ``AGE`` in completed years (integer) with ``AGEU``; the exact age
-  kept as ``AGEDEC``; ``DURDIAGU = "DAYS"``.
-- ADLB, ADEFF, ADTTE (BDS) and ADAE: ``TRTP``/``TRTA`` and the population
-  flags ``FASFL``, ``SAFFL``, ``PPROTFL`` from ADSL.
-- ADEFF: responder rows only; ``AVALC`` "Y"/"N", blank when not assessable
-  (``REASON`` says why; ``AEXCLFL = "Y"`` when the protocol excludes the
-  subject); no ``CNSR``.
-- ADTTE: the time-to-event endpoints and the insulin-free episodes
-  (``PARAMCD = "INSFREE"``: ``STARTDT`` the episode start, ``ADT`` its end or
-  the data cut, ``CNSR = 1`` when ongoing); ``CNSR`` only here.
-
-:func:`define_tables` describes them (datasets, variables with label, type,
-length, origin and derivation, parameters) and :func:`submission_files`
-writes both: ``<name>.xpt`` (SAS transport v5, variable and dataset labels),
-``<name>.csv`` (the same values), ``define.json`` and the CSV pair
-``define_variables.csv`` / ``define_parameters.csv`` (docs/adam.md).
+The datasets of :func:`~t1dtrial.derive.derive_all`, which the analysis and
+the report read, are themselves the conformant ones (docs/adam.md): names
+and PARAMCD within 8 characters, integer ``AGE`` with ``AGEU``, ``TRTP``/``TRTA``
+and the population flags in every BDS dataset and ADAE, ``AVALC`` only "Y"/"N"
+(blank when not assessable), ``CNSR`` only in ADTTE.
+:func:`submission_datasets` takes them as they are; :func:`define_tables`
+describes them (datasets, variables with label, type, length, origin and
+derivation, parameters) and :func:`submission_files` writes both:
+``<name>.xpt`` (SAS transport v5, variable and dataset labels), ``<name>.csv``
+(the same values), ``define.json`` and the CSV pair ``define_variables.csv``
+/ ``define_parameters.csv``.
 
 Examples
 --------
@@ -37,7 +28,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
 import pandas as pd
 
 from ._metadata import DATASET_LABELS, variable_of
@@ -49,7 +39,7 @@ __all__ = ["submission_datasets", "define_tables", "submission_files", "SUBMISSI
 SUBMISSION_FOLDER = "submission"
 #: Longest character value SAS transport v5 holds (bytes).
 XPT_MAX_LENGTH = 200
-_CARRIED = ("TRTP", "TRTA", "FASFL", "SAFFL", "PPROTFL")
+_NAMES = ("adsl", "adlb", "adeff", "adae", "adtte")
 _KEYS = {"adsl": "STUDYID, USUBJID", "adlb": "USUBJID, PARAMCD, AVISITN, ADT, SRCSEQ",
          "adeff": "USUBJID, PARAMCD, AVISITN", "adae": "USUBJID, AESEQ",
          "adtte": "USUBJID, PARAMCD, EPISODE"}
@@ -58,103 +48,27 @@ _CLASS = {"adsl": "SUBJECT LEVEL ANALYSIS DATASET", "adae": "OCCURRENCE DATA STR
           "adeff": "BASIC DATA STRUCTURE"}
 
 
-def _carry(frame: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with TRTP, TRTA and the population flags of its subjects, after USUBJID."""
-    subjects = adsl.drop_duplicates("USUBJID").set_index("USUBJID")
-    ids = frame["USUBJID"].astype(str)
-    out = frame.drop(columns=[c for c in _CARRIED if c in frame.columns])
-    at = list(out.columns).index("USUBJID") + 1
-    source = {"TRTP": "TRT01P", "TRTA": "TRT01A", "FASFL": "FASFL", "SAFFL": "SAFFL",
-              "PPROTFL": "PPROTFL"}
-    for j, name in enumerate(_CARRIED):
-        values = subjects[source[name]].astype(object).reindex(ids).fillna("").to_numpy()
-        out.insert(at + j, name, pd.array(values.astype(str), dtype="str"))
-    return out.reset_index(drop=True)
-
-
-def _adsl(adsl: pd.DataFrame) -> pd.DataFrame:
-    out = adsl.copy()
-    exact = out["AGE"].astype(float)
-    at = list(out.columns).index("AGE")
-    out["AGE"] = pd.array(np.floor(exact + 1e-9), dtype="Int64")  # completed years
-    out.insert(at + 2 if "AGEU" in out.columns else at + 1, "AGEDEC", exact)
-    out.insert(list(out.columns).index("DURDIAG") + 1, "DURDIAGU",
-               pd.array(["DAYS"] * len(out), dtype="str"))
-    return out
-
-
-def _adeff(adeff: pd.DataFrame) -> pd.DataFrame:
-    rows = adeff.loc[adeff["PARAMCD"] != "INSFREE"]
-    out = rows.drop(columns=["EPISODE", "ASTDT", "AENDT", "CNSR"]).reset_index(drop=True)
-    status = out["AVALC"].astype(str)
-    out["AVALC"] = pd.array(np.where(status.isin(["Y", "N"]), status, ""), dtype="str")
-    out.insert(list(out.columns).index("AVALC") + 1, "AEXCLFL",
-               pd.array(np.where(status.eq("excluded"), "Y", ""), dtype="str"))
-    return out
-
-
-def _adtte(datasets: Mapping[str, pd.DataFrame], data_cut: Any) -> pd.DataFrame:
-    """The time-to-event endpoints, then the insulin-free episodes."""
-    tte = datasets.get("adtte")
-    tte = tte if tte is not None else pd.DataFrame(
-        columns=["STUDYID", "USUBJID", "TRT01P", "PARAMCD", "PARAM", "AVAL", "CNSR", "STARTDT",
-                 "ADT", "AVISIT", "EVNTDESC", "CNSDTDSC"])
-    tte = tte.assign(PARAM=[p if "day" in p.lower() else f"{p} (days)" for p in
-                            tte.get("PARAM", pd.Series(dtype=str)).astype(str)],
-                     EPISODE=pd.array([pd.NA] * len(tte), dtype="Int64"),
-                     SRCDOM="ADLB")
-    adeff = datasets["adeff"]
-    ep = adeff.loc[adeff["PARAMCD"] == "INSFREE"]
-    ongoing = ep["CNSR"].eq(1).fillna(False).to_numpy(dtype=bool)
-    end = pd.to_datetime(ep["AENDT"]).where(ep["AENDT"].notna(), pd.Timestamp(data_cut))
-    episodes = pd.DataFrame({
-        "STUDYID": ep["STUDYID"].to_numpy(), "USUBJID": ep["USUBJID"].to_numpy(),
-        "TRT01P": ep["TRT01P"].to_numpy(), "PARAMCD": "INSFREE",
-        "PARAM": "Insulin-free episode duration (days)", "AVAL": ep["AVAL"].to_numpy(),
-        "CNSR": ep["CNSR"].array, "STARTDT": pd.to_datetime(ep["ASTDT"]).to_numpy(),
-        "ADT": end.to_numpy(),
-        "AVISIT": "",
-        "EVNTDESC": np.where(ongoing, "", "insulin resumed (end of the episode)"),
-        "CNSDTDSC": np.where(ongoing, "ongoing at the data cut", ""),
-        "EPISODE": ep["EPISODE"].array, "SRCDOM": ep["SRCDOM"].to_numpy()})
-    frames = [f for f in (tte, episodes) if len(f)]
-    out = pd.concat(frames, ignore_index=True) if frames else episodes
-    for column in ("STUDYID", "USUBJID", "TRT01P", "PARAMCD", "PARAM", "AVISIT", "EVNTDESC",
-                   "CNSDTDSC", "SRCDOM"):
-        out[column] = pd.array(out[column].astype(object).fillna("").astype(str), dtype="str")
-    out["CNSR"] = pd.array(out["CNSR"], dtype="Int64")
-    out["EPISODE"] = pd.array(out["EPISODE"], dtype="Int64")
-    out["AVAL"] = out["AVAL"].astype(float)
-    for column in ("STARTDT", "ADT"):
-        out[column] = pd.to_datetime(out[column])
-    return out
-
-
-def submission_datasets(derived: Derived | Mapping[str, pd.DataFrame], *,
-                        data_cut: Any = None) -> dict[str, pd.DataFrame]:
-    """The conformant ADSL, ADLB, ADEFF, ADAE and ADTTE of a derivation (see the module).
+def submission_datasets(derived: Derived | Mapping[str, pd.DataFrame]
+                        ) -> dict[str, pd.DataFrame]:
+    """The ADSL, ADLB, ADEFF, ADAE and ADTTE of a derivation, in that order.
 
     Parameters
     ----------
     derived : Derived or mapping of DataFrame
         From :func:`~t1dtrial.derive.derive_all`, or its datasets by name
         (``Results.adam``).
-    data_cut : date-like, optional
-        End of the ongoing insulin-free episodes (default the Derived's data cut).
 
     Returns
     -------
-    dict of DataFrame by lower-case name; ADTTE always (maybe without rows).
+    dict of DataFrame by lower-case name.
+
+    Raises
+    ------
+    KeyError
+        When a dataset is missing.
     """
-    if isinstance(derived, Derived):
-        data_cut = derived.data_cut if data_cut is None else data_cut
-        derived = derived.datasets
-    adsl = derived["adsl"]
-    return {"adsl": _adsl(adsl),
-            "adlb": _carry(derived["adlb"], adsl),
-            "adeff": _carry(_adeff(derived["adeff"]), adsl),
-            "adae": _carry(derived["adae"], adsl),
-            "adtte": _carry(_adtte(derived, data_cut), adsl)}
+    datasets = derived.datasets if isinstance(derived, Derived) else derived
+    return {name: datasets[name] for name in _NAMES}
 
 
 def _length(values: pd.Series, type_: str) -> int:
@@ -217,12 +131,12 @@ def _for_xpt(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def submission_files(derived: Derived | Mapping[str, pd.DataFrame], protocol: Any = None, *,
-                     data_cut: Any = None, study: str = "") -> dict[str, bytes]:
+                     study: str = "") -> dict[str, bytes]:
     """Every file of the submission set by name: XPT v5, CSV, define JSON and CSV pair.
 
     Parameters
     ----------
-    derived, data_cut
+    derived
         As for :func:`submission_datasets`.
     protocol : Protocol, optional
         Describes the variables it makes (subgroup and population flags).
@@ -246,7 +160,7 @@ def submission_files(derived: Derived | Mapping[str, pd.DataFrame], protocol: An
 
     if isinstance(derived, Derived):
         study = study or derived.protocol_id
-    datasets = submission_datasets(derived, data_cut=data_cut)
+    datasets = submission_datasets(derived)
     define = define_tables(datasets, protocol)
     labels = define["variables"]
     too_long = labels.loc[labels["length"] > XPT_MAX_LENGTH]

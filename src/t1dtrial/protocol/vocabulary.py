@@ -237,7 +237,8 @@ class Covariate:
 
 #: ADSL covariates :func:`~t1dtrial.derive.derive_adsl` always produces (``DOSE<k>`` apart).
 COVARIATES: tuple[Covariate, ...] = (
-    Covariate("AGE", "numeric", "age at enrolment", "years"),
+    Covariate("AGE", "numeric", "age at enrolment in completed years", "years"),
+    Covariate("AGEDEC", "numeric", "age at enrolment", "years"),
     Covariate("AGEONSET", "numeric", "age at diabetes onset", "years", "age_at_onset"),
     Covariate("SEX", "categorical", "sex", "", "sex"),
     Covariate("DURDIAG", "numeric", "time from diagnosis to enrolment", "days"),

@@ -196,8 +196,7 @@ def _analyse_and_write(trial: "Trial", out: str | Path, *, seed: int | None,
         from ..derive import SUBMISSION_FOLDER, submission_files
 
         step("writing the submission set")
-        files = submission_files(results.adam, trial.protocol, study=trial.protocol.id,
-                                 data_cut=results.provenance.get("data_cut"))
+        files = submission_files(results.adam, trial.protocol, study=trial.protocol.id)
         results.files.update({f"{SUBMISSION_FOLDER}/{k}": v for k, v in files.items()})
     step("writing tables")
     folder = results.write(out, overwrite=overwrite, inputs=inputs)

@@ -36,7 +36,8 @@ def analysis_data():
         results = analyze(load_folder(Path(tmp) / "data", protocol))
     adsl, adtte = results.adam["adsl"], results.adam["adtte"]
     fas = adsl.loc[adsl["FASFL"].eq("Y"), "USUBJID"]
-    tte = adtte.loc[adtte["USUBJID"].isin(fas), ["TRT01P", "AVAL", "CNSR"]]
+    tte = adtte.loc[adtte["USUBJID"].isin(fas) & adtte["PARAMCD"].ne("INSFREE"),
+                    ["TRT01P", "AVAL", "CNSR"]]  # the endpoint, not the insulin-free episodes
     counts = results["remission_dose_response_by_arm"][["subgroup", "arm", "score", "n",
                                                         "responders"]]
     adlb = results.adam["adlb"]

@@ -37,7 +37,7 @@ def main() -> None:
     post["AVAL"] = np.log1p(post["AVAL"])
     post = post.rename(columns={"LBFCP": "BASE"})
     post.to_csv(HERE / "packaged_twin_long.csv", index=False)
-    eps = adeff[adeff.PARAMCD == "INSFREE"][["USUBJID", "TRT01P", "AVAL", "CNSR"]]
+    eps = derived.adtte[derived.adtte.PARAMCD == "INSFREE"][["USUBJID", "TRT01P", "AVAL", "CNSR"]]
     eps = eps.assign(TIME=eps.AVAL.astype(float), EVENT=1 - eps.CNSR.astype(int))
     eps[["USUBJID", "TRT01P", "TIME", "EVENT"]].to_csv(HERE / "packaged_twin_insfree.csv", index=False)
 

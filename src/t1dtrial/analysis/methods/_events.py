@@ -17,7 +17,7 @@ def insulin_independence(spec: AnalysisSpec, data: AnalysisData) -> Result:
     p = analysis_protocol(spec, data.protocol)
     table = insulin.insulin_independence_table(data.derived, p, conf_level=spec.conf_level)
     return result(spec, data, "episodes", table, title="Insulin independence",
-                  method="insulin-free episodes from ADEFF (INSFREE)", units="days")
+                  method="insulin-free episodes from ADTTE (INSFREE)", units="days")
 
 
 def kaplan_meier(spec: AnalysisSpec, data: AnalysisData) -> Result:
