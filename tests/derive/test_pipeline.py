@@ -113,6 +113,17 @@ def test_log_counts_records_read_selected_and_excluded_with_reasons(trial):
         d.adtte.loc[d.adtte.PARAMCD == "INSFREE"]) == 1
 
 
+def test_log_counts_subjects_whose_subgroup_is_unknown(trial):
+    subjects = trial.subjects.assign(age_at_onset=[20.0, float("nan"), 15.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DerivationWarning)
+        d = derive_all(make_trial(subjects=subjects, measurements=trial.measurements,
+                                  infusions=trial.infusions))
+    for flag in ("SGADONFL", "SGJUONFL"):
+        row = _log(d, dataset="ADSL", rule=flag, outcome="undefined")
+        assert row.n.tolist() == [1], flag
+
+
 def test_inputs_are_not_mutated(trial):
     before = {k: getattr(trial, k).copy() for k in ("subjects", "measurements", "infusions",
                                                      "adverse_events", "insulin_free")}

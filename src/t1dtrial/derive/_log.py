@@ -168,7 +168,7 @@ def _adsl_rows(subjects: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -
         rows.append(_row("ADSL", "cumulative dose (CUMDOSE)", "undefined", len(unknown),
                          "an infusion has neither cells_per_kg nor total_cells with a weight, or "
                          "its products are reported separately (CUMD<product>)"))
-    for column in [c for c in adsl.columns if c.startswith("SG_")]:
+    for column in [sg.flag for sg in protocol.subgroups if sg.flag in adsl.columns]:
         n = int((adsl[column] == "").sum())
         if n:
             rows.append(_row("ADSL", column, "undefined", n,
