@@ -39,7 +39,7 @@ def comparisons(protocol: Protocol) -> list[tuple[str, str]]:
 
 
 def subgroup_masks(adsl: pd.DataFrame, protocol: Protocol) -> dict[str, pd.Series]:
-    """Boolean masks over ADSL rows: ``all`` then each protocol subgroup (``SG_<NAME> == "Y"``)."""
+    """Boolean masks over ADSL rows: ``all`` then each protocol subgroup (its ADSL flag ``== "Y"``)."""
     masks = {"all": pd.Series(True, index=adsl.index)}
     for sg in protocol.subgroups:
         masks[sg.name] = adsl[sg.flag].eq("Y")

@@ -66,7 +66,7 @@ def responder_counts(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str, *,
     Parameters
     ----------
     adsl : DataFrame
-        ADSL (``USUBJID``, ``TRT01P``, population flags, ``SG_<NAME>`` flags).
+        ADSL (``USUBJID``, ``TRT01P``, population flags, the subgroup flags).
     adeff : DataFrame
         ADEFF; rows with ``PARAMCD == endpoint.upper()`` and ``ANL01FL == "Y"``
         are used.

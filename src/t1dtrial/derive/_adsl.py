@@ -68,8 +68,9 @@ def derive_vars_demog(subjects: pd.DataFrame, protocol: Protocol) -> pd.DataFram
        them, DURDIAGU = "DAYS".
     3. AGEDEC = AGEONSET + DURDIAG / 365.25 (exact years at enrolment); AGE =
        the completed years (integer), AGEU = "YEARS"; WEIGHTBL = weight_kg.
-    4. For each protocol subgroup, SG_<NAME> = "Y"/"N" ("" when a column its
-       expression uses is missing for the subject).
+    4. For each protocol subgroup, its flag (``flag:``, else ``SG`` + 4 letters
+       + ``FL``) = "Y"/"N" ("" when a column its expression uses is missing
+       for the subject).
     5. ONSETGR = the first subgroup defined on ``age_at_onset`` alone that the
        subject belongs to, its name without the suffix ``_onset``
        (lu2021: "adult"/"juvenile"); "" when none.

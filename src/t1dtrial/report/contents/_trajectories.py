@@ -153,7 +153,7 @@ def population_words_of(source: ReportSource) -> str:
 
 
 def _subgroup_sets(source: ReportSource) -> list[list[tuple[str, set]]]:
-    """Members of each protocol subgroup, grouped by partition (ADSL flags ``SG_<NAME>``)."""
+    """Members of each protocol subgroup, grouped by partition (their ADSL flags, ``SGADONFL``...)."""
     adsl = source.results.adam.get("adsl")
     if adsl is None:
         return []
