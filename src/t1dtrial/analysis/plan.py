@@ -2,7 +2,7 @@
 
 Algorithm
 ---------
-1. Derive ADSL, ADLB, ADEFF and ADAE (:func:`t1dtrial.derive.derive_all`).
+1. Derive ADSL, ADLB, ADEFF, ADAE and ADTTE (:func:`t1dtrial.derive.derive_all`).
 2. Disposition (CONSORT counts) and baseline characteristics by arm.
 3. The protocol's ``analysis_plan`` (:mod:`t1dtrial.protocol.plan`; without
    one, the plan its endpoints imply), each analysis through the method

@@ -26,9 +26,9 @@ def derive(
                              "OUT/submission/: each dataset as SAS transport v5 (labels) and "
                              "CSV, and the define metadata (define.json + CSV)."),
 ) -> None:
-    """Derive the analysis datasets ADSL, ADLB, ADEFF and ADAE of a data folder.
+    """Derive the ADaM datasets ADSL, ADLB, ADEFF, ADAE and ADTTE of a data folder.
 
-    Writes adsl, adlb, adeff and adae as CSV and Parquet, derivation_log.csv
+    Writes adsl, adlb, adeff, adae and adtte as CSV and Parquet, derivation_log.csv
     (records read, selected, excluded and flagged, per rule, with reasons) and
     derivation_exclusions.csv (each input record left out, with its reason).
     The folder is written whole or not at all, with the marker .t1dtrial-output.json.
