@@ -54,15 +54,22 @@ def derive_vars_carried(frame: pd.DataFrame, adsl: pd.DataFrame) -> pd.DataFrame
     check_frame(frame, "frame", fn, ["USUBJID"])
     check_frame(adsl, "adsl", fn, ["USUBJID", *CARRIED.values()])
     subjects = adsl.drop_duplicates("USUBJID")
-    rows = pd.Index(subjects["USUBJID"].astype(str)).get_indexer(
-        frame["USUBJID"].astype(str).to_numpy())
-    out = frame.drop(columns=[c for c in CARRIED if c in frame.columns])
-    anchor = "TRT01P" if "TRT01P" in out.columns else "USUBJID"
-    at = list(out.columns).index(anchor) + 1
+    codes_of_ids, ids = pd.factorize(frame["USUBJID"])  # few subjects, many records
+    at_subject = pd.Index(subjects["USUBJID"].astype(str)).get_indexer(
+        np.asarray(ids, dtype=object).astype(str))
+    rows = np.where(codes_of_ids >= 0, at_subject[np.maximum(codes_of_ids, 0)], -1) \
+        if len(at_subject) else np.full(len(frame), -1, dtype=np.intp)
     found = rows >= 0
-    for j, (name, source) in enumerate(CARRIED.items()):
+    carried = {}
+    for name, source in CARRIED.items():
         codes, uniques = pd.factorize(subjects[source].astype(object).to_numpy())
         taken = np.full(len(rows), -1, dtype=np.intp)
         taken[found] = codes[rows[found]]
-        out.insert(at + j, name, text_from_codes(uniques, taken))
-    return out
+        carried[name] = text_from_codes(uniques, taken)
+    kept = [c for c in frame.columns if c not in CARRIED]
+    anchor = "TRT01P" if "TRT01P" in kept else "USUBJID"
+    at = kept.index(anchor) + 1
+    columns = {c: frame[c].array for c in kept[:at]}
+    columns.update(carried)
+    columns.update({c: frame[c].array for c in kept[at:]})
+    return pd.DataFrame(columns, index=frame.index, copy=False)
