@@ -7,9 +7,10 @@ import pandas as pd
 
 from ..protocol import Protocol
 from ..protocol.populations import STANDARD_POPULATIONS, population_flag
+from ..derive import response_status
 from ..protocol.adam_names import paramcd_of
 
-__all__ = ["comparisons", "subgroup_masks", "population", "population_flag", "endpoint_status", "response_status",
+__all__ = ["comparisons", "subgroup_masks", "population", "population_flag", "endpoint_status",
            "analysed", "POPULATION_FLAGS"]
 
 #: Standard population code -> ADSL flag; a protocol's own populations are
@@ -61,26 +62,6 @@ def population(adsl: pd.DataFrame, code: str, protocol: Protocol | None = None) 
     flag = (population_flag(protocol, code) if protocol is not None
             else POPULATION_FLAGS.get(code, f"{code.upper()}FL"))
     return adsl.loc[adsl[flag].eq("Y")]
-
-
-def response_status(records: pd.DataFrame) -> np.ndarray:
-    """Status of ADEFF records: "Y", "N", "excluded" (``AEXCLFL = "Y"``) or "missing".
-
-    ADEFF writes a result that cannot be assessed as a blank AVALC; AEXCLFL
-    tells the subjects the protocol excludes from the endpoint from those
-    whose result is missing.
-
-    Examples
-    --------
-    >>> e = pd.DataFrame({"AVALC": ["Y", "", "", "N"], "AEXCLFL": ["", "", "Y", ""]})
-    >>> response_status(e).tolist()
-    ['Y', 'missing', 'excluded', 'N']
-    """
-    avalc = records["AVALC"].astype(object).fillna("").to_numpy()
-    excluded = (records["AEXCLFL"].eq("Y").to_numpy(dtype=bool) if "AEXCLFL" in records
-                else np.zeros(len(records), dtype=bool))
-    return np.where(np.isin(avalc, ["Y", "N"]), avalc,
-                    np.where(excluded, "excluded", "missing")).astype(object)
 
 
 def endpoint_status(subjects: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,

@@ -31,12 +31,11 @@ import numpy as np
 import pandas as pd
 
 from ..data.log import Exclusion
-from ..derive import infusion_received
+from ..derive import infusion_received, response_status
 from ..errors import InputError, Problem
 from ..protocol import Protocol
 from ..protocol.populations import protocol_populations
 from ..protocol.kinds import outcome
-from ._arms import response_status
 from .baseline import ALL_ARMS, arm_masks, check_table_args
 
 __all__ = ["DISPOSITION_COLUMNS", "disposition"]

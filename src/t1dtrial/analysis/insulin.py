@@ -31,13 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..derive import adeff_endpoints
-from ..derive._adtte import EPISODE_PARAMCD
+from ..derive import EPISODE_PARAMCD, adeff_endpoints, response_status
 from ..errors import InputError, Problem
 from ..protocol import InsulinIndependenceEndpoint, Protocol
 from ..protocol.kinds import kind_of
 from ..stats.survival import kaplan_meier
-from ._arms import response_status
 from ._estimable import attempt, method_text
 from ._levels import level_text
 from .baseline import arm_masks, check_table_args

@@ -34,8 +34,9 @@ from ._adeff import (
     derive_adeff,
     derive_param_response,
     latest_date,
+    response_status,
 )
-from ._adtte import ADTTE_COLUMNS, adtte_endpoints, derive_adtte
+from ._adtte import ADTTE_COLUMNS, EPISODE_PARAMCD, adtte_endpoints, derive_adtte
 from ._adlb import ADLB_COLUMNS, derive_adlb, derive_var_ablfl, derive_var_anl01fl, derive_vars_chg
 from ._adsl import (
     derive_adsl,
@@ -77,4 +78,5 @@ __all__ = [
     "lab_exclusions", "lab_record_status", "latest_date", "subject_day0", "visit_inference_note",
     "write_derived", "DATASET_LABELS", "VARIABLES", "Variable", "variable_of",
     "SUBMISSION_FOLDER", "define_tables", "submission_datasets", "submission_files",
+    "response_status", "EPISODE_PARAMCD",
 ]

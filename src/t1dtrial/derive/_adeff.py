@@ -42,7 +42,7 @@ from ._episodes import EPISODE_COLUMNS, derive_insulin_free_episodes
 from ._grid import Grid, Index, criterion, evaluated_visits
 
 __all__ = ["ADEFF_COLUMNS", "adeff_endpoints", "derive_param_response", "derive_adeff",
-           "canonical_threshold", "canonical_value"]
+           "canonical_threshold", "canonical_value", "response_status"]
 
 #: Columns of ADEFF, in order.
 ADEFF_COLUMNS = ["STUDYID", "USUBJID", "TRT01P", "PARAMCD", "PARAM", "AVISIT", "AVISITN",
@@ -291,6 +291,27 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         else:
             out[column] = missing_array(dtype, n)
     return pd.DataFrame(out, copy=False)
+
+
+def response_status(records: pd.DataFrame) -> np.ndarray:
+    """Status of ADEFF records: "Y", "N", "excluded" (``AEXCLFL = "Y"``) or "missing".
+
+    ADEFF writes a result that cannot be assessed as a blank AVALC; AEXCLFL
+    tells the subjects the protocol excludes from the endpoint from those
+    whose result is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> e = pd.DataFrame({"AVALC": ["Y", "", "", "N"], "AEXCLFL": ["", "", "Y", ""]})
+    >>> response_status(e).tolist()
+    ['Y', 'missing', 'excluded', 'N']
+    """
+    avalc = records["AVALC"].astype(object).fillna("").to_numpy()
+    excluded = (records["AEXCLFL"].eq("Y").to_numpy(dtype=bool) if "AEXCLFL" in records
+                else np.zeros(len(records), dtype=bool))
+    return np.where(np.isin(avalc, ["Y", "N"]), avalc,
+                    np.where(excluded, "excluded", "missing")).astype(object)
 
 
 def latest_date(*frames: pd.DataFrame) -> pd.Timestamp:

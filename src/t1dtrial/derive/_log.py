@@ -23,6 +23,7 @@ from ..protocol import Protocol
 from ..protocol.populations import protocol_populations
 from ._records import lab_exclusions
 from ._common import ady_to_rel, codes_of, group_codes
+from ._adeff import response_status
 from ._episodes import EPISODE_COLUMNS, episode_status
 
 __all__ = ["LOG_COLUMNS", "EXCLUSION_COLUMNS", "derivation_log", "derivation_exclusions"]
@@ -178,9 +179,7 @@ def _adsl_rows(subjects: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol) -
 
 def _adeff_rows(adeff: pd.DataFrame, episodes: pd.DataFrame,
                 data_cut: pd.Timestamp) -> list[dict]:
-    status = np.where(adeff["AVALC"].isin(["Y", "N"]).to_numpy(dtype=bool), adeff["AVALC"],
-                      np.where(adeff["AEXCLFL"].eq("Y").to_numpy(dtype=bool), "excluded",
-                               "missing"))
+    status = response_status(adeff)
     rows = _tally("ADEFF", "endpoint at its assessment visit", "",
                   (adeff["ANL01FL"] == "Y").to_numpy(dtype=bool), param=adeff["PARAMCD"],
                   outcome=pd.Series(status, index=adeff.index), reason=adeff["REASON"])

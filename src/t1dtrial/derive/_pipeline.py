@@ -32,7 +32,7 @@ import pandas as pd
 from .._validation import invalid_parameter
 from ..errors import DerivationWarning
 from ._adae import derive_adae
-from ._adeff import derive_adeff, latest_date
+from ._adeff import derive_adeff, latest_date, response_status
 from ._adtte import derive_adtte
 from ._adlb import derive_adlb
 from ._adsl import derive_adsl
@@ -205,7 +205,7 @@ def _warn(adsl: pd.DataFrame, adlb: pd.DataFrame, adeff: pd.DataFrame, protocol:
             DerivationWarning, stacklevel=3)
     primary = protocol.primary_endpoint.paramcd
     rows = adeff.loc[(adeff["PARAMCD"] == primary) & (adeff["ANL01FL"] == "Y")]
-    missing = rows.loc[(rows["AVALC"] == "") & (rows["AEXCLFL"] != "Y"), "USUBJID"]
+    missing = rows.loc[response_status(rows) == "missing", "USUBJID"]
     if len(missing):  # counted as disposition counts them: in the full analysis set
         fas = int(missing.isin(adsl.loc[adsl["FASFL"] == "Y", "USUBJID"]).sum())
         outside = len(missing) - fas
