@@ -282,7 +282,7 @@ def read_trial(store: str | Path, *, as_of: dt.date | str | None = None,
     import pandas as pd
 
     from ..data import LoadLog, Trial
-    from ..protocol import Protocol, load_protocol
+    from ..protocol import load_protocol
 
     cut = _parse_date(as_of, store) if as_of is not None else None
     con = _connect(store, read_only=True)
