@@ -43,6 +43,7 @@ def test_constant_columns_become_assumptions_in_words(table):
     assert rows["Computation"] == "Monte Carlo simulation"
     assert rows["Simulated trials per design"] == "10,000"
     assert "Test" not in rows  # it varies: it names the scenarios instead
+    assert rows["Allocation"].startswith("1:1")
     sizes = next(b for b in blocks if isinstance(b, Table) and b.key == "design-sample-size")
     assert sizes.groups[0].rows[0] == ["Fisher's exact test", "35 (81.0 %)", "45 (85.0 %)"]
     assert all(b.number.startswith("9.7.") for b in blocks if isinstance(b, (Table, Figure)))
@@ -55,6 +56,15 @@ def test_the_curve_draws_one_line_a_scenario_with_monte_carlo_error_bars(table):
     assert [t.get_text() for t in fig.legends[0].get_texts()] == [
         "Fisher's exact test", "Pearson's chi-square test"]
     assert power_figure(table.loc[table["n1"] == 30], x="n1") is None  # one design: no curve
+    assert ax.get_xlabel() == "Participants per arm"  # n2 = n1 in every design
+    small = table.loc[table["n1"] <= 35].assign(n1=lambda d: d["n1"] // 5 - 3,
+                                                  n2=lambda d: d["n2"] // 5 - 3)  # 3 and 4
+    small_ax = power_figure(small, x="n1").axes[0]
+    small_ax.figure.canvas.draw()
+    ticks = [t.get_position()[0] for t in small_ax.get_xticklabels() if t.get_text()]
+    assert ticks and all(float(t).is_integer() for t in ticks)  # whole participants only
+    unequal = power_figure(table.assign(n2=table["n1"] - 1), x="n1")
+    assert unequal.axes[0].get_xlabel() == "Participants on treatment"
 
 
 def test_the_html_report_is_self_contained(table):

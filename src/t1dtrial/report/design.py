@@ -96,6 +96,17 @@ def _value_words(column: str, value: object) -> str:
     return str(value)
 
 
+def _equal_arms(table: pd.DataFrame, x: str) -> bool:
+    """Whether the control arm has as many participants as the treatment arm in every design."""
+    partner = _PARTNER.get(x)
+    return partner in table and bool((table[partner] == table[x]).all())
+
+
+def _x_words(table: pd.DataFrame, x: str) -> str:
+    """The axis of participants in words: per arm when the arms are always equal."""
+    return COLUMN_WORDS["n_per_arm"] if _equal_arms(table, x) else COLUMN_WORDS.get(x, x)
+
+
 def _scenarios(table: pd.DataFrame, x: str) -> tuple[list[str], pd.Series]:
     """The columns that vary besides ``x`` (and its partner n2), and each row's scenario label."""
     partner = _PARTNER.get(x)
@@ -177,7 +188,7 @@ def power_figure(table: pd.DataFrame, *, x: str = "n1", target: float | None = 0
     points = pd.DataFrame({"series": labels, "n": table[x], "power": table[measure],
                            "mc_se": table.get("mc_se", 0.0)})
     series = {s: s for s in dict.fromkeys(labels)}
-    return power_curve_plot(points, series=series, xlabel=COLUMN_WORDS.get(x, x), target=target,
+    return power_curve_plot(points, series=series, xlabel=_x_words(table, x), target=target,
                             ylabel=f"{measure.capitalize()} (%)")
 
 
@@ -216,6 +227,8 @@ def power_section(table: pd.DataFrame, *, x: str = "n1", target: float | None = 
                 and not (c == _PARTNER.get(x) and table[c].nunique() > 1)
                 and table[c].nunique(dropna=False) == 1]
     rows = [[what, value] for what, value in assumptions]
+    if _equal_arms(table, x) and table[x].nunique() > 1:
+        rows.append(["Allocation", "1:1 (as many participants on control as on treatment)"])
     rows += [[COLUMN_WORDS.get(c, c), _value_words(c, table[c].iloc[0])] for c in constant]
     if "sims" in table and (table["sims"] > 0).any():
         rows.append(["Simulated trials per design", f"{int(table['sims'].max()):,}"])
@@ -264,7 +277,7 @@ def _power_table(table: pd.DataFrame, *, x: str, labels: pd.Series, measure: str
     mc = "mc_se" in table and (table["mc_se"] > 0).any()
     partner = _PARTNER.get(x)
     pair = partner in table and table[partner].astype(str).ne(table[x].astype(str)).any()
-    columns = [Column(COLUMN_WORDS.get(x, x))]
+    columns = [Column(_x_words(table, x))]
     columns += [Column(COLUMN_WORDS.get(partner, partner))] if pair else []
     columns += [Column(f"{measure.capitalize()} (%)")]
     columns += [Column("Monte Carlo SE (%)")] if mc else []

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
+from matplotlib.ticker import MaxNLocator
 
 from ..plotting import arm_style, drawing, fit_text, new_figure
 
@@ -108,6 +109,7 @@ def power_curve_plot(points: pd.DataFrame, *, series: dict[str, str], xlabel: st
                         xycoords=("axes fraction", "data"), xytext=(-2, -9),
                         textcoords="offset points", ha="right", fontsize=7, color="grey")
         ax.set_ylim(0, 100)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # participants are whole
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         if shown:
