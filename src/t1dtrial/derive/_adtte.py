@@ -77,7 +77,9 @@ def derive_adtte(adlb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol, *,
     check_frame(adlb, "adlb", fn, ["USUBJID", "PARAMCD", "AVISIT", "ADT", "AVAL", "ANL01FL"])
     check_frame(adsl, "adsl", fn, ["USUBJID", "TRT01P", "RFSTDT"])
     check_protocol(protocol, fn)
-    frames = [_endpoint_rows(adlb, adsl, protocol, ep) for ep in adtte_endpoints(protocol)]
+    endpoints = adtte_endpoints(protocol)
+    index = Index(adlb, adsl["USUBJID"].to_numpy()) if endpoints else None
+    frames = [_endpoint_rows(adlb, adsl, protocol, ep, index) for ep in endpoints]
     if episodes is not None and len(episodes):
         check_frame(episodes, "episodes", fn, EPISODE_COLUMNS)
         frames.append(_episode_rows(episodes, adsl, protocol))
@@ -87,8 +89,7 @@ def derive_adtte(adlb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol, *,
 
 
 def _endpoint_rows(adlb: pd.DataFrame, adsl: pd.DataFrame, protocol: Protocol,
-                   ep: Endpoint) -> pd.DataFrame:
-    index = Index(adlb, adsl["USUBJID"].to_numpy())
+                   ep: Endpoint, index: Index) -> pd.DataFrame:
     visits = [v for v in protocol.visit_codes if v != protocol.baseline_visit]
     start = adsl["RFSTDT"].to_numpy(dtype="datetime64[ns]")
     grid = Grid(adsl, visits, index, protocol=protocol, adlb=adlb,
