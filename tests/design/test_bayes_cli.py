@@ -84,3 +84,24 @@ def test_ctrl_c_keeps_and_writes_the_finished_cells(tmp_path, capsys, monkeypatc
     table = pd.read_csv(out)
     assert table["n1"].tolist() == [20, 25]
     assert "interrupted: 2 of 4 cells done and written" in capsys.readouterr().out
+
+
+def test_ctrl_c_after_one_size_writes_the_table_and_report_without_a_curve(tmp_path, capsys,
+                                                                           monkeypatch):
+    from t1dtrial.design import bayes
+
+    real, calls = bayes.assurance_row, []
+
+    def interrupted_on_the_second(*args, **kwargs):
+        calls.append(args[:2])
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bayes, "assurance_row", interrupted_on_the_second)
+    out, figure, report = tmp_path / "a.csv", tmp_path / "a.svg", tmp_path / "a.html"
+    assert main(["power", "assurance", "--n1", "20,25,30", "--out", str(out), "--figure",
+                 str(figure), "--report", str(report)]) == 130
+    assert pd.read_csv(out)["n1"].tolist() == [20]
+    assert report.is_file() and not figure.exists()  # one size: no curve to draw
+    assert "interrupted: 1 of 3 cells done" in capsys.readouterr().out

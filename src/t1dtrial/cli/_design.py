@@ -115,7 +115,7 @@ def binary(
 
 
 def _write(table, console, *, out: Path | None, figure: Path | None, report: Path | None,
-           target: float, title: str, x: str = "n1", **more) -> None:
+           target: float, title: str) -> None:
     """Say how many rows were not printed; write the CSV, the power curve and the design
     report, each whole or not at all."""
     from ._power_output import write_power_outputs
@@ -124,11 +124,9 @@ def _write(table, console, *, out: Path | None, figure: Path | None, report: Pat
         console.print(f"... and {len(table) - _SHOWN} more rows" + (" in --out" if out else
                                                                     " (see --out)"))
     interrupted = bool(table.attrs.get("interrupted"))
-    if interrupted and figure is not None and table[x].nunique() < 2:
-        figure = None  # too few finished cells for a curve
     if not table.empty:
-        for path in write_power_outputs(table, out=out, figure=figure, report=report, x=x,
-                                        title=title, target=target, **more):
+        for path in write_power_outputs(table, out=out, figure=figure, report=report, x="n1",
+                                        title=title, target=target):
             console.print(f"[green]written[/green] {path}")
     if interrupted:
         console.print(f"[yellow]interrupted[/yellow]: {table.attrs['missing']} of "

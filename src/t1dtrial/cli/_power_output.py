@@ -87,13 +87,15 @@ def write_power_outputs(table: "pd.DataFrame", *, out: Path | None, figure: Path
                         report: Path | None, x: str, title: str, subtitle: str = "",
                         target: float | None = 0.8,
                         assumptions: Sequence[tuple[str, str]] = (),
-                        notes: Sequence[str] = (), synthetic: bool = False,
-                        protocol: "Protocol | None" = None, measure: str = "power") -> list[Path]:
+                        notes: Sequence[str] = (), protocol: "Protocol | None" = None,
+                        measure: str = "power") -> list[Path]:
     """Write the power table (CSV), its power curve (SVG or PNG) and its design report (HTML).
 
     ``measure`` is the column the curve and the target are of (``power`` or
     ``assurance``); the CSV is written first, so an error drawing the curve
-    never costs the numbers.
+    never costs the numbers. A table of one number of participants (a run
+    interrupted after its first size: :func:`check_curve` refuses it before any
+    work otherwise) has no curve: ``figure`` is then not written.
 
     Returns
     -------
@@ -111,21 +113,14 @@ def write_power_outputs(table: "pd.DataFrame", *, out: Path | None, figure: Path
         from ..report.plotting import export
 
         drawn = power_figure(table, x=x, target=target, measure=measure)
-        if drawn is None:
-            from ..errors import InputError, Problem
-
-            raise InputError([Problem(file="--figure", row=None, column=None, value=str(figure),
-                                      problem="a power curve needs more than one number of "
-                                              "participants",
-                                      expected="a grid such as --n1 20:100:10")])
-        svg, png = export(drawn)
-        data = svg.encode("utf-8") if figure.suffix.lower() == ".svg" else png
-        written.append(write_new_file(figure, data, option="--figure"))
+        if drawn is not None:
+            svg, png = export(drawn)
+            data = svg.encode("utf-8") if figure.suffix.lower() == ".svg" else png
+            written.append(write_new_file(figure, data, option="--figure"))
     if report is not None:
         from ..report.design import render_power_report
 
-        page = render_power_report(table, title=title, subtitle=subtitle, synthetic=synthetic,
-                                   x=x, target=target, assumptions=assumptions, notes=notes,
+        page = render_power_report(table, title=title, subtitle=subtitle, x=x, target=target, assumptions=assumptions, notes=notes,
                                    protocol=protocol, measure=measure)
         written.append(write_new_file(report, page.encode("utf-8"), option="--report"))
     return written

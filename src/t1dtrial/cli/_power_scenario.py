@@ -126,8 +126,6 @@ def scenario(
         console.print(f"... and {len(table) - _SHOWN} more rows" + (" in --out" if out else
                                                                     " (see --out)"))
     if len(table):
-        if figure is not None and table["n_per_arm"].nunique() < 2:
-            figure = None  # interrupted: too few finished cells for a curve
         what = (f"{run.cells - run.missing} of {run.cells} cells" if run.interrupted
                 else f"{run.cells} cell" + ("s" if run.cells != 1 else ""))
         for written in write_power_outputs(

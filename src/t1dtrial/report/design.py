@@ -51,8 +51,7 @@ COLUMN_WORDS: dict[str, str] = {
     "p2": "Proportion of responders on control", "test": "Test", "method": "Computation",
     "alpha": "Level of the test", "alternative": "Alternative", "delta": "Difference in means",
     "sd": "Standard deviation", "threshold": "Posterior probability threshold",
-    "protocol": "Protocol", "ratio": "Control participants per treated participant",
-    "dropout": "Expected dropout", "seed": "Seed", "prior": "Prior",
+    "protocol": "Protocol", "seed": "Seed",
     "n_by_arm": "Participants by arm", "dose_factor": "Cell dose (multiple of the protocol's)",
     "dropout_per_year": "Withdrawals per participant-year",
     "missed_visit_probability": "Probability of a missed visit",
@@ -85,7 +84,7 @@ def _value_words(column: str, value: object) -> str:
         return _METHOD_WORDS.get(str(value), str(value))
     if column == "n_by_arm":
         return ", ".join(part.replace("=", " ") for part in str(value).split(","))
-    if column in ("p1", "p2", "dropout", "missed_visit_probability") \
+    if column in ("p1", "p2", "missed_visit_probability") \
             and isinstance(value, (int, float)):
         return f"{100 * float(value):g} %"
     if column == "alternative":
@@ -317,18 +316,15 @@ def protocol_section(protocol: "Protocol") -> Section:
 
 
 def power_document(table: pd.DataFrame, *, title: str, subtitle: str = "",
-                   synthetic: bool = False, footer: str = "", protocol: "Protocol | None" = None,
-                   **section: object) -> Document:
+                   protocol: "Protocol | None" = None, **section: object) -> Document:
     """A document of one design section (see :func:`power_section` for ``section``), after
     the protocol the design starts from when one is given."""
     sections = [protocol_section(protocol)] if protocol is not None else []
     sections.append(power_section(table, **section))  # type: ignore[arg-type]
-    return Document(title=title, subtitle=subtitle, synthetic=synthetic, footer=footer,
-                    sections=sections).numbered()
+    return Document(title=title, subtitle=subtitle, sections=sections).numbered()
 
 
 def render_power_report(table: pd.DataFrame, *, title: str, subtitle: str = "",
-                        synthetic: bool = False, footer: str = "",
                         protocol: "Protocol | None" = None, **section: object) -> str:
     """The design report as one self-contained HTML page.
 
@@ -342,6 +338,5 @@ def render_power_report(table: pd.DataFrame, *, title: str, subtitle: str = "",
     """
     from .html import render_html
 
-    return render_html(power_document(table, title=title, subtitle=subtitle,
-                                      synthetic=synthetic, footer=footer, protocol=protocol,
+    return render_html(power_document(table, title=title, subtitle=subtitle, protocol=protocol,
                                       **section))
