@@ -65,11 +65,12 @@ def population(adsl: pd.DataFrame, code: str, protocol: Protocol | None = None) 
 
 
 def endpoint_status(subjects: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
-                    protocol: Protocol | None = None) -> pd.DataFrame:
+                    protocol: Protocol) -> pd.DataFrame:
     """Each subject's status for a responder endpoint at its analysis visit.
 
     Returns ``subjects`` (same rows, same order) with ``STATUS`` from ADEFF
-    (PARAMCD the endpoint's, :func:`~t1dtrial.protocol.adam_names.paramcd_of`;
+    (PARAMCD the endpoint's in ``protocol``, which may state its own:
+    :func:`~t1dtrial.protocol.adam_names.paramcd_of`;
     ``ANL01FL == "Y"``; :func:`response_status`): ``Y``, ``N``, ``excluded``,
     or ``missing`` (also when ADEFF has no record); and ``RESPONSE``: 1.0,
     0.0, or NaN when not assessable.
@@ -79,7 +80,9 @@ def endpoint_status(subjects: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
     >>> s = pd.DataFrame({"USUBJID": ["A", "B", "C", "D"]})
     >>> e = pd.DataFrame({"USUBJID": ["A", "B", "D"], "PARAMCD": "REMISS", "ANL01FL": "Y",
     ...                   "AVALC": ["Y", "N", ""], "AEXCLFL": ["", "", "Y"]})
-    >>> endpoint_status(s, e, "remission")[["STATUS", "RESPONSE"]].values.tolist()
+    >>> from t1dtrial.protocol import load_protocol
+    >>> st = endpoint_status(s, e, "remission", load_protocol("lu2021"))
+    >>> st[["STATUS", "RESPONSE"]].values.tolist()
     [['Y', 1.0], ['N', 0.0], ['missing', nan], ['excluded', nan]]
     """
     rows = adeff.loc[(adeff["PARAMCD"] == paramcd_of(endpoint, protocol))

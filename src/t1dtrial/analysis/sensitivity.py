@@ -52,8 +52,9 @@ _MI_AUXILIARY = ["BFCP", "AGEONSET"]
 _ESTIMATE = ["estimate", "ci_low", "ci_high", "p_value", "method", "n"]
 
 
-def _status(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str) -> pd.DataFrame:
-    out = endpoint_status(adsl, adeff, endpoint)
+def _status(adsl: pd.DataFrame, adeff: pd.DataFrame, endpoint: str,
+            protocol: Protocol) -> pd.DataFrame:
+    out = endpoint_status(adsl, adeff, endpoint, protocol)
     return out.loc[out["STATUS"] != "excluded"]
 
 
@@ -121,8 +122,8 @@ def sensitivity_analyses(adsl: pd.DataFrame, adeff: pd.DataFrame, *, protocol: P
     if not pairs:
         return pd.DataFrame(columns=SENSITIVITY_COLUMNS), pd.DataFrame(), []
     endpoint = protocol.primary_endpoint.name
-    fas = _status(population(adsl, "FAS"), adeff, endpoint)
-    pp = _status(population(adsl, "PP"), adeff, endpoint)
+    fas = _status(population(adsl, "FAS"), adeff, endpoint, protocol)
+    pp = _status(population(adsl, "PP"), adeff, endpoint, protocol)
     rows, balances, notes = [], [], {}
     for treated, control in pairs:
         pair = [treated, control]
