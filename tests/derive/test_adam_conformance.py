@@ -19,7 +19,7 @@ import pytest
 
 from t1dtrial.data import load_folder
 from t1dtrial.datasets import load_lu2021
-from t1dtrial.derive import (DATASET_LABELS, SUBMISSION_FOLDER, adeff_endpoints, define_tables,
+from t1dtrial.derive import (DATASET_LABELS, SUBMISSION_FOLDER, VARIABLES, adeff_endpoints, define_tables,
                              derive_all,
                              derive_folder, submission_datasets, submission_files)
 from t1dtrial.errors import ProtocolError
@@ -72,6 +72,12 @@ def test_names_labels_and_paramcd_fit_sas_transport_v5(case):
     assert variables["label"].str.len().between(1, 40).all()
     assert all(len(label) <= 40 for label in DATASET_LABELS.values())
     assert set(variables["origin"]) <= {"Derived", "Assigned", "Predecessor"}
+    registry = [(n, v) for d in VARIABLES.values() for n, v in d.items()]
+    assert all(v.type in ("Char", "Num") and v.origin in ("Derived", "Assigned", "Predecessor")
+               for _, v in registry), [n for n, v in registry if v.type not in ("Char", "Num")]
+    for row in variables.itertuples():  # the registry's type is the one written
+        known = VARIABLES[row.dataset.lower()].get(row.name)
+        assert known is None or known.type == row.type, (row.dataset, row.name)
     assert variables["derivation"].str.len().gt(0).all()
     params = define["parameters"]
     assert params["PARAMCD"].str.fullmatch(r"[A-Z][A-Z0-9_]{0,7}").all()

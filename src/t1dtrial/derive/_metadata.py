@@ -106,7 +106,7 @@ _ADSL = {
     "RFSTDT": _v("Reference Start Date (study day 1)", "Num",
                  derivation="first infusion, else enrolment"),
     "EOSSTT": _v("End of Study Status", derivation="subjects.status in capitals"),
-    "DCSREAS": _v("Reason for Discontinuation from Study", _PRED,
+    "DCSREAS": _v("Reason for Discontinuation from Study", origin=_PRED,
                   derivation="subjects.withdrawal_reason"),
     "EOSDT": _v("End of Study Date", "Num", _PRED, "subjects.withdrawal_date"),
     "ELIGFL": _v("Eligibility Met Flag", derivation="Y when every eligibility rule holds"),
