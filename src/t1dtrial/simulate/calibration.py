@@ -28,7 +28,6 @@ import numpy as np
 
 from ..protocol import Protocol, load_protocol
 from .cohort import Cohort, check_seed, simulate_cohort
-from ._firth import firth_fit_and_p
 from .endpoints import insulin_free_months, percent_change, remission_flags
 from .parameters import ModelParameters
 
@@ -302,6 +301,8 @@ def _predictor_model(cohort: Cohort, treated: int | None, rem: np.ndarray) -> di
 
     X = np.stack([np.ones_like(y)] + [centred(a) for a in columns], axis=2)
     varies = np.all([a.std(axis=1) > 0 for a in columns], axis=0) & (y.min(axis=1) < y.max(axis=1))
+    from ._firth import firth_fit_and_p  # scipy: only when a calibration runs
+
     beta, p = firth_fit_and_p(X, y)
     beta[~varies], p[~varies] = np.nan, np.nan
     with np.errstate(invalid="ignore"):
