@@ -280,6 +280,9 @@ def check_new_file(path: str | os.PathLike, *, option: str = "--out",
     if suffixes and target.suffix.lower() not in suffixes:
         raise _refusal(path, "has a suffix t1dtrial does not write here",
                        f"a file name ending in {' or '.join(suffixes)}", option)
+    if len(os.fsencode(target.name)) > _NAME_MAX:
+        raise _refusal(path, f"has a file name longer than {_NAME_MAX} bytes",
+                       "a shorter file name", option)
     if target.exists() or target.is_symlink():
         raise _refusal(path, "exists; t1dtrial does not write over a file", "a new file name",
                        option)
@@ -313,7 +316,7 @@ def write_new_file(path: str | os.PathLike, data: bytes, *, option: str = "--out
     'n1,power\\n27,0.73\\n'
     """
     target = check_new_file(path, option=option)
-    tmp = target.with_name(f".{target.name}.t1dtrial-{os.getpid()}-{secrets.token_hex(4)}")
+    tmp = target.with_name(f"{_sibling_prefix(target)}{os.getpid()}-{secrets.token_hex(4)}")
     try:
         tmp.write_bytes(data)
         try:
@@ -426,6 +429,10 @@ def _write_marker(folder: Path, kind: str, files: list[str]) -> None:
               "created_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
               "files": files}
     (folder / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+
+
+#: Longest file name most file systems take (bytes).
+_NAME_MAX = 255
 
 
 def _sibling_prefix(target: Path) -> str:

@@ -65,3 +65,14 @@ def test_ctrl_c_writes_the_finished_cells_and_exits_130(tmp_path, capsys, monkey
     assert list(pd.read_csv(out)["n1"]) == [10, 20, 30]
     assert "3 of 6 cells missing" in capsys.readouterr().out
     assert "Power of each design" in (tmp_path / "p.html").read_text()
+
+
+def test_a_long_file_name_is_written_and_one_too_long_is_refused_by_name(tmp_path, capsys):
+    long_name = tmp_path / ("p" * 240 + ".csv")  # a legal name whose hidden sibling is longer
+    args = ["power", "binary", "--n1", "10", "--p1", "0.4", "--p2", "0.1"]
+    assert main([*args, "--out", str(long_name)]) == 0
+    assert pd.read_csv(long_name)["n1"].tolist() == [10]
+    too_long = tmp_path / ("q" * 300 + ".csv")
+    assert main([*args, "--out", str(too_long)]) == 2
+    assert "longer than 255 bytes" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [long_name.name]
