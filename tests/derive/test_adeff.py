@@ -215,5 +215,7 @@ def test_default_data_cut_is_the_latest_date(remission_data, lu2021):
     assert str(cut.date()) == "2020-12-31"
     ep = derive_insulin_free_episodes(free, adlb, adsl, data_cut=cut).iloc[0]
     assert str(ep.AENDT.date()) == "2020-12-31" and ep.CNSR == 1
-    assert len(derive_adeff(adlb, adsl, free, lu2021)) == len(
-        derive_adeff(adlb, adsl, free, lu2021, data_cut=cut))
+    pd.testing.assert_frame_equal(derive_adeff(adlb, adsl, free, lu2021),
+                                  derive_adeff(adlb, adsl, free, lu2021, data_cut=cut))
+    earlier = derive_adeff(adlb, adsl, free, lu2021, data_cut=pd.Timestamp("2020-06-02"))
+    assert not earlier.equals(derive_adeff(adlb, adsl, free, lu2021))  # the cut matters

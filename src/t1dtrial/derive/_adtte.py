@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..protocol import Endpoint, Protocol
+from ..protocol.adam_names import EPISODE_PARAMCD
 from ..protocol.kinds import kind_of
 from ._adeff import canonical_value
 from ._common import check_frame, check_protocol, to_text
@@ -40,8 +41,6 @@ __all__ = ["ADTTE_COLUMNS", "EPISODE_PARAMCD", "adtte_endpoints", "derive_adtte"
 #: Columns of ADTTE, in order.
 ADTTE_COLUMNS = ["STUDYID", "USUBJID", "TRT01P", "PARAMCD", "PARAM", "AVAL", "CNSR", "STARTDT",
                  "ADT", "AVISIT", "EVNTDESC", "CNSDTDSC", "EPISODE", "SRCDOM", "SRCROW"]
-#: PARAMCD of the insulin-free episodes.
-EPISODE_PARAMCD = "INSFREE"
 
 
 def adtte_endpoints(protocol: Protocol) -> list[Endpoint]:

@@ -140,6 +140,9 @@ def ady_to_rel(ady: pd.Series) -> pd.Series:
     return a.where(a < 0, a - 1)
 
 
+#: How every derived dataset is written as CSV (dates as ISO YYYY-MM-DD, no index).
+CSV_OPTIONS = {"index": False, "date_format": "%Y-%m-%d", "lineterminator": "\n"}
+
 #: Text columns of the derived datasets: Arrow-backed strings with NaN as the missing
 #: value (pandas' future default ``str`` dtype): fast comparisons and grouping at
 #: registry scale, numpy booleans out of comparisons.

@@ -33,7 +33,7 @@ from ._common import as_dates, check_frame
 __all__ = ["EPISODE_COLUMNS", "derive_insulin_free_episodes", "episode_status",
            "visit_inference_note"]
 
-#: Columns of the episode table (rows of ADEFF with PARAMCD = "INSFREE").
+#: Columns of the episode table (ADTTE rows with PARAMCD = "INSFREE").
 EPISODE_COLUMNS = ["USUBJID", "EPISODE", "ASTDT", "AENDT", "AVAL", "CNSR", "SRCDOM", "SRCROW"]
 
 _TABLE = "insulin_free"

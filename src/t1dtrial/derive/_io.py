@@ -16,15 +16,16 @@ import pandas as pd
 
 from .._validation import check_instance
 from ..outputs import check_output_folder, write_output
+from ._common import CSV_OPTIONS
+from ._metadata import DATASET_NAMES
 from ._pipeline import Derived, derive_all
 from ._submission import SUBMISSION_FOLDER, submission_files
 
 __all__ = ["OUTPUT_FILES", "write_derived", "derive_folder"]
 
-_NAMES = ("adsl", "adlb", "adeff", "adae", "adtte")
 
 #: Files :func:`write_derived` writes (besides the marker :data:`t1dtrial.outputs.MARKER`).
-OUTPUT_FILES = [f"{n}.{ext}" for n in _NAMES for ext in ("csv", "parquet")] + [
+OUTPUT_FILES = [f"{n}.{ext}" for n in DATASET_NAMES for ext in ("csv", "parquet")] + [
     "derivation_log.csv", "derivation_exclusions.csv"]
 
 
@@ -37,7 +38,7 @@ def _for_parquet(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
-    df.to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    df.to_csv(path, **CSV_OPTIONS)
 
 
 def write_derived(derived: Derived, out: str | os.PathLike, *, overwrite: bool = False,

@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 
 from ..protocol import Protocol
+from ..protocol.adam_names import EPISODE_PARAMCD
 from ..protocol.populations import protocol_populations
 from ._records import lab_exclusions
 from ._common import ady_to_rel, codes_of, group_codes
 from ._adeff import response_status
-from ._episodes import EPISODE_COLUMNS, episode_status
+from ._episodes import episode_status
 
 __all__ = ["LOG_COLUMNS", "EXCLUSION_COLUMNS", "derivation_log", "derivation_exclusions"]
 
@@ -187,7 +188,7 @@ def _adeff_rows(adeff: pd.DataFrame, episodes: pd.DataFrame,
     episodes = episodes.assign(
         reason="from " + episodes["SRCDOM"].astype(str)
         + np.where(episodes["CNSR"] == 1, "; ongoing at the data cut (CNSR = 1)", "; ended"),
-        param="INSFREE")
+        param=EPISODE_PARAMCD)
     rows += _counts(episodes, "ADTTE", "insulin-free episodes", "derived", ["param", "reason"])
     rows.append(_row("ADTTE", "data cut", "info", 0,
                      f"data cut {pd.Timestamp(data_cut).date() if pd.notna(data_cut) else 'none'}"
@@ -283,7 +284,7 @@ def derivation_log(*, measurements: pd.DataFrame, subjects: pd.DataFrame,
                    adverse_events: pd.DataFrame, exclusions: pd.DataFrame, adsl: pd.DataFrame,
                    adlb: pd.DataFrame, adeff: pd.DataFrame, adae: pd.DataFrame,
                    protocol: Protocol, data_cut: pd.Timestamp,
-                   episodes: pd.DataFrame | None = None) -> pd.DataFrame:
+                   episodes: pd.DataFrame) -> pd.DataFrame:
     """The derivation log: counts per dataset, rule, parameter, outcome and reason.
 
     Outcomes: ``read`` (input rows), ``selected`` (kept, or in a population),
@@ -291,6 +292,8 @@ def derivation_log(*, measurements: pd.DataFrame, subjects: pd.DataFrame,
     the analysis record), ``flagged``, ``imputed``, ``derived``, ``undefined``
     (e.g. PCHG with a zero baseline), ``missing`` and the endpoint values
     ``Y``/``N``/``missing``/``excluded`` at each endpoint's assessment visit.
+    ``episodes`` are the insulin-free episodes
+    (:func:`~t1dtrial.derive.derive_insulin_free_episodes`), counted by source.
 
     Examples
     --------
@@ -303,8 +306,6 @@ def derivation_log(*, measurements: pd.DataFrame, subjects: pd.DataFrame,
     lab_excl = exclusions.loc[exclusions["table"] == "measurements"]
     rows = _adlb_rows(measurements, lab_excl, adlb, protocol)
     rows += _adsl_rows(subjects, adsl, protocol)
-    if episodes is None:
-        episodes = pd.DataFrame(columns=EPISODE_COLUMNS)
     rows += _adeff_rows(adeff, episodes, data_cut)
     rows += _adae_rows(adverse_events, adae)
     other = exclusions.loc[exclusions["table"] != "measurements"]

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Variable", "VARIABLES", "DATASET_LABELS", "variable_of"]
+__all__ = ["Variable", "VARIABLES", "DATASET_LABELS", "DATASET_NAMES", "variable_of"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,8 @@ DATASET_LABELS = {
     "adae": "Adverse Events Analysis Dataset",
     "adtte": "Time-to-Event Analysis Dataset",
 }
+#: The datasets, in the order they are written.
+DATASET_NAMES: tuple[str, ...] = tuple(DATASET_LABELS)
 
 _COMMON = {
     "STUDYID": _v("Study Identifier", origin=_ASGN, derivation="protocol id"),

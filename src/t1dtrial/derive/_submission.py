@@ -30,7 +30,8 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from ._metadata import DATASET_LABELS, variable_of
+from ._common import CSV_OPTIONS
+from ._metadata import DATASET_LABELS, DATASET_NAMES, variable_of
 from ._pipeline import Derived
 
 __all__ = ["submission_datasets", "define_tables", "submission_files", "SUBMISSION_FOLDER"]
@@ -39,7 +40,6 @@ __all__ = ["submission_datasets", "define_tables", "submission_files", "SUBMISSI
 SUBMISSION_FOLDER = "submission"
 #: Longest character value SAS transport v5 holds (bytes).
 XPT_MAX_LENGTH = 200
-_NAMES = ("adsl", "adlb", "adeff", "adae", "adtte")
 _KEYS = {"adsl": "STUDYID, USUBJID", "adlb": "USUBJID, PARAMCD, AVISITN, ADT, SRCSEQ",
          "adeff": "USUBJID, PARAMCD, AVISITN", "adae": "USUBJID, AESEQ",
          "adtte": "USUBJID, PARAMCD, EPISODE"}
@@ -68,7 +68,7 @@ def submission_datasets(derived: Derived | Mapping[str, pd.DataFrame]
         When a dataset is missing.
     """
     datasets = derived.datasets if isinstance(derived, Derived) else derived
-    return {name: datasets[name] for name in _NAMES}
+    return {name: datasets[name] for name in DATASET_NAMES}
 
 
 def _length(values: pd.Series, type_: str) -> int:
@@ -182,8 +182,7 @@ def submission_files(derived: Derived | Mapping[str, pd.DataFrame], protocol: An
                                    table_name=name.upper(), file_label=DATASET_LABELS[name],
                                    column_labels=column_labels)
             files[f"{name}.xpt"] = path.read_bytes()
-            files[f"{name}.csv"] = frame.to_csv(index=False, date_format="%Y-%m-%d",
-                                                lineterminator="\n").encode()
+            files[f"{name}.csv"] = frame.to_csv(**CSV_OPTIONS).encode()
     document = {
         "standard": "CDISC ADaM IG 1.3 names; t1dtrial define metadata 1.0 (JSON, not "
                     "Define-XML)",

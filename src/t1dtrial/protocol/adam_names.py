@@ -29,12 +29,12 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 __all__ = ["abbreviate", "paramcd_of", "subgroup_flag", "adam_name_problems", "RESERVED_PARAMCDS",
-           "NAME_PATTERN"]
+           "EPISODE_PARAMCD"]
 
-#: PARAMCD the derivations use themselves (ADEFF insulin-free episodes).
-RESERVED_PARAMCDS: tuple[str, ...] = ("INSFREE",)
-#: An ADaM name: a capital letter, then capitals, digits or underscores, at most 8 in all.
-NAME_PATTERN = r"^[A-Z][A-Z0-9_]{0,7}$"
+#: PARAMCD of the insulin-free episodes (ADTTE), which no endpoint may take.
+EPISODE_PARAMCD = "INSFREE"
+#: PARAMCDs the derivations use themselves.
+RESERVED_PARAMCDS: tuple[str, ...] = (EPISODE_PARAMCD,)
 
 
 def abbreviate(name: str, width: int = 8) -> str:
