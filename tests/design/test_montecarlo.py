@@ -82,19 +82,19 @@ def test_the_same_seed_gives_the_same_result_and_another_seed_another():
                     "distribution": "normal", "alpha": 0.05, "test": "welch",
                     "alternative": "two-sided"}),
 ])
-def test_results_do_not_depend_on_how_chunks_are_grouped(monkeypatch, kind, cell):
+def test_a_cell_is_the_sum_of_its_chunks_each_from_its_own_stream(monkeypatch, kind, cell):
+    from t1dtrial.design.runner import chunk_plan, chunk_rng
+
     monkeypatch.setattr(mc, "CHUNK_TRIALS", 700)
     sims, seed, index = 3000, 17, 4
     whole = mc.mc_power(kind, cell, sims=sims, seed=seed, cell_index=index)
-    sizes = mc.chunk_sizes(sims)
+    sizes = chunk_plan(sims, 700)
     assert sizes == [700, 700, 700, 700, 200]
-
-    def run(chunks):  # one "worker": its chunks, each from its own stream, in any order
-        return sum(mc.simulate_rejections(kind, cell, mc.trial_stream(seed, index, k), sizes[k])
-                   for k in chunks)
-
-    for grouping in ([[0, 1, 2, 3, 4]], [[4, 2, 0], [3, 1]], [[3], [0], [4], [1], [2]]):
-        assert sum(run(group) for group in grouping) == whole["rejections"]
+    alone = [mc.simulate_counts(kind, cell, chunk_rng(seed, index, k), n)["rejections"]
+             for k, n in enumerate(sizes)]
+    assert sum(alone) == whole["rejections"] and whole["sims"] == sims
+    other_cell = mc.mc_power(kind, cell, sims=sims, seed=seed, cell_index=index + 1)
+    assert other_cell["rejections"] != whole["rejections"]  # another cell, other streams
 
 
 def test_a_grid_has_the_contract_columns_and_shares_trials_across_tests():

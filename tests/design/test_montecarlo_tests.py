@@ -131,13 +131,14 @@ def test_t_rejects_decides_as_the_p_value_does_near_the_critical_value():
 @pytest.mark.parametrize("alternative", ["two-sided", "greater"])
 @pytest.mark.parametrize("test", ["welch", "mann-whitney", "ancova"])
 def test_the_simulation_decides_as_the_checked_p_values_on_the_same_draws(test, alternative):
-    from t1dtrial.design.montecarlo import simulate_counts, trial_stream
+    from t1dtrial.design.montecarlo import simulate_counts
+    from t1dtrial.design.runner import chunk_rng
 
     n1, n2, delta, sd, rho, size = 9, 7, 0.9, 2.0, 0.6, 4000  # one block
     cell = {"n1": n1, "n2": n2, "delta": delta, "sd": sd, "correlation": rho,
             "alpha": 0.05, "test": test, "alternative": alternative}
-    counts = simulate_counts("continuous", cell, trial_stream(8, 0, 0), size)
-    rng = trial_stream(8, 0, 0)  # the same draws, in the same order, in the outcome's units
+    counts = simulate_counts("continuous", cell, chunk_rng(8, 0, 0), size)
+    rng = chunk_rng(8, 0, 0)  # the same draws, in the same order, in the outcome's units
     if test == "ancova":
         xb, yb = rng.standard_normal((size, n1)), rng.standard_normal((size, n2))
         noise = np.sqrt(1 - rho ** 2)

@@ -27,21 +27,22 @@ Kinds of cell and their tests:
 Random streams. The ``sims`` trials of a cell are cut into chunks of
 :data:`CHUNK_TRIALS`; chunk ``k`` of cell ``c`` draws from
 ``Generator(PCG64(SeedSequence(seed, spawn_key=(c, k))))``
-(:func:`trial_stream`), and its counts depend only on that stream and its
+(:func:`~t1dtrial.design.runner.chunk_rng`), and its counts depend only on that stream and its
 number of trials (:func:`simulate_counts`). Results therefore depend on
 ``(seed, cell, chunk)`` only, never on how chunks are spread over workers;
 counts of chunks add up. A runner spreading cells and chunks over processes
-or a cluster needs only: a cell from :func:`binary_cell` or
-:func:`continuous_cell`, :func:`chunk_sizes`, :func:`trial_stream`,
-:func:`simulate_counts` per chunk, and :func:`summarise` of the summed counts
-(exactly what :func:`mc_power` does in one process).
+or a cluster (:mod:`t1dtrial.design.runner`) needs only: a cell from
+:func:`binary_cell` or :func:`continuous_cell`, the runner's ``chunk_plan``
+and ``chunk_rng``, :func:`simulate_counts` per chunk, and :func:`summarise`
+of the summed counts (exactly what :func:`mc_power` does in one process).
 
 Examples
 --------
 >>> res = mc_power_binary(27, 26, 0.40, 0.08, test="fisher", sims=20000, seed=1)
 >>> abs(res["power"] - 0.731) < 4 * res["mc_se"], res["sims"]
 (True, 20000)
->>> simulate_rejections("binary", binary_cell(10, 10, 1.0, 0.0), trial_stream(1, 0, 0), 50)
+>>> from t1dtrial.design.runner import chunk_rng
+>>> simulate_counts("binary", binary_cell(10, 10, 1.0, 0.0), chunk_rng(1, 0, 0), 50)["rejections"]
 50
 """
 
@@ -55,9 +56,10 @@ import pandas as pd
 
 from ._mc_cells import binary_cell, continuous_cell
 from ._mc_simulate import binary_counts, continuous_counts
+from .runner import chunk_plan, chunk_rng
 
-__all__ = ["CHUNK_TRIALS", "KINDS", "binary_cell", "continuous_cell", "trial_stream",
-           "chunk_sizes", "simulate_counts", "simulate_rejections", "mc_power", "summarise",
+__all__ = ["CHUNK_TRIALS", "KINDS", "binary_cell", "continuous_cell",
+           "simulate_counts", "mc_power", "summarise",
            "mc_power_binary", "mc_power_continuous", "mc_binary_power_grid",
            "mc_continuous_power_grid", "CONTINUOUS_COLUMNS", "chunk_counts_by_test"]
 
@@ -71,30 +73,6 @@ KINDS: dict[str, Callable[[Mapping[str, Any], np.random.Generator, int], dict[st
 #: Columns of a continuous power table, in order.
 CONTINUOUS_COLUMNS = ("n1", "n2", "delta", "sd", "correlation", "distribution", "test", "method",
                       "sims", "power", "mc_se", "alpha", "alternative")
-
-
-def trial_stream(seed: int, cell: int, chunk: int) -> np.random.Generator:
-    """The random generator of chunk ``chunk`` of cell ``cell``.
-
-    Examples
-    --------
-    >>> float(trial_stream(1, 0, 0).random()) == float(trial_stream(1, 0, 0).random())
-    True
-    """
-    return np.random.Generator(np.random.PCG64(
-        np.random.SeedSequence(int(seed), spawn_key=(int(cell), int(chunk)))))
-
-
-def chunk_sizes(sims: int) -> list[int]:
-    """Trials in each chunk of a cell with ``sims`` simulations.
-
-    Examples
-    --------
-    >>> chunk_sizes(250_000)
-    [100000, 100000, 50000]
-    """
-    sims = int(sims)
-    return [min(CHUNK_TRIALS, sims - start) for start in range(0, sims, CHUNK_TRIALS)]
 
 
 def simulate_counts(kind: str, cell: Mapping[str, Any], rng: np.random.Generator,
@@ -114,17 +92,12 @@ def simulate_counts(kind: str, cell: Mapping[str, Any], rng: np.random.Generator
     Examples
     --------
     >>> cell = continuous_cell(20, 20, delta=0.0, test="welch")
-    >>> counts = simulate_counts("continuous", cell, trial_stream(3, 0, 0), 1000)
+    >>> from t1dtrial.design.runner import chunk_rng
+    >>> counts = simulate_counts("continuous", cell, chunk_rng(3, 0, 0), 1000)
     >>> counts["trials"], counts["rejections"] < 100
     (1000, True)
     """
     return KINDS[kind](cell, rng, int(trials))
-
-
-def simulate_rejections(kind: str, cell: Mapping[str, Any], rng: np.random.Generator,
-                        trials: int) -> int:
-    """Number of rejections among ``trials`` simulated trials (see :func:`simulate_counts`)."""
-    return simulate_counts(kind, cell, rng, trials)["rejections"]
 
 
 def mc_power(kind: str, cell: Mapping[str, Any], *, sims: int, seed: int,
@@ -137,8 +110,8 @@ def mc_power(kind: str, cell: Mapping[str, Any], *, sims: int, seed: int,
     if int(sims) < 1:
         raise ValueError(f"sims must be a whole number of at least 1, not {sims!r}")
     total = {"rejections": 0, "trials": 0, "not_estimable": 0}
-    for chunk, size in enumerate(chunk_sizes(sims)):
-        counts = simulate_counts(kind, cell, trial_stream(seed, cell_index, chunk), size)
+    for chunk, size in enumerate(chunk_plan(int(sims), CHUNK_TRIALS)):
+        counts = simulate_counts(kind, cell, chunk_rng(seed, cell_index, chunk), size)
         for key in total:
             total[key] += counts[key]
     return summarise(cell, total, seed=seed)
@@ -318,9 +291,10 @@ def chunk_counts_by_test(cell: Mapping[str, Any], rng: np.random.Generator, tria
     Examples
     --------
     >>> cell = {"kind": "binary", "tests": [binary_cell(27, 26, 0.4, 0.08, test="fisher")]}
-    >>> c = chunk_counts_by_test(cell, trial_stream(1, 0, 0), 1000)
-    >>> c["trials"], c["rejections:0"] == simulate_rejections("binary", cell["tests"][0],
-    ...                                                      trial_stream(1, 0, 0), 1000)
+    >>> from t1dtrial.design.runner import chunk_rng
+    >>> c = chunk_counts_by_test(cell, chunk_rng(1, 0, 0), 1000)
+    >>> one = simulate_counts("binary", cell["tests"][0], chunk_rng(1, 0, 0), 1000)
+    >>> c["trials"], c["rejections:0"] == one["rejections"]
     (1000, True)
     """
     state = rng.bit_generator.state
