@@ -123,6 +123,12 @@ def test_power_quantiles_spread_around_the_assurance():
     low, median, high = power_quantiles(region, treated, control, (0.1, 0.5, 0.9))
     assert 0 < low < median < high < 1
     assert low < assurance(region, treated, control) < high
+    # independently: power at 100,000 (p1, p2) drawn from the priors, and their quantiles
+    rng = np.random.default_rng(7)
+    p1 = rng.beta(treated.a, treated.b, 100_000)
+    p2 = rng.beta(control.a, control.b, 100_000)
+    drawn = np.quantile(probability_of_success(region, p1, p2), (0.1, 0.5, 0.9))
+    np.testing.assert_allclose([low, median, high], drawn, atol=0.01)
 
 
 # --- posterior probability and the decision rule ------------------------------------------
