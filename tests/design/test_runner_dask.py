@@ -13,7 +13,7 @@ import pytest
 from functools import partial
 
 from t1dtrial.design.montecarlo import binary_cell, simulate_counts
-from t1dtrial.design.runner import DASK_INSTALL, chunk_plan, chunk_rng, run_grid
+from t1dtrial.design.runner import chunk_plan, chunk_rng, run_grid
 from t1dtrial.errors import InputError
 
 CELLS = [binary_cell(n, n, 0.4, 0.1) for n in (20, 30, 40)]
@@ -124,7 +124,6 @@ def test_a_missing_dask_is_an_input_error_naming_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(InputError, match=r"pip install 't1dtrial\[dask\]'"):
         run_grid(CELLS, fisher_rejections, **GRID, scheduler="tcp://127.0.0.1:1")
-    assert DASK_INSTALL in "pip install 't1dtrial[dask]'"
 
 
 def test_importing_the_design_package_does_not_import_dask():
