@@ -31,11 +31,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..derive import EPISODE_PARAMCD, adeff_endpoints, response_status
+from ..derive import EPISODE_PARAMCD, adeff_endpoints
 from ..errors import InputError, Problem
 from ..protocol import InsulinIndependenceEndpoint, Protocol
 from ..protocol.kinds import kind_of
 from ..stats.survival import kaplan_meier
+from ._arms import endpoint_status
 from ._estimable import attempt, method_text
 from ._levels import level_text
 from .baseline import arm_masks, check_table_args
@@ -190,11 +191,9 @@ def insulin_independence_table(derived: Any, protocol: Protocol, *,
     episodes = episodes.loc[inside].assign(arm=arm_of.reindex(episodes.loc[inside, "subject"])
                                            .to_numpy())
     endpoint = _endpoint(protocol)
-    code = endpoint.paramcd if endpoint is not None else None
-    at_visit = adeff.loc[(adeff["PARAMCD"] == code) & (adeff["ANL01FL"] == "Y")]
-    at_visit = at_visit.drop_duplicates("USUBJID")
-    status = pd.Series(response_status(at_visit), index=at_visit["USUBJID"].astype(str))
-    status = status.reindex(arm_of.index).fillna("missing").astype(str).to_numpy()
+    status = (endpoint_status(pd.DataFrame({"USUBJID": arm_of.index}), adeff, endpoint.name,
+                              protocol)["STATUS"].to_numpy() if endpoint is not None
+              else np.full(len(arm_of), "missing", dtype=object))
     masks = arm_masks(pd.Series(arm_of.to_numpy()), protocol)
     ep_masks = arm_masks(episodes["arm"], protocol)
     arm_all = pd.Series(adsl["TRT01P"].astype(str).to_numpy(), index=adsl["USUBJID"].astype(str))
