@@ -118,6 +118,15 @@ def test_batched_firth_is_finite_under_separation_and_matches_a_single_fit():
                                                                  [0, 1, 0, 1, 0, 1.0]]))
     assert np.isfinite(beta).all() and beta[0, 1] > beta[1, 1] > 0
     assert p[0, 1] < p[1, 1]
+    import pandas as pd
+
+    from t1dtrial.stats import logistic_regression
+
+    for k, y in enumerate(([0, 0, 0, 1, 1, 1.0], [0, 1, 0, 1, 0, 1.0])):  # separated, then not
+        ref = logistic_regression(pd.DataFrame({"y": y, "x": x}), outcome="y", predictors=["x"],
+                                  method="firth").set_index("term")
+        assert beta[k, 1] == pytest.approx(ref.loc["x", "estimate"], rel=1e-6)
+        assert p[k, 1] == pytest.approx(ref.loc["x", "p_value"], rel=1e-6)
 
 
 def test_published_predictor_associations_are_likely_under_the_model(result):
