@@ -71,10 +71,9 @@ def assurance(
         SUCCESS_RULES,
         BetaPrior,
         assurance_row,
-        design_pairs,
         pilot_prior,
     )
-    from ..design.grid import parse_values
+    from ..design.grid import design_pairs, parse_values
     from ._power_output import check_power_outputs, write_power_outputs
 
     def beta(option: str, text: str) -> BetaPrior:

@@ -64,10 +64,11 @@ from scipy import integrate, optimize, special, stats
 
 from .exact import TESTS as FREQUENTIST_TESTS
 from .exact import rejection_region
+from .grid import design_pairs
 
 __all__ = ["ASSURANCE_COLUMNS", "SUCCESS_RULES", "TYPE_ONE_GRID", "BetaPrior",
            "assurance", "assurance_grid", "assurance_row", "decision_region",
-           "design_pairs", "pilot_prior", "posterior_prob_greater", "power_quantiles",
+           "pilot_prior", "posterior_prob_greater", "power_quantiles",
            "prob_difference_exceeds", "probability_of_success",
            "sample_size_for_assurance", "success_region", "type_one_error"]
 
@@ -475,11 +476,6 @@ def assurance_grid(n1: Sequence[int], n2: Sequence[int] | None, prior_treated: B
         if progress is not None:
             progress(i + 1, len(cells))
     return pd.DataFrame(rows, columns=list(ASSURANCE_COLUMNS))
-
-
-def design_pairs(n1: Sequence[int], n2: Sequence[int] | None) -> list[tuple[int, int]]:
-    """The designs of a grid: ``(a, a)`` for each ``n1`` when ``n2`` is None, else every pair."""
-    return [(a, a) for a in n1] if n2 is None else list(itertools.product(n1, n2))
 
 
 def _check_sizes(n1: int, n2: int) -> None:

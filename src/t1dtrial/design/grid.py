@@ -25,7 +25,7 @@ import pandas as pd
 
 from .exact import TESTS, exact_power
 
-__all__ = ["parse_values", "binary_power_grid", "GRID_COLUMNS"]
+__all__ = ["parse_values", "design_pairs", "binary_power_grid", "GRID_COLUMNS"]
 
 #: Columns of a power table, in order.
 GRID_COLUMNS = ("n1", "n2", "p1", "p2", "test", "method", "sims", "power", "mc_se", "alpha",
@@ -95,6 +95,17 @@ def parse_values(text: str, option: str, *, integer: bool = False,
     return [int(v) for v in values] if integer else values
 
 
+def design_pairs(n1: Sequence[int], n2: Sequence[int] | None) -> list[tuple[int, int]]:
+    """The designs of a grid: ``(a, a)`` for each ``n1`` when ``n2`` is None, else every pair.
+
+    Examples
+    --------
+    >>> design_pairs([20, 30], None), design_pairs([20], [10, 15])
+    ([(20, 20), (30, 30)], [(20, 10), (20, 15)])
+    """
+    return [(a, a) for a in n1] if n2 is None else list(itertools.product(n1, n2))
+
+
 def binary_power_grid(n1: Sequence[int], n2: Sequence[int] | None, p1: Sequence[float],
                       p2: Sequence[float], *, alpha: float = 0.05,
                       tests: Iterable[str] = ("fisher",), alternative: str = "two-sided",
@@ -125,7 +136,7 @@ def binary_power_grid(n1: Sequence[int], n2: Sequence[int] | None, p1: Sequence[
     unknown = [t for t in tests if t not in TESTS]
     if unknown:
         raise ValueError(f"unknown test(s) {', '.join(unknown)}; expected {', '.join(TESTS)}")
-    pairs = [(a, a) for a in n1] if n2 is None else list(itertools.product(n1, n2))
+    pairs = design_pairs(n1, n2)
     cells = list(itertools.product(pairs, p1, p2, tests))
     rows = []
     interrupted = False

@@ -238,10 +238,10 @@ def mc_binary_power_grid(n1: Sequence[int], n2: Sequence[int] | None, p1: Sequen
     >>> list(t["method"]), list(t["sims"]), bool((t["mc_se"] > 0).all())
     (['mc', 'mc'], [2000, 2000], True)
     """
-    from .grid import GRID_COLUMNS
+    from .grid import GRID_COLUMNS, design_pairs
 
     tests = list(tests)
-    pairs = [(a, a) for a in n1] if n2 is None else list(itertools.product(n1, n2))
+    pairs = design_pairs(n1, n2)
     cells = [[binary_cell(a, b, q1, q2, alpha=alpha, test=t, alternative=alternative)
               for t in tests] for (a, b), q1, q2 in itertools.product(pairs, p1, p2)]
     return _run_tests("binary", cells, GRID_COLUMNS, sims=sims, seed=seed, scheduler=scheduler,
@@ -271,8 +271,10 @@ def mc_continuous_power_grid(n1: Sequence[int], n2: Sequence[int] | None,
     >>> list(t["delta"]), bool(t["power"].iloc[1] > t["power"].iloc[0])
     ([0.0, 1.0], True)
     """
+    from .grid import design_pairs
+
     tests = list(tests)
-    pairs = [(a, a) for a in n1] if n2 is None else list(itertools.product(n1, n2))
+    pairs = design_pairs(n1, n2)
     cells = [[continuous_cell(a, b, delta=d, sd=s, test=t,
                               correlation=r if t == "ancova" else 0.0, alpha=alpha,
                               alternative=alternative)
