@@ -63,7 +63,7 @@ import pandas as pd
 from scipy import integrate, optimize, special, stats
 
 from .exact import TESTS as FREQUENTIST_TESTS
-from .exact import rejection_region
+from .exact import first_and_stable, rejection_region
 from .grid import design_pairs
 
 __all__ = ["ASSURANCE_COLUMNS", "SUCCESS_RULES", "TYPE_ONE_GRID", "BetaPrior",
@@ -400,13 +400,10 @@ def sample_size_for_assurance(target: float, prior_treated: BetaPrior, prior_con
                                                 prior_treated=analysis_treated,
                                                 prior_control=analysis_control),
                                  prior_treated, prior_control) for a, b in sizes])
-    reached = values >= target
-    below = np.nonzero(~reached)[0]
-    stable = int(below[-1] + 1) if len(below) else 0
-    if not reached.any() or stable >= len(sizes):
+    first, stable = first_and_stable(values >= target)
+    if first is None or stable is None:
         raise ValueError(f"assurance {target} is not reached and kept up to n1 = {n_max} "
                          f"(largest {values.max():.3f}); expected a larger n_max")
-    first = int(np.argmax(reached))
     return {"n1_first": sizes[first][0], "n2_first": sizes[first][1],
             "assurance_first": float(values[first]), "n1_stable": sizes[stable][0],
             "n2_stable": sizes[stable][1], "assurance_stable": float(values[stable]),

@@ -88,7 +88,7 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
-__all__ = ["TESTS", "rejection_region", "exact_power", "sample_size"]
+__all__ = ["TESTS", "rejection_region", "exact_power", "first_and_stable", "sample_size"]
 
 #: Tests whose exact power is computed here.
 TESTS = ("fisher", "chisq", "chisq_cc", "boschloo")
@@ -161,6 +161,28 @@ def exact_power(n1: int, n2: int, p1: float, p2: float, alpha: float = 0.05, *,
     return float(b1 @ np.where(region, 1.0, 0.0) @ b2)
 
 
+def first_and_stable(reached: np.ndarray) -> tuple[int | None, int | None]:
+    """Along increasing sizes: the first that reaches a target, and the first from which all do.
+
+    ``None`` where there is none (a saw-toothed power can reach the target and
+    fall below it again).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first_and_stable(np.array([False, True, False, True, True]))
+    (1, 3)
+    >>> first_and_stable(np.array([False, True, False]))
+    (1, None)
+    """
+    reached = np.asarray(reached, dtype=bool)
+    if not reached.any():
+        return None, None
+    below = np.nonzero(~reached)[0]
+    stable = int(below[-1] + 1) if len(below) else 0
+    return int(np.argmax(reached)), stable if stable < len(reached) else None
+
+
 def sample_size(p1: float, p2: float, power: float = 0.8, alpha: float = 0.05, *,
                 test: Test = "fisher", alternative: Alternative = "two-sided",
                 ratio: float = 1.0, dropout: float = 0.0, n_max: int = 500) -> dict[str, int | float]:
@@ -212,14 +234,11 @@ def sample_size(p1: float, p2: float, power: float = 0.8, alpha: float = 0.05, *
     sizes = [(n, max(1, int(np.ceil(ratio * n - 1e-9)))) for n in range(1, int(n_max) + 1)]
     powers = np.array([exact_power(a, b, p1, p2, alpha, test=test, alternative=alternative)
                        for a, b in sizes])
-    reached = powers >= power
-    if not reached.any():
+    first, stable = first_and_stable(powers >= power)
+    if first is None:
         raise ValueError(f"no n1 up to {n_max} reaches power {power} (largest "
                          f"{powers.max():.3f}); expected a larger n_max or effect")
-    first = int(np.argmax(reached))
-    below = np.nonzero(~reached)[0]
-    stable = int(below[-1] + 1) if len(below) else 0
-    if stable >= len(sizes):
+    if stable is None:
         raise ValueError(f"power {power} is not kept up to n1 = {n_max}; expected a larger n_max")
     enrol = [int(np.ceil(n / (1.0 - dropout) - 1e-9)) for n in sizes[stable]]
     return {"n1_first": sizes[first][0], "n2_first": sizes[first][1],
