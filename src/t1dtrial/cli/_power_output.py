@@ -108,19 +108,22 @@ def write_power_outputs(table: "pd.DataFrame", *, out: Path | None, figure: Path
     if out is not None:
         written.append(write_new_file(out, table.to_csv(index=False).encode("utf-8"),
                                       option="--out"))
-    if figure is not None:
+    curve = None  # drawn and exported once, for the figure and the report
+    if figure is not None or report is not None:
         from ..report.design import power_figure
         from ..report.plotting import export
 
         drawn = power_figure(table, x=x, target=target, measure=measure)
-        if drawn is not None:
-            svg, png = export(drawn)
-            data = svg.encode("utf-8") if figure.suffix.lower() == ".svg" else png
-            written.append(write_new_file(figure, data, option="--figure"))
+        curve = export(drawn) if drawn is not None else None
+    if figure is not None and curve is not None:
+        svg, png = curve
+        data = svg.encode("utf-8") if figure.suffix.lower() == ".svg" else png
+        written.append(write_new_file(figure, data, option="--figure"))
     if report is not None:
         from ..report.design import render_power_report
 
-        page = render_power_report(table, title=title, subtitle=subtitle, x=x, target=target, assumptions=assumptions, notes=notes,
-                                   protocol=protocol, measure=measure)
+        page = render_power_report(table, title=title, subtitle=subtitle, x=x, target=target,
+                                   assumptions=assumptions, notes=notes, protocol=protocol,
+                                   measure=measure, curve=curve)
         written.append(write_new_file(report, page.encode("utf-8"), option="--report"))
     return written

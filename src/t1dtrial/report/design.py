@@ -194,7 +194,7 @@ def power_figure(table: pd.DataFrame, *, x: str = "n1", target: float | None = 0
 def power_section(table: pd.DataFrame, *, x: str = "n1", target: float | None = 0.8,
                   title: str = "Power and sample size of the next trial",
                   assumptions: Sequence[tuple[str, str]] = (), notes: Sequence[str] = (),
-                  measure: str = "power") -> Section:
+                  measure: str = "power", curve: tuple[str, bytes] | None = None) -> Section:
     """The design section of a report: assumptions, power curve, sample sizes, power table.
 
     Parameters
@@ -215,6 +215,9 @@ def power_section(table: pd.DataFrame, *, x: str = "n1", target: float | None = 
     measure : {"power", "assurance"}
         What the table gives: power at assumed values, or assurance (power
         averaged over a prior).
+    curve : (str, bytes), optional
+        The curve already drawn and exported (SVG text, PNG bytes) of
+        :func:`power_figure`; drawn here otherwise.
 
     Returns
     -------
@@ -236,9 +239,11 @@ def power_section(table: pd.DataFrame, *, x: str = "n1", target: float | None = 
                           columns=[Column("Assumption", align="left"), Column("Value", align="left")],
                           groups=[RowGroup("", rows)])]
     word = measure.capitalize()
-    figure = power_figure(table, x=x, target=target, measure=measure)
-    if figure is not None:
-        svg, png = export(figure)
+    if curve is None:
+        figure = power_figure(table, x=x, target=target, measure=measure)
+        curve = export(figure) if figure is not None else None
+    if curve is not None:
+        svg, png = curve
         blocks.append(Figure(key="power-curve", family="9.7",
                              title=f"{word} against the number of participants",
                              caption=(f"One line a scenario; dotted line: target {measure}; "
