@@ -67,10 +67,9 @@ def assurance(
     from rich.table import Table
 
     from ..design.bayes import (
-        ASSURANCE_COLUMNS,
         SUCCESS_RULES,
         BetaPrior,
-        assurance_row,
+        assurance_grid,
         pilot_prior,
     )
     from ..design.grid import design_pairs, parse_values
@@ -122,26 +121,19 @@ def assurance(
     options = dict(alpha=alpha, alternative=alternative, threshold=threshold, margin=margin,
                    analysis_treated=beta("--analysis-prior-treated", analysis_treated),
                    analysis_control=beta("--analysis-prior-control", analysis_control))
-    pairs = design_pairs(parse_values(n1, "--n1", integer=True, low=1, high=2000),
-                         None if n2 is None else parse_values(n2, "--n2", integer=True, low=1,
-                                                              high=2000))
-    cells = [(a, b, t) for (a, b) in pairs for t in tests]
-    check_curve(figure, [a for a, _ in pairs])
+    sizes1 = parse_values(n1, "--n1", integer=True, low=1, high=2000)
+    sizes2 = None if n2 is None else parse_values(n2, "--n2", integer=True, low=1, high=2000)
+    check_curve(figure, [a for a, _ in design_pairs(sizes1, sizes2)])
 
     console = Console()
-    rows: list[dict] = []
-    interrupted = False
     with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("assurance", total=len(cells))
-        try:
-            for a, b, t in cells:
-                rows.append(assurance_row(a, b, *design, test=t, **options))
-                bar.update(task, completed=len(rows))
-        except KeyboardInterrupt:  # keep and write the finished cells
-            interrupted = True
-    import pandas as pd
-
-    table = pd.DataFrame(rows, columns=list(ASSURANCE_COLUMNS))
+        task = bar.add_task("assurance", total=None)
+        table = assurance_grid(sizes1, sizes2, *design, tests=tests,
+                               progress=lambda done, total: bar.update(task, completed=done,
+                                                                       total=total),
+                               **options)
+    rows = table.to_dict("records")
+    interrupted = bool(table.attrs["interrupted"])
     shown = Table(title=f"Assurance, design prior: treatment {design[0]}, control {design[1]} "
                         f"({source})", title_justify="left",
                   caption=f"Assurance tends to P(p_t > p_c) = "
@@ -183,6 +175,6 @@ def assurance(
         for path in written:
             console.print(f"[green]written[/green] {path}")
     if interrupted:
-        console.print(f"interrupted: {len(rows)} of {len(cells)} cells done"
+        console.print(f"interrupted: {len(rows)} of {table.attrs['cells']} cells done"
                       + (" and written" if out is not None and rows else ""))
         raise typer.Exit(INTERRUPTED)

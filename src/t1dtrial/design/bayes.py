@@ -458,7 +458,9 @@ def assurance_grid(n1: Sequence[int], n2: Sequence[int] | None, prior_treated: B
 
     ``options`` are those of :func:`assurance_row` (alpha, alternative,
     threshold, analysis priors, margin); ``progress`` is called with (cells
-    done, cells in all) after each cell.
+    done, cells in all) after each cell. After Ctrl-C the finished cells are
+    returned, and ``attrs["interrupted"]``, ``attrs["cells"]`` and
+    ``attrs["missing"]`` say so.
 
     Examples
     --------
@@ -468,11 +470,17 @@ def assurance_grid(n1: Sequence[int], n2: Sequence[int] | None, prior_treated: B
     """
     cells = list(itertools.product(design_pairs(n1, n2), tests))
     rows = []
-    for i, ((a, b), test) in enumerate(cells):
-        rows.append(assurance_row(a, b, prior_treated, prior_control, test=test, **options))
-        if progress is not None:
-            progress(i + 1, len(cells))
-    return pd.DataFrame(rows, columns=list(ASSURANCE_COLUMNS))
+    interrupted = False
+    try:
+        for i, ((a, b), test) in enumerate(cells):
+            rows.append(assurance_row(a, b, prior_treated, prior_control, test=test, **options))
+            if progress is not None:
+                progress(i + 1, len(cells))
+    except KeyboardInterrupt:  # Ctrl-C: the finished cells are kept
+        interrupted = True
+    table = pd.DataFrame(rows, columns=list(ASSURANCE_COLUMNS))
+    table.attrs.update(cells=len(cells), missing=len(cells) - len(rows), interrupted=interrupted)
+    return table
 
 
 def _check_sizes(n1: int, n2: int) -> None:
