@@ -35,6 +35,7 @@ from typing import Any, Iterable, Literal
 
 __all__ = [
     "Problem",
+    "option_error",
     "group_problems",
     "T1DTrialError",
     "InputError",
@@ -248,6 +249,18 @@ class InputError(_ProblemsError, ValueError):
 
 class ProtocolError(_ProblemsError, ValueError):
     """The protocol file is wrong or inconsistent."""
+
+
+def option_error(option: str, value: object, problem: str, expected: str) -> InputError:
+    """The error of a bad command-line value: the option, the value, what is wrong and what is right.
+
+    Examples
+    --------
+    >>> print(option_error("--target", 2, "is not a probability", "a number between 0 and 1"))
+    --target: '2' — is not a probability; expected a number between 0 and 1
+    """
+    return InputError([Problem(file=option, row=None, column=None, value=str(value),
+                               problem=problem, expected=expected)])
 
 
 class ArgumentError(InputError, TypeError):

@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ._validation import check_one_of
-from .errors import InputError, Problem
+from .errors import InputError, option_error
 
 __all__ = ["KINDS", "MARKER", "check_output_folder", "write_output", "update_output",
            "read_marker", "check_new_file", "write_new_file"]
@@ -334,8 +334,7 @@ def write_new_file(path: str | os.PathLike, data: bytes, *, option: str = "--out
 
 def _refusal(out: str | os.PathLike, problem: str, expected: str,
              option: str = "--out") -> InputError:
-    return InputError([Problem(file=option, row=None, column=None, value=str(out),
-                               problem=problem, expected=expected)])
+    return option_error(option, out, problem, expected)
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Sequence
 
 import typer
 
+from ..errors import option_error as refuse
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from ..errors import InputError
     from ..protocol import Protocol
 
 #: Exit code after Ctrl-C (128 + SIGINT), the finished cells written.
@@ -38,14 +39,6 @@ SCHEDULER = typer.Option(None, "--scheduler",
                               "install 't1dtrial[dask]'); default: local processes. Same numbers "
                               "either way.")
 WORKERS = typer.Option(None, "--workers", help="Local processes (default: one per CPU).")
-
-
-def refuse(option: str, value: object, problem: str, expected: str) -> "InputError":
-    """The error of a bad option value: the option, the value, what is wrong and what is right."""
-    from ..errors import InputError, Problem
-
-    return InputError([Problem(file=option, row=None, column=None, value=str(value),
-                               problem=problem, expected=expected)])
 
 
 def check_curve(figure: Path | None, sizes: Sequence[int]) -> None:
@@ -75,12 +68,8 @@ def check_power_outputs(out: Path | None, figure: Path | None, report: Path | No
         check_new_file(report, option="--report", suffixes=(".html",))
     given = [p.expanduser().absolute() for p in (out, figure, report) if p is not None]
     if len(set(given)) < len(given):
-        from ..errors import InputError, Problem
-
-        raise InputError([Problem(file="--out/--figure/--report", row=None, column=None,
-                                  value=", ".join(map(str, given)),
-                                  problem="name the same file twice",
-                                  expected="a different file for each output")])
+        raise refuse("--out/--figure/--report", ", ".join(map(str, given)),
+                     "name the same file twice", "a different file for each output")
 
 
 def write_power_outputs(table: "pd.DataFrame", *, out: Path | None, figure: Path | None,

@@ -61,15 +61,14 @@ def parse_values(text: str, option: str, *, integer: bool = False,
     >>> parse_values("0.3,0.4", "--p1", low=0, high=1)
     [0.3, 0.4]
     """
-    from ..errors import InputError, Problem
+    from ..errors import InputError, option_error
 
     def refuse(problem: str) -> InputError:
         what = "whole numbers" if integer else "numbers"
-        return InputError([Problem(file=option, row=None, column=None, value=text,
-                                   problem=problem,
-                                   expected=f"{what} as 27, 20,30,40 or start:stop:step"
-                                            + (f" within [{low:g}, {high:g}]"
-                                               if low is not None and high is not None else ""))])
+        return option_error(option, text, problem,
+                            f"{what} as 27, 20,30,40 or start:stop:step"
+                            + (f" within [{low:g}, {high:g}]"
+                               if low is not None and high is not None else ""))
 
     values: list[float] = []
     try:

@@ -49,6 +49,7 @@ import numpy as np
 
 from ._scenario_pvalues import (arrays_supported, comparison_labels, pvalues_arrays,
                                 pvalues_pipeline)
+from ..errors import option_error
 from .runner import run_grid
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,15 +108,13 @@ def primary_spec(protocol: "Protocol") -> Any:
         The plan has no analysis of role primary.
     """
     from ..analysis.methods import resolve
-    from ..errors import InputError, Problem
     from ..protocol.plan import primary_analysis
 
     planned = primary_analysis(protocol.plan)
     if planned is None:
-        raise InputError([Problem(file="--protocol", row=None, column=None, value=protocol.id,
-                                  problem="its analysis plan has no analysis of role primary",
-                                  expected="a protocol whose analysis_plan names a primary "
-                                           "analysis")])
+        raise option_error("--protocol", protocol.id,
+                           "its analysis plan has no analysis of role primary",
+                           "a protocol whose analysis_plan names a primary analysis")
     return resolve(planned, protocol)
 
 
@@ -197,13 +196,13 @@ def scenario_cells(protocol: "Protocol | str", n_per_arm: Sequence[int], *,
     later = [v for v in protocol.visit_codes if v != protocol.baseline_visit]
     for visit in follow_up:
         if visit != planned and visit not in later:
-            raise _refuse("--visit", visit, "is not a follow-up visit of the protocol",
+            raise option_error("--visit", visit, "is not a follow-up visit of the protocol",
                           ", ".join(later))
     cells = []
     for n in n_per_arm:
         sizes = {code: int(round(n * w)) for code, w in weights.items()}
         if any(size < 1 for size in sizes.values()):
-            raise _refuse("--n-per-arm", n, "gives an arm no participant with the allocation",
+            raise option_error("--n-per-arm", n, "gives an arm no participant with the allocation",
                           "a larger number per arm")
         for factor, dosed_protocol in dosed.items():
             for visit in follow_up:
@@ -334,20 +333,13 @@ def scenario_power(protocol: "Protocol | str", n_per_arm: Sequence[int], *, sims
 
 # -- checks ----------------------------------------------------------------------------------
 
-def _refuse(option: str, value: object, problem: str, expected: str) -> Exception:
-    from ..errors import InputError, Problem
-
-    return InputError([Problem(file=option, row=None, column=None, value=str(value),
-                               problem=problem, expected=expected)])
-
-
 def _within(option: str, values: Sequence[float], low: float, high: float, *,
             strict_low: bool = False) -> None:
     for v in values:
         bad = (isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
                or not (low < v if strict_low else low <= v) or not v <= high)
         if bad:
-            raise _refuse(option, v, "is out of range",
+            raise option_error(option, v, "is out of range",
                           f"a number {'above' if strict_low else 'from'} {low:g} to {high:g}")
 
 
@@ -357,7 +349,7 @@ def _allocation(protocol: "Protocol", allocation: Mapping[str, float] | None) ->
         return {code: 1.0 for code in codes}
     unknown = sorted(set(allocation) - set(codes))
     if unknown:
-        raise _refuse("--allocation", ", ".join(unknown), "names an arm the protocol does not have",
+        raise option_error("--allocation", ", ".join(unknown), "names an arm the protocol does not have",
                       f"weights of the arms {', '.join(codes)}")
     weights = {code: float(allocation.get(code, 1.0)) for code in codes}
     _within("--allocation", list(weights.values()), 0.0, 1000.0, strict_low=True)
@@ -375,10 +367,10 @@ def _at_visit(spec: Any, visit: str) -> Any:
 
 def _path(spec: Any, protocol: "Protocol", path: str) -> str:
     if path not in PATHS:
-        raise _refuse("--path", path, "is not a path", ", ".join(PATHS))
+        raise option_error("--path", path, "is not a path", ", ".join(PATHS))
     why = arrays_supported(spec, protocol)
     if path == "arrays" and why is not None:
-        raise _refuse("--path", path, f"cannot run this primary analysis ({why})",
+        raise option_error("--path", path, f"cannot run this primary analysis ({why})",
                       "pipeline or auto")
     if path == "auto":
         return "arrays" if why is None else "pipeline"
